@@ -1,0 +1,359 @@
+//! Code generation: the instrumented function.
+//!
+//! Every internal name starts with `__genops_`, and the generated code names only
+//! `::genops::__private::…` (or the path given with `crate = ...`).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::visit::Visit;
+use syn::{Block, Expr, ExprAsync, ExprCall, Ident, ItemFn, ReturnType, Stmt, Type};
+
+use crate::valid::{Args, Value};
+
+/// What the generated code needs from the arguments.
+struct Site<'a> {
+    args: &'a Args,
+    krate: TokenStream,
+    fn_name: &'a Ident,
+}
+
+impl Site<'_> {
+    fn operation(&self) -> &str {
+        match (&self.args.operation, &self.args.provider) {
+            (Some(op), _) => op,
+            (None, Some(_)) => "chat",
+            (None, None) => "invoke_workflow",
+        }
+    }
+
+    fn uses_exprs(&self) -> bool {
+        let is_expr = |v: &Option<Value>| matches!(v, Some(Value::Expr(_)));
+        self.args.attribution.iter().any(is_expr) || is_expr(&self.args.model)
+    }
+
+    /// Brings the traits of `AttrText` into scope when an expression value needs them.
+    fn imports(&self) -> TokenStream {
+        let krate = &self.krate;
+        if self.uses_exprs() {
+            quote! {
+                #[allow(unused_imports)]
+                use #krate::__private::{AttrViaDisplay as _, AttrViaStr as _};
+            }
+        } else {
+            TokenStream::new()
+        }
+    }
+
+    fn text(&self, value: &Option<Value>) -> TokenStream {
+        let krate = &self.krate;
+        match value {
+            None => quote!(#krate::__private::Empty),
+            Some(Value::Literal(lit)) => lit.to_token_stream(),
+            Some(Value::Expr(expr)) => {
+                quote_spanned!(expr_span(expr)=> &*(&#krate::__private::AttrText(&(#expr))).attr_text())
+            }
+        }
+    }
+
+    /// `__tracked_span!(...)`: the one declaration of the field set.
+    fn span(&self) -> TokenStream {
+        let krate = &self.krate;
+        let args = self.args;
+        let operation = self.operation();
+        let level = format_ident!(
+            "{}",
+            args.level.as_deref().unwrap_or("info").to_ascii_uppercase()
+        );
+        let name = match (&args.name, &args.model) {
+            (Some(name), _) => name.value(),
+            (None, Some(Value::Literal(model))) => format!("{operation} {}", model.value()),
+            (None, Some(Value::Expr(_))) => operation.to_owned(),
+            (None, None) => self.fn_name.to_string(),
+        };
+        let provider = match &args.provider {
+            Some(p) => p.name.to_token_stream(),
+            None => quote!(#krate::__private::Empty),
+        };
+        let local = args.provider.as_ref().is_none_or(|p| p.local);
+        let kind = if local { "internal" } else { "client" };
+        let model = match &args.model {
+            Some(Value::Literal(lit)) => lit.to_token_stream(),
+            _ => quote!(#krate::__private::Empty),
+        };
+        let attribution = args.attribution.iter().map(|v| self.text(v));
+        let fields = args.fields.iter().map(|f| &f.tokens);
+        quote! {
+            #krate::__private::__tracked_span!(
+                level: #krate::__private::Level::#level,
+                name: #name,
+                operation: #operation,
+                provider: #provider,
+                kind: #kind,
+                model: #model,
+                otel_name: #krate::__private::Empty,
+                attribution: [#(#attribution),*],
+                fields: { #(#fields),* },
+            )
+        }
+    }
+
+    /// Records a model given as an expression, evaluated only when the span is enabled.
+    fn record_model(&self, span: &TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        match &self.args.model {
+            Some(value @ Value::Expr(_)) => {
+                let operation = self.operation();
+                let text = self.text(&Some(clone_value(value)));
+                quote! {
+                    if !#span.is_disabled() {
+                        #krate::__private::record_model(#span, #operation, #text);
+                    }
+                }
+            }
+            _ => TokenStream::new(),
+        }
+    }
+
+    /// Statements that create the span into `__genops_span`.
+    fn create_span(&self) -> TokenStream {
+        let imports = self.imports();
+        let span = self.span();
+        let record_model = self.record_model(&quote!(&__genops_span));
+        quote! {
+            #imports
+            let __genops_span = #span;
+            #record_model
+        }
+    }
+
+    /// `Tracked::new` or, with `err`, `Tracked::fallible` (pointing at `err` if the output is not
+    /// a `Result`).
+    fn tracked(&self, future: TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        match self.args.err {
+            Some(err) => quote_spanned!(err=> #krate::__private::Tracked::fallible(__genops_span, #future)),
+            None => quote!(#krate::__private::Tracked::new(__genops_span, #future)),
+        }
+    }
+}
+
+fn clone_value(value: &Value) -> Value {
+    match value {
+        Value::Literal(lit) => Value::Literal(lit.clone()),
+        Value::Expr(expr) => Value::Expr(expr.clone()),
+    }
+}
+
+fn expr_span(expr: &Expr) -> Span {
+    syn::spanned::Spanned::span(expr)
+}
+
+/// Whether a type mentions `impl Trait`, which a `let` cannot name.
+fn has_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_type(ty);
+    finder.0
+}
+
+/// The "fake return edge": an unreachable `return` of the declared type, so type errors in the
+/// body point at the user's signature instead of the generated code.
+fn fake_return_edge(output: &ReturnType) -> TokenStream {
+    let ty = match output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) if has_impl_trait(ty) => return TokenStream::new(),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    quote! {
+        #[allow(unknown_lints, unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::unreachable, clippy::needless_return)]
+        if false {
+            let __genops_fake_return: #ty = loop {};
+            return __genops_fake_return;
+        }
+    }
+}
+
+/// An `async move` block in tail position, possibly inside `Box::pin(...)` (async-trait's shape).
+enum AsyncTail<'a> {
+    Block(&'a ExprAsync),
+    BoxPin(&'a ExprCall, &'a ExprAsync),
+}
+
+fn is_box_pin(func: &Expr) -> bool {
+    let Expr::Path(path) = func else { return false };
+    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
+}
+
+fn async_tail(block: &Block) -> Option<AsyncTail<'_>> {
+    let Some(Stmt::Expr(tail, None)) = block.stmts.last() else {
+        return None;
+    };
+    match tail {
+        Expr::Async(a) if a.capture.is_some() => Some(AsyncTail::Block(a)),
+        Expr::Call(call) if is_box_pin(&call.func) && call.args.len() == 1 => match &call.args[0] {
+            Expr::Async(a) if a.capture.is_some() => Some(AsyncTail::BoxPin(call, a)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// async-trait's older shape: an inner `async fn` and `Box::pin(inner(...))` in tail position.
+fn inner_async_fn(block: &Block) -> Option<usize> {
+    let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last() else {
+        return None;
+    };
+    if !is_box_pin(&call.func) || call.args.len() != 1 {
+        return None;
+    }
+    let Expr::Call(inner_call) = &call.args[0] else { return None };
+    let Expr::Path(callee) = &*inner_call.func else { return None };
+    block.stmts.iter().position(|stmt| {
+        matches!(stmt, Stmt::Item(syn::Item::Fn(f))
+            if f.sig.asyncness.is_some() && callee.path.is_ident(&f.sig.ident))
+    })
+}
+
+/// Instruments `item` as `args` say.
+pub(crate) fn expand(args: &Args, item: ItemFn) -> TokenStream {
+    let krate = args
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::genops), ToTokens::to_token_stream);
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = item;
+    let site = Site {
+        args,
+        krate,
+        fn_name: &sig.ident,
+    };
+    let body = if sig.asyncness.is_some() {
+        async_body(&site, &sig.output, &block)
+    } else if let Some(tail) = async_tail(&block) {
+        async_tail_body(&site, &block, tail)
+    } else if let Some(index) = inner_async_fn(&block) {
+        inner_fn_body(&site, &block, index)
+    } else {
+        sync_body(&site, &block)
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #body
+        }
+    }
+}
+
+fn async_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream {
+    let edge = fake_return_edge(output);
+    let create = site.create_span();
+    let tracked = site.tracked(quote!(async move #block));
+    quote! {
+        #edge
+        #create
+        #tracked.await
+    }
+}
+
+fn async_tail_body(site: &Site<'_>, block: &Block, tail: AsyncTail<'_>) -> TokenStream {
+    let stmts = &block.stmts[..block.stmts.len() - 1];
+    let wrap = |future: &ExprAsync| {
+        let create = site.create_span();
+        let tracked = site.tracked(future.to_token_stream());
+        quote! {
+            async move {
+                #create
+                #tracked.await
+            }
+        }
+    };
+    let tail = match tail {
+        AsyncTail::Block(future) => wrap(future),
+        AsyncTail::BoxPin(call, future) => {
+            let func = &call.func;
+            let wrapped = wrap(future);
+            quote!(#func(#wrapped))
+        }
+    };
+    quote! {
+        #(#stmts)*
+        #tail
+    }
+}
+
+fn inner_fn_body(site: &Site<'_>, block: &Block, index: usize) -> TokenStream {
+    let stmts = block.stmts.iter().enumerate().map(|(i, stmt)| match stmt {
+        Stmt::Item(syn::Item::Fn(inner)) if i == index => {
+            let body = async_body(site, &inner.sig.output, &inner.block);
+            let (attrs, vis, sig) = (&inner.attrs, &inner.vis, &inner.sig);
+            quote!(#(#attrs)* #vis #sig { #body })
+        }
+        other => other.to_token_stream(),
+    });
+    quote!(#(#stmts)*)
+}
+
+fn sync_body(site: &Site<'_>, block: &Block) -> TokenStream {
+    let krate = &site.krate;
+    let create = site.create_span();
+    let call = quote! {
+        let __genops_call = #krate::__private::TrackedSpan::__new(__genops_span);
+    };
+    match site.args.err {
+        None => {
+            let stmts = &block.stmts;
+            quote! {
+                #create
+                #call
+                let __genops_entered = __genops_call.enter();
+                #(#stmts)*
+            }
+        }
+        Some(err) => {
+            let outcome = quote_spanned!(err=> #krate::__private::outcome_of(&__genops_ret));
+            quote! {
+                #create
+                #call
+                let __genops_ret = {
+                    let __genops_entered = __genops_call.enter();
+                    #[allow(clippy::redundant_closure_call)]
+                    (move || #block)()
+                };
+                __genops_call.__finish(#outcome);
+                __genops_ret
+            }
+        }
+    }
+}
+
+/// `genops::span!(...)`: a `TrackedSpan` handle over the same field set.
+pub(crate) fn span_handle(args: &Args) -> TokenStream {
+    let krate = args
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::genops), ToTokens::to_token_stream);
+    let name = Ident::new("span", Span::call_site());
+    let site = Site {
+        args,
+        krate,
+        fn_name: &name,
+    };
+    let krate = &site.krate;
+    let create = site.create_span();
+    quote! {
+        {
+            #create
+            #krate::__private::TrackedSpan::__new(__genops_span)
+        }
+    }
+}

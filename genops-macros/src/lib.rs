@@ -1,0 +1,104 @@
+//! The `#[genops::track]` attribute and `genops::span!`. Use them through the `genops` crate.
+//!
+//! Parsing is in [`attr`], checks in [`valid`] and code generation in [`expand`]. On an error the
+//! item is still emitted, next to the errors, so that the IDE keeps working.
+
+mod attr;
+mod expand;
+mod valid;
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::ItemFn;
+
+/// Tracks every call of a function as a GenAI span with attribution and cost.
+/// See the `genops` crate for the arguments.
+#[proc_macro_attribute]
+pub fn track(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item = TokenStream2::from(item);
+    let args = syn::parse::<attr::RawArgs>(args).and_then(valid::validate);
+    let function = parse_function(item.clone());
+    match (args, function) {
+        (Ok(args), Ok(function)) => expand::expand(&args, function).into(),
+        (args, function) => {
+            let errors = [args.err(), function.err()]
+                .into_iter()
+                .flatten()
+                .reduce(|mut all, e| {
+                    all.combine(e);
+                    all
+                })
+                .map(|e| e.to_compile_error());
+            quote!(#item #errors).into()
+        }
+    }
+}
+
+/// Opens a tracked span by hand, with the same arguments as `#[genops::track]`, and returns a
+/// `genops::TrackedSpan` handle that finishes the span when dropped.
+#[proc_macro]
+pub fn span(args: TokenStream) -> TokenStream {
+    let args = match syn::parse::<attr::RawArgs>(args).and_then(valid::validate) {
+        Ok(args) => args,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    if let Some(err) = args.err {
+        return syn::Error::new(
+            err,
+            "`err` applies to functions; finish a failed span with `TrackedSpan::fail`",
+        )
+        .to_compile_error()
+        .into();
+    }
+    expand::span_handle(&args).into()
+}
+
+/// The function the attribute is on, or an error pointing at what is not a function.
+fn parse_function(item: TokenStream2) -> syn::Result<ItemFn> {
+    let function: ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => return Err(not_a_function(item)),
+    };
+    if let Some(constness) = &function.sig.constness {
+        return Err(syn::Error::new(
+            constness.span(),
+            "`#[genops::track]` cannot instrument a `const fn`: recording a span is not possible \
+             in a const context",
+        ));
+    }
+    Ok(function)
+}
+
+fn not_a_function(item: TokenStream2) -> syn::Error {
+    match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::ForeignMod(foreign)) => syn::Error::new(
+            foreign.abi.span(),
+            "`#[genops::track]` cannot instrument an `extern` block: put it on a Rust function \
+             that calls the foreign one",
+        ),
+        Ok(other) => syn::Error::new(
+            item_keyword_span(&other),
+            "`#[genops::track]` can only be applied to functions and methods with a body",
+        ),
+        Err(_) => syn::Error::new(
+            item.span(),
+            "`#[genops::track]` can only be applied to functions and methods with a body",
+        ),
+    }
+}
+
+/// The span of an item's introducing keyword (`struct`, `enum`, ...), or of the whole item.
+fn item_keyword_span(item: &syn::Item) -> proc_macro2::Span {
+    match item {
+        syn::Item::Struct(s) => s.struct_token.span(),
+        syn::Item::Enum(e) => e.enum_token.span(),
+        syn::Item::Impl(i) => i.impl_token.span(),
+        syn::Item::Trait(t) => t.trait_token.span(),
+        syn::Item::Mod(m) => m.mod_token.span(),
+        syn::Item::Const(c) => c.const_token.span(),
+        syn::Item::Static(s) => s.static_token.span(),
+        other => other.to_token_stream().span(),
+    }
+}

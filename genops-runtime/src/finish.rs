@@ -1,0 +1,137 @@
+//! Closing a tracked call: books, roll-up, and the one-time recording of its result fields.
+//!
+//! This runs in the caller's context (the generated code, or a handle's drop), never inside a
+//! layer callback, so the fields and events it emits reach every layer of the span's subscriber.
+
+use tracing::field::{Field, Value};
+use tracing::{Dispatch, Span};
+use tracing_core::span::Id;
+use tracing_subscriber::registry::{LookupSpan, Registry};
+
+use crate::attribution::Dimension;
+use crate::semconv::{self, index, TRACKED_FIELDS};
+use crate::state::{Finished, Outcome, TrackedState};
+
+/// Finishes `span` with `outcome`, once; later calls do nothing.
+pub(crate) fn finish(span: &Span, outcome: Outcome) {
+    if span.is_none() {
+        return;
+    }
+    let finished = span
+        .with_subscriber(|(id, dispatch)| close_books(id, dispatch, outcome))
+        .flatten();
+    let Some(done) = finished else { return };
+    record(span, &done);
+    if let Some((provider, model)) = &done.warn_unknown {
+        tracing::warn!(
+            target: "genops",
+            provider = provider.as_str(),
+            model = model.as_str(),
+            "no price is known for this model: its calls are booked at $0 and flagged \
+             `genops.cost.unknown_model`; add it with GENOPS_PRICING_FILE or an alias"
+        );
+    }
+}
+
+/// Closes the books of the tracked span `id` and adds its total to the nearest tracked ancestor.
+fn close_books(id: &Id, dispatch: &Dispatch, outcome: Outcome) -> Option<Finished> {
+    let registry = dispatch.downcast_ref::<Registry>()?;
+    let span = registry.span(id)?;
+    let done = span
+        .extensions_mut()
+        .get_mut::<TrackedState>()?
+        .finish(outcome)?;
+    if let Some(parent) = span.parent() {
+        for ancestor in parent.scope() {
+            let mut extensions = ancestor.extensions_mut();
+            if let Some(state) = extensions.get_mut::<TrackedState>() {
+                state.add_child_cost(done.total_cost);
+                break;
+            }
+        }
+    }
+    Some(done)
+}
+
+/// All of a tracked span's declared fields, by position.
+fn declared_fields(span: &Span) -> Option<[Field; TRACKED_FIELDS.len()]> {
+    let fields = span.metadata()?.fields();
+    let mut iter = fields.iter();
+    let slots: [Option<Field>; TRACKED_FIELDS.len()] = std::array::from_fn(|_| iter.next());
+    slots
+        .iter()
+        .all(Option::is_some)
+        .then(|| slots.map(Option::unwrap))
+}
+
+fn tokens(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Records every result field in one `record_all`, so each is recorded exactly once.
+fn record(span: &Span, done: &Finished) {
+    let Some(f) = declared_fields(span) else { return };
+    let usage = done.usage.map(|u| {
+        [
+            tokens(u.input),
+            tokens(u.output),
+            tokens(u.cache_read),
+            tokens(u.cache_creation),
+            tokens(u.reasoning),
+        ]
+    });
+    let own = done.own_cost.as_usd();
+    let total = done.total_cost.as_usd();
+    let response_model = done.response_model.as_ref().map(|m| m.as_str());
+    let error_type = done.outcome.error_type();
+    let cancelled = done.outcome == Outcome::Cancelled;
+    let flag = true;
+
+    fn some<'a, T: Value>(value: &'a T) -> Option<&'a dyn Value> {
+        Some(value as &dyn Value)
+    }
+    let when = |cond: bool, value: &'static dyn Value| cond.then_some(value);
+    let usage_field = |i: usize, always: bool| {
+        usage
+            .as_ref()
+            .map(|u| &u[i])
+            .filter(|&&n| always || n > 0)
+            .map(|n| n as &dyn Value)
+    };
+    let inherited = |dim: Dimension| {
+        done.inherited
+            .iter()
+            .find(|(d, _)| *d == dim)
+            .map(|(_, value)| value.as_str())
+    };
+    let attribution: [Option<&str>; 7] = Dimension::ALL.map(inherited);
+    let attr_value = |i: usize| attribution[i].as_ref().map(|v| v as &dyn Value);
+
+    let values = [
+        (&f[index::INPUT_TOKENS], usage_field(0, true)),
+        (&f[index::OUTPUT_TOKENS], usage_field(1, true)),
+        (&f[index::CACHE_READ], usage_field(2, false)),
+        (&f[index::CACHE_CREATION], usage_field(3, false)),
+        (&f[index::REASONING], usage_field(4, false)),
+        (&f[index::COST], some(&own)),
+        (&f[index::COST_SELF], some(&own)),
+        (&f[index::COST_TOTAL], some(&total)),
+        (&f[index::CURRENCY], some(&semconv::CURRENCY_USD)),
+        (&f[index::UNKNOWN_MODEL], done.unknown_model.then(|| some(&flag)).flatten()),
+        (&f[index::REJECTED], done.rejected.then(|| some(&flag)).flatten()),
+        (&f[index::CANCELLED], cancelled.then(|| some(&flag)).flatten()),
+        (&f[index::ERROR_TYPE], error_type.as_ref().map(|e| e as &dyn Value)),
+        (&f[index::STATUS_CODE], when(error_type.is_some(), &"error")),
+        (&f[index::RESPONSE_MODEL], response_model.as_ref().map(|m| m as &dyn Value)),
+        (&f[index::ATTRIBUTION], attr_value(0)),
+        (&f[index::ATTRIBUTION + 1], attr_value(1)),
+        (&f[index::ATTRIBUTION + 2], attr_value(2)),
+        (&f[index::ATTRIBUTION + 3], attr_value(3)),
+        (&f[index::ATTRIBUTION + 4], attr_value(4)),
+        (&f[index::ATTRIBUTION + 5], attr_value(5)),
+        (&f[index::ATTRIBUTION + 6], attr_value(6)),
+    ];
+    if let Some(metadata) = span.metadata() {
+        span.record_all(&metadata.fields().value_set(&values));
+    }
+}

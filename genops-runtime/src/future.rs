@@ -1,0 +1,138 @@
+//! The future of a tracked async call.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+use tracing::Span;
+
+use crate::finish::finish;
+use crate::outcome::TrackedResult;
+use crate::state::Outcome;
+
+/// Says how a tracked call's output becomes an [`Outcome`].
+pub trait ReturnKind<T> {
+    /// The outcome of a call that returned `value`.
+    fn outcome(value: &T) -> Outcome;
+}
+
+/// Any output is a success.
+#[derive(Debug)]
+pub enum Plain {}
+
+impl<T> ReturnKind<T> for Plain {
+    fn outcome(_: &T) -> Outcome {
+        Outcome::Ok
+    }
+}
+
+/// An `Err` output is a failure with the error's type name (the `err` flag).
+#[derive(Debug)]
+pub enum Fallible {}
+
+impl<T: TrackedResult> ReturnKind<T> for Fallible {
+    fn outcome(value: &T) -> Outcome {
+        value.outcome()
+    }
+}
+
+const NOT_STARTED: u8 = 0;
+const RUNNING: u8 = 1;
+const DONE: u8 = 2;
+
+pin_project! {
+    /// A future that runs inside a tracked span and finishes it: on completion, on a panic in
+    /// `poll` (reported as a panic even if the future is dropped later), or as cancelled when it
+    /// is dropped after it started and before it completed.
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Tracked<F, K> {
+        #[pin]
+        inner: F,
+        span: Span,
+        phase: u8,
+        kind: PhantomData<fn() -> K>,
+    }
+
+    impl<F, K> PinnedDrop for Tracked<F, K> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if *this.phase == RUNNING {
+                let outcome = if std::thread::panicking() { Outcome::Panic } else { Outcome::Cancelled };
+                finish(this.span, outcome);
+            }
+        }
+    }
+}
+
+impl<F: Future> Tracked<F, Plain> {
+    /// Tracks `inner` in `span`; any output is a success.
+    pub fn new(span: Span, inner: F) -> Self {
+        Tracked {
+            inner,
+            span,
+            phase: NOT_STARTED,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<F: Future> Tracked<F, Fallible>
+where
+    F::Output: TrackedResult,
+{
+    /// Tracks `inner` in `span`; an `Err` output records `error.type`.
+    pub fn fallible(span: Span, inner: F) -> Self {
+        Tracked {
+            inner,
+            span,
+            phase: NOT_STARTED,
+            kind: PhantomData,
+        }
+    }
+}
+
+/// Finishes the span as a panic if `poll` unwinds.
+struct PanicGuard<'a> {
+    span: &'a Span,
+    phase: &'a mut u8,
+}
+
+impl Drop for PanicGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() && *self.phase == RUNNING {
+            *self.phase = DONE;
+            finish(self.span, Outcome::Panic);
+        }
+    }
+}
+
+impl<F: Future, K: ReturnKind<F::Output>> Future for Tracked<F, K> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if *this.phase == NOT_STARTED {
+            *this.phase = RUNNING;
+        }
+        let guard = PanicGuard {
+            span: this.span,
+            phase: this.phase,
+        };
+        let polled = {
+            let _entered = guard.span.enter();
+            this.inner.poll(cx)
+        };
+        let output = match polled {
+            Poll::Ready(output) => output,
+            Poll::Pending => return Poll::Pending,
+        };
+        if *guard.phase == RUNNING {
+            *guard.phase = DONE;
+            finish(guard.span, K::outcome(&output));
+        }
+        Poll::Ready(output)
+    }
+}

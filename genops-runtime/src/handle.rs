@@ -1,0 +1,97 @@
+//! The handle of a tracked span: what `genops::span!` returns and what `#[genops::track]` keeps
+//! while a sync function runs.
+
+use std::future::Future;
+
+use tracing::span::Entered;
+use tracing::Span;
+
+use crate::finish::finish;
+use crate::future::{Plain, Tracked};
+use crate::state::Outcome;
+
+/// A tracked span that finishes itself: when it is dropped, its usage and cost fields are
+/// recorded, its cost rolls up to its tracked parent and the call is booked. A drop during a
+/// panic records the panic.
+///
+/// ```
+/// let call = genops::span!(team = "search", provider = "openai", model = "gpt-4o-mini");
+/// {
+///     let _entered = call.enter();
+///     genops::record_usage(genops::Usage::new(120, 30));
+/// }
+/// drop(call); // finishes the span
+/// ```
+#[derive(Debug)]
+#[must_use = "a tracked span finishes as soon as its handle is dropped"]
+pub struct TrackedSpan {
+    span: Span,
+    finished: bool,
+}
+
+impl TrackedSpan {
+    /// Wraps a span declared by `__tracked_span!`; used by the generated code.
+    #[doc(hidden)]
+    pub fn __new(span: Span) -> Self {
+        TrackedSpan {
+            span,
+            finished: false,
+        }
+    }
+
+    /// Enters the span: recorded usage goes to it until the guard is dropped.
+    pub fn enter(&self) -> Entered<'_> {
+        self.span.enter()
+    }
+
+    /// The underlying `tracing` span.
+    pub fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// Runs `future` inside the span; the span finishes when the future completes (or is
+    /// cancelled after it started).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let call = genops::span!(team = "search", provider = "anthropic", model = "claude-haiku-4-5");
+    /// let answer = call.instrument(async {
+    ///     genops::record_usage(genops::Usage::new(80, 20));
+    ///     "42"
+    /// }).await;
+    /// assert_eq!(answer, "42");
+    /// # });
+    /// ```
+    pub fn instrument<F: Future>(mut self, future: F) -> Tracked<F, Plain> {
+        self.finished = true;
+        Tracked::new(self.span.clone(), future)
+    }
+
+    /// Finishes the span now as a failed call with this `error.type`.
+    pub fn fail(mut self, error_type: &str) {
+        self.finish(Outcome::Error(error_type.to_owned().into()));
+    }
+
+    /// Finishes the span now with `outcome`; used by the generated code.
+    #[doc(hidden)]
+    pub fn __finish(mut self, outcome: Outcome) {
+        self.finish(outcome);
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        if !std::mem::replace(&mut self.finished, true) {
+            finish(&self.span, outcome);
+        }
+    }
+}
+
+impl Drop for TrackedSpan {
+    fn drop(&mut self) {
+        let outcome = if std::thread::panicking() {
+            Outcome::Panic
+        } else {
+            Outcome::Ok
+        };
+        self.finish(outcome);
+    }
+}

@@ -1,0 +1,268 @@
+//! The tracing [`Layer`] that prices tracked calls and keeps the ledger.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use thread_local::ThreadLocal;
+use tracing_core::field::{Field, Visit};
+use tracing_core::span::{Attributes, Id, Record};
+use tracing_core::{Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::attribution::{intern, Attribution, Dimension, Sym};
+use crate::ledger::Ledger;
+use crate::money::Cost;
+use crate::pricing::{Price, PriceTable};
+use crate::semconv::{self, index};
+use crate::state::{Declared, TrackedState};
+
+/// How many resolved prices each thread caches before it starts afresh.
+const PRICE_CACHE_CAPACITY: usize = 4_096;
+
+type PriceCache = RefCell<HashMap<(Option<Sym>, Sym), Option<Price>>>;
+
+/// What every tracked span of one layer shares: prices, books and defaults.
+pub(crate) struct Shared {
+    prices: PriceTable,
+    price_cache: ThreadLocal<PriceCache>,
+    pub(crate) ledger: Ledger,
+    pub(crate) defaults: Attribution,
+    /// Pico-dollars per hour of a local provider's span, if local compute is priced.
+    pub(crate) local_rate: Option<u128>,
+    warned: Mutex<HashSet<(String, String)>>,
+}
+
+impl Shared {
+    /// The price of `model`, resolved once per thread and (provider, model).
+    pub(crate) fn price(&self, provider: Option<&Sym>, model: &Sym) -> Option<Price> {
+        let resolve = || {
+            let provider = provider.map_or("", Sym::as_str);
+            self.prices.resolve(provider, model.as_str())
+        };
+        let cache = self.price_cache.get_or_default();
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return resolve();
+        };
+        let key = (provider.cloned(), model.clone());
+        if let Some(found) = cache.get(&key) {
+            return *found;
+        }
+        if cache.len() >= PRICE_CACHE_CAPACITY {
+            cache.clear();
+        }
+        let price = resolve();
+        cache.insert(key, price);
+        price
+    }
+
+    /// `Some` the first time this (provider, model) is found unpriced.
+    pub(crate) fn first_unknown(&self, provider: &str, model: &str) -> Option<(String, String)> {
+        let pair = (provider.to_owned(), model.to_owned());
+        let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
+        warned.insert(pair.clone()).then_some(pair)
+    }
+}
+
+/// The GenOps layer: recognises tracked spans, prices their usage, rolls costs up to tracked
+/// ancestors and books every call in its [`Ledger`].
+///
+/// Build it with [`layer()`](crate::layer) or [`GenOpsLayer::builder`], or let
+/// [`init()`](crate::init) install it.
+///
+/// ```
+/// use tracing_subscriber::prelude::*;
+/// let layer = genops_runtime::layer();
+/// let ledger = layer.ledger();
+/// let subscriber = tracing_subscriber::registry().with(layer);
+/// tracing::subscriber::with_default(subscriber, || {
+///     // tracked calls here are booked in `ledger`
+/// });
+/// assert_eq!(ledger.snapshot().total.calls, 0);
+/// ```
+#[derive(Clone)]
+pub struct GenOpsLayer {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for GenOpsLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GenOpsLayer")
+            .field("models", &self.shared.prices.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`GenOpsLayer`] with a custom price table, defaults or local compute rate.
+///
+/// ```
+/// use genops_runtime::{Dimension, GenOpsLayer, PriceTable};
+/// let mut prices = PriceTable::embedded();
+/// prices.alias("our-gpt", "gpt-4o");
+/// let layer = GenOpsLayer::builder()
+///     .prices(prices)
+///     .default_attribution(Dimension::Team, "platform")
+///     .local_compute_rate(1.20)
+///     .build();
+/// ```
+#[derive(Debug, Default)]
+pub struct LayerBuilder {
+    prices: Option<PriceTable>,
+    defaults: Vec<(Dimension, String)>,
+    local_rate: Option<u128>,
+}
+
+impl LayerBuilder {
+    /// The price table to use instead of the embedded one.
+    pub fn prices(mut self, prices: PriceTable) -> Self {
+        self.prices = Some(prices);
+        self
+    }
+
+    /// A default for `dim`, used when neither the span nor a tracked ancestor has one. It wins
+    /// over the `GENOPS_*` environment variables.
+    pub fn default_attribution(mut self, dim: Dimension, value: impl Into<String>) -> Self {
+        self.defaults.push((dim, value.into()));
+        self
+    }
+
+    /// Prices local providers (`ollama`, `vllm`, `llama_cpp`) by span duration at this many USD
+    /// per hour. Without it they cost nothing. A negative or non-finite rate is ignored.
+    pub fn local_compute_rate(mut self, usd_per_hour: f64) -> Self {
+        self.local_rate = Cost::from_usd(usd_per_hour).map(Cost::picos);
+        self
+    }
+
+    /// The layer, with a fresh ledger.
+    pub fn build(self) -> GenOpsLayer {
+        let mut defaults = Attribution::default();
+        for (dim, value) in &self.defaults {
+            defaults.set(*dim, intern(value));
+        }
+        defaults.inherit(&Attribution::from_env());
+        GenOpsLayer {
+            shared: Arc::new(Shared {
+                prices: self.prices.unwrap_or_else(PriceTable::embedded),
+                price_cache: ThreadLocal::new(),
+                ledger: Ledger::new(),
+                defaults,
+                local_rate: self.local_rate,
+                warned: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+}
+
+impl GenOpsLayer {
+    /// A builder for a layer with custom settings.
+    pub fn builder() -> LayerBuilder {
+        LayerBuilder::default()
+    }
+
+    /// A handle to this layer's ledger.
+    pub fn ledger(&self) -> Ledger {
+        self.shared.ledger.clone()
+    }
+}
+
+/// A [`GenOpsLayer`] with the embedded price table and defaults from the environment.
+///
+/// ```
+/// let layer = genops_runtime::layer();
+/// let _ledger = layer.ledger();
+/// ```
+pub fn layer() -> GenOpsLayer {
+    GenOpsLayer::builder().build()
+}
+
+/// Whether a span was declared by `#[genops::track]` or `genops::span!`: their first field is
+/// always `gen_ai.operation.name`.
+pub(crate) fn is_tracked(metadata: &Metadata<'_>) -> bool {
+    metadata
+        .fields()
+        .iter()
+        .next()
+        .is_some_and(|field| field.name() == semconv::GEN_AI_OPERATION_NAME)
+}
+
+/// Reads the fields that drive pricing and attribution, by their fixed position.
+struct DeclaredVisitor<'a>(&'a mut Declared);
+
+impl Visit for DeclaredVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let i = field.index();
+        match i {
+            index::PROVIDER => self.0.provider = Some(intern(value)),
+            index::REQUEST_MODEL => self.0.model = Some(intern(value)),
+            _ if (index::ATTRIBUTION..index::ATTRIBUTION + 7).contains(&i) => {
+                if !value.is_empty() {
+                    let dim = Dimension::ALL[i - index::ATTRIBUTION];
+                    self.0.attribution.set(dim, intern(value));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}
+}
+
+impl<S> Layer<S> for GenOpsLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if !is_tracked(attrs.metadata()) {
+            return;
+        }
+        let mut declared = Declared::default();
+        attrs.record(&mut DeclaredVisitor(&mut declared));
+        let Some(span) = ctx.span(id) else { return };
+        let parent_attribution = span.parent().and_then(|parent| {
+            parent.scope().find_map(|ancestor| {
+                let extensions = ancestor.extensions();
+                extensions
+                    .get::<TrackedState>()
+                    .map(|state| state.attribution().clone())
+            })
+        });
+        let state = TrackedState::new(self.shared.clone(), declared, parent_attribution.as_ref());
+        span.extensions_mut().insert(state);
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if !is_tracked(span.metadata()) {
+            return;
+        }
+        let mut declared = Declared::default();
+        values.record(&mut DeclaredVisitor(&mut declared));
+        let mut extensions = span.extensions_mut();
+        let Some(state) = extensions.get_mut::<TrackedState>() else {
+            return;
+        };
+        if state.is_finished() {
+            return;
+        }
+        for dim in Dimension::ALL {
+            if let Some(value) = declared.attribution.get(dim) {
+                state.set_attribution(dim, value.clone());
+            }
+        }
+        if let Some(model) = declared.model {
+            state.set_request_model(model);
+        }
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        // A tracked span that closes without being finished (its handle was leaked into a
+        // longer-lived clone, say) is still booked, once.
+        let Some(span) = ctx.span(&id) else { return };
+        let mut extensions = span.extensions_mut();
+        if let Some(state) = extensions.get_mut::<TrackedState>() {
+            let _ = state.finish(crate::state::Outcome::Ok);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! The runtime of [genops](https://docs.rs/genops): semantic conventions, pricing, the ledger and
+//! the tracing layer. Use it through the `genops` crate, which re-exports all of this.
+#![deny(missing_docs)]
+
+mod attribution;
+mod finish;
+mod future;
+mod handle;
+mod init;
+mod layer;
+mod ledger;
+mod money;
+mod outcome;
+mod pricing;
+mod record;
+pub mod semconv;
+mod span_macro;
+mod state;
+mod usage;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use attribution::Dimension;
+pub use future::{Fallible, Plain, ReturnKind, Tracked};
+pub use handle::TrackedSpan;
+pub use init::{init, Config, Guard, InitError, LOG_LEVEL_VAR, PRICING_FILE_VAR};
+pub use layer::{layer, GenOpsLayer, LayerBuilder};
+pub use ledger::{Ledger, Snapshot, Totals, UNATTRIBUTED};
+pub use money::{Cost, PICOS_PER_USD};
+pub use outcome::TrackedResult;
+pub use pricing::{Price, PriceEntry, PriceTable, PricingError};
+pub use record::{record_cost, record_response_model, record_usage};
+pub use state::Outcome;
+pub use usage::Usage;

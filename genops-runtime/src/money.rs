@@ -1,0 +1,101 @@
+//! Exact money: integer pico-dollars (10^-12 USD).
+//!
+//! Prices are stored as whole pico-dollars per token and every total is a `u128` of pico-dollars,
+//! so sums are exact and cannot overflow below $10^12 many times over. Floats appear only at the
+//! edges: [`Cost::as_usd`] and the `f64` span fields.
+
+use std::fmt;
+use std::ops::{Add, AddAssign};
+
+use serde::Serialize;
+
+/// Pico-dollars in one US dollar.
+pub const PICOS_PER_USD: u128 = 1_000_000_000_000;
+
+/// An exact amount of money in pico-dollars.
+///
+/// ```
+/// use genops_runtime::Cost;
+/// let c = Cost::from_picos(2_500_000) + Cost::from_picos(500_000);
+/// assert_eq!(c.picos(), 3_000_000);
+/// assert_eq!(c.nanos(), 3_000);
+/// assert_eq!(c.as_usd(), 0.000003);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Cost(u128);
+
+impl Cost {
+    /// Zero dollars.
+    pub const ZERO: Cost = Cost(0);
+
+    /// An amount of pico-dollars.
+    pub const fn from_picos(picos: u128) -> Self {
+        Cost(picos)
+    }
+
+    /// A dollar amount, rounded to the nearest pico-dollar; `None` for NaN, infinite or negative
+    /// input.
+    ///
+    /// ```
+    /// use genops_runtime::Cost;
+    /// assert_eq!(Cost::from_usd(0.25).unwrap().picos(), 250_000_000_000);
+    /// assert!(Cost::from_usd(f64::NAN).is_none());
+    /// assert!(Cost::from_usd(-1.0).is_none());
+    /// ```
+    pub fn from_usd(usd: f64) -> Option<Self> {
+        if !usd.is_finite() || usd < 0.0 {
+            return None;
+        }
+        // `as` saturates, so an absurdly large finite amount cannot wrap.
+        Some(Cost((usd * PICOS_PER_USD as f64).round() as u128))
+    }
+
+    /// The amount in pico-dollars.
+    pub const fn picos(self) -> u128 {
+        self.0
+    }
+
+    /// The amount in whole nano-dollars (10^-9 USD), rounded to nearest.
+    pub const fn nanos(self) -> u128 {
+        (self.0 + 500) / 1_000
+    }
+
+    /// The amount in dollars, as a float for display and export.
+    pub fn as_usd(self) -> f64 {
+        let whole = (self.0 / PICOS_PER_USD) as f64;
+        let frac = (self.0 % PICOS_PER_USD) as f64 / PICOS_PER_USD as f64;
+        whole + frac
+    }
+
+    /// `self + other`, saturating at the maximum instead of overflowing.
+    pub const fn saturating_add(self, other: Cost) -> Cost {
+        Cost(self.0.saturating_add(other.0))
+    }
+
+    /// `self - other`, or zero when `other` is larger.
+    pub const fn saturating_sub(self, other: Cost) -> Cost {
+        Cost(self.0.saturating_sub(other.0))
+    }
+}
+
+impl Add for Cost {
+    type Output = Cost;
+    fn add(self, rhs: Cost) -> Cost {
+        self.saturating_add(rhs)
+    }
+}
+
+impl AddAssign for Cost {
+    fn add_assign(&mut self, rhs: Cost) {
+        *self = self.saturating_add(rhs);
+    }
+}
+
+impl fmt::Display for Cost {
+    /// Dollars with six decimals, or as many as the formatter's precision asks for.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let precision = f.precision().unwrap_or(6);
+        write!(f, "${:.*}", precision, self.as_usd())
+    }
+}

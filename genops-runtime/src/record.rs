@@ -1,0 +1,89 @@
+//! Recording what a tracked call used: the functions user code calls inside a tracked call.
+//!
+//! Each applies to the nearest tracked span: the current span, or its nearest tracked ancestor
+//! when called inside an ordinary child span. Outside any tracked span they do nothing, cheaply.
+
+use tracing::Dispatch;
+use tracing_subscriber::registry::{LookupSpan, Registry};
+
+use crate::attribution::intern;
+use crate::money::Cost;
+use crate::state::TrackedState;
+use crate::usage::Usage;
+
+/// Runs `f` on the nearest unfinished tracked span of the current span, if there is one.
+fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState) -> R) -> Option<R> {
+    let mut f = Some(f);
+    tracing::dispatcher::get_default(|dispatch: &Dispatch| {
+        let current = dispatch.current_span();
+        let id = current.id()?;
+        let registry = dispatch.downcast_ref::<Registry>()?;
+        let span = registry.span(id)?;
+        for ancestor in span.scope() {
+            let mut extensions = ancestor.extensions_mut();
+            if let Some(state) = extensions.get_mut::<TrackedState>() {
+                if !state.is_finished() {
+                    return f.take().map(|f| f(state));
+                }
+            }
+        }
+        None
+    })
+}
+
+/// Adds `usage` to the nearest tracked call and prices it. Calling it twice adds the usage up.
+///
+/// ```
+/// #[genops::track(team = "search", provider = "openai", model = "gpt-4o-mini")]
+/// fn answer() {
+///     genops::record_usage(genops::Usage::new(1_200, 300).cache_read(1_000));
+/// }
+/// answer();
+/// ```
+pub fn record_usage(usage: Usage) {
+    with_nearest_tracked(|state| state.add_usage(usage));
+}
+
+/// Records the model that answered. It wins over the requested model for pricing and is recorded
+/// as `gen_ai.response.model`.
+///
+/// ```
+/// #[genops::track(provider = "openai", model = "gpt-4o")]
+/// fn answer() {
+///     genops::record_response_model("gpt-4o-2024-08-06");
+/// }
+/// answer();
+/// ```
+pub fn record_response_model(model: &str) {
+    with_nearest_tracked(|state| state.set_response_model(intern(model)));
+}
+
+/// Adds a manual cost in USD to the nearest tracked call, for pricing that is not per token.
+///
+/// A NaN, infinite or negative amount is rejected: nothing is booked, the span gets
+/// `genops.cost.rejected = true` and a WARN event says why.
+///
+/// ```
+/// #[genops::track(team = "vision", provider = "openai", operation = "generate_content")]
+/// fn render() {
+///     genops::record_cost(0.04); // one image
+/// }
+/// render();
+/// ```
+pub fn record_cost(usd: f64) {
+    match Cost::from_usd(usd) {
+        Some(cost) => {
+            with_nearest_tracked(|state| state.add_manual_cost(cost));
+        }
+        None => {
+            if with_nearest_tracked(TrackedState::reject_cost).is_some() {
+                tracing::warn!(
+                    target: "genops",
+                    usd,
+                    "rejected a manual cost that is not a finite, non-negative number of USD; \
+                     nothing was booked"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Per-span state of a tracked call, kept in the span's extensions.
+
+use std::borrow::Cow;
+use std::time::Instant;
+
+use crate::attribution::{Attribution, Dimension, Sym};
+use crate::layer::Shared;
+use crate::ledger::{Entry, LedgerKey};
+use crate::money::Cost;
+use crate::usage::Usage;
+use std::sync::Arc;
+
+/// How a tracked call ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It returned normally.
+    Ok,
+    /// It returned an error of this (short) type name.
+    Error(Cow<'static, str>),
+    /// It panicked.
+    Panic,
+    /// Its future was dropped after it started and before it completed.
+    Cancelled,
+}
+
+impl Outcome {
+    /// The `error.type` value for this outcome, if it is a failure.
+    pub fn error_type(&self) -> Option<&str> {
+        match self {
+            Outcome::Error(name) => Some(name),
+            Outcome::Panic => Some("panic"),
+            Outcome::Ok | Outcome::Cancelled => None,
+        }
+    }
+}
+
+/// What the span said about itself when it was created.
+#[derive(Default)]
+pub(crate) struct Declared {
+    pub(crate) provider: Option<Sym>,
+    pub(crate) model: Option<Sym>,
+    pub(crate) attribution: Attribution,
+}
+
+pub(crate) struct TrackedState {
+    shared: Arc<Shared>,
+    key: LedgerKey,
+    /// Dimensions the span carries itself; the others were inherited and are recorded at finish.
+    own: Attribution,
+    request_model: Option<Sym>,
+    response_model: Option<Sym>,
+    usage: Usage,
+    usage_recorded: bool,
+    token_cost: Cost,
+    priced: bool,
+    manual_cost: Cost,
+    children_cost: Cost,
+    rejected: bool,
+    local: bool,
+    start: Instant,
+    finished: bool,
+}
+
+/// What a finished call records on its span, after the books are closed.
+pub(crate) struct Finished {
+    pub(crate) usage: Option<Usage>,
+    pub(crate) own_cost: Cost,
+    pub(crate) total_cost: Cost,
+    pub(crate) unknown_model: bool,
+    /// `(provider, model)` the first time this layer saw it unpriced: warn once.
+    pub(crate) warn_unknown: Option<(String, String)>,
+    pub(crate) rejected: bool,
+    pub(crate) response_model: Option<Sym>,
+    /// Attribution values the span did not carry itself.
+    pub(crate) inherited: Vec<(Dimension, Sym)>,
+    pub(crate) outcome: Outcome,
+}
+
+impl TrackedState {
+    pub(crate) fn new(shared: Arc<Shared>, declared: Declared, parent: Option<&Attribution>) -> Self {
+        let own = declared.attribution;
+        let mut attribution = own.clone();
+        if let Some(parent) = parent {
+            attribution.inherit(parent);
+        }
+        attribution.inherit(&shared.defaults);
+        let local = declared
+            .provider
+            .as_ref()
+            .is_some_and(|p| crate::semconv::is_local_provider(p.as_str()));
+        TrackedState {
+            key: LedgerKey {
+                attribution,
+                provider: declared.provider,
+                model: declared.model.clone(),
+            },
+            shared,
+            own,
+            request_model: declared.model,
+            response_model: None,
+            usage: Usage::default(),
+            usage_recorded: false,
+            token_cost: Cost::ZERO,
+            priced: true,
+            manual_cost: Cost::ZERO,
+            children_cost: Cost::ZERO,
+            rejected: false,
+            local,
+            start: Instant::now(),
+            finished: false,
+        }
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    pub(crate) fn attribution(&self) -> &Attribution {
+        &self.key.attribution
+    }
+
+    /// A value the span recorded for a dimension after it was created.
+    pub(crate) fn set_attribution(&mut self, dim: Dimension, value: Sym) {
+        self.own.set(dim, value.clone());
+        self.key.attribution.set(dim, value);
+    }
+
+    pub(crate) fn set_request_model(&mut self, model: Sym) {
+        self.request_model = Some(model);
+        self.reprice();
+    }
+
+    pub(crate) fn set_response_model(&mut self, model: Sym) {
+        self.response_model = Some(model);
+        self.reprice();
+    }
+
+    pub(crate) fn add_usage(&mut self, usage: Usage) {
+        self.usage.accumulate(usage);
+        self.usage_recorded = true;
+        self.reprice();
+    }
+
+    pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
+        self.manual_cost += cost;
+    }
+
+    pub(crate) fn reject_cost(&mut self) {
+        self.rejected = true;
+    }
+
+    pub(crate) fn add_child_cost(&mut self, cost: Cost) {
+        self.children_cost += cost;
+    }
+
+    /// Prices the usage so far with the current model: the response model wins.
+    fn reprice(&mut self) {
+        self.key.model = self.response_model.clone().or(self.request_model.clone());
+        if !self.usage_recorded || self.local {
+            self.priced = true;
+            self.token_cost = Cost::ZERO;
+            return;
+        }
+        let price = self
+            .key
+            .model
+            .as_ref()
+            .and_then(|model| self.shared.price(self.key.provider.as_ref(), model));
+        self.priced = price.is_some();
+        self.token_cost = price.map_or(Cost::ZERO, |p| p.cost(&self.usage));
+    }
+
+    /// Closes the call's books once: books it in the ledger and says what to record.
+    pub(crate) fn finish(&mut self, outcome: Outcome) -> Option<Finished> {
+        if self.finished {
+            return None;
+        }
+        self.finished = true;
+        let compute_cost = match (self.local, self.shared.local_rate) {
+            (true, Some(picos_per_hour)) => {
+                let nanos = self.start.elapsed().as_nanos();
+                Cost::from_picos(picos_per_hour.saturating_mul(nanos) / 3_600_000_000_000)
+            }
+            _ => Cost::ZERO,
+        };
+        let own_cost = self.token_cost + self.manual_cost + compute_cost;
+        let unknown_model = !self.priced;
+        let warn_unknown = if unknown_model {
+            let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
+            let model = self.key.model.as_ref().map_or("", Sym::as_str);
+            self.shared.first_unknown(provider, model)
+        } else {
+            None
+        };
+        self.shared.ledger.book(Entry {
+            key: &self.key,
+            usage: self.usage,
+            cost: own_cost,
+            error: outcome.error_type().is_some(),
+            unknown_model,
+        });
+        let inherited = Dimension::ALL
+            .into_iter()
+            .filter(|&dim| self.own.get(dim).is_none())
+            .filter_map(|dim| Some((dim, self.key.attribution.get(dim)?.clone())))
+            .collect();
+        Some(Finished {
+            usage: self.usage_recorded.then_some(self.usage),
+            own_cost,
+            total_cost: own_cost + self.children_cost,
+            unknown_model,
+            warn_unknown,
+            rejected: self.rejected,
+            response_model: self.response_model.clone(),
+            inherited,
+            outcome,
+        })
+    }
+}
