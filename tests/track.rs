@@ -17,7 +17,12 @@ struct AppError;
 // gpt-4o:      input 2.50, cached input 1.25,  output 10.00
 // claude-haiku-4-5: input 1.00, cache read 0.10, cache write 1.25, output 5.00
 
-#[genops::track(team = "search", project = "qa", provider = "openai", model = "gpt-4o-mini")]
+#[genops::track(
+    team = "search",
+    project = "qa",
+    provider = "openai",
+    model = "gpt-4o-mini"
+)]
 fn plain() -> u32 {
     genops::record_usage(Usage::new(1_000, 200));
     7
@@ -114,7 +119,11 @@ async fn rag_chain() -> u64 {
     a + b
 }
 
-#[genops::track(provider = "openai", model = "text-embedding-3-small", operation = "embeddings")]
+#[genops::track(
+    provider = "openai",
+    model = "text-embedding-3-small",
+    operation = "embeddings"
+)]
 async fn retrieve() -> u64 {
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     genops::record_usage(Usage::new(50_000, 0));
@@ -154,8 +163,14 @@ fn async_join_nests_rolls_up_and_inherits_attribution() {
     //   + 500 cache write × $1.25/M + 500 output × $5/M
     //   = 0.0005 + 0.0001 + 0.000625 + 0.0025 = $0.003725
     assert_eq!(nanos(chat.field(GEN_AI_USAGE_COST).f64()), 3_725_000);
-    assert_eq!(chat.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS), &V::I64(1_000));
-    assert_eq!(chat.field(GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS), &V::I64(500));
+    assert_eq!(
+        chat.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+        &V::I64(1_000)
+    );
+    assert_eq!(
+        chat.field(GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
+        &V::I64(500)
+    );
     // The workflow's own cost is 0; its total is its children's.
     assert_eq!(nanos(root.field(GEN_AI_USAGE_COST).f64()), 0);
     assert_eq!(nanos(root.field(GENOPS_COST_TOTAL).f64()), 4_725_000);
@@ -210,7 +225,9 @@ fn a_panic_in_a_spawned_future_is_a_panic_not_a_cancellation() {
         .enable_all()
         .build()
         .unwrap();
-    let (joined, cap, _) = capture(true, || rt.block_on(async { tokio::spawn(panics_async()).await }));
+    let (joined, cap, _) = capture(true, || {
+        rt.block_on(async { tokio::spawn(panics_async()).await })
+    });
     assert!(joined.unwrap_err().is_panic());
     let span = cap.span("chat gpt-4o-mini");
     assert_eq!(span.field(ERROR_TYPE).str(), "panic");
@@ -222,17 +239,32 @@ struct Client {
 }
 
 impl Client {
-    #[genops::track(team = "a", provider = "openai", model = "gpt-4o-mini", name = "by_ref")]
+    #[genops::track(
+        team = "a",
+        provider = "openai",
+        model = "gpt-4o-mini",
+        name = "by_ref"
+    )]
     fn by_ref(&self) -> u32 {
         self.calls
     }
 
-    #[genops::track(team = "b", provider = "openai", model = "gpt-4o-mini", name = "by_mut")]
+    #[genops::track(
+        team = "b",
+        provider = "openai",
+        model = "gpt-4o-mini",
+        name = "by_mut"
+    )]
     fn by_mut(&mut self) {
         self.calls += 1;
     }
 
-    #[genops::track(team = "c", provider = "openai", model = "gpt-4o-mini", name = "by_value")]
+    #[genops::track(
+        team = "c",
+        provider = "openai",
+        model = "gpt-4o-mini",
+        name = "by_value"
+    )]
     fn by_value(self) -> u32 {
         self.calls
     }
@@ -243,7 +275,12 @@ trait Answer {
 }
 
 impl Answer for Client {
-    #[genops::track(team = "d", provider = "mistral", model = "mistral-large-latest", name = "trait_impl")]
+    #[genops::track(
+        team = "d",
+        provider = "mistral",
+        model = "mistral-large-latest",
+        name = "trait_impl"
+    )]
     async fn answer(&self) -> u32 {
         genops::record_usage(Usage::new(1_000, 1_000));
         self.calls
@@ -257,7 +294,13 @@ trait Boxed {
 
 #[async_trait::async_trait]
 impl Boxed for Client {
-    #[genops::track(team = "e", provider = "openai", model = "gpt-4o-mini", name = "async_trait", err)]
+    #[genops::track(
+        team = "e",
+        provider = "openai",
+        model = "gpt-4o-mini",
+        name = "async_trait",
+        err
+    )]
     async fn boxed(&self) -> Result<u32, AppError> {
         Err(AppError)
     }
@@ -324,10 +367,16 @@ fn answered_by_a_snapshot() {
 fn the_response_model_wins_for_pricing() {
     let (_, cap, ledger) = capture(true, answered_by_a_snapshot);
     let span = cap.span("chat gpt-4o");
-    assert_eq!(span.field(GEN_AI_RESPONSE_MODEL).str(), "gpt-4o-mini-2024-07-18");
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_MODEL).str(),
+        "gpt-4o-mini-2024-07-18"
+    );
     // Priced as gpt-4o-mini (dated snapshot → base): $0.00027, not gpt-4o's $0.0045.
     assert_eq!(nanos(span.field(GEN_AI_USAGE_COST).f64()), 270_000);
-    assert_eq!(ledger.snapshot().by_model["gpt-4o-mini-2024-07-18"].calls, 1);
+    assert_eq!(
+        ledger.snapshot().by_model["gpt-4o-mini-2024-07-18"].calls,
+        1
+    );
 }
 
 #[genops::track(team = "labs", provider = "openai", model = "gpt-9-imaginary")]
@@ -398,13 +447,20 @@ fn dynamic(id: u32, model: &str) {}
 #[test]
 fn expressions_are_plain_strings_and_only_evaluated_when_enabled() {
     dynamic(1, "gpt-4o");
-    assert_eq!(EVALUATED.load(Ordering::SeqCst), 0, "no subscriber: nothing evaluated");
+    assert_eq!(
+        EVALUATED.load(Ordering::SeqCst),
+        0,
+        "no subscriber: nothing evaluated"
+    );
     let (_, cap, _) = capture(true, || dynamic(42, "gpt-4o-mini"));
     assert_eq!(EVALUATED.load(Ordering::SeqCst), 1);
     let span = cap.span("chat");
     assert_eq!(span.field(GENOPS_CUSTOMER_ID), &V::Str("cust-42".into()));
     assert_eq!(span.field(GENOPS_USER_ID), &V::Str("42".into()));
-    assert_eq!(span.field(GEN_AI_REQUEST_MODEL), &V::Str("gpt-4o-mini".into()));
+    assert_eq!(
+        span.field(GEN_AI_REQUEST_MODEL),
+        &V::Str("gpt-4o-mini".into())
+    );
     assert_eq!(span.field(OTEL_NAME), &V::Str("chat gpt-4o-mini".into()));
     assert_eq!(span.field("request.id"), &V::U64(42));
     assert_eq!(span.declared.len(), TRACKED_FIELDS.len() + 2);
@@ -426,12 +482,17 @@ fn local_providers_are_internal_free_by_default_and_priced_by_time_on_request() 
     assert_eq!(ledger.snapshot().total.cost.picos(), 0);
 
     // $3.60 per hour is $0.000001 per millisecond.
-    let layer = genops::GenOpsLayer::builder().local_compute_rate(3.6).build();
+    let layer = genops::GenOpsLayer::builder()
+        .local_compute_rate(3.6)
+        .build();
     let start = std::time::Instant::now();
     let (_, _, ledger) = capture_with(layer, true, || local_call(20));
     let elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
     let cost_ms = ledger.snapshot().total.cost.as_usd() / 1e-6;
-    assert!(cost_ms >= 20.0 && cost_ms <= elapsed_ms, "{cost_ms} ms billed of {elapsed_ms}");
+    assert!(
+        cost_ms >= 20.0 && cost_ms <= elapsed_ms,
+        "{cost_ms} ms billed of {elapsed_ms}"
+    );
 }
 
 #[test]
@@ -442,7 +503,11 @@ fn attribution_falls_back_to_layer_defaults() {
         .build();
     let (_, cap, ledger) = capture_with(layer, true, plain);
     let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GENOPS_TEAM).str(), "search", "the span's own value wins");
+    assert_eq!(
+        span.field(GENOPS_TEAM).str(),
+        "search",
+        "the span's own value wins"
+    );
     assert_eq!(span.field(GENOPS_COST_CENTER).str(), "cc-42");
     assert_eq!(ledger.snapshot().by_cost_center["cc-42"].calls, 1);
 }
@@ -456,7 +521,12 @@ fn the_manual_span_has_the_same_contract() {
             genops::record_usage(Usage::new(1_000, 200));
         }
         drop(call);
-        let call = genops::span!(team = "batch", provider = "openai", model = "gpt-4o", name = "async.manual");
+        let call = genops::span!(
+            team = "batch",
+            provider = "openai",
+            model = "gpt-4o",
+            name = "async.manual"
+        );
         futures::executor::block_on(call.instrument(async {
             genops::record_usage(Usage::new(100, 10));
         }));

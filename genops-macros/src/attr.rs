@@ -96,7 +96,9 @@ impl Parse for FieldArg {
         let mut tokens = TokenStream::new();
         let mut cursor = begin;
         while cursor != end {
-            let Some((tt, next)) = cursor.token_tree() else { break };
+            let Some((tt, next)) = cursor.token_tree() else {
+                break;
+            };
             tokens.extend(std::iter::once(tt));
             cursor = next;
         }
@@ -111,5 +113,7 @@ impl Parse for FieldArg {
 /// Parses the inside of `fields(...)`.
 pub(crate) fn parse_fields(tokens: TokenStream) -> syn::Result<Vec<FieldArg>> {
     let parser = Punctuated::<FieldArg, Token![,]>::parse_terminated;
-    Ok(syn::parse::Parser::parse2(parser, tokens)?.into_iter().collect())
+    Ok(syn::parse::Parser::parse2(parser, tokens)?
+        .into_iter()
+        .collect())
 }

@@ -131,7 +131,9 @@ impl Site<'_> {
     fn tracked(&self, future: TokenStream) -> TokenStream {
         let krate = &self.krate;
         match self.args.err {
-            Some(err) => quote_spanned!(err=> #krate::__private::Tracked::fallible(__genops_span, #future)),
+            Some(err) => {
+                quote_spanned!(err=> #krate::__private::Tracked::fallible(__genops_span, #future))
+            }
             None => quote!(#krate::__private::Tracked::new(__genops_span, #future)),
         }
     }
@@ -186,7 +188,12 @@ enum AsyncTail<'a> {
 
 fn is_box_pin(func: &Expr) -> bool {
     let Expr::Path(path) = func else { return false };
-    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
 }
 
@@ -212,8 +219,12 @@ fn inner_async_fn(block: &Block) -> Option<usize> {
     if !is_box_pin(&call.func) || call.args.len() != 1 {
         return None;
     }
-    let Expr::Call(inner_call) = &call.args[0] else { return None };
-    let Expr::Path(callee) = &*inner_call.func else { return None };
+    let Expr::Call(inner_call) = &call.args[0] else {
+        return None;
+    };
+    let Expr::Path(callee) = &*inner_call.func else {
+        return None;
+    };
     block.stmts.iter().position(|stmt| {
         matches!(stmt, Stmt::Item(syn::Item::Fn(f))
             if f.sig.asyncness.is_some() && callee.path.is_ident(&f.sig.ident))

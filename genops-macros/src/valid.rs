@@ -167,13 +167,22 @@ fn suggestion<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) -> Str
 }
 
 /// A string literal, or `None` after reporting that one was required.
-fn string_literal(key: &str, value: &RawValue, what: &str, errors: &mut Errors, key_span: Span) -> Option<LitStr> {
+fn string_literal(
+    key: &str,
+    value: &RawValue,
+    what: &str,
+    errors: &mut Errors,
+    key_span: Span,
+) -> Option<LitStr> {
     match value {
         RawValue::Expr(Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
         })) => Some(s.clone()),
         RawValue::Expr(other) => {
-            errors.add(other.span(), format!("`{key}` must be a string literal: {what}"));
+            errors.add(
+                other.span(),
+                format!("`{key}` must be a string literal: {what}"),
+            );
             None
         }
         RawValue::List(_, span) => {
@@ -181,7 +190,10 @@ fn string_literal(key: &str, value: &RawValue, what: &str, errors: &mut Errors, 
             None
         }
         RawValue::Flag => {
-            errors.add(key_span, format!("`{key}` needs a value: `{key} = \"...\"` ({what})"));
+            errors.add(
+                key_span,
+                format!("`{key}` needs a value: `{key} = \"...\"` ({what})"),
+            );
             None
         }
     }
@@ -212,7 +224,10 @@ fn text_value(key: &str, value: RawValue, errors: &mut Errors, key_span: Span) -
             None
         }
         RawValue::Flag => {
-            errors.add(key_span, format!("`{key}` needs a value: `{key} = \"...\"`"));
+            errors.add(
+                key_span,
+                format!("`{key}` needs a value: `{key} = \"...\"`"),
+            );
             None
         }
     }
@@ -269,7 +284,10 @@ fn provider(value: RawValue, errors: &mut Errors, key_span: Span) -> Option<Prov
             Some(Provider { name, local: false })
         }
         RawValue::Expr(other) => {
-            errors.add(other.span(), format!("`provider` must be a string literal; {expected}"));
+            errors.add(
+                other.span(),
+                format!("`provider` must be a string literal; {expected}"),
+            );
             None
         }
         RawValue::List(_, span) => {
@@ -287,7 +305,13 @@ fn is_custom(func: &Expr) -> bool {
     matches!(func, Expr::Path(p) if p.path.is_ident("custom"))
 }
 
-fn choice(key: &str, value: &RawValue, options: &[&str], errors: &mut Errors, key_span: Span) -> Option<String> {
+fn choice(
+    key: &str,
+    value: &RawValue,
+    options: &[&str],
+    errors: &mut Errors,
+    key_span: Span,
+) -> Option<String> {
     let expected = format!("expected one of {}", one_of(options));
     let lit = string_literal(key, value, &expected, errors, key_span)?;
     let written = lit.value();
@@ -402,7 +426,10 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         assert_eq!(closest("opneai", PROVIDERS.iter().copied()), Some("openai"));
-        assert_eq!(closest("antropic", PROVIDERS.iter().copied()), Some("anthropic"));
+        assert_eq!(
+            closest("antropic", PROVIDERS.iter().copied()),
+            Some("anthropic")
+        );
         assert_eq!(closest("zzzzzzzz", PROVIDERS.iter().copied()), None);
     }
 

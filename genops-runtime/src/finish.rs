@@ -70,7 +70,9 @@ fn tokens(n: u64) -> i64 {
 
 /// Records every result field in one `record_all`, so each is recorded exactly once.
 fn record(span: &Span, done: &Finished) {
-    let Some(f) = declared_fields(span) else { return };
+    let Some(f) = declared_fields(span) else {
+        return;
+    };
     let usage = done.usage.map(|u| {
         [
             tokens(u.input),
@@ -87,7 +89,7 @@ fn record(span: &Span, done: &Finished) {
     let cancelled = done.outcome == Outcome::Cancelled;
     let flag = true;
 
-    fn some<'a, T: Value>(value: &'a T) -> Option<&'a dyn Value> {
+    fn some<T: Value>(value: &T) -> Option<&dyn Value> {
         Some(value as &dyn Value)
     }
     let when = |cond: bool, value: &'static dyn Value| cond.then_some(value);
@@ -117,12 +119,27 @@ fn record(span: &Span, done: &Finished) {
         (&f[index::COST_SELF], some(&own)),
         (&f[index::COST_TOTAL], some(&total)),
         (&f[index::CURRENCY], some(&semconv::CURRENCY_USD)),
-        (&f[index::UNKNOWN_MODEL], done.unknown_model.then(|| some(&flag)).flatten()),
-        (&f[index::REJECTED], done.rejected.then(|| some(&flag)).flatten()),
-        (&f[index::CANCELLED], cancelled.then(|| some(&flag)).flatten()),
-        (&f[index::ERROR_TYPE], error_type.as_ref().map(|e| e as &dyn Value)),
+        (
+            &f[index::UNKNOWN_MODEL],
+            done.unknown_model.then(|| some(&flag)).flatten(),
+        ),
+        (
+            &f[index::REJECTED],
+            done.rejected.then(|| some(&flag)).flatten(),
+        ),
+        (
+            &f[index::CANCELLED],
+            cancelled.then(|| some(&flag)).flatten(),
+        ),
+        (
+            &f[index::ERROR_TYPE],
+            error_type.as_ref().map(|e| e as &dyn Value),
+        ),
         (&f[index::STATUS_CODE], when(error_type.is_some(), &"error")),
-        (&f[index::RESPONSE_MODEL], response_model.as_ref().map(|m| m as &dyn Value)),
+        (
+            &f[index::RESPONSE_MODEL],
+            response_model.as_ref().map(|m| m as &dyn Value),
+        ),
         (&f[index::ATTRIBUTION], attr_value(0)),
         (&f[index::ATTRIBUTION + 1], attr_value(1)),
         (&f[index::ATTRIBUTION + 2], attr_value(2)),

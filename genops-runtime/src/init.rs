@@ -204,7 +204,11 @@ impl Config {
                 .unwrap_or(("default", "info".to_owned())),
         };
         EnvFilter::try_new(&directives).map_err(|e| InitError::Env {
-            var: if var == "log_filter" { "GENOPS_LOG_LEVEL (log_filter)" } else { var },
+            var: if var == "log_filter" {
+                "GENOPS_LOG_LEVEL (log_filter)"
+            } else {
+                var
+            },
             problem: format!("invalid filter {directives:?}: {e}"),
         })
     }

@@ -196,11 +196,9 @@ impl Visit for DeclaredVisitor<'_> {
         match i {
             index::PROVIDER => self.0.provider = Some(intern(value)),
             index::REQUEST_MODEL => self.0.model = Some(intern(value)),
-            _ if (index::ATTRIBUTION..index::ATTRIBUTION + 7).contains(&i) => {
-                if !value.is_empty() {
-                    let dim = Dimension::ALL[i - index::ATTRIBUTION];
-                    self.0.attribution.set(dim, intern(value));
-                }
+            _ if (index::ATTRIBUTION..index::ATTRIBUTION + 7).contains(&i) && !value.is_empty() => {
+                let dim = Dimension::ALL[i - index::ATTRIBUTION];
+                self.0.attribution.set(dim, intern(value));
             }
             _ => {}
         }

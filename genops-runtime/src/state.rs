@@ -77,7 +77,11 @@ pub(crate) struct Finished {
 }
 
 impl TrackedState {
-    pub(crate) fn new(shared: Arc<Shared>, declared: Declared, parent: Option<&Attribution>) -> Self {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        declared: Declared,
+        parent: Option<&Attribution>,
+    ) -> Self {
         let own = declared.attribution;
         let mut attribution = own.clone();
         if let Some(parent) = parent {

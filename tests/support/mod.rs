@@ -66,7 +66,11 @@ impl SpanRecord {
     pub fn get(&self, name: &str) -> Option<&V> {
         let mut found = self.records.iter().filter(|(k, _)| k == name);
         let first = found.next().map(|(_, v)| v);
-        assert!(found.next().is_none(), "field {name} recorded more than once on span {}", self.name);
+        assert!(
+            found.next().is_none(),
+            "field {name} recorded more than once on span {}",
+            self.name
+        );
         first
     }
     pub fn field(&self, name: &str) -> &V {
@@ -78,10 +82,13 @@ impl SpanRecord {
     }
 }
 
+/// An event: its message and its other fields (with `level`).
+pub type EventRecord = (String, BTreeMap<String, V>);
+
 #[derive(Clone, Default)]
 pub struct Capture {
     spans: Arc<Mutex<Vec<SpanRecord>>>,
-    events: Arc<Mutex<Vec<(String, BTreeMap<String, V>)>>>,
+    events: Arc<Mutex<Vec<EventRecord>>>,
 }
 
 impl Capture {
@@ -93,16 +100,22 @@ impl Capture {
         let spans = self.spans();
         let mut matching = spans.iter().filter(|s| s.name == name);
         let span = matching.next().unwrap_or_else(|| {
-            panic!("no span named {name}; have {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>())
+            panic!(
+                "no span named {name}; have {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
         });
         assert!(matching.next().is_none(), "more than one span named {name}");
         span.clone()
     }
     pub fn by_id(&self, id: u64) -> SpanRecord {
-        self.spans().into_iter().find(|s| s.id == id).expect("span id")
+        self.spans()
+            .into_iter()
+            .find(|s| s.id == id)
+            .expect("span id")
     }
     /// Events at WARN level: (message, fields).
-    pub fn events(&self) -> Vec<(String, BTreeMap<String, V>)> {
+    pub fn events(&self) -> Vec<EventRecord> {
         self.events.lock().unwrap().clone()
     }
 }
@@ -134,19 +147,30 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let mut records = Vec::new();
         attrs.record(&mut Collect(&mut records));
-        let parent = ctx.span(id).and_then(|s| s.parent().map(|p| p.id().into_u64()));
+        let parent = ctx
+            .span(id)
+            .and_then(|s| s.parent().map(|p| p.id().into_u64()));
         self.spans.lock().unwrap().push(SpanRecord {
             id: id.into_u64(),
             name: attrs.metadata().name().into(),
             parent,
-            declared: attrs.metadata().fields().iter().map(|f| f.name().to_owned()).collect(),
+            declared: attrs
+                .metadata()
+                .fields()
+                .iter()
+                .map(|f| f.name().to_owned())
+                .collect(),
             records,
             closed: false,
         });
     }
     fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
         let mut spans = self.spans.lock().unwrap();
-        if let Some(span) = spans.iter_mut().rev().find(|s| s.id == id.into_u64() && !s.closed) {
+        if let Some(span) = spans
+            .iter_mut()
+            .rev()
+            .find(|s| s.id == id.into_u64() && !s.closed)
+        {
             values.record(&mut Collect(&mut span.records));
         }
     }
@@ -157,7 +181,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
         let mut message = String::new();
         for (k, v) in records {
             if k == "message" {
-                message = match v { V::Debug(s) | V::Str(s) => s, other => format!("{other:?}") };
+                message = match v {
+                    V::Debug(s) | V::Str(s) => s,
+                    other => format!("{other:?}"),
+                };
             } else {
                 fields.insert(k, v);
             }
@@ -167,7 +194,11 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     }
     fn on_close(&self, id: Id, _ctx: Context<'_, S>) {
         let mut spans = self.spans.lock().unwrap();
-        if let Some(span) = spans.iter_mut().rev().find(|s| s.id == id.into_u64() && !s.closed) {
+        if let Some(span) = spans
+            .iter_mut()
+            .rev()
+            .find(|s| s.id == id.into_u64() && !s.closed)
+        {
             span.closed = true;
         }
     }

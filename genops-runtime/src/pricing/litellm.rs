@@ -66,7 +66,10 @@ struct RawEntry {
 }
 
 /// Parses and validates a whole file; nothing is returned unless every entry is valid.
-pub(super) fn parse(origin: &str, json: &str) -> Result<Vec<(String, EntryOverride)>, PricingError> {
+pub(super) fn parse(
+    origin: &str,
+    json: &str,
+) -> Result<Vec<(String, EntryOverride)>, PricingError> {
     let raw: HashMap<String, Value> =
         serde_json::from_str(json).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => PricingError::NotAnObject {
@@ -98,8 +101,11 @@ pub(super) fn parse(origin: &str, json: &str) -> Result<Vec<(String, EntryOverri
             input: price("input_cost_per_token", raw.input_cost_per_token).map_err(&entry_error)?,
             output: price("output_cost_per_token", raw.output_cost_per_token)
                 .map_err(&entry_error)?,
-            cache_read: price("cache_read_input_token_cost", raw.cache_read_input_token_cost)
-                .map_err(&entry_error)?,
+            cache_read: price(
+                "cache_read_input_token_cost",
+                raw.cache_read_input_token_cost,
+            )
+            .map_err(&entry_error)?,
             cache_creation: price(
                 "cache_creation_input_token_cost",
                 raw.cache_creation_input_token_cost,
@@ -148,7 +154,10 @@ fn text(field: &str, value: Option<Value>) -> Result<Option<String>, String> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("`{field}` must be a string, found {}", describe(&other))),
+        Some(other) => Err(format!(
+            "`{field}` must be a string, found {}",
+            describe(&other)
+        )),
     }
 }
 

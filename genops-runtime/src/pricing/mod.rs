@@ -55,7 +55,10 @@ impl Price {
         let parts = [
             (plain_input, self.input),
             (usage.cache_read, self.cache_read.unwrap_or(self.input)),
-            (usage.cache_creation, self.cache_creation.unwrap_or(self.input)),
+            (
+                usage.cache_creation,
+                self.cache_creation.unwrap_or(self.input),
+            ),
             (plain_output, self.output),
             (usage.reasoning, self.reasoning.unwrap_or(self.output)),
         ];
