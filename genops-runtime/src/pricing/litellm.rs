@@ -138,7 +138,7 @@ fn price(field: &str, value: Option<Value>) -> Result<Option<u64>, String> {
                 return Err(format!("`{field}` is negative ({n})"));
             }
             let picos = (usd * PICOS_PER_USD as f64).round();
-            if picos > u64::MAX as f64 {
+            if picos >= u64::MAX as f64 {
                 return Err(format!("`{field}` is too large ({n} USD per token)"));
             }
             Ok(Some(picos as u64))
