@@ -19,7 +19,11 @@ fn agent() {
     tool();
 }
 
-#[genops::track(provider = "deepseek", model = "deepseek-chat", operation = "execute_tool")]
+#[genops::track(
+    provider = "deepseek",
+    model = "deepseek-chat",
+    operation = "execute_tool"
+)]
 fn tool() {
     genops::record_usage(Usage::new(1_000_000, 0));
 }
@@ -36,7 +40,10 @@ fn global_subscriber_in_reverse_layer_order() {
     agent();
     let spans = cap.spans();
     let agent = cap.span("agent");
-    let tools: Vec<_> = spans.iter().filter(|s| s.name == "execute_tool deepseek-chat").collect();
+    let tools: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "execute_tool deepseek-chat")
+        .collect();
     assert_eq!(tools.len(), 2);
     let price = tools[0].field(GEN_AI_USAGE_COST).f64();
     assert!(price > 0.0);

@@ -30,23 +30,44 @@ fn install_errors_defaults_and_reinstall() {
     std::fs::write(&bad, r#"{"gpt-4o": {"input_cost_per_token": "cheap"}}"#).unwrap();
     std::env::set_var("GENOPS_PRICING_FILE", &bad);
     let err = genops::init().install().unwrap_err().to_string();
-    assert!(err.contains("bad.json") && err.contains("`gpt-4o`") && err.contains("input_cost_per_token"), "{err}");
+    assert!(
+        err.contains("bad.json")
+            && err.contains("`gpt-4o`")
+            && err.contains("input_cost_per_token"),
+        "{err}"
+    );
     std::env::remove_var("GENOPS_PRICING_FILE");
 
     // A malformed log filter names its variable.
     std::env::set_var("GENOPS_LOG_LEVEL", "genops=notalevel");
     let err = genops::init().install().unwrap_err();
-    assert!(matches!(err, InitError::Env { var: "GENOPS_LOG_LEVEL", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            InitError::Env {
+                var: "GENOPS_LOG_LEVEL",
+                ..
+            }
+        ),
+        "{err}"
+    );
     std::env::remove_var("GENOPS_LOG_LEVEL");
 
     // A negative compute rate is refused.
-    let err = genops::init().local_compute_rate(-1.0).install().unwrap_err();
+    let err = genops::init()
+        .local_compute_rate(-1.0)
+        .install()
+        .unwrap_err();
     assert!(err.to_string().contains("local_compute_rate"), "{err}");
 
     // A good installation: env and code defaults, an override file and an alias.
     let prices = dir.join("prices.json");
     // gpt-4o-mini's output price raised to $1.00/M; its input price stays $0.15/M.
-    std::fs::write(&prices, r#"{"gpt-4o-mini": {"output_cost_per_token": 1e-6}}"#).unwrap();
+    std::fs::write(
+        &prices,
+        r#"{"gpt-4o-mini": {"output_cost_per_token": 1e-6}}"#,
+    )
+    .unwrap();
     std::env::set_var("GENOPS_TEAM", "env-team");
     std::env::set_var("GENOPS_PROJECT", "env-project");
     let guard = genops::init()
@@ -65,7 +86,10 @@ fn install_errors_defaults_and_reinstall() {
     let snap = guard.ledger().snapshot();
     assert_eq!(snap.total.calls, 2);
     assert_eq!(snap.by_team["env-team"].calls, 2);
-    assert_eq!(snap.by_project["code-project"].calls, 2, "code defaults win over env");
+    assert_eq!(
+        snap.by_project["code-project"].calls, 2,
+        "code defaults win over env"
+    );
     // house-model → gpt-4o: 1,000 × $2.50/M + 100 × $10/M = $0.0035
     assert_eq!(snap.by_model["house-model"].cost.nanos(), 3_500_000);
     // gpt-4o-mini overridden: 1,000 × $0.15/M + 100 × $1.00/M = $0.00025

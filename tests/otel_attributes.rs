@@ -41,11 +41,15 @@ fn export(genops_first: bool) -> Vec<SpanData> {
     let tracer = provider.tracer("test");
     if genops_first {
         let otel = tracing_opentelemetry::layer().with_tracer(tracer);
-        let sub = tracing_subscriber::registry().with(genops::layer()).with(otel);
+        let sub = tracing_subscriber::registry()
+            .with(genops::layer())
+            .with(otel);
         tracing::subscriber::with_default(sub, chain);
     } else {
         let otel = tracing_opentelemetry::layer().with_tracer(tracer);
-        let sub = tracing_subscriber::registry().with(otel).with(genops::layer());
+        let sub = tracing_subscriber::registry()
+            .with(otel)
+            .with(genops::layer());
         tracing::subscriber::with_default(sub, chain);
     }
     provider.force_flush().unwrap();

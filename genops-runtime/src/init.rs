@@ -2,11 +2,16 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use tracing_subscriber::filter::{filter_fn, EnvFilter};
+use opentelemetry::trace::TracerProvider as _;
+
+use tracing_subscriber::filter::{filter_fn, EnvFilter, FilterExt};
 use tracing_subscriber::prelude::*;
 
 use crate::attribution::Dimension;
+use crate::export::{ExportOverrides, ExportSettings, Protocol, TracePipeline, TracesExporter};
 use crate::layer::{is_tracked, GenOpsLayer};
 use crate::ledger::Ledger;
 use crate::pricing::{PriceTable, PricingError};
@@ -31,6 +36,11 @@ pub enum InitError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The exporter could not be set up.
+    Export {
+        /// What went wrong.
+        problem: String,
+    },
     /// A setting given in code is out of range.
     Invalid {
         /// The setting.
@@ -49,6 +59,7 @@ impl fmt::Display for InitError {
             ),
             InitError::Pricing(e) => write!(f, "{e}"),
             InitError::Env { var, problem } => write!(f, "environment variable {var}: {problem}"),
+            InitError::Export { problem } => write!(f, "trace export: {problem}"),
             InitError::Invalid { setting, problem } => write!(f, "{setting}: {problem}"),
         }
     }
@@ -88,6 +99,8 @@ pub struct Config {
     local_rate: Option<f64>,
     log_filter: Option<String>,
     log_output: Option<bool>,
+    export: ExportOverrides,
+    shutdown_timeout: Option<Duration>,
 }
 
 /// Starts a [`Config`]: `genops::init().install()` sets up a registry, an `EnvFilter`ed log
@@ -166,6 +179,70 @@ impl Config {
         self
     }
 
+    /// Exports traces over OTLP to `url` (default: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, used
+    /// as is, or `OTEL_EXPORTER_OTLP_ENDPOINT`, to which `/v1/traces` is appended for HTTP).
+    /// Without an endpoint nothing is exported.
+    pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.export.endpoint = Some(url.into());
+        self
+    }
+
+    /// The OTLP protocol (default: `OTEL_EXPORTER_OTLP_PROTOCOL`, then `http/protobuf`).
+    pub fn otlp_protocol(mut self, protocol: Protocol) -> Self {
+        self.export.protocol = Some(protocol);
+        self
+    }
+
+    /// A header sent with every export, after those of `OTEL_EXPORTER_OTLP_HEADERS`.
+    pub fn otlp_header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.export.headers.push((key.into(), value.into()));
+        self
+    }
+
+    /// Where finished spans go (default: `OTEL_TRACES_EXPORTER`, then OTLP).
+    pub fn traces_exporter(mut self, exporter: TracesExporter) -> Self {
+        self.export.exporter = Some(exporter);
+        self
+    }
+
+    /// Exports this share of traces, parent-based (default: `OTEL_TRACES_SAMPLER` and
+    /// `OTEL_TRACES_SAMPLER_ARG`, then all). Cost accounting always sees every call.
+    pub fn trace_sampling_ratio(mut self, ratio: f64) -> Self {
+        self.export.sampler_ratio = Some(ratio);
+        self
+    }
+
+    /// The export queue's capacity in spans (default: `OTEL_BSP_MAX_QUEUE_SIZE`, then 2,048).
+    /// Spans that find it full are dropped and counted, never waited for.
+    pub fn export_queue_size(mut self, spans: usize) -> Self {
+        self.export.max_queue_size = Some(spans);
+        self
+    }
+
+    /// The delay between exports (default: `OTEL_BSP_SCHEDULE_DELAY`, then 5 s).
+    pub fn export_schedule_delay(mut self, delay: Duration) -> Self {
+        self.export.schedule_delay = Some(delay);
+        self
+    }
+
+    /// The largest batch (default: `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, then 512).
+    pub fn export_batch_size(mut self, spans: usize) -> Self {
+        self.export.max_export_batch_size = Some(spans);
+        self
+    }
+
+    /// How long one export may take (default: `OTEL_BSP_EXPORT_TIMEOUT`, then 30 s).
+    pub fn export_timeout(mut self, timeout: Duration) -> Self {
+        self.export.export_timeout = Some(timeout);
+        self
+    }
+
+    /// How long dropping the [`Guard`] may wait for the last export (default 5 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
+        self
+    }
+
     /// Builds the GenOps layer these settings describe, for a subscriber of your own.
     pub fn build_layer(&self) -> Result<GenOpsLayer, InitError> {
         let mut prices = PriceTable::embedded();
@@ -214,35 +291,66 @@ impl Config {
     }
 
     /// Installs the global subscriber: a registry with the GenOps layer (which sees every
-    /// tracked span whatever the log filter says) and, unless turned off, log output to stderr
-    /// filtered by the log filter.
+    /// tracked span whatever the log filter says), trace export when an endpoint is configured,
+    /// and, unless turned off, log output to stderr filtered by the log filter.
     ///
     /// Installing twice is [`InitError::AlreadyInstalled`].
     pub fn install(self) -> Result<Guard, InitError> {
+        if let Some(ratio) = self.export.sampler_ratio {
+            if !(0.0..=1.0).contains(&ratio) {
+                return Err(InitError::Invalid {
+                    setting: "trace_sampling_ratio",
+                    problem: format!("{ratio} is not a ratio in [0, 1]"),
+                });
+            }
+        }
         let layer = self.build_layer()?;
         let ledger = layer.ledger();
+        let export = ExportSettings::resolve(&self.export)?;
+        let service_name = self
+            .service_name
+            .clone()
+            .or_else(|| {
+                std::env::var("OTEL_SERVICE_NAME")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| "unknown_service".to_owned());
+        // Validate the filter before anything starts.
         let log = if self.log_output.unwrap_or(true) {
-            let filter = self.env_filter()?;
             Some(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
-                    .with_filter(filter),
+                    .with_filter(self.env_filter()?),
             )
         } else {
             None
         };
+        let pipeline = TracePipeline::build(&export, &service_name)?;
+        let otel = match &pipeline {
+            Some(p) => Some(
+                tracing_opentelemetry::layer()
+                    .with_tracer(p.provider.tracer("genops"))
+                    .with_threads(false)
+                    .with_filter(filter_fn(is_tracked).or(self.env_filter()?)),
+            ),
+            None => None,
+        };
         let subscriber = tracing_subscriber::registry()
             .with(layer.with_filter(filter_fn(is_tracked)))
+            .with(otel)
             .with(log);
-        tracing::subscriber::set_global_default(subscriber)
-            .map_err(|_| InitError::AlreadyInstalled)?;
-        let service_name = self
-            .service_name
-            .or_else(|| std::env::var("OTEL_SERVICE_NAME").ok())
-            .unwrap_or_else(|| "unknown_service".to_owned());
+        if tracing::subscriber::set_global_default(subscriber).is_err() {
+            if let Some(p) = &pipeline {
+                p.shutdown(Duration::ZERO);
+            }
+            return Err(InitError::AlreadyInstalled);
+        }
         Ok(Guard {
             ledger,
             service_name,
+            pipeline,
+            shutdown_timeout: self.shutdown_timeout.unwrap_or(Duration::from_secs(5)),
         })
     }
 }
@@ -254,6 +362,8 @@ impl Config {
 pub struct Guard {
     ledger: Ledger,
     service_name: String,
+    pipeline: Option<TracePipeline>,
+    shutdown_timeout: Duration,
 }
 
 impl Guard {
@@ -265,5 +375,34 @@ impl Guard {
     /// The service name in use.
     pub fn service_name(&self) -> &str {
         &self.service_name
+    }
+
+    /// Spans that did not reach the trace backend: a full queue, or a failed export.
+    pub fn dropped_spans(&self) -> u64 {
+        self.pipeline
+            .as_ref()
+            .map_or(0, |p| p.stats.dropped.load(Ordering::Relaxed))
+    }
+
+    /// Spans the trace backend accepted.
+    pub fn exported_spans(&self) -> u64 {
+        self.pipeline
+            .as_ref()
+            .map_or(0, |p| p.stats.exported.load(Ordering::Relaxed))
+    }
+
+    /// Exports what is queued, waiting at most the shutdown timeout.
+    pub fn flush(&self) {
+        if let Some(p) = &self.pipeline {
+            let _ = p.provider.force_flush();
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(p) = &self.pipeline {
+            p.shutdown(self.shutdown_timeout);
+        }
     }
 }

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 mod attribution;
+mod export;
 mod finish;
 mod future;
 mod handle;
@@ -22,6 +23,7 @@ mod usage;
 pub mod __private;
 
 pub use attribution::Dimension;
+pub use export::{Protocol, TracesExporter};
 pub use future::{Fallible, Plain, ReturnKind, Tracked};
 pub use handle::TrackedSpan;
 pub use init::{init, Config, Guard, InitError, LOG_LEVEL_VAR, PRICING_FILE_VAR};

@@ -2,6 +2,8 @@
 //! subscriber sees them.
 #![allow(dead_code)]
 
+pub mod backend;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,318 @@
+//! Trace export settings, from builder calls or the OpenTelemetry SDK's standard variables.
+
+use std::time::Duration;
+
+use crate::init::InitError;
+
+/// How spans travel to the collector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP over gRPC (`grpc`).
+    Grpc,
+    /// OTLP over HTTP with protobuf bodies (`http/protobuf`), the SDK default.
+    HttpProtobuf,
+}
+
+/// Where finished spans go (`OTEL_TRACES_EXPORTER`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TracesExporter {
+    /// OTLP to the configured endpoint; nothing is exported while no endpoint is set.
+    Otlp,
+    /// Printed to stdout.
+    Console,
+    /// Not exported.
+    None,
+}
+
+/// Resolved export settings. Every field has a builder method on [`Config`](crate::Config).
+#[derive(Clone, Debug)]
+pub(crate) struct ExportSettings {
+    pub(crate) exporter: TracesExporter,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) protocol: Protocol,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) sampler_ratio: Option<f64>,
+    pub(crate) parent_based: bool,
+    pub(crate) max_queue_size: usize,
+    pub(crate) schedule_delay: Duration,
+    pub(crate) max_export_batch_size: usize,
+    pub(crate) export_timeout: Duration,
+}
+
+/// Settings given in code; `None` falls back to the environment, then to the SDK default.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ExportOverrides {
+    pub(crate) exporter: Option<TracesExporter>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) sampler_ratio: Option<f64>,
+    pub(crate) max_queue_size: Option<usize>,
+    pub(crate) schedule_delay: Option<Duration>,
+    pub(crate) max_export_batch_size: Option<usize>,
+    pub(crate) export_timeout: Option<Duration>,
+}
+
+fn env(var: &str) -> Option<String> {
+    std::env::var(var)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn bad(var: &'static str, problem: impl Into<String>) -> InitError {
+    InitError::Env {
+        var,
+        problem: problem.into(),
+    }
+}
+
+fn env_number<T: std::str::FromStr>(var: &'static str) -> Result<Option<T>, InitError> {
+    env(var)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| bad(var, format!("{v:?} is not a whole, non-negative number")))
+        })
+        .transpose()
+}
+
+fn env_millis(var: &'static str) -> Result<Option<Duration>, InitError> {
+    Ok(env_number::<u64>(var)?.map(Duration::from_millis))
+}
+
+/// `Protocol` from its specification name.
+pub(crate) fn parse_protocol(var: &'static str, value: &str) -> Result<Protocol, InitError> {
+    match value {
+        "grpc" => Ok(Protocol::Grpc),
+        "http/protobuf" => Ok(Protocol::HttpProtobuf),
+        other => Err(bad(
+            var,
+            format!("unsupported protocol {other:?}; expected `grpc` or `http/protobuf`"),
+        )),
+    }
+}
+
+/// Checks an endpoint URL: `http://` or `https://`, a host, and nothing unparsable.
+pub(crate) fn check_endpoint(var: &'static str, url: &str) -> Result<(), InitError> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| bad(var, format!("invalid endpoint URL {url:?}: {e}")))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(()),
+        _ => Err(bad(
+            var,
+            format!("invalid endpoint URL {url:?}: expected http://host:port or https://host:port"),
+        )),
+    }
+}
+
+/// Parses `key=value,key2=value2` with percent-encoded values (W3C baggage format).
+pub(crate) fn parse_headers(
+    var: &'static str,
+    text: &str,
+) -> Result<Vec<(String, String)>, InitError> {
+    text.split(',')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let (key, value) = entry
+                .split_once('=')
+                .ok_or_else(|| bad(var, format!("header {entry:?} is not `key=value`")))?;
+            let key = key.trim();
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            {
+                return Err(bad(var, format!("header {entry:?} has an invalid name")));
+            }
+            let value = percent_decode(value.trim())
+                .ok_or_else(|| bad(var, format!("header {key:?} has a malformed %-escape")))?;
+            Ok((key.to_owned(), value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+impl ExportSettings {
+    /// Code first, then the standard variables, then the SDK defaults.
+    pub(crate) fn resolve(code: &ExportOverrides) -> Result<Self, InitError> {
+        let exporter = match (code.exporter, env("OTEL_TRACES_EXPORTER")) {
+            (Some(e), _) => e,
+            (None, None) => TracesExporter::Otlp,
+            (None, Some(v)) => match v.as_str() {
+                "otlp" => TracesExporter::Otlp,
+                "console" => TracesExporter::Console,
+                "none" => TracesExporter::None,
+                other => {
+                    return Err(bad(
+                        "OTEL_TRACES_EXPORTER",
+                        format!("unknown exporter {other:?}; expected `otlp`, `console` or `none`"),
+                    ))
+                }
+            },
+        };
+        let protocol = match code.protocol {
+            Some(p) => p,
+            None => match (
+                env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
+                env("OTEL_EXPORTER_OTLP_PROTOCOL"),
+            ) {
+                (Some(v), _) => parse_protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", &v)?,
+                (None, Some(v)) => parse_protocol("OTEL_EXPORTER_OTLP_PROTOCOL", &v)?,
+                (None, None) => Protocol::HttpProtobuf,
+            },
+        };
+        let endpoint = if let Some(url) = &code.endpoint {
+            check_endpoint("otlp_endpoint", url)?;
+            Some(url.clone())
+        } else if let Some(url) = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+            check_endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &url)?;
+            Some(url)
+        } else if let Some(base) = env("OTEL_EXPORTER_OTLP_ENDPOINT") {
+            check_endpoint("OTEL_EXPORTER_OTLP_ENDPOINT", &base)?;
+            // The specification: the generic endpoint is a base URL for OTLP/HTTP.
+            Some(match protocol {
+                Protocol::Grpc => base,
+                Protocol::HttpProtobuf => format!("{}/v1/traces", base.trim_end_matches('/')),
+            })
+        } else {
+            None
+        };
+        let mut headers = Vec::new();
+        for var in [
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        ] {
+            if let Some(text) = env(var) {
+                headers.extend(parse_headers(var, &text)?);
+            }
+        }
+        headers.extend(code.headers.iter().cloned());
+        let (sampler_ratio, parent_based) = match code.sampler_ratio {
+            Some(ratio) => (Some(ratio), true),
+            None => sampler_from_env()?,
+        };
+        let max_queue_size = match code.max_queue_size {
+            Some(n) => n,
+            None => env_number("OTEL_BSP_MAX_QUEUE_SIZE")?.unwrap_or(2_048),
+        };
+        let max_export_batch_size = match code.max_export_batch_size {
+            Some(n) => n,
+            None => env_number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")?.unwrap_or(512),
+        };
+        if max_queue_size == 0 || max_export_batch_size == 0 {
+            return Err(InitError::Invalid {
+                setting: "export queue",
+                problem: "the queue and batch sizes must be at least 1".into(),
+            });
+        }
+        Ok(ExportSettings {
+            exporter,
+            endpoint,
+            protocol,
+            headers,
+            sampler_ratio,
+            parent_based,
+            max_queue_size,
+            schedule_delay: match code.schedule_delay {
+                Some(d) => d,
+                None => {
+                    env_millis("OTEL_BSP_SCHEDULE_DELAY")?.unwrap_or(Duration::from_millis(5_000))
+                }
+            },
+            max_export_batch_size: max_export_batch_size.min(max_queue_size),
+            export_timeout: match code.export_timeout {
+                Some(d) => d,
+                None => {
+                    env_millis("OTEL_BSP_EXPORT_TIMEOUT")?.unwrap_or(Duration::from_millis(30_000))
+                }
+            },
+        })
+    }
+}
+
+/// `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`: the ratio (`None` = always on) and whether
+/// the decision follows the parent.
+fn sampler_from_env() -> Result<(Option<f64>, bool), InitError> {
+    let ratio = || -> Result<f64, InitError> {
+        match env("OTEL_TRACES_SAMPLER_ARG") {
+            None => Ok(1.0),
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| {
+                    bad(
+                        "OTEL_TRACES_SAMPLER_ARG",
+                        format!("{v:?} is not a ratio in [0, 1]"),
+                    )
+                }),
+        }
+    };
+    match env("OTEL_TRACES_SAMPLER").as_deref() {
+        None | Some("parentbased_always_on") => Ok((None, true)),
+        Some("always_on") => Ok((None, false)),
+        Some("always_off") => Ok((Some(0.0), false)),
+        Some("parentbased_always_off") => Ok((Some(0.0), true)),
+        Some("traceidratio") => Ok((Some(ratio()?), false)),
+        Some("parentbased_traceidratio") => Ok((Some(ratio()?), true)),
+        Some(other) => Err(bad(
+            "OTEL_TRACES_SAMPLER",
+            format!(
+                "unknown sampler {other:?}; expected one of always_on, always_off, traceidratio, \
+                 parentbased_always_on, parentbased_always_off, parentbased_traceidratio"
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_and_decode() {
+        let h = parse_headers("V", "api-key=a%20b, x=1").unwrap();
+        assert_eq!(
+            h,
+            vec![("api-key".into(), "a b".into()), ("x".into(), "1".into())]
+        );
+        let err = parse_headers("V", "novalue").unwrap_err().to_string();
+        assert!(err.contains("V") && err.contains("novalue"), "{err}");
+        assert!(parse_headers("V", "k=%zz").is_err());
+        assert!(parse_headers("V", "bad key=1").is_err());
+    }
+
+    #[test]
+    fn endpoints_must_be_http_urls() {
+        assert!(check_endpoint("V", "http://127.0.0.1:4317").is_ok());
+        assert!(check_endpoint("V", "https://collector:4318/v1/traces").is_ok());
+        let err = check_endpoint("V", "not a url").unwrap_err().to_string();
+        assert!(err.contains("invalid endpoint URL"), "{err}");
+        assert!(check_endpoint("V", "ftp://x").is_err());
+        assert!(check_endpoint("V", "localhost:4317").is_err());
+    }
+
+    #[test]
+    fn protocols() {
+        assert_eq!(parse_protocol("V", "grpc").unwrap(), Protocol::Grpc);
+        let err = parse_protocol("V", "http/json").unwrap_err().to_string();
+        assert!(err.contains("unsupported protocol"), "{err}");
+    }
+}
