@@ -126,15 +126,44 @@ impl Site<'_> {
         }
     }
 
-    /// `Tracked::new` or, with `err`, `Tracked::fallible` (pointing at `err` if the output is not
-    /// a `Result`).
-    fn tracked(&self, future: TokenStream) -> TokenStream {
+    /// Statements that make `body` an `async move` block and wrap it in `Tracked::new` or, with
+    /// `err`, `Tracked::fallible` (pointing at `err` if the output is not a `Result`). With a
+    /// nameable `output` type the body's value is typed, so the body gets the coercions and the
+    /// error locations it would get without the attribute.
+    fn tracked(&self, body: TokenStream, output: Option<&Type>) -> TokenStream {
         let krate = &self.krate;
-        match self.args.err {
-            Some(err) => {
-                quote_spanned!(err=> #krate::__private::Tracked::fallible(__genops_span, #future))
+        let future = match output {
+            // The "fake return edge" fixes the block's return type before any `return` in the
+            // body is checked, and the typed `let` gives the body's value its expected type: so
+            // coercions apply and type errors point at the user's code, as without the attribute.
+            Some(ty) => {
+                let edge = quote_spanned! {syn::spanned::Spanned::span(ty)=>
+                    #[allow(unknown_lints, unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::let_unit_value, clippy::unreachable, clippy::needless_return)]
+                    if false {
+                        let __genops_fake_return: #ty = loop {};
+                        return __genops_fake_return;
+                    }
+                };
+                quote! {
+                    async move {
+                        #edge
+                        let __genops_ret: #ty = #body;
+                        #[allow(unreachable_code)]
+                        __genops_ret
+                    }
+                }
             }
-            None => quote!(#krate::__private::Tracked::new(__genops_span, #future)),
+            None => quote!(async move #body),
+        };
+        let wrap = match self.args.err {
+            Some(err) => {
+                quote_spanned!(err=> #krate::__private::Tracked::fallible(__genops_span, __genops_future))
+            }
+            None => quote!(#krate::__private::Tracked::new(__genops_span, __genops_future)),
+        };
+        quote! {
+            let __genops_future = #future;
+            #wrap
         }
     }
 }
@@ -163,20 +192,12 @@ fn has_impl_trait(ty: &Type) -> bool {
     finder.0
 }
 
-/// The "fake return edge": an unreachable `return` of the declared type, so type errors in the
-/// body point at the user's signature instead of the generated code.
-fn fake_return_edge(output: &ReturnType) -> TokenStream {
-    let ty = match output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) if has_impl_trait(ty) => return TokenStream::new(),
-        ReturnType::Type(_, ty) => ty.to_token_stream(),
-    };
-    quote! {
-        #[allow(unknown_lints, unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value, clippy::unreachable, clippy::needless_return)]
-        if false {
-            let __genops_fake_return: #ty = loop {};
-            return __genops_fake_return;
-        }
+/// The declared return type, when a `let` can name it (no `impl Trait`).
+fn nameable(output: &ReturnType) -> Option<Type> {
+    match output {
+        ReturnType::Default => Some(syn::parse_quote!(())),
+        ReturnType::Type(_, ty) if has_impl_trait(ty) => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
     }
 }
 
@@ -255,24 +276,29 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> TokenStream {
     } else if let Some(index) = inner_async_fn(&block) {
         inner_fn_body(&site, &block, index)
     } else {
-        sync_body(&site, &block)
+        sync_body(&site, &sig.output, &block)
     };
+    // Inner attributes (`#![allow(...)]` at the top of the body) stay inside the body.
+    let (inner, outer): (Vec<_>, Vec<_>) = attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, syn::AttrStyle::Inner(_)));
     quote! {
-        #(#attrs)*
+        #(#outer)*
         #vis #sig {
+            #(#inner)*
             #body
         }
     }
 }
 
 fn async_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream {
-    let edge = fake_return_edge(output);
     let create = site.create_span();
-    let tracked = site.tracked(quote!(async move #block));
+    let tracked = site.tracked(block.to_token_stream(), nameable(output).as_ref());
     quote! {
-        #edge
         #create
-        #tracked.await
+        {
+            #tracked
+        }.await
     }
 }
 
@@ -280,11 +306,13 @@ fn async_tail_body(site: &Site<'_>, block: &Block, tail: AsyncTail<'_>) -> Token
     let stmts = &block.stmts[..block.stmts.len() - 1];
     let wrap = |future: &ExprAsync| {
         let create = site.create_span();
-        let tracked = site.tracked(future.to_token_stream());
+        let tracked = site.tracked(future.block.to_token_stream(), None);
         quote! {
             async move {
                 #create
-                #tracked.await
+                {
+                    #tracked
+                }.await
             }
         }
     };
@@ -314,7 +342,7 @@ fn inner_fn_body(site: &Site<'_>, block: &Block, index: usize) -> TokenStream {
     quote!(#(#stmts)*)
 }
 
-fn sync_body(site: &Site<'_>, block: &Block) -> TokenStream {
+fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream {
     let krate = &site.krate;
     let create = site.create_span();
     let call = quote! {
@@ -332,13 +360,15 @@ fn sync_body(site: &Site<'_>, block: &Block) -> TokenStream {
         }
         Some(err) => {
             let outcome = quote_spanned!(err=> #krate::__private::outcome_of(&__genops_ret));
+            // `call_once` makes the closure `FnOnce` (so it may return borrows of what it
+            // captures) and gives it the declared return type (so coercions still apply).
+            let ty = nameable(output).map_or_else(|| quote!(_), |ty| ty.to_token_stream());
             quote! {
                 #create
                 #call
                 let __genops_ret = {
                     let __genops_entered = __genops_call.enter();
-                    #[allow(clippy::redundant_closure_call)]
-                    (move || #block)()
+                    #krate::__private::call_once::<#ty, _>(move || #block)
                 };
                 __genops_call.__finish(#outcome);
                 __genops_ret

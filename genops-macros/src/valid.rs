@@ -353,7 +353,7 @@ pub(crate) fn validate(raw: RawArgs) -> Result<Args, syn::Error> {
             "name" => {
                 args.name = string_literal("name", &value, "the span name", &mut errors, span);
                 if let Some(lit) = &args.name {
-                    if lit.value().is_empty() {
+                    if lit.value().trim().is_empty() {
                         errors.add(lit.span(), "`name` must not be empty");
                     }
                 }

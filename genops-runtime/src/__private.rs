@@ -8,7 +8,7 @@ pub use tracing::field::Empty;
 pub use tracing::Level;
 
 pub use crate::__tracked_span;
-pub use crate::future::{Fallible, Plain, Tracked};
+pub use crate::future::Tracked;
 pub use crate::handle::TrackedSpan;
 pub use crate::outcome::{outcome_of, short_type_name, TrackedResult};
 pub use crate::state::Outcome;
@@ -43,6 +43,11 @@ impl<T: Display + ?Sized> AttrViaDisplay for &AttrText<'_, T> {
     fn attr_text(&self) -> Cow<'_, str> {
         Cow::Owned(self.0.to_string())
     }
+}
+
+/// Calls `f` once; the `FnOnce() -> R` bound gives the closure its kind and its return type.
+pub fn call_once<R, F: FnOnce() -> R>(f: F) -> R {
+    f()
 }
 
 /// Records a model known only at call time, and the span name `"{operation} {model}"`.

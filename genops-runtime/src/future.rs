@@ -1,7 +1,6 @@
 //! The future of a tracked async call.
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -11,32 +10,6 @@ use tracing::Span;
 use crate::finish::finish;
 use crate::outcome::TrackedResult;
 use crate::state::Outcome;
-
-/// Says how a tracked call's output becomes an [`Outcome`].
-pub trait ReturnKind<T> {
-    /// The outcome of a call that returned `value`.
-    fn outcome(value: &T) -> Outcome;
-}
-
-/// Any output is a success.
-#[derive(Debug)]
-pub enum Plain {}
-
-impl<T> ReturnKind<T> for Plain {
-    fn outcome(_: &T) -> Outcome {
-        Outcome::Ok
-    }
-}
-
-/// An `Err` output is a failure with the error's type name (the `err` flag).
-#[derive(Debug)]
-pub enum Fallible {}
-
-impl<T: TrackedResult> ReturnKind<T> for Fallible {
-    fn outcome(value: &T) -> Outcome {
-        value.outcome()
-    }
-}
 
 const NOT_STARTED: u8 = 0;
 const RUNNING: u8 = 1;
@@ -48,15 +21,15 @@ pin_project! {
     /// is dropped after it started and before it completed.
     #[derive(Debug)]
     #[must_use = "futures do nothing unless polled"]
-    pub struct Tracked<F, K> {
+    pub struct Tracked<F: Future> {
         #[pin]
         inner: F,
         span: Span,
         phase: u8,
-        kind: PhantomData<fn() -> K>,
+        outcome: fn(&F::Output) -> Outcome,
     }
 
-    impl<F, K> PinnedDrop for Tracked<F, K> {
+    impl<F: Future> PinnedDrop for Tracked<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if *this.phase == RUNNING {
@@ -67,29 +40,27 @@ pin_project! {
     }
 }
 
-impl<F: Future> Tracked<F, Plain> {
+impl<F: Future> Tracked<F> {
     /// Tracks `inner` in `span`; any output is a success.
     pub fn new(span: Span, inner: F) -> Self {
         Tracked {
             inner,
             span,
             phase: NOT_STARTED,
-            kind: PhantomData,
+            outcome: |_| Outcome::Ok,
         }
     }
-}
 
-impl<F: Future> Tracked<F, Fallible>
-where
-    F::Output: TrackedResult,
-{
-    /// Tracks `inner` in `span`; an `Err` output records `error.type`.
-    pub fn fallible(span: Span, inner: F) -> Self {
+    /// Tracks `inner` in `span`; an `Err` output records `error.type` (the `err` flag).
+    pub fn fallible(span: Span, inner: F) -> Self
+    where
+        F::Output: TrackedResult,
+    {
         Tracked {
             inner,
             span,
             phase: NOT_STARTED,
-            kind: PhantomData,
+            outcome: <F::Output as TrackedResult>::outcome,
         }
     }
 }
@@ -109,7 +80,7 @@ impl Drop for PanicGuard<'_> {
     }
 }
 
-impl<F: Future, K: ReturnKind<F::Output>> Future for Tracked<F, K> {
+impl<F: Future> Future for Tracked<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -131,7 +102,7 @@ impl<F: Future, K: ReturnKind<F::Output>> Future for Tracked<F, K> {
         };
         if *guard.phase == RUNNING {
             *guard.phase = DONE;
-            finish(guard.span, K::outcome(&output));
+            finish(guard.span, (this.outcome)(&output));
         }
         Poll::Ready(output)
     }

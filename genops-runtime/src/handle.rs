@@ -7,7 +7,7 @@ use tracing::span::Entered;
 use tracing::Span;
 
 use crate::finish::finish;
-use crate::future::{Plain, Tracked};
+use crate::future::Tracked;
 use crate::state::Outcome;
 
 /// A tracked span that finishes itself: when it is dropped, its usage and cost fields are
@@ -62,7 +62,7 @@ impl TrackedSpan {
     /// assert_eq!(answer, "42");
     /// # });
     /// ```
-    pub fn instrument<F: Future>(mut self, future: F) -> Tracked<F, Plain> {
+    pub fn instrument<F: Future>(mut self, future: F) -> Tracked<F> {
         self.finished = true;
         Tracked::new(self.span.clone(), future)
     }

@@ -24,7 +24,7 @@ pub mod __private;
 
 pub use attribution::Dimension;
 pub use export::{Protocol, TracesExporter};
-pub use future::{Fallible, Plain, ReturnKind, Tracked};
+pub use future::Tracked;
 pub use handle::TrackedSpan;
 pub use init::{init, Config, Guard, InitError, LOG_LEVEL_VAR, PRICING_FILE_VAR};
 pub use layer::{layer, GenOpsLayer, LayerBuilder};

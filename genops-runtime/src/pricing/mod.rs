@@ -26,8 +26,8 @@ use crate::usage::Usage;
 /// // $2.50 per million input tokens, $10 per million output tokens, $1.25 per million cached.
 /// let price = Price { input: 2_500_000, output: 10_000_000, cache_read: Some(1_250_000), ..Price::default() };
 /// let cost = price.cost(&Usage::new(1_000, 100).cache_read(400));
-/// // 600 × 2.5µ$ + 400 × 1.25µ$ + 100 × 10µ$
-/// assert_eq!(cost.nanos(), 1_500 + 500 + 1_000);
+/// // 600 × $2.50/M + 400 × $1.25/M + 100 × $10/M = $0.0015 + $0.0005 + $0.001
+/// assert_eq!(cost.nanos(), 3_000_000);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Price {

@@ -1,0 +1,4 @@
+#[genops::track(tema = "search")]
+fn answer() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[genops::track(team = "search", provider = "openai", team = "ranking")]
+fn answer() {}
+
+fn main() {}

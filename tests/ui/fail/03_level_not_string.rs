@@ -1,0 +1,4 @@
+#[genops::track(team = "search", level = 3)]
+fn answer() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[genops::track(team = 42)]
+fn answer() {}
+
+fn main() {}

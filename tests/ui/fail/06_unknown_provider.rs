@@ -1,0 +1,4 @@
+#[genops::track(provider = "opneai", model = "gpt-4o")]
+fn answer() {}
+
+fn main() {}

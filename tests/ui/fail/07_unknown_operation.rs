@@ -1,0 +1,4 @@
+#[genops::track(provider = "openai", operation = "embedding")]
+fn embed() {}
+
+fn main() {}

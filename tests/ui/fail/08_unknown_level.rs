@@ -1,0 +1,4 @@
+#[genops::track(team = "search", level = "warning")]
+fn answer() {}
+
+fn main() {}

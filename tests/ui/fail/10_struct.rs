@@ -1,0 +1,6 @@
+#[genops::track(team = "search")]
+struct Client {
+    model: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[genops::track(team = "search", err)]
+fn answer(question: &str) -> String {
+    question.to_owned()
+}
+
+fn main() {}

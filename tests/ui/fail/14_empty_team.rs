@@ -1,0 +1,4 @@
+#[genops::track(team = "", provider = "openai")]
+fn answer() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[genops::track(team = "search", provider = custom())]
+fn answer() {}
+
+fn main() {}

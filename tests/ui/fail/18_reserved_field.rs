@@ -1,0 +1,4 @@
+#[genops::track(team = "search", fields(request.id = 1, gen_ai.request.model = 1))]
+fn answer() {}
+
+fn main() {}

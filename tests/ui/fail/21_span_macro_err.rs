@@ -1,0 +1,4 @@
+fn main() {
+    let call = genops::span!(team = "search", err);
+    drop(call);
+}
