@@ -9,8 +9,8 @@
 //! (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_HEADERS`,
 //! `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, ...). Without an endpoint nothing is exported.
 //! `EXPORT_DEMO_ROUNDS` (default 1) repeats the workload, pausing `EXPORT_DEMO_PAUSE_MS` between
-//! rounds; it prints each round as it starts and, at the end, the p99 latency of a round, for the
-//! fault tests.
+//! rounds, and `EXPORT_DEMO_PROVIDER_US` simulates the provider's latency; it prints each round as
+//! it starts and, at the end, the p50 and p99 latency of a round, for the fault tests.
 
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use genops::Usage;
 #[derive(Debug)]
 struct ProviderError;
 
-#[genops::track(team = "support", operation = "invoke_workflow", name = "rag.answer", fields(round = round))]
+#[genops::track(team = "support", operation = "invoke_workflow", name = "rag.answer", fields(round = i64::from(round)))]
 fn rag_answer(round: u32) {
     retrieve();
     let _ = generate(round);
@@ -37,6 +37,12 @@ fn retrieve() {
 
 #[genops::track(provider = "anthropic", model = "claude-sonnet-4-6", err)]
 fn generate(round: u32) -> Result<u32, ProviderError> {
+    // The simulated provider call: `EXPORT_DEMO_PROVIDER_US` microseconds of work.
+    let work = Duration::from_micros(env_number("EXPORT_DEMO_PROVIDER_US", 0));
+    let start = std::time::Instant::now();
+    while start.elapsed() < work {
+        std::hint::spin_loop();
+    }
     genops::record_usage(Usage::new(3_500, 400).cache_read(3_000));
     Ok(round)
 }
@@ -72,11 +78,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::thread::sleep(pause);
     }
     latencies.sort_unstable();
-    let p99 = latencies
-        .get(latencies.len() * 99 / 100)
-        .copied()
-        .unwrap_or(0);
-    println!("p99_ns={p99}");
+    let quantile = |q: usize| {
+        latencies
+            .get(latencies.len() * q / 100)
+            .copied()
+            .unwrap_or(0)
+    };
+    println!("p50_ns={} p99_ns={}", quantile(50), quantile(99));
     let snapshot = guard.ledger().snapshot();
     println!(
         "calls={} cost_picos={}",
