@@ -10,7 +10,9 @@
 //! `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, ...). Without an endpoint nothing is exported.
 //! `EXPORT_DEMO_ROUNDS` (default 1) repeats the workload, pausing `EXPORT_DEMO_PAUSE_MS` between
 //! rounds, and `EXPORT_DEMO_PROVIDER_US` simulates the provider's latency; it prints each round as
-//! it starts and, at the end, the p50 and p99 latency of a round, for the fault tests.
+//! it starts and, at the end, the p50 and p99 latency of a round, for the fault tests. With
+//! `GENOPS_METRICS_ADDR` set it serves Prometheus metrics, and keeps serving them for
+//! `EXPORT_DEMO_LINGER_MS` after the workload.
 
 use std::time::Duration;
 
@@ -92,6 +94,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         snapshot.total.cost.picos()
     );
     guard.flush();
+    if let Some(addr) = guard.metrics_addr() {
+        println!("metrics=http://{addr}/metrics");
+        std::thread::sleep(Duration::from_millis(env_number(
+            "EXPORT_DEMO_LINGER_MS",
+            0,
+        )));
+    }
     println!(
         "exported={} dropped={}",
         guard.exported_spans(),

@@ -14,10 +14,13 @@ use crate::attribution::Dimension;
 use crate::export::{ExportOverrides, ExportSettings, Protocol, TracePipeline, TracesExporter};
 use crate::layer::{is_tracked, GenOpsLayer};
 use crate::ledger::Ledger;
+use crate::metrics::{MetricsServer, MetricsSource};
 use crate::pricing::{PriceTable, PricingError};
 
 /// The variable that names the log filter; `RUST_LOG` is read when it is unset.
 pub const LOG_LEVEL_VAR: &str = "GENOPS_LOG_LEVEL";
+/// The variable that names the address of the Prometheus endpoint (off when unset).
+pub const METRICS_ADDR_VAR: &str = "GENOPS_METRICS_ADDR";
 /// The variable that names an extra price file in LiteLLM's schema.
 pub const PRICING_FILE_VAR: &str = "GENOPS_PRICING_FILE";
 
@@ -101,6 +104,9 @@ pub struct Config {
     log_output: Option<bool>,
     export: ExportOverrides,
     shutdown_timeout: Option<Duration>,
+    metrics_addr: Option<String>,
+    metrics_label_cap: Option<usize>,
+    metrics_extra_labels: Vec<Dimension>,
 }
 
 /// Starts a [`Config`]: `genops::init().install()` sets up a registry, an `EnvFilter`ed log
@@ -237,6 +243,29 @@ impl Config {
         self
     }
 
+    /// Serves Prometheus metrics at `http://{addr}/metrics` (default: `GENOPS_METRICS_ADDR`;
+    /// off when neither is set). Use a loopback address unless the endpoint must be reachable.
+    pub fn metrics_addr(mut self, addr: impl Into<String>) -> Self {
+        self.metrics_addr = Some(addr.into());
+        self
+    }
+
+    /// At most this many distinct values per metric label (default 100); further values are
+    /// counted under `other`.
+    pub fn metrics_label_cap(mut self, values: usize) -> Self {
+        self.metrics_label_cap = Some(values);
+        self
+    }
+
+    /// Also labels `genops_cost_usd_total` and `genops_tokens_total` by `dim` (off by default:
+    /// customer and user ids are unbounded in most services; the cap still applies).
+    pub fn metrics_attribution_label(mut self, dim: Dimension) -> Self {
+        if dim != Dimension::Team && !self.metrics_extra_labels.contains(&dim) {
+            self.metrics_extra_labels.push(dim);
+        }
+        self
+    }
+
     /// How long dropping the [`Guard`] may wait for the last export (default 5 s).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = Some(timeout);
@@ -326,7 +355,43 @@ impl Config {
         } else {
             None
         };
+        let metrics_addr = match &self.metrics_addr {
+            Some(addr) => Some(("metrics_addr", addr.clone())),
+            None => std::env::var(METRICS_ADDR_VAR)
+                .ok()
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| (METRICS_ADDR_VAR, a)),
+        };
+        let metrics_addr = metrics_addr
+            .map(|(origin, addr)| {
+                addr.trim()
+                    .parse::<std::net::SocketAddr>()
+                    .map_err(|e| InitError::Env {
+                        var: origin,
+                        problem: format!(
+                            "{addr:?} is not a socket address like 127.0.0.1:9464: {e}"
+                        ),
+                    })
+            })
+            .transpose()?;
         let pipeline = TracePipeline::build(&export, &service_name)?;
+        let metrics = match metrics_addr {
+            Some(addr) => {
+                let source = MetricsSource {
+                    ledger: ledger.clone(),
+                    export: pipeline.as_ref().map(|p| p.stats.clone()),
+                    label_cap: self.metrics_label_cap.unwrap_or(100).max(1),
+                    extra_labels: self.metrics_extra_labels.clone(),
+                };
+                Some(
+                    MetricsServer::start(addr, source).map_err(|e| InitError::Invalid {
+                        setting: "metrics endpoint",
+                        problem: format!("cannot listen on {addr}: {e}"),
+                    })?,
+                )
+            }
+            None => None,
+        };
         let otel = match &pipeline {
             Some(p) => Some(
                 tracing_opentelemetry::layer()
@@ -350,6 +415,7 @@ impl Config {
             ledger,
             service_name,
             pipeline,
+            metrics,
             shutdown_timeout: self.shutdown_timeout.unwrap_or(Duration::from_secs(5)),
         })
     }
@@ -363,6 +429,7 @@ pub struct Guard {
     ledger: Ledger,
     service_name: String,
     pipeline: Option<TracePipeline>,
+    metrics: Option<MetricsServer>,
     shutdown_timeout: Duration,
 }
 
@@ -375,6 +442,11 @@ impl Guard {
     /// The service name in use.
     pub fn service_name(&self) -> &str {
         &self.service_name
+    }
+
+    /// The address the Prometheus endpoint listens on, if it is on.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.metrics.as_ref().map(MetricsServer::addr)
     }
 
     /// Spans that did not reach the trace backend: a full queue, or a failed export.

@@ -194,6 +194,7 @@ impl Visit for DeclaredVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         let i = field.index();
         match i {
+            index::OPERATION => self.0.operation = Some(intern(value)),
             index::PROVIDER => self.0.provider = Some(intern(value)),
             index::REQUEST_MODEL => self.0.model = Some(intern(value)),
             _ if (index::ATTRIBUTION..index::ATTRIBUTION + 7).contains(&i) && !value.is_empty() => {

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::Serialize;
 use thread_local::ThreadLocal;
@@ -39,7 +40,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, other: &Totals) {
+    pub(crate) fn add(&mut self, other: &Totals) {
         self.calls = self.calls.saturating_add(other.calls);
         self.errors = self.errors.saturating_add(other.errors);
         self.unknown_model_calls = self
@@ -58,12 +59,53 @@ impl Totals {
     }
 }
 
-/// The ledger key of a call: its full attribution, provider and priced model.
+/// The ledger key of a call: its full attribution, provider, operation and priced model.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct LedgerKey {
     pub(crate) attribution: Attribution,
     pub(crate) provider: Option<Sym>,
+    pub(crate) operation: Option<Sym>,
     pub(crate) model: Option<Sym>,
+}
+
+/// Upper bounds, in seconds, of the call duration histogram: the GenAI conventions' buckets for
+/// `gen_ai.client.operation.duration`.
+pub(crate) const DURATION_BUCKETS: [f64; 14] = [
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+
+/// A histogram of call durations (cumulative counts are derived when rendered).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Durations {
+    /// Calls per bucket of [`DURATION_BUCKETS`]; the last slot counts the rest (`+Inf`).
+    pub(crate) buckets: [u64; DURATION_BUCKETS.len() + 1],
+    pub(crate) sum_nanos: u128,
+}
+
+impl Durations {
+    fn observe(&mut self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let slot = DURATION_BUCKETS
+            .iter()
+            .position(|&bound| seconds <= bound)
+            .unwrap_or(DURATION_BUCKETS.len());
+        self.buckets[slot] = self.buckets[slot].saturating_add(1);
+        self.sum_nanos = self.sum_nanos.saturating_add(elapsed.as_nanos());
+    }
+
+    pub(crate) fn add(&mut self, other: &Durations) {
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            *mine = mine.saturating_add(*theirs);
+        }
+        self.sum_nanos = self.sum_nanos.saturating_add(other.sum_nanos);
+    }
+}
+
+/// Everything booked under one key.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Books {
+    pub(crate) totals: Totals,
+    pub(crate) durations: Durations,
 }
 
 /// One finished call, as booked.
@@ -73,11 +115,12 @@ pub(crate) struct Entry<'a> {
     pub(crate) cost: Cost,
     pub(crate) error: bool,
     pub(crate) unknown_model: bool,
+    pub(crate) duration: Duration,
 }
 
 #[repr(align(128))]
 #[derive(Default)]
-struct Shard(Mutex<HashMap<LedgerKey, Totals>>);
+struct Shard(Mutex<HashMap<LedgerKey, Books>>);
 
 /// A handle to a layer's books. Cloning it is cheap and every clone sees the same books.
 ///
@@ -116,11 +159,21 @@ impl Ledger {
             cost: entry.cost,
         };
         let shard = self.shards.get_or_default();
-        let mut books = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match books.get_mut(entry.key) {
-            Some(totals) => totals.add(&booked),
-            None => {
-                books.insert(entry.key.clone(), booked);
+        let mut shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let books = match shard.get_mut(entry.key) {
+            Some(books) => books,
+            None => shard.entry(entry.key.clone()).or_default(),
+        };
+        books.totals.add(&booked);
+        books.durations.observe(entry.duration);
+    }
+
+    /// Visits every key's books, shard by shard (a key may be visited once per thread).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&LedgerKey, &Books)) {
+        for shard in self.shards.iter() {
+            let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
+            for (key, books) in shard.iter() {
+                f(key, books);
             }
         }
     }
@@ -128,12 +181,7 @@ impl Ledger {
     /// The totals so far: of everything, and by each attribution dimension, provider and model.
     pub fn snapshot(&self) -> Snapshot {
         let mut snapshot = Snapshot::default();
-        for shard in self.shards.iter() {
-            let books = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-            for (key, totals) in books.iter() {
-                snapshot.add(key, totals);
-            }
-        }
+        self.for_each(|key, books| snapshot.add(key, &books.totals));
         snapshot
     }
 }

@@ -109,6 +109,7 @@ pub const TRACKED_FIELDS: [&str; 27] = [
 
 /// Position of each field in [`TRACKED_FIELDS`] (and so in every tracked span's field set).
 pub(crate) mod index {
+    pub const OPERATION: usize = 0;
     pub const PROVIDER: usize = 1;
     pub const REQUEST_MODEL: usize = 2;
     pub const RESPONSE_MODEL: usize = 3;

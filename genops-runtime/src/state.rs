@@ -37,6 +37,7 @@ impl Outcome {
 /// What the span said about itself when it was created.
 #[derive(Default)]
 pub(crate) struct Declared {
+    pub(crate) operation: Option<Sym>,
     pub(crate) provider: Option<Sym>,
     pub(crate) model: Option<Sym>,
     pub(crate) attribution: Attribution,
@@ -96,6 +97,7 @@ impl TrackedState {
             key: LedgerKey {
                 attribution,
                 provider: declared.provider,
+                operation: declared.operation,
                 model: declared.model.clone(),
             },
             shared,
@@ -180,9 +182,10 @@ impl TrackedState {
             return None;
         }
         self.finished = true;
+        let duration = self.start.elapsed();
         let compute_cost = match (self.local, self.shared.local_rate) {
             (true, Some(picos_per_hour)) => {
-                let nanos = self.start.elapsed().as_nanos();
+                let nanos = duration.as_nanos();
                 Cost::from_picos(picos_per_hour.saturating_mul(nanos) / 3_600_000_000_000)
             }
             _ => Cost::ZERO,
@@ -202,6 +205,7 @@ impl TrackedState {
             cost: own_cost,
             error: outcome.error_type().is_some(),
             unknown_model,
+            duration,
         });
         let inherited = Dimension::ALL
             .into_iter()

@@ -1,0 +1,430 @@
+//! Prometheus metrics with the benchmarking guide's names, rendered from the ledger and the
+//! export counters at scrape time: a tracked call pays nothing extra for them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crate::attribution::{Dimension, Sym};
+use crate::export::ExportStats;
+use crate::ledger::{Durations, Ledger, LedgerKey, DURATION_BUCKETS, UNATTRIBUTED};
+use crate::money::Cost;
+
+/// The label value that stands for every value past the cardinality cap.
+pub const OTHER: &str = "other";
+
+/// What the metrics are read from, and how labels are bounded.
+#[derive(Clone)]
+pub(crate) struct MetricsSource {
+    pub(crate) ledger: Ledger,
+    pub(crate) export: Option<Arc<ExportStats>>,
+    /// At most this many distinct values per label; the rest become `other`.
+    pub(crate) label_cap: usize,
+    /// Attribution dimensions besides `team` that label cost and tokens (opt-in: `customer`
+    /// and `user` are unbounded in most services).
+    pub(crate) extra_labels: Vec<Dimension>,
+}
+
+/// One label per kind of value, capped.
+struct Labels {
+    kept: BTreeMap<&'static str, BTreeSet<String>>,
+}
+
+impl Labels {
+    fn value(&self, kind: &'static str, value: Option<&Sym>) -> String {
+        let value = value.map_or(UNATTRIBUTED, Sym::as_str);
+        match self.kept.get(kind) {
+            Some(kept) if kept.contains(value) => value.to_owned(),
+            _ => OTHER.to_owned(),
+        }
+    }
+}
+
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn labels(pairs: &[(&str, &str)]) -> String {
+    let inner: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// Resident memory of this process, in bytes, from `/proc/self/status`.
+fn resident_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[derive(Default)]
+struct CostTokens {
+    cost: Cost,
+    tokens: [u64; 5],
+}
+
+impl MetricsSource {
+    fn cap(&self) -> Labels {
+        let mut seen: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+        let mut note = |kind: &'static str, value: Option<&Sym>| {
+            seen.entry(kind)
+                .or_default()
+                .insert(value.map_or(UNATTRIBUTED, Sym::as_str).to_owned());
+        };
+        self.ledger.for_each(|key, _| {
+            note("team", key.attribution.get(Dimension::Team));
+            note("provider", key.provider.as_ref());
+            note("model", key.model.as_ref());
+            note("operation_type", key.operation.as_ref());
+            for dim in &self.extra_labels {
+                note(dim.name(), key.attribution.get(*dim));
+            }
+        });
+        let kept = seen
+            .into_iter()
+            .map(|(kind, values)| (kind, values.into_iter().take(self.label_cap).collect()))
+            .collect();
+        Labels { kept }
+    }
+
+    /// The Prometheus text exposition of every genops metric.
+    pub(crate) fn render(&self) -> String {
+        let caps = self.cap();
+        let mut durations: BTreeMap<(String, String, String), Durations> = BTreeMap::new();
+        let mut calls: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+        let mut costs: BTreeMap<Vec<String>, CostTokens> = BTreeMap::new();
+        let mut unknown = 0u64;
+        self.ledger.for_each(|key: &LedgerKey, books| {
+            let team = caps.value("team", key.attribution.get(Dimension::Team));
+            let provider = caps.value("provider", key.provider.as_ref());
+            let model = caps.value("model", key.model.as_ref());
+            let operation = caps.value("operation_type", key.operation.as_ref());
+            let t = &books.totals;
+            durations
+                .entry((provider.clone(), operation, team.clone()))
+                .or_default()
+                .add(&books.durations);
+            let c = calls.entry((provider.clone(), team.clone())).or_default();
+            c.0 = c.0.saturating_add(t.calls);
+            c.1 = c.1.saturating_add(t.errors);
+            let mut cost_key = vec![team, provider, model];
+            for dim in &self.extra_labels {
+                cost_key.push(caps.value(dim.name(), key.attribution.get(*dim)));
+            }
+            let ct = costs.entry(cost_key).or_default();
+            ct.cost += t.cost;
+            let tokens = [
+                t.input_tokens,
+                t.output_tokens,
+                t.cache_read_tokens,
+                t.cache_creation_tokens,
+                t.reasoning_tokens,
+            ];
+            for (sum, n) in ct.tokens.iter_mut().zip(tokens) {
+                *sum = sum.saturating_add(n);
+            }
+            unknown = unknown.saturating_add(t.unknown_model_calls);
+        });
+
+        let mut out = String::new();
+        header(
+            &mut out,
+            "genops_operation_duration_seconds",
+            "histogram",
+            "Duration of tracked calls.",
+        );
+        for ((provider, operation, team), d) in &durations {
+            let base = [
+                ("provider", provider.as_str()),
+                ("operation_type", operation.as_str()),
+                ("team", team.as_str()),
+            ];
+            let mut cumulative = 0u64;
+            for (i, bound) in DURATION_BUCKETS
+                .iter()
+                .map(|b| b.to_string())
+                .chain(["+Inf".to_owned()])
+                .enumerate()
+            {
+                cumulative = cumulative.saturating_add(d.buckets[i]);
+                let mut with_le = base.to_vec();
+                with_le.push(("le", &bound));
+                let _ = writeln!(
+                    out,
+                    "genops_operation_duration_seconds_bucket{} {cumulative}",
+                    labels(&with_le)
+                );
+            }
+            let _ = writeln!(
+                out,
+                "genops_operation_duration_seconds_sum{} {}",
+                labels(&base),
+                d.sum_nanos as f64 / 1e9
+            );
+            let _ = writeln!(
+                out,
+                "genops_operation_duration_seconds_count{} {cumulative}",
+                labels(&base)
+            );
+        }
+        header(
+            &mut out,
+            "genops_operations_total",
+            "counter",
+            "Tracked calls.",
+        );
+        for ((provider, team), (n, _)) in &calls {
+            let _ = writeln!(
+                out,
+                "genops_operations_total{} {n}",
+                labels(&[("provider", provider), ("team", team)])
+            );
+        }
+        header(
+            &mut out,
+            "genops_operation_errors_total",
+            "counter",
+            "Tracked calls that failed or panicked.",
+        );
+        for ((provider, team), (_, errors)) in &calls {
+            let _ = writeln!(
+                out,
+                "genops_operation_errors_total{} {errors}",
+                labels(&[("provider", provider), ("team", team)])
+            );
+        }
+        fn cost_labels<'a>(extra: &[Dimension], key: &'a [String]) -> Vec<(&'static str, &'a str)> {
+            let mut pairs = vec![
+                ("team", key[0].as_str()),
+                ("provider", key[1].as_str()),
+                ("model", key[2].as_str()),
+            ];
+            for (dim, value) in extra.iter().zip(&key[3..]) {
+                pairs.push((dim.name(), value.as_str()));
+            }
+            pairs
+        }
+        let cost_labels = |key| cost_labels(&self.extra_labels, key);
+        header(
+            &mut out,
+            "genops_cost_usd_total",
+            "counter",
+            "Own cost of tracked calls, in USD.",
+        );
+        for (key, ct) in &costs {
+            let _ = writeln!(
+                out,
+                "genops_cost_usd_total{} {}",
+                labels(&cost_labels(key)),
+                ct.cost.as_usd()
+            );
+        }
+        header(
+            &mut out,
+            "genops_tokens_total",
+            "counter",
+            "Tokens of tracked calls, by type.",
+        );
+        for (key, ct) in &costs {
+            for (kind, n) in [
+                "input",
+                "output",
+                "cache_read",
+                "cache_creation",
+                "reasoning",
+            ]
+            .iter()
+            .zip(ct.tokens)
+            {
+                let mut pairs = cost_labels(key);
+                pairs.push(("type", kind));
+                let _ = writeln!(out, "genops_tokens_total{} {n}", labels(&pairs));
+            }
+        }
+        header(
+            &mut out,
+            "genops_unknown_model_total",
+            "counter",
+            "Calls whose model had no known price (booked at $0).",
+        );
+        let _ = writeln!(out, "genops_unknown_model_total {unknown}");
+        header(
+            &mut out,
+            "genops_export_dropped_spans_total",
+            "counter",
+            "Spans that never reached the trace backend.",
+        );
+        let dropped = self
+            .export
+            .as_ref()
+            .map_or(0, |e| e.dropped.load(Ordering::Relaxed));
+        let _ = writeln!(out, "genops_export_dropped_spans_total {dropped}");
+        if let Some(rss) = resident_memory_bytes() {
+            header(
+                &mut out,
+                "process_resident_memory_bytes",
+                "gauge",
+                "Resident memory size in bytes.",
+            );
+            let _ = writeln!(out, "process_resident_memory_bytes {rss}");
+        }
+        out
+    }
+}
+
+/// The `/metrics` endpoint: a small HTTP server on its own thread.
+pub(crate) struct MetricsServer {
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+    addr: std::net::SocketAddr,
+}
+
+impl std::fmt::Debug for MetricsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl MetricsServer {
+    pub(crate) fn start(
+        addr: std::net::SocketAddr,
+        source: MetricsSource,
+    ) -> std::io::Result<Self> {
+        let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
+        let addr = server.server_addr().to_ip().unwrap_or(addr);
+        let server = Arc::new(server);
+        let serving = server.clone();
+        let thread = std::thread::Builder::new()
+            .name("genops-metrics".into())
+            .spawn(move || {
+                for request in serving.incoming_requests() {
+                    let response = if request.url() == "/metrics" {
+                        let response = tiny_http::Response::from_string(source.render());
+                        match tiny_http::Header::from_bytes(
+                            &b"Content-Type"[..],
+                            &b"text/plain; version=0.0.4; charset=utf-8"[..],
+                        ) {
+                            Ok(content_type) => response.with_header(content_type),
+                            Err(()) => response,
+                        }
+                    } else {
+                        tiny_http::Response::from_string("genops: metrics are at /metrics\n")
+                            .with_status_code(404)
+                    };
+                    let _ = request.respond(response);
+                }
+            })?;
+        Ok(MetricsServer {
+            server,
+            thread: Some(thread),
+            addr,
+        })
+    }
+
+    pub(crate) fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for MetricsServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handle::TrackedSpan;
+    use tracing_subscriber::prelude::*;
+
+    /// One tracked call for `team` on `model`, with usage.
+    fn call(team: &str, model: &str) {
+        let span = crate::__tracked_span!(
+            level: tracing::Level::INFO,
+            name: "chat",
+            operation: "chat",
+            provider: "openai",
+            kind: "client",
+            model: model,
+            otel_name: tracing::field::Empty,
+            attribution: [team, tracing::field::Empty, tracing::field::Empty, "cust-1",
+                tracing::field::Empty, tracing::field::Empty, tracing::field::Empty],
+            fields: {},
+        );
+        let call = TrackedSpan::__new(span);
+        let _entered = call.enter();
+        crate::record_usage(crate::Usage::new(1_000_000, 0));
+    }
+
+    fn source(ledger: Ledger, cap: usize, extra: Vec<Dimension>) -> MetricsSource {
+        MetricsSource {
+            ledger,
+            export: None,
+            label_cap: cap,
+            extra_labels: extra,
+        }
+    }
+
+    #[test]
+    fn renders_the_guide_names_with_bounded_labels() {
+        let layer = crate::layer();
+        let ledger = layer.ledger();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            for team in ["a", "b", "c", "d"] {
+                call(team, "gpt-4o-mini");
+            }
+            call("a", "gpt-4o-mini");
+        });
+        let text = source(ledger.clone(), 2, vec![]).render();
+        // Teams past the cap of 2 are counted under `other`; nothing is lost.
+        assert!(
+            text.contains("genops_operations_total{provider=\"openai\",team=\"a\"} 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("genops_operations_total{provider=\"openai\",team=\"b\"} 1\n"));
+        assert!(text.contains("genops_operations_total{provider=\"openai\",team=\"other\"} 2\n"));
+        // 1,000,000 input tokens of gpt-4o-mini at $0.15/M is $0.15 a call.
+        assert!(text.contains(
+            "genops_cost_usd_total{team=\"a\",provider=\"openai\",model=\"gpt-4o-mini\"} 0.3\n"
+        ));
+        assert!(text.contains(
+            "genops_tokens_total{team=\"other\",provider=\"openai\",model=\"gpt-4o-mini\",type=\"input\"} 2000000\n"
+        ));
+        assert!(text.contains("genops_operation_duration_seconds_count{provider=\"openai\",operation_type=\"chat\",team=\"a\"} 2\n"));
+        assert!(text.contains("genops_operation_duration_seconds_bucket{provider=\"openai\",operation_type=\"chat\",team=\"a\",le=\"+Inf\"} 2\n"));
+        assert!(text.contains("genops_unknown_model_total 0\n"));
+        assert!(text.contains("genops_export_dropped_spans_total 0\n"));
+        assert!(text.contains("# TYPE process_resident_memory_bytes gauge\n"));
+        // No customer label unless asked for.
+        assert!(!text.contains("customer"));
+        let text = source(ledger, 100, vec![Dimension::Customer]).render();
+        assert!(text.contains("genops_cost_usd_total{team=\"a\",provider=\"openai\",model=\"gpt-4o-mini\",customer=\"cust-1\"} 0.3\n"), "{text}");
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(
+            labels(&[("team", "a\"b\\c\nd")]),
+            "{team=\"a\\\"b\\\\c\\nd\"}"
+        );
+    }
+}
