@@ -110,3 +110,45 @@ fn delivered_over_http_protobuf() {
     };
     check_delivery("http/protobuf", base);
 }
+
+fn counter(stdout: &str, key: &str) -> u64 {
+    stdout
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key}= in {stdout}"))
+}
+
+#[test]
+fn a_full_queue_drops_spans_counts_each_one_and_never_touches_the_books() {
+    let Some(base) = backend("GENOPS_PHOENIX_URL") else {
+        return;
+    };
+    let rounds = 2_000;
+    let out = run_example(
+        "export",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", base),
+            ("OTEL_SERVICE_NAME", unique("genops-queue")),
+            ("OTEL_BSP_MAX_QUEUE_SIZE", "16".to_owned()),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16".to_owned()),
+            ("EXPORT_DEMO_ROUNDS", rounds.to_string()),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let spans = 4 * rounds;
+    // The ledger saw every call, whatever the exporter dropped.
+    assert_eq!(counter(&stdout, "calls"), spans);
+    let (exported, dropped) = (counter(&stdout, "exported"), counter(&stdout, "dropped"));
+    assert!(
+        dropped > 0,
+        "a 16-span queue under back-to-back calls drops: {stdout}"
+    );
+    assert!(exported > 0);
+    assert_eq!(
+        exported + dropped,
+        spans,
+        "every span is either delivered or counted"
+    );
+}

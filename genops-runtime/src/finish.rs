@@ -9,6 +9,7 @@ use tracing_core::span::Id;
 use tracing_subscriber::registry::{LookupSpan, Registry};
 
 use crate::attribution::Dimension;
+use crate::export::CallMetrics;
 use crate::semconv::{self, index, TRACKED_FIELDS};
 use crate::state::{Finished, Outcome, TrackedState};
 
@@ -22,6 +23,17 @@ pub(crate) fn finish(span: &Span, outcome: Outcome) {
         .flatten();
     let Some(done) = finished else { return };
     record(span, &done);
+    if let Some(m) = &done.metrics {
+        m.instruments.record(&CallMetrics {
+            operation: m.operation.as_ref(),
+            provider: m.provider.as_ref(),
+            model: m.model.as_ref(),
+            error_type: done.outcome.error_type(),
+            usage: done.usage,
+            duration: m.duration,
+            cost_usd: done.own_cost.as_usd(),
+        });
+    }
     if let Some((provider, model)) = &done.warn_unknown {
         tracing::warn!(
             target: "genops",

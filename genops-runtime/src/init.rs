@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
@@ -11,7 +12,9 @@ use tracing_subscriber::filter::{filter_fn, EnvFilter, FilterExt};
 use tracing_subscriber::prelude::*;
 
 use crate::attribution::Dimension;
-use crate::export::{ExportOverrides, ExportSettings, Protocol, TracePipeline, TracesExporter};
+use crate::export::{
+    ExportOverrides, ExportSettings, GenAiMetrics, Protocol, TracePipeline, TracesExporter,
+};
 use crate::layer::{is_tracked, GenOpsLayer};
 use crate::ledger::Ledger;
 use crate::metrics::{MetricsServer, MetricsSource};
@@ -190,6 +193,14 @@ impl Config {
     /// Without an endpoint nothing is exported.
     pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
         self.export.endpoint = Some(url.into());
+        self
+    }
+
+    /// Exports the GenAI metrics over OTLP to `url`, used as is (default:
+    /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/metrics`
+    /// appended for HTTP; `OTEL_METRICS_EXPORTER=none` turns them off).
+    pub fn otlp_metrics_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.export.metrics_endpoint = Some(url.into());
         self
     }
 
@@ -375,6 +386,10 @@ impl Config {
             })
             .transpose()?;
         let pipeline = TracePipeline::build(&export, &service_name)?;
+        let genai_metrics = GenAiMetrics::build(&export, &service_name)?;
+        if let Some(m) = &genai_metrics {
+            layer.set_genai_metrics(m.clone());
+        }
         let metrics = match metrics_addr {
             Some(addr) => {
                 let source = MetricsSource {
@@ -415,6 +430,7 @@ impl Config {
             ledger,
             service_name,
             pipeline,
+            genai_metrics,
             metrics,
             shutdown_timeout: self.shutdown_timeout.unwrap_or(Duration::from_secs(5)),
         })
@@ -429,6 +445,7 @@ pub struct Guard {
     ledger: Ledger,
     service_name: String,
     pipeline: Option<TracePipeline>,
+    genai_metrics: Option<Arc<GenAiMetrics>>,
     metrics: Option<MetricsServer>,
     shutdown_timeout: Duration,
 }
@@ -475,6 +492,9 @@ impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(p) = &self.pipeline {
             p.shutdown(self.shutdown_timeout);
+        }
+        if let Some(m) = &self.genai_metrics {
+            m.shutdown(self.shutdown_timeout);
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use thread_local::ThreadLocal;
 use tracing_core::field::{Field, Visit};
@@ -13,6 +13,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::attribution::{intern, Attribution, Dimension, Sym};
+use crate::export::GenAiMetrics;
 use crate::ledger::Ledger;
 use crate::money::Cost;
 use crate::pricing::{Price, PriceTable};
@@ -33,6 +34,8 @@ pub(crate) struct Shared {
     /// Pico-dollars per hour of a local provider's span, if local compute is priced.
     pub(crate) local_rate: Option<u128>,
     warned: Mutex<HashSet<(String, String)>>,
+    /// The OTLP GenAI metric instruments, once `init()` has set them up.
+    pub(crate) genai_metrics: OnceLock<Arc<GenAiMetrics>>,
 }
 
 impl Shared {
@@ -150,6 +153,7 @@ impl LayerBuilder {
                 defaults,
                 local_rate: self.local_rate,
                 warned: Mutex::new(HashSet::new()),
+                genai_metrics: OnceLock::new(),
             }),
         }
     }
@@ -164,6 +168,11 @@ impl GenOpsLayer {
     /// A handle to this layer's ledger.
     pub fn ledger(&self) -> Ledger {
         self.shared.ledger.clone()
+    }
+
+    /// Records every finished call into these GenAI metric instruments too.
+    pub(crate) fn set_genai_metrics(&self, metrics: Arc<GenAiMetrics>) {
+        let _ = self.shared.genai_metrics.set(metrics);
     }
 }
 

@@ -1,9 +1,10 @@
 //! Per-span state of a tracked call, kept in the span's extensions.
 
 use std::borrow::Cow;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::attribution::{Attribution, Dimension, Sym};
+use crate::export::GenAiMetrics;
 use crate::layer::Shared;
 use crate::ledger::{Entry, LedgerKey};
 use crate::money::Cost;
@@ -75,6 +76,17 @@ pub(crate) struct Finished {
     /// Attribution values the span did not carry itself.
     pub(crate) inherited: Vec<(Dimension, Sym)>,
     pub(crate) outcome: Outcome,
+    /// Set when the OTLP GenAI metrics are on: the instruments and the call's labels.
+    pub(crate) metrics: Option<FinishedMetrics>,
+}
+
+/// What the OTLP GenAI metrics need from a finished call.
+pub(crate) struct FinishedMetrics {
+    pub(crate) instruments: Arc<GenAiMetrics>,
+    pub(crate) operation: Option<Sym>,
+    pub(crate) provider: Option<Sym>,
+    pub(crate) model: Option<Sym>,
+    pub(crate) duration: Duration,
 }
 
 impl TrackedState {
@@ -222,6 +234,17 @@ impl TrackedState {
             response_model: self.response_model.clone(),
             inherited,
             outcome,
+            metrics: self
+                .shared
+                .genai_metrics
+                .get()
+                .map(|instruments| FinishedMetrics {
+                    instruments: instruments.clone(),
+                    operation: self.key.operation.clone(),
+                    provider: self.key.provider.clone(),
+                    model: self.key.model.clone(),
+                    duration,
+                }),
         })
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! With no endpoint set nothing is exported and nothing touches the network.
 
+mod metrics;
 mod queue;
 mod settings;
 
@@ -14,6 +15,7 @@ use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
 
+pub(crate) use metrics::{CallMetrics, GenAiMetrics};
 pub(crate) use queue::ExportStats;
 use queue::{ExportQueue, QueueSettings};
 pub(crate) use settings::{ExportOverrides, ExportSettings};
@@ -35,7 +37,7 @@ impl std::fmt::Debug for TracePipeline {
     }
 }
 
-fn export_error(problem: impl std::fmt::Display) -> InitError {
+pub(crate) fn export_error(problem: impl std::fmt::Display) -> InitError {
     InitError::Export {
         problem: problem.to_string(),
     }
@@ -108,24 +110,12 @@ fn otlp_exporter(
     endpoint: &str,
 ) -> Result<opentelemetry_otlp::SpanExporter, InitError> {
     let built = match settings.protocol {
-        Protocol::Grpc => {
-            let mut headers = http::HeaderMap::new();
-            for (key, value) in &settings.headers {
-                let name = http::HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes())
-                    .map_err(|e| export_error(format!("header {key:?}: {e}")))?;
-                let value = http::HeaderValue::from_str(value)
-                    .map_err(|e| export_error(format!("header {key:?}: {e}")))?;
-                headers.insert(name, value);
-            }
-            opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .with_endpoint(endpoint)
-                .with_timeout(settings.export_timeout)
-                .with_metadata(
-                    opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers),
-                )
-                .build()
-        }
+        Protocol::Grpc => opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint)
+            .with_timeout(settings.export_timeout)
+            .with_metadata(grpc_metadata(&settings.headers)?)
+            .build(),
         Protocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .with_endpoint(endpoint)
@@ -138,4 +128,19 @@ fn otlp_exporter(
             "the OTLP exporter for {endpoint} could not be built: {e}"
         ))
     })
+}
+
+/// Headers as gRPC metadata.
+pub(crate) fn grpc_metadata(
+    headers: &[(String, String)],
+) -> Result<opentelemetry_otlp::tonic_types::metadata::MetadataMap, InitError> {
+    let mut map = http::HeaderMap::new();
+    for (key, value) in headers {
+        let name = http::HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes())
+            .map_err(|e| export_error(format!("header {key:?}: {e}")))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|e| export_error(format!("header {key:?}: {e}")))?;
+        map.insert(name, value);
+    }
+    Ok(opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(map))
 }

@@ -29,6 +29,8 @@ pub enum TracesExporter {
 pub(crate) struct ExportSettings {
     pub(crate) exporter: TracesExporter,
     pub(crate) endpoint: Option<String>,
+    /// Where OTLP metrics go; `None` exports none.
+    pub(crate) metrics_endpoint: Option<String>,
     pub(crate) protocol: Protocol,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) sampler_ratio: Option<f64>,
@@ -44,6 +46,7 @@ pub(crate) struct ExportSettings {
 pub(crate) struct ExportOverrides {
     pub(crate) exporter: Option<TracesExporter>,
     pub(crate) endpoint: Option<String>,
+    pub(crate) metrics_endpoint: Option<String>,
     pub(crate) protocol: Option<Protocol>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) sampler_ratio: Option<f64>,
@@ -194,6 +197,20 @@ impl ExportSettings {
         } else {
             None
         };
+        let metrics_endpoint = if let Some(url) = &code.metrics_endpoint {
+            check_endpoint("otlp_metrics_endpoint", url)?;
+            Some(url.clone())
+        } else if env("OTEL_METRICS_EXPORTER").as_deref() == Some("none") {
+            None
+        } else if let Some(url) = env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+            check_endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &url)?;
+            Some(url)
+        } else {
+            env("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| match protocol {
+                Protocol::Grpc => base,
+                Protocol::HttpProtobuf => format!("{}/v1/metrics", base.trim_end_matches('/')),
+            })
+        };
         let mut headers = Vec::new();
         for var in [
             "OTEL_EXPORTER_OTLP_HEADERS",
@@ -225,6 +242,7 @@ impl ExportSettings {
         Ok(ExportSettings {
             exporter,
             endpoint,
+            metrics_endpoint,
             protocol,
             headers,
             sampler_ratio,

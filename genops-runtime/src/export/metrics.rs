@@ -1,0 +1,295 @@
+//! OTLP metrics of the GenAI semantic conventions: `gen_ai.client.token.usage` (by
+//! `gen_ai.token.type`) and `gen_ai.client.operation.duration`, with their specified bucket
+//! boundaries, plus `gen_ai.usage.cost` in USD. Recorded once per finished tracked call, in the
+//! caller's context, only when an OTLP metrics endpoint is set.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::metrics::{Counter, Histogram, MeterProvider as _};
+use opentelemetry::KeyValue;
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
+use opentelemetry_sdk::Resource;
+
+use super::settings::{ExportSettings, Protocol};
+use super::{export_error, grpc_metadata};
+use crate::attribution::Sym;
+use crate::init::InitError;
+use crate::ledger::DURATION_BUCKETS;
+use crate::semconv;
+use crate::usage::Usage;
+
+/// `gen_ai.client.token.usage` bucket boundaries, from the GenAI conventions.
+const TOKEN_BUCKETS: [f64; 14] = [
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+    16777216.0, 67108864.0,
+];
+
+/// The GenAI metric instruments.
+pub(crate) struct GenAiMetrics {
+    provider: SdkMeterProvider,
+    duration: Histogram<f64>,
+    tokens: Histogram<u64>,
+    cost: Counter<f64>,
+}
+
+impl std::fmt::Debug for GenAiMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenAiMetrics").finish_non_exhaustive()
+    }
+}
+
+/// What one finished call reports.
+pub(crate) struct CallMetrics<'a> {
+    pub(crate) operation: Option<&'a Sym>,
+    pub(crate) provider: Option<&'a Sym>,
+    pub(crate) model: Option<&'a Sym>,
+    pub(crate) error_type: Option<&'a str>,
+    pub(crate) usage: Option<Usage>,
+    pub(crate) duration: Duration,
+    pub(crate) cost_usd: f64,
+}
+
+impl GenAiMetrics {
+    /// The instruments, reading into `provider`.
+    pub(crate) fn new(provider: SdkMeterProvider) -> Self {
+        let meter = provider.meter("genops");
+        GenAiMetrics {
+            duration: meter
+                .f64_histogram("gen_ai.client.operation.duration")
+                .with_unit("s")
+                .with_description("GenAI operation duration.")
+                .with_boundaries(DURATION_BUCKETS.to_vec())
+                .build(),
+            tokens: meter
+                .u64_histogram("gen_ai.client.token.usage")
+                .with_unit("{token}")
+                .with_description("Number of input and output tokens used.")
+                .with_boundaries(TOKEN_BUCKETS.to_vec())
+                .build(),
+            cost: meter
+                .f64_counter(semconv::GEN_AI_USAGE_COST)
+                .with_unit("USD")
+                .with_description("Own cost of tracked GenAI calls.")
+                .build(),
+            provider,
+        }
+    }
+
+    /// The instruments exporting over OTLP to `settings.metrics_endpoint`, if one is set.
+    pub(crate) fn build(
+        settings: &ExportSettings,
+        service_name: &str,
+    ) -> Result<Option<Arc<Self>>, InitError> {
+        let Some(endpoint) = &settings.metrics_endpoint else {
+            return Ok(None);
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(export_error)?;
+        let exporter = {
+            let _entered = runtime.enter();
+            let built = match settings.protocol {
+                Protocol::Grpc => opentelemetry_otlp::MetricExporter::builder()
+                    .with_tonic()
+                    .with_endpoint(endpoint)
+                    .with_timeout(settings.export_timeout)
+                    .with_metadata(grpc_metadata(&settings.headers)?)
+                    .build(),
+                Protocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
+                    .with_http()
+                    .with_endpoint(endpoint)
+                    .with_timeout(settings.export_timeout)
+                    .with_headers(settings.headers.iter().cloned().collect())
+                    .build(),
+            };
+            built.map_err(|e| {
+                export_error(format!(
+                    "the OTLP metric exporter for {endpoint} could not be built: {e}"
+                ))
+            })?
+        };
+        let reader = PeriodicReader::builder(OnRuntime {
+            inner: exporter,
+            runtime,
+        })
+        .build();
+        let provider = SdkMeterProvider::builder()
+            .with_reader(reader)
+            .with_resource(
+                Resource::builder()
+                    .with_service_name(service_name.to_owned())
+                    .build(),
+            )
+            .build();
+        Ok(Some(Arc::new(Self::new(provider))))
+    }
+
+    /// Records one finished call.
+    pub(crate) fn record(&self, call: &CallMetrics<'_>) {
+        let text = |v: Option<&Sym>| v.map_or_else(|| "".into(), |s| s.as_str().to_owned());
+        let mut attrs = vec![
+            KeyValue::new(semconv::GEN_AI_OPERATION_NAME, text(call.operation)),
+            KeyValue::new(semconv::GEN_AI_PROVIDER_NAME, text(call.provider)),
+            KeyValue::new(semconv::GEN_AI_REQUEST_MODEL, text(call.model)),
+        ];
+        self.cost.add(call.cost_usd, &attrs);
+        if let Some(usage) = call.usage {
+            for (kind, tokens) in [("input", usage.input), ("output", usage.output)] {
+                let mut with_type = attrs.clone();
+                with_type.push(KeyValue::new("gen_ai.token.type", kind));
+                self.tokens.record(tokens, &with_type);
+            }
+        }
+        if let Some(error) = call.error_type {
+            attrs.push(KeyValue::new(semconv::ERROR_TYPE, error.to_owned()));
+        }
+        self.duration.record(call.duration.as_secs_f64(), &attrs);
+    }
+
+    /// Exports what is pending and stops.
+    pub(crate) fn shutdown(&self, timeout: Duration) {
+        let _ = self.provider.shutdown_with_timeout(timeout);
+    }
+}
+
+/// Runs a metric exporter's futures on a runtime of its own: the periodic reader's thread has
+/// none, and the OTLP clients need tokio.
+struct OnRuntime<E> {
+    inner: E,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl<E: PushMetricExporter> PushMetricExporter for OnRuntime<E> {
+    fn export(
+        &self,
+        metrics: &ResourceMetrics,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        let result = self.runtime.block_on(self.inner.export(metrics));
+        async move { result }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn temporality(&self) -> Temporality {
+        self.inner.temporality()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+    use opentelemetry_sdk::metrics::InMemoryMetricExporter;
+    use tracing_subscriber::prelude::*;
+
+    use crate::handle::TrackedSpan;
+
+    fn call(model: &str, fail: bool) {
+        let span = crate::__tracked_span!(
+            level: tracing::Level::INFO,
+            name: "chat",
+            operation: "chat",
+            provider: "openai",
+            kind: "client",
+            model: model,
+            otel_name: tracing::field::Empty,
+            attribution: ["search", tracing::field::Empty, tracing::field::Empty,
+                tracing::field::Empty, tracing::field::Empty, tracing::field::Empty,
+                tracing::field::Empty],
+            fields: {},
+        );
+        let call = TrackedSpan::__new(span);
+        {
+            let _entered = call.enter();
+            crate::record_usage(Usage::new(1_000, 100));
+        }
+        if fail {
+            call.fail("RateLimited");
+        }
+    }
+
+    #[test]
+    fn the_genai_instruments_have_their_names_buckets_and_attributes() {
+        let exporter = InMemoryMetricExporter::default();
+        let provider = SdkMeterProvider::builder()
+            .with_reader(PeriodicReader::builder(exporter.clone()).build())
+            .build();
+        let layer = crate::layer();
+        layer.set_genai_metrics(Arc::new(GenAiMetrics::new(provider.clone())));
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            call("gpt-4o", false);
+            call("gpt-4o", true);
+        });
+        provider.force_flush().unwrap();
+        let exported = exporter.get_finished_metrics().unwrap();
+        let metrics: Vec<_> = exported
+            .iter()
+            .flat_map(|rm| rm.scope_metrics())
+            .flat_map(|sm| sm.metrics())
+            .collect();
+        let find = |name: &str| {
+            *metrics
+                .iter()
+                .find(|m| m.name() == name)
+                .unwrap_or_else(|| panic!("no metric {name}"))
+        };
+
+        let tokens = find("gen_ai.client.token.usage");
+        assert_eq!(tokens.unit(), "{token}");
+        let AggregatedMetrics::U64(MetricData::Histogram(h)) = tokens.data() else {
+            panic!()
+        };
+        let points: Vec<_> = h.data_points().collect();
+        assert_eq!(points.len(), 2, "one series per gen_ai.token.type");
+        for p in &points {
+            assert_eq!(p.bounds().collect::<Vec<_>>(), TOKEN_BUCKETS.to_vec());
+            let kind = p
+                .attributes()
+                .find(|kv| kv.key.as_str() == "gen_ai.token.type")
+                .unwrap();
+            let expected = if kind.value.as_str() == "input" {
+                2_000
+            } else {
+                200
+            };
+            assert_eq!(p.sum(), expected);
+            assert_eq!(p.count(), 2);
+        }
+
+        let duration = find("gen_ai.client.operation.duration");
+        assert_eq!(duration.unit(), "s");
+        let AggregatedMetrics::F64(MetricData::Histogram(h)) = duration.data() else {
+            panic!()
+        };
+        let points: Vec<_> = h.data_points().collect();
+        assert_eq!(points.len(), 2, "a failed call carries error.type");
+        assert!(points.iter().any(|p| p
+            .attributes()
+            .any(|kv| kv.key.as_str() == "error.type" && kv.value.as_str() == "RateLimited")));
+        assert_eq!(
+            points[0].bounds().collect::<Vec<_>>(),
+            DURATION_BUCKETS.to_vec()
+        );
+
+        let cost = find("gen_ai.usage.cost");
+        assert_eq!(cost.unit(), "USD");
+        let AggregatedMetrics::F64(MetricData::Sum(s)) = cost.data() else {
+            panic!()
+        };
+        let total: f64 = s.data_points().map(|p| p.value()).sum();
+        // Two calls of 1,000 × $2.50/M + 100 × $10/M = $0.0035 each.
+        assert_eq!((total * 1e9).round() as i64, 7_000_000);
+    }
+}
