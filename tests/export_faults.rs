@@ -83,3 +83,32 @@ fn an_endpoint_down_from_the_start_costs_no_latency_and_every_drop_is_counted() 
         );
     }
 }
+
+#[test]
+fn the_console_exporter_prints_spans_and_the_sampler_limits_what_is_exported() {
+    let out = run_example("export", &[("OTEL_TRACES_EXPORTER", "console".to_owned())]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("rag.answer") && stdout.contains("gen_ai.usage.cost"),
+        "{stdout}"
+    );
+    assert_eq!(field(&stdout, "exported"), 4);
+
+    // A ratio of 0 exports nothing; the ledger still books every call.
+    let out = run_example(
+        "export",
+        &[
+            ("OTEL_TRACES_EXPORTER", "console".to_owned()),
+            ("OTEL_TRACES_SAMPLER", "traceidratio".to_owned()),
+            ("OTEL_TRACES_SAMPLER_ARG", "0".to_owned()),
+            ("EXPORT_DEMO_ROUNDS", "10".to_owned()),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("rag.answer"), "{stdout}");
+    assert_eq!(field(&stdout, "exported"), 0);
+    assert_eq!(field(&stdout, "dropped"), 0);
+    assert_eq!(field(&stdout, "calls"), 40);
+}
