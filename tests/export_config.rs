@@ -74,10 +74,10 @@ fn bad_export_settings_are_init_errors() {
 
     let err = genops::init()
         .log_output(false)
-        .trace_sampling_ratio(-0.1)
+        .sampling_rate(-0.1)
         .install()
         .unwrap_err();
-    assert!(err.to_string().contains("trace_sampling_ratio"), "{err}");
+    assert!(err.to_string().contains("sampling_rate"), "{err}");
     let err = genops::init()
         .log_output(false)
         .otlp_endpoint("ftp://x")

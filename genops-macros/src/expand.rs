@@ -82,6 +82,10 @@ impl Site<'_> {
         };
         let attribution = args.attribution.iter().map(|v| self.text(v));
         let fields = args.fields.iter().map(|f| &f.tokens);
+        let sample_rate = match args.sample {
+            Some(rate) => quote!(#rate),
+            None => quote!(#krate::__private::Empty),
+        };
         quote! {
             #krate::__private::__tracked_span!(
                 level: #krate::__private::Level::#level,
@@ -91,6 +95,7 @@ impl Site<'_> {
                 kind: #kind,
                 model: #model,
                 otel_name: #krate::__private::Empty,
+                sample_rate: #sample_rate,
                 attribution: [#(#attribution),*],
                 fields: { #(#fields),* },
             )
@@ -126,6 +131,32 @@ impl Site<'_> {
         }
     }
 
+    /// With `enforce`: asks the governance engine to admit the call, and returns the denial as
+    /// `Err(GovernanceError.into())` (pointing at `enforce` if the function cannot).
+    /// `finish` runs before a sync function returns.
+    fn gate(&self, span: TokenStream, output: Option<&Type>, finish: TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        let Some(enforce) = &self.args.enforce else {
+            return TokenStream::new();
+        };
+        let reserve = match &enforce.reserve {
+            Some(expr) => {
+                quote!(::core::option::Option::Some(::core::convert::Into::<f64>::into(#expr)))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let ty = output.map_or_else(|| quote!(_), ToTokens::to_token_stream);
+        let denied =
+            quote_spanned!(enforce.span=> #krate::__private::denied::<#ty>(__genops_denied));
+        quote! {
+            if let ::core::result::Result::Err(__genops_denied) = #krate::__private::admit(#span, #reserve) {
+                let __genops_ret = #denied;
+                #finish
+                return __genops_ret;
+            }
+        }
+    }
+
     /// Statements that make `body` an `async move` block and wrap it in `Tracked::new` or, with
     /// `err`, `Tracked::fallible` (pointing at `err` if the output is not a `Result`). With a
     /// nameable `output` type the body's value is typed, so the body gets the coercions and the
@@ -144,16 +175,29 @@ impl Site<'_> {
                         return __genops_fake_return;
                     }
                 };
+                let gate = self.gate(
+                    quote!(&#krate::__private::tracing::Span::current()),
+                    Some(ty),
+                    TokenStream::new(),
+                );
                 quote! {
                     async move {
                         #edge
+                        #gate
                         let __genops_ret: #ty = #body;
                         #[allow(unreachable_code)]
                         __genops_ret
                     }
                 }
             }
-            None => quote!(async move #body),
+            None => {
+                let gate = self.gate(
+                    quote!(&#krate::__private::tracing::Span::current()),
+                    None,
+                    TokenStream::new(),
+                );
+                quote!(async move { #gate #body })
+            }
         };
         let wrap = match self.args.err {
             Some(err) => {
@@ -345,8 +389,14 @@ fn inner_fn_body(site: &Site<'_>, block: &Block, index: usize) -> TokenStream {
 fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream {
     let krate = &site.krate;
     let create = site.create_span();
+    let gate = site.gate(
+        quote!(__genops_call.span()),
+        nameable(output).as_ref(),
+        quote!(__genops_call.__finish(#krate::__private::outcome_of(&__genops_ret));),
+    );
     let call = quote! {
         let __genops_call = #krate::__private::TrackedSpan::__new(__genops_span);
+        #gate
     };
     match site.args.err {
         None => {

@@ -18,7 +18,7 @@ pub(crate) const ATTRIBUTION_KEYS: [&str; 7] = [
 ];
 
 /// Every key the attribute accepts, for "expected one of" messages.
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 17] = [
     "team",
     "project",
     "feature",
@@ -34,6 +34,8 @@ const KEYS: [&str; 15] = [
     "err",
     "fields",
     "crate",
+    "enforce",
+    "sample",
 ];
 
 /// Must match `genops_runtime::semconv::OPERATIONS` (a test checks).
@@ -105,6 +107,17 @@ pub(crate) struct Args {
     pub(crate) err: Option<Span>,
     pub(crate) fields: Vec<FieldArg>,
     pub(crate) krate: Option<Path>,
+    /// `enforce` or `enforce(reserve = usd)`: the call is admitted by the governance engine.
+    pub(crate) enforce: Option<Enforce>,
+    /// `sample = 0.1`: the share of this call site's traces that is exported.
+    pub(crate) sample: Option<f64>,
+}
+
+/// The `enforce` argument.
+pub(crate) struct Enforce {
+    pub(crate) span: Span,
+    /// USD to reserve at admission; the budget's default when absent.
+    pub(crate) reserve: Option<Expr>,
 }
 
 /// Collects errors so that all of them are reported at once.
@@ -370,6 +383,8 @@ pub(crate) fn validate(raw: RawArgs) -> Result<Args, syn::Error> {
                 },
                 _ => errors.add(span, "`fields` takes a list: `fields(key = value, ...)`"),
             },
+            "enforce" => args.enforce = enforce(value, &mut errors, span),
+            "sample" => args.sample = sample(&value, &mut errors, span),
             "crate" => match value {
                 RawValue::Expr(Expr::Path(p)) => args.krate = Some(p.path),
                 _ => errors.add(span, "`crate` takes a path: `crate = my_reexport::genops`"),
@@ -389,6 +404,81 @@ pub(crate) fn validate(raw: RawArgs) -> Result<Args, syn::Error> {
         }
     }
     errors.finish().map(|()| args)
+}
+
+fn enforce(value: RawValue, errors: &mut Errors, span: Span) -> Option<Enforce> {
+    match value {
+        RawValue::Flag => Some(Enforce {
+            span,
+            reserve: None,
+        }),
+        RawValue::List(tokens, _) => {
+            let parsed = syn::parse::Parser::parse2(
+                |input: syn::parse::ParseStream<'_>| {
+                    let key: syn::Ident = input.parse()?;
+                    if key != "reserve" {
+                        return Err(syn::Error::new(key.span(), "expected `reserve = <USD>`"));
+                    }
+                    input.parse::<syn::Token![=]>()?;
+                    let expr: Expr = input.parse()?;
+                    input.parse::<Option<syn::Token![,]>>()?;
+                    Ok(expr)
+                },
+                tokens,
+            );
+            match parsed {
+                Ok(expr) => Some(Enforce {
+                    span,
+                    reserve: Some(expr),
+                }),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+        RawValue::Expr(e) => {
+            errors.add(
+                e.span(),
+                "`enforce` is a flag or `enforce(reserve = <USD>)`",
+            );
+            None
+        }
+    }
+}
+
+fn sample(value: &RawValue, errors: &mut Errors, span: Span) -> Option<f64> {
+    let rate = match value {
+        RawValue::Expr(Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        })) => f.base10_parse::<f64>().ok(),
+        RawValue::Expr(Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        })) => i.base10_parse::<f64>().ok(),
+        _ => None,
+    };
+    let span = match value {
+        RawValue::Expr(e) => e.span(),
+        RawValue::List(_, s) => *s,
+        RawValue::Flag => span,
+    };
+    match rate {
+        Some(r) if (0.0..=1.0).contains(&r) => Some(r),
+        Some(r) => {
+            errors.add(
+                span,
+                format!("`sample` must be a rate between 0 and 1, not {r}"),
+            );
+            None
+        }
+        None => {
+            errors.add(
+                span,
+                "`sample` takes a number literal between 0 and 1, like `sample = 0.1`",
+            );
+            None
+        }
+    }
 }
 
 /// Field names the span already declares, which `fields(...)` may not redeclare.

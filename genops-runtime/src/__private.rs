@@ -56,3 +56,32 @@ pub fn record_model(span: &tracing::Span, operation: &str, model: &str) {
     span.record(semconv::GEN_AI_REQUEST_MODEL, model);
     span.record(semconv::OTEL_NAME, name.as_str());
 }
+
+/// Asks the governance engine to admit the tracked call of `span`, reserving `reserve_usd` (or
+/// each hard budget's default). `Ok` when no budget or policy is configured.
+pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), crate::GovernanceError> {
+    crate::record::admit(span, reserve_usd)
+}
+
+/// A return type that a denied gated call can produce: `Result<T, E>` with
+/// `E: From<GovernanceError>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[genops::track(enforce)]` needs a function that returns `Result<_, E>` with `E: From<genops::GovernanceError>`, but it returns `{Self}`",
+    label = "a denied call returns `Err(GovernanceError.into())` here",
+    note = "remove `enforce`, or return a `Result` whose error type implements `From<genops::GovernanceError>`"
+)]
+pub trait Gated {
+    /// The value a denied call returns.
+    fn denied(error: crate::GovernanceError) -> Self;
+}
+
+impl<T, E: From<crate::GovernanceError>> Gated for Result<T, E> {
+    fn denied(error: crate::GovernanceError) -> Self {
+        Err(E::from(error))
+    }
+}
+
+/// The return value of a denied gated call.
+pub fn denied<R: Gated>(error: crate::GovernanceError) -> R {
+    R::denied(error)
+}

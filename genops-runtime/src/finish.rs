@@ -10,6 +10,7 @@ use tracing_subscriber::registry::{LookupSpan, Registry};
 
 use crate::attribution::Dimension;
 use crate::export::CallMetrics;
+use crate::governance::{GovernanceError, Verdict};
 use crate::semconv::{self, index, TRACKED_FIELDS};
 use crate::state::{Finished, Outcome, TrackedState};
 
@@ -22,7 +23,22 @@ pub(crate) fn finish(span: &Span, outcome: Outcome) {
         .with_subscriber(|(id, dispatch)| close_books(id, dispatch, outcome))
         .flatten();
     let Some(done) = finished else { return };
-    record(span, &done);
+    let verdict = done.governance.as_ref().map(|g| match &g.blocked {
+        Some(denied) => blocked_verdict(denied),
+        None => g.engine.settle(&g.key, done.own_cost, g.admission.as_ref()),
+    });
+    record(span, &done, verdict.as_ref());
+    if let (Some(g), Some(v)) = (&done.governance, &verdict) {
+        g.engine.deliver(&v.alerts);
+        if v.result == "warned" && v.alerts.is_empty() {
+            tracing::warn!(
+                target: "genops",
+                policy = v.policy.as_deref().unwrap_or(""),
+                reason = v.reason.as_deref().unwrap_or(""),
+                "advisory policy violated"
+            );
+        }
+    }
     if let Some(m) = &done.metrics {
         m.instruments.record(&CallMetrics {
             operation: m.operation.as_ref(),
@@ -42,6 +58,19 @@ pub(crate) fn finish(span: &Span, outcome: Outcome) {
             "no price is known for this model: its calls are booked at $0 and flagged \
              `genops.cost.unknown_model`; add it with GENOPS_PRICING_FILE or an alias"
         );
+    }
+}
+
+fn blocked_verdict(denied: &GovernanceError) -> Verdict {
+    let (policy, reason) = match denied {
+        GovernanceError::BudgetExceeded { budget, .. } => (budget.clone(), denied.to_string()),
+        GovernanceError::PolicyViolation { policy, reason } => (policy.clone(), reason.clone()),
+    };
+    Verdict {
+        result: "blocked",
+        policy: Some(policy),
+        reason: Some(reason),
+        ..Verdict::default()
     }
 }
 
@@ -76,12 +105,16 @@ fn declared_fields(span: &Span) -> Option<[Field; TRACKED_FIELDS.len()]> {
         .then(|| slots.map(Option::unwrap))
 }
 
+fn opt<T: Value>(value: &Option<T>) -> Option<&dyn Value> {
+    value.as_ref().map(|v| v as &dyn Value)
+}
+
 fn tokens(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Records every result field in one `record_all`, so each is recorded exactly once.
-fn record(span: &Span, done: &Finished) {
+fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
     let Some(f) = declared_fields(span) else {
         return;
     };
@@ -120,6 +153,12 @@ fn record(span: &Span, done: &Finished) {
     };
     let attribution: [Option<&str>; 7] = Dimension::ALL.map(inherited);
     let attr_value = |i: usize| attribution[i].as_ref().map(|v| v as &dyn Value);
+    let result = verdict.map_or("allowed", |v| v.result);
+    let policy = verdict.and_then(|v| v.policy.as_deref());
+    let reason = verdict.and_then(|v| v.reason.as_deref());
+    let budget = verdict.and_then(|v| v.budget.as_ref());
+    let budget_name = budget.map(|b| b.0.as_str());
+    let (remaining, utilization) = budget.map_or((None, None), |b| (Some(b.1), Some(b.2)));
 
     let values = [
         (&f[index::INPUT_TOKENS], usage_field(0, true)),
@@ -159,6 +198,12 @@ fn record(span: &Span, done: &Finished) {
         (&f[index::ATTRIBUTION + 4], attr_value(4)),
         (&f[index::ATTRIBUTION + 5], attr_value(5)),
         (&f[index::ATTRIBUTION + 6], attr_value(6)),
+        (&f[index::POLICY_RESULT], some(&result)),
+        (&f[index::POLICY_NAME], opt(&policy)),
+        (&f[index::POLICY_REASON], opt(&reason)),
+        (&f[index::BUDGET_NAME], opt(&budget_name)),
+        (&f[index::BUDGET_REMAINING], opt(&remaining)),
+        (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
     ];
     if let Some(metadata) = span.metadata() {
         span.record_all(&metadata.fields().value_set(&values));

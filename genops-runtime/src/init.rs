@@ -15,6 +15,7 @@ use crate::attribution::Dimension;
 use crate::export::{
     ExportOverrides, ExportSettings, GenAiMetrics, Protocol, TracePipeline, TracesExporter,
 };
+use crate::governance::{Budget, BudgetAlert, Clock, GovernanceSettings, Policy, Scope, Usd};
 use crate::layer::{is_tracked, GenOpsLayer};
 use crate::ledger::Ledger;
 use crate::metrics::{MetricsServer, MetricsSource};
@@ -110,6 +111,8 @@ pub struct Config {
     metrics_addr: Option<String>,
     metrics_label_cap: Option<usize>,
     metrics_extra_labels: Vec<Dimension>,
+    governance: GovernanceSettings,
+    sampling_rate: Option<f64>,
 }
 
 /// Starts a [`Config`]: `genops::init().install()` sets up a registry, an `EnvFilter`ed log
@@ -222,10 +225,36 @@ impl Config {
         self
     }
 
-    /// Exports this share of traces, parent-based (default: `OTEL_TRACES_SAMPLER` and
-    /// `OTEL_TRACES_SAMPLER_ARG`, then all). Cost accounting always sees every call.
-    pub fn trace_sampling_ratio(mut self, ratio: f64) -> Self {
-        self.export.sampler_ratio = Some(ratio);
+    /// Exports this share of traces (default: `GENOPS_SAMPLING_RATE`, then
+    /// `OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG`, then all). A child is exported with its
+    /// parent, so traces are never torn; a call site's `sample = ...` overrides it for the traces
+    /// it starts. Cost, ledger, budgets, policies and metrics always see every call.
+    pub fn sampling_rate(mut self, rate: f64) -> Self {
+        self.sampling_rate = Some(rate);
+        self
+    }
+
+    /// Adds a budget.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.governance.budgets.push(budget);
+        self
+    }
+
+    /// Adds a policy.
+    pub fn policy(mut self, policy: impl Policy) -> Self {
+        self.governance.policies.push(Arc::new(policy));
+        self
+    }
+
+    /// Calls `callback` (with no lock held) each time a budget threshold is crossed.
+    pub fn on_alert(mut self, callback: impl Fn(&BudgetAlert) + Send + Sync + 'static) -> Self {
+        self.governance.on_alert.push(Arc::new(callback));
+        self
+    }
+
+    /// The clock of budget windows and rate limits (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.governance.clock = Some(Arc::new(clock));
         self
     }
 
@@ -296,7 +325,13 @@ impl Config {
         for (alias, target) in &self.aliases {
             prices.alias(alias, target);
         }
-        let mut builder = GenOpsLayer::builder().prices(prices);
+        let mut governance = self.governance.clone();
+        if let Some(budget) = daily_budget_from_env()? {
+            governance.budgets.push(budget);
+        }
+        let mut builder = GenOpsLayer::builder()
+            .prices(prices)
+            .governance_settings(governance);
         for (dim, value) in &self.defaults {
             builder = builder.default_attribution(*dim, value);
         }
@@ -309,7 +344,7 @@ impl Config {
             }
             builder = builder.local_compute_rate(rate);
         }
-        Ok(builder.build())
+        builder.try_build()
     }
 
     fn env_filter(&self) -> Result<EnvFilter, InitError> {
@@ -335,15 +370,19 @@ impl Config {
     /// and, unless turned off, log output to stderr filtered by the log filter.
     ///
     /// Installing twice is [`InitError::AlreadyInstalled`].
-    pub fn install(self) -> Result<Guard, InitError> {
-        if let Some(ratio) = self.export.sampler_ratio {
-            if !(0.0..=1.0).contains(&ratio) {
+    pub fn install(mut self) -> Result<Guard, InitError> {
+        if let Some(rate) = self.sampling_rate {
+            if !(0.0..=1.0).contains(&rate) {
                 return Err(InitError::Invalid {
-                    setting: "trace_sampling_ratio",
-                    problem: format!("{ratio} is not a ratio in [0, 1]"),
+                    setting: "sampling_rate",
+                    problem: format!("{rate} is not a rate in [0, 1]"),
                 });
             }
         }
+        self.export.sampler_ratio = match self.sampling_rate {
+            Some(rate) => Some(rate),
+            None => sampling_rate_from_env()?,
+        };
         let layer = self.build_layer()?;
         let ledger = layer.ledger();
         let export = ExportSettings::resolve(&self.export)?;
@@ -397,6 +436,7 @@ impl Config {
                     export: pipeline.as_ref().map(|p| p.stats.clone()),
                     label_cap: self.metrics_label_cap.unwrap_or(100).max(1),
                     extra_labels: self.metrics_extra_labels.clone(),
+                    governance: layer.governance(),
                 };
                 Some(
                     MetricsServer::start(addr, source).map_err(|e| InitError::Invalid {
@@ -416,6 +456,7 @@ impl Config {
             ),
             None => None,
         };
+        let governed = layer.clone();
         let subscriber = tracing_subscriber::registry()
             .with(layer.with_filter(filter_fn(is_tracked)))
             .with(otel)
@@ -427,6 +468,7 @@ impl Config {
             return Err(InitError::AlreadyInstalled);
         }
         Ok(Guard {
+            layer: governed,
             ledger,
             service_name,
             pipeline,
@@ -437,11 +479,62 @@ impl Config {
     }
 }
 
+/// The variable that sets the export sampling rate.
+pub const SAMPLING_RATE_VAR: &str = "GENOPS_SAMPLING_RATE";
+/// The variable that gives `GENOPS_TEAM` a daily hard budget in USD.
+pub const DAILY_BUDGET_VAR: &str = "GENOPS_DAILY_BUDGET_USD";
+
+fn sampling_rate_from_env() -> Result<Option<f64>, InitError> {
+    let Some(text) = std::env::var(SAMPLING_RATE_VAR)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(Some(rate)),
+        _ => Err(InitError::Env {
+            var: SAMPLING_RATE_VAR,
+            problem: format!("{text:?} is not a rate in [0, 1]"),
+        }),
+    }
+}
+
+/// `GENOPS_DAILY_BUDGET_USD` with `GENOPS_TEAM`: a daily hard budget for that team.
+fn daily_budget_from_env() -> Result<Option<Budget>, InitError> {
+    let Some(text) = std::env::var(DAILY_BUDGET_VAR)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let limit = text
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|usd| usd.is_finite() && *usd >= 0.0)
+        .ok_or_else(|| InitError::Env {
+            var: DAILY_BUDGET_VAR,
+            problem: format!("{text:?} is not a non-negative number of USD"),
+        })?;
+    let team = std::env::var("GENOPS_TEAM")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| InitError::Env {
+            var: DAILY_BUDGET_VAR,
+            problem: "needs GENOPS_TEAM to name the team the budget is for".into(),
+        })?;
+    Ok(Some(
+        Budget::daily(format!("{team}-daily"), Scope::team(team), Usd(limit)).hard(),
+    ))
+}
+
 /// Returned by [`Config::install`]. Keep it alive for the life of the program: dropping it
 /// flushes what genops buffers.
 #[derive(Debug)]
 #[must_use = "dropping the guard flushes and shuts genops down"]
 pub struct Guard {
+    layer: GenOpsLayer,
     ledger: Ledger,
     service_name: String,
     pipeline: Option<TracePipeline>,
@@ -459,6 +552,11 @@ impl Guard {
     /// The service name in use.
     pub fn service_name(&self) -> &str {
         &self.service_name
+    }
+
+    /// Every budget's current window.
+    pub fn budgets(&self) -> Vec<crate::governance::BudgetStatus> {
+        self.layer.budgets()
     }
 
     /// The address the Prometheus endpoint listens on, if it is on.

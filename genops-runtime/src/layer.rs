@@ -14,6 +14,8 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::attribution::{intern, Attribution, Dimension, Sym};
 use crate::export::GenAiMetrics;
+use crate::governance::{Budget, BudgetAlert, Clock, Governance, GovernanceSettings, Policy};
+use crate::init::InitError;
 use crate::ledger::Ledger;
 use crate::money::Cost;
 use crate::pricing::{Price, PriceTable};
@@ -36,6 +38,8 @@ pub(crate) struct Shared {
     warned: Mutex<HashSet<(String, String)>>,
     /// The OTLP GenAI metric instruments, once `init()` has set them up.
     pub(crate) genai_metrics: OnceLock<Arc<GenAiMetrics>>,
+    /// Budgets and policies, when any are configured.
+    pub(crate) governance: Option<Arc<Governance>>,
 }
 
 impl Shared {
@@ -115,6 +119,7 @@ pub struct LayerBuilder {
     prices: Option<PriceTable>,
     defaults: Vec<(Dimension, String)>,
     local_rate: Option<u128>,
+    governance: GovernanceSettings,
 }
 
 impl LayerBuilder {
@@ -138,22 +143,89 @@ impl LayerBuilder {
         self
     }
 
+    /// Adds a budget.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.governance.budgets.push(budget);
+        self
+    }
+
+    /// Adds a policy.
+    pub fn policy(mut self, policy: impl Policy) -> Self {
+        self.governance.policies.push(Arc::new(policy));
+        self
+    }
+
+    /// Calls `callback` (with no lock held) each time a budget threshold is crossed.
+    pub fn on_alert(mut self, callback: impl Fn(&BudgetAlert) + Send + Sync + 'static) -> Self {
+        self.governance.on_alert.push(Arc::new(callback));
+        self
+    }
+
+    /// The clock of budget windows and rate limits (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.governance.clock = Some(Arc::new(clock));
+        self
+    }
+
+    pub(crate) fn governance_settings(mut self, settings: GovernanceSettings) -> Self {
+        self.governance = settings;
+        self
+    }
+
+    /// The layer, with a fresh ledger, or an error naming a budget with an invalid amount.
+    pub fn try_build(self) -> Result<GenOpsLayer, InitError> {
+        let governance = if !self.governance.is_empty() {
+            let engine =
+                Governance::new(self.governance).map_err(|problem| InitError::Invalid {
+                    setting: "budget",
+                    problem,
+                })?;
+            Some(Arc::new(engine))
+        } else {
+            None
+        };
+        Ok(Self::layer(
+            self.prices,
+            &self.defaults,
+            self.local_rate,
+            governance,
+        ))
+    }
+
     /// The layer, with a fresh ledger.
+    ///
+    /// # Panics
+    ///
+    /// If a budget has a negative or non-finite amount; use [`try_build`](Self::try_build) to
+    /// get an error instead.
     pub fn build(self) -> GenOpsLayer {
+        match self.try_build() {
+            Ok(layer) => layer,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn layer(
+        prices: Option<PriceTable>,
+        defaults_given: &[(Dimension, String)],
+        local_rate: Option<u128>,
+        governance: Option<Arc<Governance>>,
+    ) -> GenOpsLayer {
         let mut defaults = Attribution::default();
-        for (dim, value) in &self.defaults {
+        for (dim, value) in defaults_given {
             defaults.set(*dim, intern(value));
         }
         defaults.inherit(&Attribution::from_env());
         GenOpsLayer {
             shared: Arc::new(Shared {
-                prices: self.prices.unwrap_or_else(PriceTable::embedded),
+                prices: prices.unwrap_or_else(PriceTable::embedded),
                 price_cache: ThreadLocal::new(),
                 ledger: Ledger::new(),
                 defaults,
-                local_rate: self.local_rate,
+                local_rate,
                 warned: Mutex::new(HashSet::new()),
                 genai_metrics: OnceLock::new(),
+                governance,
             }),
         }
     }
@@ -168,6 +240,19 @@ impl GenOpsLayer {
     /// A handle to this layer's ledger.
     pub fn ledger(&self) -> Ledger {
         self.shared.ledger.clone()
+    }
+
+    /// Every budget's current window: limit, spent and reserved.
+    pub fn budgets(&self) -> Vec<crate::governance::BudgetStatus> {
+        self.shared
+            .governance
+            .as_ref()
+            .map_or_else(Vec::new, |g| g.statuses())
+    }
+
+    /// The governance engine, when budgets or policies are configured.
+    pub(crate) fn governance(&self) -> Option<Arc<Governance>> {
+        self.shared.governance.clone()
     }
 
     /// Records every finished call into these GenAI metric instruments too.

@@ -6,6 +6,7 @@ mod attribution;
 mod export;
 mod finish;
 mod future;
+mod governance;
 mod handle;
 mod init;
 mod layer;
@@ -24,10 +25,18 @@ mod usage;
 pub mod __private;
 
 pub use attribution::Dimension;
-pub use export::{Protocol, TracesExporter};
+pub use export::{sampler, Protocol, TracesExporter};
 pub use future::Tracked;
+pub use governance::{
+    AllowedModels, Budget, BudgetAlert, BudgetStatus, CallInfo, Clock, Enforcement,
+    GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit, RequiredAttribution,
+    Scope, SystemClock, Usd, Window,
+};
 pub use handle::TrackedSpan;
-pub use init::{init, Config, Guard, InitError, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR};
+pub use init::{
+    init, Config, Guard, InitError, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR,
+    PRICING_FILE_VAR, SAMPLING_RATE_VAR,
+};
 pub use layer::{layer, GenOpsLayer, LayerBuilder};
 pub use ledger::{Ledger, Snapshot, Totals, UNATTRIBUTED};
 pub use metrics::OTHER;

@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 
 use crate::attribution::{Dimension, Sym};
 use crate::export::ExportStats;
+use crate::governance::Governance;
 use crate::ledger::{Durations, Ledger, LedgerKey, DURATION_BUCKETS, UNATTRIBUTED};
 use crate::money::Cost;
 
@@ -25,6 +26,8 @@ pub(crate) struct MetricsSource {
     /// Attribution dimensions besides `team` that label cost and tokens (opt-in: `customer`
     /// and `user` are unbounded in most services).
     pub(crate) extra_labels: Vec<Dimension>,
+    /// Budgets, for their gauges and alert counts.
+    pub(crate) governance: Option<Arc<Governance>>,
 }
 
 /// One label per kind of value, capped.
@@ -272,6 +275,54 @@ impl MetricsSource {
             .as_ref()
             .map_or(0, |e| e.dropped.load(Ordering::Relaxed));
         let _ = writeln!(out, "genops_export_dropped_spans_total {dropped}");
+        if let Some(governance) = &self.governance {
+            let statuses = governance.statuses();
+            header(
+                &mut out,
+                "genops_budget_remaining_usd",
+                "gauge",
+                "What is left of each budget in its current window, in USD.",
+            );
+            for b in &statuses {
+                let remaining = (b.limit - b.spent - b.reserved).max(0.0);
+                let _ = writeln!(
+                    out,
+                    "genops_budget_remaining_usd{} {remaining}",
+                    labels(&[("budget", &b.name)])
+                );
+            }
+            header(
+                &mut out,
+                "genops_budget_utilization_ratio",
+                "gauge",
+                "Spent share of each budget in its current window.",
+            );
+            for b in &statuses {
+                let ratio = if b.limit > 0.0 {
+                    b.spent / b.limit
+                } else {
+                    1.0
+                };
+                let _ = writeln!(
+                    out,
+                    "genops_budget_utilization_ratio{} {ratio}",
+                    labels(&[("budget", &b.name)])
+                );
+            }
+            header(
+                &mut out,
+                "genops_budget_alerts_total",
+                "counter",
+                "Budget thresholds crossed, once per window.",
+            );
+            for ((budget, threshold), n) in governance.alert_counts() {
+                let _ = writeln!(
+                    out,
+                    "genops_budget_alerts_total{} {n}",
+                    labels(&[("budget", &budget), ("threshold", &threshold)])
+                );
+            }
+        }
         if let Some(rss) = resident_memory_bytes() {
             header(
                 &mut out,
@@ -366,6 +417,7 @@ mod tests {
             kind: "client",
             model: model,
             otel_name: tracing::field::Empty,
+            sample_rate: tracing::field::Empty,
             attribution: [team, tracing::field::Empty, tracing::field::Empty, "cust-1",
                 tracing::field::Empty, tracing::field::Empty, tracing::field::Empty],
             fields: {},
@@ -381,7 +433,31 @@ mod tests {
             export: None,
             label_cap: cap,
             extra_labels: extra,
+            governance: None,
         }
+    }
+
+    #[test]
+    fn budget_gauges_and_alerts() {
+        use crate::governance::{Budget, Scope, Usd};
+        let layer = crate::GenOpsLayer::builder()
+            .budget(Budget::daily("team-a", Scope::team("a"), Usd(0.5)).alert_at([0.5]))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            call("a", "gpt-4o-mini"); // $0.15
+            call("a", "gpt-4o-mini"); // $0.30: crosses 50%
+        });
+        let text = metrics.render();
+        assert!(
+            text.contains("genops_budget_remaining_usd{budget=\"team-a\"} 0.2\n"),
+            "{text}"
+        );
+        assert!(text.contains("genops_budget_utilization_ratio{budget=\"team-a\"} 0.6\n"));
+        assert!(
+            text.contains("genops_budget_alerts_total{budget=\"team-a\",threshold=\"0.5\"} 1\n")
+        );
     }
 
     #[test]

@@ -87,3 +87,35 @@ pub fn record_cost(usd: f64) {
         }
     }
 }
+
+/// Admission of the tracked call `span` (see `__private::admit`).
+pub(crate) fn admit(
+    span: &tracing::Span,
+    reserve_usd: Option<f64>,
+) -> Result<(), crate::GovernanceError> {
+    let reserve = reserve_usd.map(|usd| Cost::from_usd(usd).unwrap_or(Cost::ZERO));
+    let found = span.with_subscriber(|(id, dispatch)| {
+        let registry = dispatch.downcast_ref::<Registry>()?;
+        let span = registry.span(id)?;
+        let extensions = span.extensions();
+        extensions.get::<TrackedState>()?.governance()
+    });
+    let Some((engine, key)) = found.flatten() else {
+        return Ok(());
+    };
+    // No span lock is held while policies run.
+    let result = engine.admit(&key, reserve);
+    let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
+    let stored = span.with_subscriber(|(id, dispatch)| {
+        let registry = dispatch.downcast_ref::<Registry>()?;
+        let span = registry.span(id)?;
+        let mut extensions = span.extensions_mut();
+        extensions.get_mut::<TrackedState>()?.admitted(result);
+        Some(())
+    });
+    if stored.flatten().is_none() {
+        // The span vanished: nothing will release the reservation, so admission fails safe.
+        return Ok(());
+    }
+    outcome
+}

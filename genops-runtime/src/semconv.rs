@@ -70,6 +70,21 @@ pub const OTEL_KIND: &str = "otel.kind";
 /// The span status tracing-opentelemetry exports (`error` on failure).
 pub const OTEL_STATUS_CODE: &str = "otel.status_code";
 
+/// The governance verdict: `allowed`, `warned` or `blocked`.
+pub const GENOPS_POLICY_RESULT: &str = "genops.policy.result";
+/// The policy (or budget) behind a `warned` or `blocked` verdict.
+pub const GENOPS_POLICY_NAME: &str = "genops.policy.name";
+/// Why the call was warned about or blocked.
+pub const GENOPS_POLICY_REASON: &str = "genops.policy.reason";
+/// The tightest budget matching the call.
+pub const GENOPS_BUDGET_NAME: &str = "genops.budget.name";
+/// What is left of that budget in its window, in USD (`f64`).
+pub const GENOPS_BUDGET_REMAINING: &str = "genops.budget.remaining";
+/// How much of that budget is used, as a ratio (`f64`, 1.0 = all).
+pub const GENOPS_BUDGET_UTILIZATION: &str = "genops.budget.utilization";
+/// The export sampling rate of a call site (`sample = ...`), read by the trace sampler.
+pub const GENOPS_SAMPLE_RATE: &str = "genops.sample_rate";
+
 /// The currency every cost field is in.
 pub const CURRENCY_USD: &str = "USD";
 
@@ -77,7 +92,7 @@ pub const CURRENCY_USD: &str = "USD";
 ///
 /// The first entry is always [`GEN_AI_OPERATION_NAME`]; that is how the layer recognises a tracked
 /// span without a string search. Fields a user adds with `fields(...)` come after these.
-pub const TRACKED_FIELDS: [&str; 27] = [
+pub const TRACKED_FIELDS: [&str; 34] = [
     GEN_AI_OPERATION_NAME,
     GEN_AI_PROVIDER_NAME,
     GEN_AI_REQUEST_MODEL,
@@ -105,6 +120,13 @@ pub const TRACKED_FIELDS: [&str; 27] = [
     OTEL_NAME,
     OTEL_KIND,
     OTEL_STATUS_CODE,
+    GENOPS_POLICY_RESULT,
+    GENOPS_POLICY_NAME,
+    GENOPS_POLICY_REASON,
+    GENOPS_BUDGET_NAME,
+    GENOPS_BUDGET_REMAINING,
+    GENOPS_BUDGET_UTILIZATION,
+    GENOPS_SAMPLE_RATE,
 ];
 
 /// Position of each field in [`TRACKED_FIELDS`] (and so in every tracked span's field set).
@@ -129,6 +151,12 @@ pub(crate) mod index {
     pub const CANCELLED: usize = 22;
     pub const ERROR_TYPE: usize = 23;
     pub const STATUS_CODE: usize = 26;
+    pub const POLICY_RESULT: usize = 27;
+    pub const POLICY_NAME: usize = 28;
+    pub const POLICY_REASON: usize = 29;
+    pub const BUDGET_NAME: usize = 30;
+    pub const BUDGET_REMAINING: usize = 31;
+    pub const BUDGET_UTILIZATION: usize = 32;
 }
 
 /// GenAI operation names (`gen_ai.operation.name`) the attribute accepts.

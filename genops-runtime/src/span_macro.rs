@@ -17,6 +17,7 @@ macro_rules! __tracked_span {
         kind: $kind:expr,
         model: $model:expr,
         otel_name: $otel_name:expr,
+        sample_rate: $sample_rate:expr,
         attribution: [
             $team:expr, $project:expr, $feature:expr, $customer:expr,
             $environment:expr, $cost_center:expr, $user:expr $(,)?
@@ -53,6 +54,13 @@ macro_rules! __tracked_span {
             { $crate::semconv::OTEL_NAME } = $otel_name,
             { $crate::semconv::OTEL_KIND } = $kind,
             { $crate::semconv::OTEL_STATUS_CODE } = $crate::__private::Empty,
+            { $crate::semconv::GENOPS_POLICY_RESULT } = $crate::__private::Empty,
+            { $crate::semconv::GENOPS_POLICY_NAME } = $crate::__private::Empty,
+            { $crate::semconv::GENOPS_POLICY_REASON } = $crate::__private::Empty,
+            { $crate::semconv::GENOPS_BUDGET_NAME } = $crate::__private::Empty,
+            { $crate::semconv::GENOPS_BUDGET_REMAINING } = $crate::__private::Empty,
+            { $crate::semconv::GENOPS_BUDGET_UTILIZATION } = $crate::__private::Empty,
+            { $crate::semconv::GENOPS_SAMPLE_RATE } = $sample_rate,
             $($fields)*
         )
     };

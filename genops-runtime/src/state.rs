@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::attribution::{Attribution, Dimension, Sym};
 use crate::export::GenAiMetrics;
+use crate::governance::{Admission, Governance, GovernanceError};
 use crate::layer::Shared;
 use crate::ledger::{Entry, LedgerKey};
 use crate::money::Cost;
@@ -61,6 +62,18 @@ pub(crate) struct TrackedState {
     local: bool,
     start: Instant,
     finished: bool,
+    /// Reservations of an admitted gated call.
+    admission: Option<Admission>,
+    /// Why a gated call was denied.
+    blocked: Option<GovernanceError>,
+}
+
+/// What governance needs to close a call, outside any span lock.
+pub(crate) struct GovernanceClose {
+    pub(crate) engine: Arc<Governance>,
+    pub(crate) key: LedgerKey,
+    pub(crate) admission: Option<Admission>,
+    pub(crate) blocked: Option<GovernanceError>,
 }
 
 /// What a finished call records on its span, after the books are closed.
@@ -78,6 +91,8 @@ pub(crate) struct Finished {
     pub(crate) outcome: Outcome,
     /// Set when the OTLP GenAI metrics are on: the instruments and the call's labels.
     pub(crate) metrics: Option<FinishedMetrics>,
+    /// Set when budgets or policies are configured.
+    pub(crate) governance: Option<GovernanceClose>,
 }
 
 /// What the OTLP GenAI metrics need from a finished call.
@@ -126,6 +141,22 @@ impl TrackedState {
             local,
             start: Instant::now(),
             finished: false,
+            admission: None,
+            blocked: None,
+        }
+    }
+
+    /// The governance engine and the call's key, for admission.
+    pub(crate) fn governance(&self) -> Option<(Arc<Governance>, LedgerKey)> {
+        let engine = self.shared.governance.clone()?;
+        Some((engine, self.key.clone()))
+    }
+
+    /// Stores the result of admission.
+    pub(crate) fn admitted(&mut self, result: Result<Admission, GovernanceError>) {
+        match result {
+            Ok(admission) => self.admission = Some(admission),
+            Err(denied) => self.blocked = Some(denied),
         }
     }
 
@@ -234,6 +265,16 @@ impl TrackedState {
             response_model: self.response_model.clone(),
             inherited,
             outcome,
+            governance: self
+                .shared
+                .governance
+                .clone()
+                .map(|engine| GovernanceClose {
+                    engine,
+                    key: self.key.clone(),
+                    admission: self.admission.take(),
+                    blocked: self.blocked.take(),
+                }),
             metrics: self
                 .shared
                 .genai_metrics

@@ -205,6 +205,7 @@ mod tests {
             kind: "client",
             model: model,
             otel_name: tracing::field::Empty,
+            sample_rate: tracing::field::Empty,
             attribution: ["search", tracing::field::Empty, tracing::field::Empty,
                 tracing::field::Empty, tracing::field::Empty, tracing::field::Empty,
                 tracing::field::Empty],

@@ -5,6 +5,7 @@
 
 mod metrics;
 mod queue;
+mod sampler;
 mod settings;
 
 use std::collections::HashMap;
@@ -12,12 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
-use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 
 pub(crate) use metrics::{CallMetrics, GenAiMetrics};
 pub(crate) use queue::ExportStats;
 use queue::{ExportQueue, QueueSettings};
+pub use sampler::sampler;
 pub(crate) use settings::{ExportOverrides, ExportSettings};
 pub use settings::{Protocol, TracesExporter};
 
@@ -78,18 +80,13 @@ impl TracePipeline {
             }
         }
         .map_err(export_error)?;
-        let sampler = match settings.sampler_ratio {
-            None => Sampler::AlwaysOn,
-            Some(ratio) => Sampler::TraceIdRatioBased(ratio),
-        };
-        let sampler = if settings.parent_based {
-            Sampler::ParentBased(Box::new(sampler))
+        let builder = SdkTracerProvider::builder().with_span_processor(queue);
+        let builder = if settings.parent_based {
+            builder.with_sampler(sampler::sampler(settings.sampler_ratio))
         } else {
-            sampler
+            builder.with_sampler(sampler::independent_sampler(settings.sampler_ratio))
         };
-        let provider = SdkTracerProvider::builder()
-            .with_span_processor(queue)
-            .with_sampler(sampler)
+        let provider = builder
             .with_resource(
                 Resource::builder()
                     .with_service_name(service_name.to_owned())

@@ -221,10 +221,8 @@ impl ExportSettings {
             }
         }
         headers.extend(code.headers.iter().cloned());
-        let (sampler_ratio, parent_based) = match code.sampler_ratio {
-            Some(ratio) => (Some(ratio), true),
-            None => sampler_from_env()?,
-        };
+        let (env_ratio, parent_based) = sampler_from_env()?;
+        let sampler_ratio = code.sampler_ratio.or(env_ratio);
         let max_queue_size = match code.max_queue_size {
             Some(n) => n,
             None => env_number("OTEL_BSP_MAX_QUEUE_SIZE")?.unwrap_or(2_048),

@@ -1,0 +1,278 @@
+//! Budgets: a spending limit on a scope over a window, with alert thresholds.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::attribution::Dimension;
+use crate::money::Cost;
+
+/// An amount of US dollars, as written in configuration.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Usd(pub f64);
+
+impl Usd {
+    /// The exact amount, or `None` for NaN, infinite or negative dollars.
+    pub fn to_cost(self) -> Option<Cost> {
+        Cost::from_usd(self.0)
+    }
+}
+
+/// What a budget or policy applies to: calls whose attribution, provider and model match every
+/// condition. `Scope::all()` matches every call.
+///
+/// ```
+/// use genops_runtime::Scope;
+/// let scope = Scope::team("search").and(Scope::provider("openai"));
+/// assert_eq!(scope.to_string(), "team=search, provider=openai");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    conditions: Vec<(Key, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    Attribution(Dimension),
+    Provider,
+    Model,
+}
+
+impl Scope {
+    /// Every call.
+    pub fn all() -> Self {
+        Scope::default()
+    }
+    fn with(key: Key, value: impl Into<String>) -> Self {
+        Scope {
+            conditions: vec![(key, value.into())],
+        }
+    }
+    /// Calls of this team.
+    pub fn team(team: impl Into<String>) -> Self {
+        Self::attribution(Dimension::Team, team)
+    }
+    /// Calls of this project.
+    pub fn project(project: impl Into<String>) -> Self {
+        Self::attribution(Dimension::Project, project)
+    }
+    /// Calls for this customer.
+    pub fn customer(customer: impl Into<String>) -> Self {
+        Self::attribution(Dimension::Customer, customer)
+    }
+    /// Calls of this feature.
+    pub fn feature(feature: impl Into<String>) -> Self {
+        Self::attribution(Dimension::Feature, feature)
+    }
+    /// Calls in this environment.
+    pub fn environment(environment: impl Into<String>) -> Self {
+        Self::attribution(Dimension::Environment, environment)
+    }
+    /// Calls of this cost center.
+    pub fn cost_center(cost_center: impl Into<String>) -> Self {
+        Self::attribution(Dimension::CostCenter, cost_center)
+    }
+    /// Calls for this user.
+    pub fn user(user: impl Into<String>) -> Self {
+        Self::attribution(Dimension::User, user)
+    }
+    /// Calls whose attribution `dim` is `value`.
+    pub fn attribution(dim: Dimension, value: impl Into<String>) -> Self {
+        Self::with(Key::Attribution(dim), value)
+    }
+    /// Calls to this provider (`gen_ai.provider.name`).
+    pub fn provider(provider: impl Into<String>) -> Self {
+        Self::with(Key::Provider, provider)
+    }
+    /// Calls priced as this model.
+    pub fn model(model: impl Into<String>) -> Self {
+        Self::with(Key::Model, model)
+    }
+    /// Calls matching both scopes.
+    pub fn and(mut self, other: Scope) -> Self {
+        self.conditions.extend(other.conditions);
+        self
+    }
+
+    pub(crate) fn matches(&self, call: &super::CallInfo<'_>) -> bool {
+        self.conditions
+            .iter()
+            .all(|(key, value)| call.value(*key) == Some(value.as_str()))
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.conditions.is_empty() {
+            return f.write_str("all calls");
+        }
+        for (i, (key, value)) in self.conditions.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            let name = match key {
+                Key::Attribution(dim) => dim.name(),
+                Key::Provider => "provider",
+                Key::Model => "model",
+            };
+            write!(f, "{name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a budget's window is cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// A UTC calendar day.
+    Daily,
+    /// A UTC calendar month.
+    Monthly,
+    /// The last `Duration`, sliding.
+    Rolling(Duration),
+}
+
+impl Window {
+    /// The id of the fixed window that holds `time` (`None` for rolling windows).
+    pub(crate) fn fixed_id(self, time: SystemTime) -> Option<u64> {
+        let secs = time
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let days = secs / 86_400;
+        match self {
+            Window::Daily => Some(days),
+            Window::Monthly => {
+                let (year, month) = civil_year_month(days);
+                Some(year * 12 + month)
+            }
+            Window::Rolling(_) => None,
+        }
+    }
+}
+
+/// (year, month 0-11) of a day count since 1970-01-01 (Howard Hinnant's civil calendar).
+fn civil_year_month(days: u64) -> (u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month - 1)
+}
+
+/// A spending limit on a scope over a window.
+///
+/// ```
+/// use genops_runtime::{Budget, Scope, Usd};
+/// let b = Budget::daily("search-daily", Scope::team("search"), Usd(100.0))
+///     .alert_at([0.5, 0.8, 1.0])
+///     .hard();
+/// assert!(b.is_hard());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Budget {
+    pub(crate) name: String,
+    pub(crate) scope: Scope,
+    pub(crate) limit: Usd,
+    pub(crate) window: Window,
+    pub(crate) thresholds: Vec<f64>,
+    pub(crate) hard: bool,
+    pub(crate) reservation: Usd,
+}
+
+impl Budget {
+    /// A budget of `limit` per window.
+    pub fn new(name: impl Into<String>, scope: Scope, limit: Usd, window: Window) -> Self {
+        Budget {
+            name: name.into(),
+            scope,
+            limit,
+            window,
+            thresholds: vec![0.8, 1.0],
+            hard: false,
+            reservation: Usd(0.01),
+        }
+    }
+    /// A budget per UTC day.
+    pub fn daily(name: impl Into<String>, scope: Scope, limit: Usd) -> Self {
+        Self::new(name, scope, limit, Window::Daily)
+    }
+    /// A budget per UTC calendar month.
+    pub fn monthly(name: impl Into<String>, scope: Scope, limit: Usd) -> Self {
+        Self::new(name, scope, limit, Window::Monthly)
+    }
+    /// A budget over a sliding window of `period`.
+    pub fn rolling(name: impl Into<String>, scope: Scope, limit: Usd, period: Duration) -> Self {
+        Self::new(name, scope, limit, Window::Rolling(period))
+    }
+    /// Alert when spend reaches these shares of the limit (default 0.8 and 1.0). Each fires once
+    /// per window.
+    pub fn alert_at(mut self, thresholds: impl IntoIterator<Item = f64>) -> Self {
+        self.thresholds = thresholds.into_iter().collect();
+        self.thresholds.sort_by(f64::total_cmp);
+        self
+    }
+    /// Deny gated calls (`#[genops::track(enforce)]`) that would exceed the limit. Budgets are
+    /// soft (alert only) by default.
+    pub fn hard(mut self) -> Self {
+        self.hard = true;
+        self
+    }
+    /// The amount a gated call reserves when it names none (default $0.01).
+    pub fn reservation(mut self, usd: Usd) -> Self {
+        self.reservation = usd;
+        self
+    }
+    /// Whether the budget denies gated calls.
+    pub fn is_hard(&self) -> bool {
+        self.hard
+    }
+    /// The budget's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A budget threshold crossed, passed to the `on_alert` callbacks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetAlert {
+    /// The budget.
+    pub budget: String,
+    /// The share of the limit crossed (0.8 = 80%).
+    pub threshold: f64,
+    /// The limit, in USD.
+    pub limit: f64,
+    /// Spent in the window, in USD.
+    pub spent: f64,
+    /// Whether the budget is hard.
+    pub hard: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_roll_over_at_utc_boundaries() {
+        let day = |d: u64| UNIX_EPOCH + Duration::from_secs(d * 86_400);
+        // 1970-01-31 and 1970-02-01.
+        assert_ne!(
+            Window::Monthly.fixed_id(day(30)),
+            Window::Monthly.fixed_id(day(31))
+        );
+        assert_eq!(
+            Window::Monthly.fixed_id(day(31)),
+            Window::Monthly.fixed_id(day(58))
+        );
+        // 2024-02-29 (leap day, day 19_782) and 2024-03-01.
+        assert_eq!(civil_year_month(19_782), (2024, 1));
+        assert_eq!(civil_year_month(19_783), (2024, 2));
+        assert_ne!(
+            Window::Daily.fixed_id(day(5)),
+            Window::Daily.fixed_id(day(6))
+        );
+    }
+}
