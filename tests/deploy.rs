@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 /// Every metric name genops serves (see `genops-runtime/src/metrics.rs`), with the histogram's
 /// series suffixes.
-const SERVED: [&str; 11] = [
+const SERVED: [&str; 14] = [
     "genops_operation_duration_seconds_bucket",
     "genops_operation_duration_seconds_sum",
     "genops_operation_duration_seconds_count",
@@ -16,6 +16,9 @@ const SERVED: [&str; 11] = [
     "genops_export_dropped_spans_total",
     "process_resident_memory_bytes",
     "genops_operation_duration_seconds",
+    "genops_budget_alerts_total",
+    "genops_budget_remaining_usd",
+    "genops_budget_utilization_ratio",
 ];
 
 /// Identifiers in `text` that look like metric names.

@@ -1,5 +1,5 @@
-//! Bad export configuration is a clear `InitError` from `install()` naming the variable: never a
-//! panic, never silently ignored. One test: the environment is process-wide.
+//! Bad export and governance configuration is a clear `InitError` from `install()` naming the
+//! variable: never a panic, never silently ignored. One test: the environment is process-wide.
 
 use genops::InitError;
 
@@ -71,6 +71,34 @@ fn bad_export_settings_are_init_errors() {
         let err = install_error(&[(var, "lots")]);
         assert!(err.contains(var), "{err}");
     }
+
+    let err = install_error(&[("GENOPS_SAMPLING_RATE", "often")]);
+    assert!(err.contains("GENOPS_SAMPLING_RATE"), "{err}");
+    let err = install_error(&[("GENOPS_SAMPLING_RATE", "1.5")]);
+    assert!(err.contains("GENOPS_SAMPLING_RATE"), "{err}");
+    let err = install_error(&[
+        ("GENOPS_TEAM", "search"),
+        ("GENOPS_DAILY_BUDGET_USD", "lots"),
+    ]);
+    assert!(err.contains("GENOPS_DAILY_BUDGET_USD"), "{err}");
+    let err = install_error(&[("GENOPS_DAILY_BUDGET_USD", "100")]);
+    assert!(
+        err.contains("GENOPS_DAILY_BUDGET_USD") && err.contains("GENOPS_TEAM"),
+        "{err}"
+    );
+
+    // Well formed, they give the team a daily hard budget.
+    std::env::set_var("GENOPS_TEAM", "search");
+    std::env::set_var("GENOPS_DAILY_BUDGET_USD", "2.5");
+    let layer = genops::init().build_layer().expect("a valid budget");
+    std::env::remove_var("GENOPS_TEAM");
+    std::env::remove_var("GENOPS_DAILY_BUDGET_USD");
+    let budgets = layer.budgets();
+    assert_eq!(budgets.len(), 1);
+    assert_eq!(
+        (budgets[0].name.as_str(), budgets[0].limit, budgets[0].hard),
+        ("search-daily", 2.5, true)
+    );
 
     let err = genops::init()
         .log_output(false)

@@ -150,7 +150,7 @@ impl Site<'_> {
             quote_spanned!(enforce.span=> #krate::__private::denied::<#ty>(__genops_denied));
         quote! {
             if let ::core::result::Result::Err(__genops_denied) = #krate::__private::admit(#span, #reserve) {
-                let __genops_ret = #denied;
+                let (__genops_ret, __genops_outcome) = #denied;
                 #finish
                 return __genops_ret;
             }
@@ -392,7 +392,7 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
     let gate = site.gate(
         quote!(__genops_call.span()),
         nameable(output).as_ref(),
-        quote!(__genops_call.__finish(#krate::__private::outcome_of(&__genops_ret));),
+        quote!(__genops_call.__finish(__genops_outcome);),
     );
     let call = quote! {
         let __genops_call = #krate::__private::TrackedSpan::__new(__genops_span);

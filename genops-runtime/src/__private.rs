@@ -73,15 +73,22 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), crate
 pub trait Gated {
     /// The value a denied call returns.
     fn denied(error: crate::GovernanceError) -> Self;
+    /// The outcome recorded for that value.
+    fn denied_outcome(&self) -> Outcome;
 }
 
 impl<T, E: From<crate::GovernanceError>> Gated for Result<T, E> {
     fn denied(error: crate::GovernanceError) -> Self {
         Err(E::from(error))
     }
+    fn denied_outcome(&self) -> Outcome {
+        TrackedResult::outcome(self)
+    }
 }
 
-/// The return value of a denied gated call.
-pub fn denied<R: Gated>(error: crate::GovernanceError) -> R {
-    R::denied(error)
+/// The return value of a denied gated call, and the outcome to record for it.
+pub fn denied<R: Gated>(error: crate::GovernanceError) -> (R, Outcome) {
+    let value = R::denied(error);
+    let outcome = value.denied_outcome();
+    (value, outcome)
 }

@@ -6,9 +6,9 @@ use crate::state::Outcome;
 
 /// A return type whose `Err` a tracked call can record. Implemented for every `Result`.
 #[diagnostic::on_unimplemented(
-    message = "`#[genops::track(err)]` needs a function that returns a `Result`, but it returns `{Self}`",
+    message = "`#[genops::track(err)]` and `enforce` need a function that returns a `Result`, but it returns `{Self}`",
     label = "this function does not return a `Result`",
-    note = "remove `err`, or return a `Result`"
+    note = "remove `err` (or `enforce`), or return a `Result`"
 )]
 pub trait TrackedResult {
     /// `Outcome::Error` with the error's short type name for an `Err`, else `Outcome::Ok`.
