@@ -24,6 +24,9 @@ mod usage;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(test)]
+mod test_support;
+
 pub use attribution::Dimension;
 pub use export::{sampler, Protocol, TracesExporter};
 pub use future::Tracked;

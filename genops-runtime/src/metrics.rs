@@ -404,27 +404,12 @@ impl Drop for MetricsServer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handle::TrackedSpan;
+    use crate::test_support::tracked_call;
     use tracing_subscriber::prelude::*;
 
-    /// One tracked call for `team` on `model`, with usage.
+    /// One tracked call for `team` on `model`: 1,000,000 input tokens.
     fn call(team: &str, model: &str) {
-        let span = crate::__tracked_span!(
-            level: tracing::Level::INFO,
-            name: "chat",
-            operation: "chat",
-            provider: "openai",
-            kind: "client",
-            model: model,
-            otel_name: tracing::field::Empty,
-            sample_rate: tracing::field::Empty,
-            attribution: [team, tracing::field::Empty, tracing::field::Empty, "cust-1",
-                tracing::field::Empty, tracing::field::Empty, tracing::field::Empty],
-            fields: {},
-        );
-        let call = TrackedSpan::__new(span);
-        let _entered = call.enter();
-        crate::record_usage(crate::Usage::new(1_000_000, 0));
+        drop(tracked_call(team, model, crate::Usage::new(1_000_000, 0)));
     }
 
     fn source(ledger: Ledger, cap: usize, extra: Vec<Dimension>) -> MetricsSource {

@@ -194,28 +194,10 @@ mod tests {
     use opentelemetry_sdk::metrics::InMemoryMetricExporter;
     use tracing_subscriber::prelude::*;
 
-    use crate::handle::TrackedSpan;
+    use crate::test_support::tracked_call;
 
     fn call(model: &str, fail: bool) {
-        let span = crate::__tracked_span!(
-            level: tracing::Level::INFO,
-            name: "chat",
-            operation: "chat",
-            provider: "openai",
-            kind: "client",
-            model: model,
-            otel_name: tracing::field::Empty,
-            sample_rate: tracing::field::Empty,
-            attribution: ["search", tracing::field::Empty, tracing::field::Empty,
-                tracing::field::Empty, tracing::field::Empty, tracing::field::Empty,
-                tracing::field::Empty],
-            fields: {},
-        );
-        let call = TrackedSpan::__new(span);
-        {
-            let _entered = call.enter();
-            crate::record_usage(Usage::new(1_000, 100));
-        }
+        let call = tracked_call("search", model, Usage::new(1_000, 100));
         if fail {
             call.fail("RateLimited");
         }

@@ -52,25 +52,6 @@ pub fn sampler(default: Option<f64>) -> Sampler {
 
 /// Like [`sampler`], but every span decides for itself (`OTEL_TRACES_SAMPLER` without
 /// `parentbased_`).
-pub(crate) fn independent_sampler(default: Option<f64>) -> RootRateSampler {
-    RootRateSampler(RootRate { default })
-}
-
-/// A sampler that ignores the parent's decision.
-#[derive(Clone, Debug)]
-pub(crate) struct RootRateSampler(RootRate);
-
-impl ShouldSample for RootRateSampler {
-    fn should_sample(
-        &self,
-        parent: Option<&Context>,
-        trace_id: TraceId,
-        name: &str,
-        kind: &SpanKind,
-        attributes: &[KeyValue],
-        links: &[Link],
-    ) -> SamplingResult {
-        self.0
-            .should_sample(parent, trace_id, name, kind, attributes, links)
-    }
+pub(crate) fn independent_sampler(default: Option<f64>) -> impl ShouldSample + Clone {
+    RootRate { default }
 }
