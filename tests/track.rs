@@ -446,12 +446,8 @@ fn dynamic(id: u32, model: &str) {}
 
 #[test]
 fn expressions_are_recorded_as_plain_strings() {
-    dynamic(1, "gpt-4o");
-    assert_eq!(
-        EVALUATED.load(Ordering::SeqCst),
-        0,
-        "no subscriber: nothing evaluated"
-    );
+    // Without a subscriber nothing is evaluated: tests/disabled.rs checks that in a process of
+    // its own, as a callsite's interest is process-wide.
     let (_, cap, _) = capture(true, || dynamic(42, "gpt-4o-mini"));
     assert_eq!(EVALUATED.load(Ordering::SeqCst), 1);
     let span = cap.span("chat");

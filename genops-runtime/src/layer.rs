@@ -330,15 +330,16 @@ where
         if !is_tracked(span.metadata()) {
             return;
         }
-        let mut declared = Declared::default();
-        values.record(&mut DeclaredVisitor(&mut declared));
         let mut extensions = span.extensions_mut();
         let Some(state) = extensions.get_mut::<TrackedState>() else {
             return;
         };
+        // A finished call's own result fields come through here too: nothing to read.
         if state.is_finished() {
             return;
         }
+        let mut declared = Declared::default();
+        values.record(&mut DeclaredVisitor(&mut declared));
         for dim in Dimension::ALL {
             if let Some(value) = declared.attribution.get(dim) {
                 state.set_attribution(dim, value.clone());
