@@ -1,0 +1,258 @@
+//! What one call costs, instrumented every way, on the same trivial function.
+//!
+//! ```text
+//! cargo bench --bench overhead                                   # everything, ~2 min
+//! cargo bench --bench overhead -- --measurement-time 1 --warm-up-time 0.5
+//! ```
+//!
+//! Groups run in this order, and the order matters: `no_subscriber` must run before any
+//! dispatcher has been set in the process, since the first one changes how every callsite checks
+//! for a subscriber. Each group starts with the bare call, so every figure has a same-run
+//! reference; subtract it for "+ns over a bare call". `examples/perf_report.rs` measures the same
+//! functions with the benchmarking guide's methods and checks the targets.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use tracing::Dispatch;
+
+#[path = "common/mod.rs"]
+mod common;
+
+use common::*;
+
+/// Times `iters` awaited calls of `call` inside one `block_on`, so the runtime's own cost per
+/// `block_on` is not counted per call.
+fn time_async<Fut>(rt: &tokio::runtime::Runtime, iters: u64, call: impl Fn() -> Fut) -> Duration
+where
+    Fut: std::future::Future<Output = u64>,
+{
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            black_box(call().await);
+        }
+        start.elapsed()
+    })
+}
+
+fn bench_in(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    dispatch: &Dispatch,
+    call: fn(&[u8]) -> u64,
+) {
+    group.bench_function(name, |b| {
+        tracing::dispatcher::with_default(dispatch, || b.iter(|| call(black_box(PROMPT))))
+    });
+}
+
+fn no_subscriber(c: &mut Criterion) {
+    let mut group = c.benchmark_group("no_subscriber");
+    group.bench_function("bare", |b| b.iter(|| bare(black_box(PROMPT))));
+    group.bench_function("tracing_instrument", |b| {
+        b.iter(|| instrumented(black_box(PROMPT)))
+    });
+    group.bench_function("genops_track", |b| b.iter(|| tracked(black_box(PROMPT))));
+    group.bench_function("genops_track_priced", |b| {
+        b.iter(|| tracked_priced(black_box(PROMPT)))
+    });
+    let rt = current_thread_runtime();
+    group.bench_function("bare_async", |b| {
+        b.iter_custom(|iters| time_async(&rt, iters, || bare_async(black_box(PROMPT))))
+    });
+    group.bench_function("tracing_instrument_async", |b| {
+        b.iter_custom(|iters| time_async(&rt, iters, || instrumented_async(black_box(PROMPT))))
+    });
+    group.bench_function("genops_track_async", |b| {
+        b.iter_custom(|iters| time_async(&rt, iters, || tracked_async(black_box(PROMPT))))
+    });
+    group.finish();
+}
+
+fn sync_calls(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sync");
+    group.bench_function("bare", |b| b.iter(|| bare(black_box(PROMPT))));
+
+    let noop = noop_dispatch();
+    bench_in(
+        &mut group,
+        "tracing_instrument/registry_noop_layer",
+        &noop,
+        instrumented,
+    );
+    let cost_sum = cost_sum_dispatch();
+    bench_in(
+        &mut group,
+        "tracing_instrument/registry_cost_sum_layer",
+        &cost_sum,
+        instrumented,
+    );
+    bench_in(
+        &mut group,
+        "genops_track/registry_noop_layer",
+        &noop,
+        tracked,
+    );
+
+    let (genops, ledger) = genops_dispatch();
+    bench_in(&mut group, "genops_track/genops_layer", &genops, tracked);
+    bench_in(
+        &mut group,
+        "genops_track/genops_layer_priced",
+        &genops,
+        tracked_priced,
+    );
+    assert!(
+        ledger.snapshot().total.cost.picos() > 0,
+        "the priced calls were booked"
+    );
+
+    let pipeline = OtelPipeline::new();
+    let created = AtomicU64::new(0);
+    let otel = pipeline.dispatch();
+    group.bench_function("tracing_instrument/otel_batch_drop", |b| {
+        b.iter_custom(|iters| {
+            created.fetch_add(iters, Ordering::Relaxed);
+            tracing::dispatcher::with_default(&otel, || {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    black_box(instrumented(black_box(PROMPT)));
+                }
+                start.elapsed()
+            })
+        })
+    });
+    let (genops_otel, _ledger) = pipeline.genops_dispatch();
+    group.bench_function("genops_track/genops_layer_otel_batch_drop_priced", |b| {
+        b.iter_custom(|iters| {
+            created.fetch_add(iters, Ordering::Relaxed);
+            tracing::dispatcher::with_default(&genops_otel, || {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    black_box(tracked_priced(black_box(PROMPT)));
+                }
+                start.elapsed()
+            })
+        })
+    });
+    pipeline.flush();
+    eprintln!(
+        "otel: the dropping exporter received {} of {} spans (the rest overflowed the batch queue)",
+        pipeline.exported(),
+        created.load(Ordering::Relaxed)
+    );
+
+    let reported = install_fastrace();
+    let created = AtomicU64::new(0);
+    // Paced: the collector is drained outside the timed batch, so its queue stays bounded.
+    group.bench_function("fastrace_trace/root_per_call", |b| {
+        b.iter_custom(|iters| {
+            created.fetch_add(iters * 2, Ordering::Relaxed);
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(fastraced_root_per_call(black_box(PROMPT)));
+            }
+            let elapsed = start.elapsed();
+            fastrace::flush();
+            elapsed
+        })
+    });
+    group.bench_function("fastrace_trace/shared_root_100_calls", |b| {
+        b.iter_custom(|iters| {
+            created.fetch_add(iters + iters.div_ceil(100), Ordering::Relaxed);
+            let start = Instant::now();
+            black_box(fastrace_shared_root(iters, 100));
+            let elapsed = start.elapsed();
+            fastrace::flush();
+            elapsed
+        })
+    });
+    fastrace::flush();
+    eprintln!(
+        "fastrace: the dropping reporter received {} of {} spans",
+        reported.load(Ordering::Relaxed),
+        created.load(Ordering::Relaxed)
+    );
+    group.finish();
+}
+
+fn async_calls(c: &mut Criterion) {
+    let mut group = c.benchmark_group("async_current_thread");
+    let rt = current_thread_runtime();
+    group.bench_function("bare", |b| {
+        b.iter_custom(|iters| time_async(&rt, iters, || bare_async(black_box(PROMPT))))
+    });
+    let in_dispatch = |dispatch: &Dispatch, iters: u64, priced: bool, genops: bool| {
+        tracing::dispatcher::with_default(dispatch, || match (genops, priced) {
+            (false, _) => time_async(&rt, iters, || instrumented_async(black_box(PROMPT))),
+            (true, false) => time_async(&rt, iters, || tracked_async(black_box(PROMPT))),
+            (true, true) => time_async(&rt, iters, || tracked_priced_async(black_box(PROMPT))),
+        })
+    };
+    let noop = noop_dispatch();
+    group.bench_function("tracing_instrument/registry_noop_layer", |b| {
+        b.iter_custom(|iters| in_dispatch(&noop, iters, false, false))
+    });
+    let (genops, _ledger) = genops_dispatch();
+    group.bench_function("genops_track/genops_layer", |b| {
+        b.iter_custom(|iters| in_dispatch(&genops, iters, false, true))
+    });
+    group.bench_function("genops_track/genops_layer_priced", |b| {
+        b.iter_custom(|iters| in_dispatch(&genops, iters, true, true))
+    });
+    let pipeline = OtelPipeline::new();
+    let otel = pipeline.dispatch();
+    group.bench_function("tracing_instrument/otel_batch_drop", |b| {
+        b.iter_custom(|iters| in_dispatch(&otel, iters, false, false))
+    });
+    let (genops_otel, _ledger) = pipeline.genops_dispatch();
+    group.bench_function("genops_track/genops_layer_otel_batch_drop_priced", |b| {
+        b.iter_custom(|iters| in_dispatch(&genops_otel, iters, true, true))
+    });
+    group.finish();
+}
+
+fn nested_chain(c: &mut Criterion) {
+    let mut group = c.benchmark_group("nested_10_deep");
+    group.throughput(Throughput::Elements(u64::from(CHAIN_DEPTH)));
+    group.bench_function("bare", |b| b.iter(|| bare(black_box(PROMPT))));
+    let noop = noop_dispatch();
+    bench_in(
+        &mut group,
+        "tracing_instrument/registry_noop_layer",
+        &noop,
+        instrumented_chain10,
+    );
+    let (genops, ledger) = genops_dispatch();
+    bench_in(
+        &mut group,
+        "genops_track/genops_layer_priced",
+        &genops,
+        tracked_chain10,
+    );
+    let snapshot = ledger.snapshot();
+    assert_eq!(
+        snapshot.total.calls % u64::from(CHAIN_DEPTH),
+        0,
+        "every level of every chain was booked"
+    );
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = no_subscriber, sync_calls, async_calls, nested_chain
+}
+criterion_main!(benches);
