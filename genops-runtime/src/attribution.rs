@@ -1,10 +1,10 @@
 //! Who spent: the attribution dimensions and their values on a tracked span.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::semconv;
@@ -88,6 +88,11 @@ impl Dimension {
     const fn index(self) -> usize {
         self as usize
     }
+
+    /// This dimension's bit in a set of dimensions.
+    pub(crate) const fn bit(self) -> u8 {
+        1 << self as u8
+    }
 }
 
 /// A shared string compared by identity. Each thread interns the strings it sees, so equal
@@ -98,6 +103,11 @@ pub(crate) struct Sym(Arc<str>);
 impl Sym {
     pub(crate) fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The address of the shared text: its identity.
+    pub(crate) fn address(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const u8 as usize
     }
 }
 
@@ -118,8 +128,17 @@ impl Hash for Sym {
 /// How many distinct strings a thread keeps interned before it starts afresh.
 const INTERN_CAPACITY: usize = 4_096;
 
+/// A thread's interned strings: by content, and by the address and length they were last seen
+/// at. Literals (`team = "search"`) always arrive at the same address, so the common case is a
+/// pointer hash and a short comparison, not a hash of the text.
+#[derive(Default)]
+struct Interned {
+    by_text: FxHashSet<Arc<str>>,
+    by_address: FxHashMap<(usize, usize), Arc<str>>,
+}
+
 thread_local! {
-    static INTERNED: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    static INTERNED: RefCell<Interned> = RefCell::new(Interned::default());
 }
 
 /// The thread's shared copy of `s`, allocated only the first time the thread sees it.
@@ -127,17 +146,29 @@ pub(crate) fn intern(s: &str) -> Sym {
     let fresh = || Sym(Arc::from(s));
     INTERNED
         .try_with(|cell| {
-            let Ok(mut set) = cell.try_borrow_mut() else {
+            let Ok(mut interned) = cell.try_borrow_mut() else {
                 return fresh();
             };
-            if let Some(found) = set.get(s) {
-                return Sym(found.clone());
+            let address = (s.as_ptr() as usize, s.len());
+            if let Some(found) = interned.by_address.get(&address) {
+                // The same address may hold other text now: compare before trusting it.
+                if **found == *s {
+                    return Sym(found.clone());
+                }
             }
-            if set.len() >= INTERN_CAPACITY {
-                set.clear();
+            if interned.by_address.len() >= INTERN_CAPACITY {
+                interned.by_text.clear();
+                interned.by_address.clear();
             }
-            let arc: Arc<str> = Arc::from(s);
-            set.insert(arc.clone());
+            let arc = match interned.by_text.get(s) {
+                Some(found) => found.clone(),
+                None => {
+                    let arc: Arc<str> = Arc::from(s);
+                    interned.by_text.insert(arc.clone());
+                    arc
+                }
+            };
+            interned.by_address.insert(address, arc.clone());
             Sym(arc)
         })
         .unwrap_or_else(|_| fresh())
@@ -154,6 +185,14 @@ impl Attribution {
 
     pub(crate) fn set(&mut self, dim: Dimension, value: Sym) {
         self.0[dim.index()] = Some(value);
+    }
+
+    /// The set of dimensions that have a value, as bits.
+    pub(crate) fn mask(&self) -> u8 {
+        Dimension::ALL
+            .iter()
+            .filter(|d| self.get(**d).is_some())
+            .fold(0, |mask, d| mask | d.bit())
     }
 
     /// Fills each dimension that has no value from `fallback`.

@@ -32,6 +32,7 @@ pub struct TrackedSpan {
 impl TrackedSpan {
     /// Wraps a span declared by `__tracked_span!`; used by the generated code.
     #[doc(hidden)]
+    #[inline]
     pub fn __new(span: Span) -> Self {
         TrackedSpan {
             span,
@@ -40,6 +41,7 @@ impl TrackedSpan {
     }
 
     /// Enters the span: recorded usage goes to it until the guard is dropped.
+    #[inline]
     pub fn enter(&self) -> Entered<'_> {
         self.span.enter()
     }
@@ -86,7 +88,12 @@ impl TrackedSpan {
 }
 
 impl Drop for TrackedSpan {
+    #[inline]
     fn drop(&mut self) {
+        // The disabled path: no subscriber is interested, so there is nothing to finish.
+        if self.span.is_none() {
+            return;
+        }
         let outcome = if std::thread::panicking() {
             Outcome::Panic
         } else {

@@ -1,10 +1,11 @@
 //! The tracing [`Layer`] that prices tracked calls and keeps the ledger.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use rustc_hash::FxHashMap;
 use thread_local::ThreadLocal;
 use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Id, Record};
@@ -25,7 +26,9 @@ use crate::state::{Declared, TrackedState};
 /// How many resolved prices each thread caches before it starts afresh.
 const PRICE_CACHE_CAPACITY: usize = 4_096;
 
-type PriceCache = RefCell<HashMap<(Option<Sym>, Sym), Option<Price>>>;
+/// Resolved prices by the addresses of the interned (provider, model); each entry keeps its
+/// strings alive, so an address cannot be reused for other text while it is cached.
+type PriceCache = RefCell<FxHashMap<(usize, usize), (Option<Sym>, Sym, Option<Price>)>>;
 
 /// What every tracked span of one layer shares: prices, books and defaults.
 pub(crate) struct Shared {
@@ -53,15 +56,15 @@ impl Shared {
         let Ok(mut cache) = cache.try_borrow_mut() else {
             return resolve();
         };
-        let key = (provider.cloned(), model.clone());
-        if let Some(found) = cache.get(&key) {
-            return *found;
+        let key = (provider.map_or(0, Sym::address), model.address());
+        if let Some((_, _, price)) = cache.get(&key) {
+            return *price;
         }
         if cache.len() >= PRICE_CACHE_CAPACITY {
             cache.clear();
         }
         let price = resolve();
-        cache.insert(key, price);
+        cache.insert(key, (provider.cloned(), model.clone(), price));
         price
     }
 

@@ -4,11 +4,12 @@
 //! lock is taken per call; [`Ledger::snapshot`] adds the shards up. Costs are integer
 //! pico-dollars, so the books are exact under any concurrency.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use thread_local::ThreadLocal;
 
@@ -120,7 +121,7 @@ pub(crate) struct Entry<'a> {
 
 #[repr(align(128))]
 #[derive(Default)]
-struct Shard(Mutex<HashMap<LedgerKey, Books>>);
+struct Shard(Mutex<FxHashMap<LedgerKey, Books>>);
 
 /// A handle to a layer's books. Cloning it is cheap and every clone sees the same books.
 ///

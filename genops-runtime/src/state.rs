@@ -49,7 +49,7 @@ pub(crate) struct TrackedState {
     shared: Arc<Shared>,
     key: LedgerKey,
     /// Dimensions the span carries itself; the others were inherited and are recorded at finish.
-    own: Attribution,
+    own: u8,
     request_model: Option<Sym>,
     response_model: Option<Sym>,
     usage: Usage,
@@ -110,8 +110,8 @@ impl TrackedState {
         declared: Declared,
         parent: Option<&Attribution>,
     ) -> Self {
-        let own = declared.attribution;
-        let mut attribution = own.clone();
+        let own = declared.attribution.mask();
+        let mut attribution = declared.attribution;
         if let Some(parent) = parent {
             attribution.inherit(parent);
         }
@@ -170,7 +170,7 @@ impl TrackedState {
 
     /// A value the span recorded for a dimension after it was created.
     pub(crate) fn set_attribution(&mut self, dim: Dimension, value: Sym) {
-        self.own.set(dim, value.clone());
+        self.own |= dim.bit();
         self.key.attribution.set(dim, value);
     }
 
@@ -252,7 +252,7 @@ impl TrackedState {
         });
         let inherited = Dimension::ALL
             .into_iter()
-            .filter(|&dim| self.own.get(dim).is_none())
+            .filter(|&dim| self.own & dim.bit() == 0)
             .filter_map(|dim| Some((dim, self.key.attribution.get(dim)?.clone())))
             .collect();
         Some(Finished {
