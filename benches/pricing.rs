@@ -5,7 +5,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use genops::PriceTable;
 
 fn load_litellm(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/litellm_model_prices.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/litellm_model_prices.json"
+    );
     let text = std::fs::read_to_string(path).expect("LiteLLM's price file");
     c.bench_function("PriceTable::load_file(LiteLLM full file)", |b| {
         b.iter(|| {
@@ -15,13 +18,16 @@ fn load_litellm(c: &mut Criterion) {
             table
         })
     });
-    c.bench_function("PriceTable::apply_json(LiteLLM full file, already read)", |b| {
-        b.iter(|| {
-            let mut table = PriceTable::new();
-            table.apply_json("litellm", &text).expect("parses");
-            table
-        })
-    });
+    c.bench_function(
+        "PriceTable::apply_json(LiteLLM full file, already read)",
+        |b| {
+            b.iter(|| {
+                let mut table = PriceTable::new();
+                table.apply_json("litellm", &text).expect("parses");
+                table
+            })
+        },
+    );
 }
 
 criterion_group!(benches, load_litellm);
