@@ -34,7 +34,7 @@ fn plain_fn_span_has_every_field_with_its_type() {
     assert_eq!(out, 7);
     let span = cap.span("chat gpt-4o-mini");
     assert!(span.closed);
-    assert_eq!(&span.declared[..TRACKED_FIELDS.len()], &TRACKED_FIELDS[..]);
+    assert_eq!(&span.declared[..TRACKED_FIELDS.len()], TRACKED_FIELDS);
     assert_eq!(span.field(GEN_AI_OPERATION_NAME).str(), "chat");
     assert_eq!(span.field(GEN_AI_PROVIDER_NAME).str(), "openai");
     assert_eq!(span.field(GEN_AI_REQUEST_MODEL).str(), "gpt-4o-mini");
@@ -528,7 +528,7 @@ fn the_manual_span_has_the_same_contract() {
         }));
     });
     let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(&span.declared[..], &TRACKED_FIELDS[..]);
+    assert_eq!(&span.declared[..], TRACKED_FIELDS);
     assert_eq!(nanos(span.field(GEN_AI_USAGE_COST).f64()), 270_000);
     let manual = cap.span("async.manual");
     assert!(manual.closed);

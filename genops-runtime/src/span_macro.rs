@@ -1,9 +1,10 @@
-//! The one declaration of a tracked span's field set.
+//! The one declaration of a tracked span: every field of the table in
+//! [`semconv`](crate::semconv) (`__genops_field_table!`), in order, then the user's own fields.
 
-/// Declares a tracked span with every field of [`semconv::TRACKED_FIELDS`](crate::semconv::TRACKED_FIELDS),
-/// in that order, followed by the user's extra fields. `#[genops::track]` and `genops::span!` both
-/// expand into this macro, so the field set is defined here once; add a field to both this list
-/// and `TRACKED_FIELDS`, and every tracked span declares it.
+/// Declares a tracked span with every field of
+/// [`semconv::TRACKED_FIELDS`](crate::semconv::TRACKED_FIELDS), in that order, followed by the
+/// user's extra fields. `#[genops::track]` and `genops::span!` both expand into this macro, and
+/// the field list comes from the table in `semconv`, so a field is added by one edit there.
 ///
 /// Not public API: use `#[genops::track]` or `genops::span!`.
 #[doc(hidden)]
@@ -24,44 +25,77 @@ macro_rules! __tracked_span {
         ],
         fields: { $($fields:tt)* } $(,)?
     ) => {
+        $crate::__genops_field_table!(($crate::__tracked_span_declare) {
+            [$level, $name]
+            [$operation, $provider, $kind, $model, $otel_name, $sample_rate,
+             $team, $project, $feature, $customer, $environment, $cost_center, $user]
+            { $($fields)* }
+        })
+    };
+}
+
+/// Expands the field table into `tracing::span!`. Not public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tracked_span_declare {
+    (
+        { [$level:expr, $name:expr] $values:tt { $($fields:tt)* } }
+        $( $konst:ident = $field:literal, $role:tt, $doc:literal; )*
+    ) => {
         $crate::__private::tracing::span!(
             $level,
             $name,
-            { $crate::semconv::GEN_AI_OPERATION_NAME } = $operation,
-            { $crate::semconv::GEN_AI_PROVIDER_NAME } = $provider,
-            { $crate::semconv::GEN_AI_REQUEST_MODEL } = $model,
-            { $crate::semconv::GEN_AI_RESPONSE_MODEL } = $crate::__private::Empty,
-            { $crate::semconv::GEN_AI_USAGE_INPUT_TOKENS } = $crate::__private::Empty,
-            { $crate::semconv::GEN_AI_USAGE_OUTPUT_TOKENS } = $crate::__private::Empty,
-            { $crate::semconv::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS } = $crate::__private::Empty,
-            { $crate::semconv::GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS } = $crate::__private::Empty,
-            { $crate::semconv::GEN_AI_USAGE_REASONING_OUTPUT_TOKENS } = $crate::__private::Empty,
-            { $crate::semconv::GEN_AI_USAGE_COST } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_TEAM } = $team,
-            { $crate::semconv::GENOPS_PROJECT } = $project,
-            { $crate::semconv::GENOPS_FEATURE } = $feature,
-            { $crate::semconv::GENOPS_CUSTOMER_ID } = $customer,
-            { $crate::semconv::GENOPS_ENVIRONMENT } = $environment,
-            { $crate::semconv::GENOPS_COST_CENTER } = $cost_center,
-            { $crate::semconv::GENOPS_USER_ID } = $user,
-            { $crate::semconv::GENOPS_COST_TOTAL } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_COST_SELF } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_COST_CURRENCY } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_COST_UNKNOWN_MODEL } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_COST_REJECTED } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_CANCELLED } = $crate::__private::Empty,
-            { $crate::semconv::ERROR_TYPE } = $crate::__private::Empty,
-            { $crate::semconv::OTEL_NAME } = $otel_name,
-            { $crate::semconv::OTEL_KIND } = $kind,
-            { $crate::semconv::OTEL_STATUS_CODE } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_POLICY_RESULT } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_POLICY_NAME } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_POLICY_REASON } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_BUDGET_NAME } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_BUDGET_REMAINING } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_BUDGET_UTILIZATION } = $crate::__private::Empty,
-            { $crate::semconv::GENOPS_SAMPLE_RATE } = $sample_rate,
+            $( { $crate::semconv::$konst } = $crate::__tracked_value!($role $values), )*
             $($fields)*
         )
+    };
+}
+
+/// The value a field gets when the span is created: the macro argument its role names, or
+/// `Empty` (`-`) for a field recorded later. Not public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tracked_value {
+    (- $values:tt) => {
+        $crate::__private::Empty
+    };
+    (operation [$v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (provider [$_0:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (kind [$_0:expr, $_1:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (model [$_0:expr, $_1:expr, $_2:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (otel_name [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (sample_rate [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (team [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $_5:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (project [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $_5:expr, $_6:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (feature [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $_5:expr, $_6:expr, $_7:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (customer [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $_5:expr, $_6:expr, $_7:expr, $_8:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (environment [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $_5:expr, $_6:expr, $_7:expr, $_8:expr, $_9:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (cost_center [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $_5:expr, $_6:expr, $_7:expr, $_8:expr, $_9:expr, $_10:expr, $v:expr, $($_:expr),*]) => {
+        $v
+    };
+    (user [$_0:expr, $_1:expr, $_2:expr, $_3:expr, $_4:expr, $_5:expr, $_6:expr, $_7:expr, $_8:expr, $_9:expr, $_10:expr, $_11:expr, $v:expr]) => {
+        $v
     };
 }
