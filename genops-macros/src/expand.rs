@@ -157,8 +157,8 @@ impl Site<'_> {
         }
     }
 
-    /// Statements that make `body` an `async move` block and wrap it in `Tracked::new` or, with
-    /// `err`, `Tracked::fallible` (pointing at `err` if the output is not a `Result`). With a
+    /// Statements that make `body` an `async move` block and await it wrapped in `Tracked::new`
+    /// or, with `err`, `Tracked::fallible` (pointing at `err` if the output is not a `Result`). With a
     /// nameable `output` type the body's value is typed, so the body gets the coercions and the
     /// error locations it would get without the attribute.
     fn tracked(&self, body: TokenStream, output: Option<&Type>) -> TokenStream {
@@ -207,7 +207,7 @@ impl Site<'_> {
         };
         quote! {
             let __genops_future = #future;
-            #wrap
+            #wrap.await
         }
     }
 }
@@ -340,9 +340,7 @@ fn async_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStrea
     let tracked = site.tracked(block.to_token_stream(), nameable(output).as_ref());
     quote! {
         #create
-        {
-            #tracked
-        }.await
+        #tracked
     }
 }
 
@@ -354,9 +352,7 @@ fn async_tail_body(site: &Site<'_>, block: &Block, tail: AsyncTail<'_>) -> Token
         quote! {
             async move {
                 #create
-                {
-                    #tracked
-                }.await
+                #tracked
             }
         }
     };
@@ -399,6 +395,16 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
         #gate
     };
     match site.args.err {
+        // The common case keeps the span in place and finishes it through a borrow, so the
+        // disabled path costs what `#[tracing::instrument]`'s does.
+        None if site.args.enforce.is_none() => {
+            let stmts = &block.stmts;
+            quote! {
+                #create
+                let __genops_scope = #krate::__private::TrackedScope::enter(&__genops_span);
+                #(#stmts)*
+            }
+        }
         None => {
             let stmts = &block.stmts;
             quote! {

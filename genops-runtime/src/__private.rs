@@ -92,3 +92,36 @@ pub fn denied<R: Gated>(error: crate::GovernanceError) -> (R, Outcome) {
     let outcome = value.denied_outcome();
     (value, outcome)
 }
+
+/// Enters a tracked span and, when dropped, exits and finishes it (a panic in progress is
+/// recorded as one). One check of the span on entry and one on drop, as `Span::enter` has, so a
+/// disabled span costs what `#[tracing::instrument]`'s does.
+pub struct TrackedScope<'a>(&'a tracing::Span);
+
+impl<'a> TrackedScope<'a> {
+    /// Enters `span`.
+    #[inline]
+    pub fn enter(span: &'a tracing::Span) -> Self {
+        span.with_subscriber(|(id, dispatch)| dispatch.enter(id));
+        TrackedScope(span)
+    }
+}
+
+impl Drop for TrackedScope<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self
+            .0
+            .with_subscriber(|(id, dispatch)| dispatch.exit(id))
+            .is_none()
+        {
+            return;
+        }
+        let outcome = if std::thread::panicking() {
+            Outcome::Panic
+        } else {
+            Outcome::Ok
+        };
+        crate::finish::finish(self.0, outcome);
+    }
+}
