@@ -1,10 +1,11 @@
 //! Who spent: the attribution dimensions and their values on a tracked span.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::semconv;
@@ -95,25 +96,33 @@ impl Dimension {
     }
 }
 
-/// A shared string compared by identity. Each thread interns the strings it sees, so equal
-/// strings seen on one thread share one allocation, and hashing costs one pointer.
-#[derive(Clone, Debug)]
-pub(crate) struct Sym(Arc<str>);
+/// An interned string, compared and hashed by identity. Equal text is interned once for the life
+/// of the process, so a `Sym` is one pointer, `Copy`, and shared by every thread without
+/// reference counting. Each distinct value is kept as long as the ledger would keep it anyway:
+/// for good.
+#[derive(Clone, Copy)]
+pub(crate) struct Sym(&'static &'static str);
 
 impl Sym {
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
+    pub(crate) fn as_str(self) -> &'static str {
+        self.0
     }
 
-    /// The address of the shared text: its identity.
-    pub(crate) fn address(&self) -> usize {
-        Arc::as_ptr(&self.0) as *const u8 as usize
+    /// The address of the interned text: its identity.
+    pub(crate) fn address(self) -> usize {
+        self.0 as *const &str as usize
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
     }
 }
 
 impl PartialEq for Sym {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        std::ptr::eq(self.0, other.0)
     }
 }
 
@@ -121,66 +130,66 @@ impl Eq for Sym {}
 
 impl Hash for Sym {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        std::ptr::hash(Arc::as_ptr(&self.0) as *const u8, state);
+        state.write_usize(self.address());
     }
 }
 
-/// How many distinct strings a thread keeps interned before it starts afresh.
-const INTERN_CAPACITY: usize = 4_096;
+/// Every string interned so far, by text.
+static INTERNED: Mutex<Option<FxHashMap<&'static str, Sym>>> = Mutex::new(None);
 
-/// A thread's interned strings: by content, and by the address and length they were last seen
-/// at. Literals (`team = "search"`) always arrive at the same address, so the common case is a
-/// pointer hash and a short comparison, not a hash of the text.
-#[derive(Default)]
-struct Interned {
-    by_text: FxHashSet<Arc<str>>,
-    by_address: FxHashMap<(usize, usize), Arc<str>>,
-}
+/// How many addresses a thread remembers before it starts afresh.
+const SEEN_CAPACITY: usize = 4_096;
 
 thread_local! {
-    static INTERNED: RefCell<Interned> = RefCell::new(Interned::default());
+    /// This thread's shortcut to interned strings, by the address and length it last saw their
+    /// text at. Literals (`team = "search"`) always arrive at the same address, so the common
+    /// case is a pointer hash and a short comparison, with no lock.
+    static SEEN: RefCell<FxHashMap<(usize, usize), Sym>> = RefCell::new(FxHashMap::default());
 }
 
-/// The thread's shared copy of `s`, allocated only the first time the thread sees it.
+/// The process-wide interned copy of `s`.
+fn intern_globally(s: &str) -> Sym {
+    let mut interned = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
+    let map = interned.get_or_insert_with(FxHashMap::default);
+    if let Some(&sym) = map.get(s) {
+        return sym;
+    }
+    let text: &'static str = Box::leak(Box::from(s));
+    let sym = Sym(Box::leak(Box::new(text)));
+    map.insert(text, sym);
+    sym
+}
+
+/// The interned copy of `s`, allocated only the first time the process sees its text.
 pub(crate) fn intern(s: &str) -> Sym {
-    let fresh = || Sym(Arc::from(s));
-    INTERNED
-        .try_with(|cell| {
-            let Ok(mut interned) = cell.try_borrow_mut() else {
-                return fresh();
-            };
-            let address = (s.as_ptr() as usize, s.len());
-            if let Some(found) = interned.by_address.get(&address) {
-                // The same address may hold other text now: compare before trusting it.
-                if **found == *s {
-                    return Sym(found.clone());
-                }
+    SEEN.try_with(|cell| {
+        let Ok(mut seen) = cell.try_borrow_mut() else {
+            return intern_globally(s);
+        };
+        let address = (s.as_ptr() as usize, s.len());
+        if let Some(&found) = seen.get(&address) {
+            // The same address may hold other text now: compare before trusting it.
+            if found.as_str() == s {
+                return found;
             }
-            if interned.by_address.len() >= INTERN_CAPACITY {
-                interned.by_text.clear();
-                interned.by_address.clear();
-            }
-            let arc = match interned.by_text.get(s) {
-                Some(found) => found.clone(),
-                None => {
-                    let arc: Arc<str> = Arc::from(s);
-                    interned.by_text.insert(arc.clone());
-                    arc
-                }
-            };
-            interned.by_address.insert(address, arc.clone());
-            Sym(arc)
-        })
-        .unwrap_or_else(|_| fresh())
+        }
+        if seen.len() >= SEEN_CAPACITY {
+            seen.clear();
+        }
+        let sym = intern_globally(s);
+        seen.insert(address, sym);
+        sym
+    })
+    .unwrap_or_else(|_| intern_globally(s))
 }
 
 /// The value of each dimension, where known.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Attribution([Option<Sym>; 7]);
 
 impl Attribution {
-    pub(crate) fn get(&self, dim: Dimension) -> Option<&Sym> {
-        self.0[dim.index()].as_ref()
+    pub(crate) fn get(&self, dim: Dimension) -> Option<Sym> {
+        self.0[dim.index()]
     }
 
     pub(crate) fn set(&mut self, dim: Dimension, value: Sym) {
@@ -199,7 +208,7 @@ impl Attribution {
     pub(crate) fn inherit(&mut self, fallback: &Attribution) {
         for (mine, theirs) in self.0.iter_mut().zip(&fallback.0) {
             if mine.is_none() {
-                mine.clone_from(theirs);
+                *mine = *theirs;
             }
         }
     }

@@ -3,14 +3,19 @@
 //! This runs in the caller's context (the generated code, or a handle's drop), never inside a
 //! layer callback, so the fields and events it emits reach every layer of the span's subscriber.
 
+use std::cell::RefCell;
+use std::sync::{Mutex, PoisonError};
+
+use rustc_hash::FxHashMap;
 use tracing::field::{Field, Value};
-use tracing::{Dispatch, Span};
+use tracing::{Dispatch, Metadata, Span};
 use tracing_core::span::Id;
 use tracing_subscriber::registry::{LookupSpan, Registry};
 
-use crate::attribution::Dimension;
+use crate::attribution::{Dimension, Sym};
 use crate::export::CallMetrics;
 use crate::governance::{GovernanceError, Verdict};
+use crate::layer::Shared;
 use crate::semconv::{self, index, TRACKED_FIELDS};
 use crate::state::{Finished, Outcome, TrackedState};
 
@@ -41,9 +46,9 @@ pub(crate) fn finish(span: &Span, outcome: Outcome) {
     }
     if let Some(m) = &done.metrics {
         m.instruments.record(&CallMetrics {
-            operation: m.operation.as_ref(),
-            provider: m.provider.as_ref(),
-            model: m.model.as_ref(),
+            operation: m.operation,
+            provider: m.provider,
+            model: m.model,
             error_type: done.outcome.error_type(),
             usage: done.usage,
             duration: m.duration,
@@ -77,11 +82,12 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
 /// Closes the books of the tracked span `id` and adds its total to the nearest tracked ancestor.
 fn close_books(id: &Id, dispatch: &Dispatch, outcome: Outcome) -> Option<Finished> {
     let registry = dispatch.downcast_ref::<Registry>()?;
+    let shared = Shared::of(dispatch)?;
     let span = registry.span(id)?;
     let done = span
         .extensions_mut()
         .get_mut::<TrackedState>()?
-        .finish(outcome)?;
+        .finish(shared, outcome)?;
     if let Some(parent) = span.parent() {
         for ancestor in parent.scope() {
             let mut extensions = ancestor.extensions_mut();
@@ -94,15 +100,47 @@ fn close_books(id: &Id, dispatch: &Dispatch, outcome: Outcome) -> Option<Finishe
     Some(done)
 }
 
-/// All of a tracked span's declared fields, by position.
-fn declared_fields(span: &Span) -> Option<[Field; TRACKED_FIELDS.len()]> {
-    let fields = span.metadata()?.fields();
-    let mut iter = fields.iter();
-    let slots: [Option<Field>; TRACKED_FIELDS.len()] = std::array::from_fn(|_| iter.next());
-    slots
-        .iter()
-        .all(Option::is_some)
-        .then(|| slots.map(Option::unwrap))
+/// The handles of a tracked call site's fields, by position.
+type SiteFields = [Field; TRACKED_FIELDS.len()];
+
+/// Every tracked call site's field handles, looked up once per process and call site.
+static SITES: Mutex<Option<FxHashMap<usize, &'static SiteFields>>> = Mutex::new(None);
+
+thread_local! {
+    /// This thread's shortcut to [`SITES`], so finishing a call takes no lock.
+    static SEEN_SITES: RefCell<FxHashMap<usize, &'static SiteFields>> =
+        RefCell::new(FxHashMap::default());
+}
+
+/// The field handles of `metadata`'s call site, or `None` if it is not a tracked call site.
+fn site_fields(metadata: &'static Metadata<'static>) -> Option<&'static SiteFields> {
+    let key = metadata as *const Metadata<'static> as usize;
+    let lookup = || {
+        let mut sites = SITES.lock().unwrap_or_else(PoisonError::into_inner);
+        let sites = sites.get_or_insert_with(FxHashMap::default);
+        if let Some(&fields) = sites.get(&key) {
+            return Some(fields);
+        }
+        let mut iter = metadata.fields().iter();
+        let slots: [Option<Field>; TRACKED_FIELDS.len()] = std::array::from_fn(|_| iter.next());
+        if slots.iter().any(Option::is_none) {
+            return None;
+        }
+        // One allocation per call site, for the life of the process, like the call site itself.
+        let fields: &'static SiteFields = Box::leak(Box::new(slots.map(Option::unwrap)));
+        sites.insert(key, fields);
+        Some(fields)
+    };
+    SEEN_SITES
+        .try_with(|cell| {
+            if let Some(&fields) = cell.borrow().get(&key) {
+                return Some(fields);
+            }
+            let fields = lookup()?;
+            cell.borrow_mut().insert(key, fields);
+            Some(fields)
+        })
+        .unwrap_or_else(|_| lookup())
 }
 
 fn opt<T: Value>(value: &Option<T>) -> Option<&dyn Value> {
@@ -115,7 +153,10 @@ fn tokens(n: u64) -> i64 {
 
 /// Records every result field in one `record_all`, so each is recorded exactly once.
 fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
-    let Some(f) = declared_fields(span) else {
+    let Some(metadata) = span.metadata() else {
+        return;
+    };
+    let Some(f) = site_fields(metadata) else {
         return;
     };
     let usage = done.usage.map(|u| {
@@ -145,13 +186,8 @@ fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
             .filter(|&&n| always || n > 0)
             .map(|n| n as &dyn Value)
     };
-    let inherited = |dim: Dimension| {
-        done.inherited
-            .iter()
-            .find(|(d, _)| *d == dim)
-            .map(|(_, value)| value.as_str())
-    };
-    let attribution: [Option<&str>; 7] = Dimension::ALL.map(inherited);
+    let attribution: [Option<&str>; 7] =
+        Dimension::ALL.map(|dim| done.inherited.get(dim).map(Sym::as_str));
     let attr_value = |i: usize| attribution[i].as_ref().map(|v| v as &dyn Value);
     let result = verdict.map_or("allowed", |v| v.result);
     let policy = verdict.and_then(|v| v.policy.as_deref());
@@ -205,7 +241,5 @@ fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
         (&f[index::BUDGET_REMAINING], opt(&remaining)),
         (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
     ];
-    if let Some(metadata) = span.metadata() {
-        span.record_all(&metadata.fields().value_set(&values));
-    }
+    span.record_all(&metadata.fields().value_set(&values));
 }

@@ -26,9 +26,8 @@ use crate::state::{Declared, TrackedState};
 /// How many resolved prices each thread caches before it starts afresh.
 const PRICE_CACHE_CAPACITY: usize = 4_096;
 
-/// Resolved prices by the addresses of the interned (provider, model); each entry keeps its
-/// strings alive, so an address cannot be reused for other text while it is cached.
-type PriceCache = RefCell<FxHashMap<(usize, usize), (Option<Sym>, Sym, Option<Price>)>>;
+/// Resolved prices by the interned (provider, model).
+type PriceCache = RefCell<FxHashMap<(Option<Sym>, Sym), Option<Price>>>;
 
 /// What every tracked span of one layer shares: prices, books and defaults.
 pub(crate) struct Shared {
@@ -47,7 +46,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// The price of `model`, resolved once per thread and (provider, model).
-    pub(crate) fn price(&self, provider: Option<&Sym>, model: &Sym) -> Option<Price> {
+    pub(crate) fn price(&self, provider: Option<Sym>, model: Sym) -> Option<Price> {
         let resolve = || {
             let provider = provider.map_or("", Sym::as_str);
             self.prices.resolve(provider, model.as_str())
@@ -56,16 +55,25 @@ impl Shared {
         let Ok(mut cache) = cache.try_borrow_mut() else {
             return resolve();
         };
-        let key = (provider.map_or(0, Sym::address), model.address());
-        if let Some((_, _, price)) = cache.get(&key) {
+        let key = (provider, model);
+        if let Some(price) = cache.get(&key) {
             return *price;
         }
         if cache.len() >= PRICE_CACHE_CAPACITY {
             cache.clear();
         }
         let price = resolve();
-        cache.insert(key, (provider.cloned(), model.clone(), price));
+        cache.insert(key, price);
         price
+    }
+
+    /// The GenOps layer's shared state in `dispatch`'s subscriber, if it has one. Tracked spans
+    /// reach their layer this way rather than each holding a reference count on it, which would
+    /// cost two atomic operations per call on a cache line every thread shares.
+    pub(crate) fn of(dispatch: &tracing::Dispatch) -> Option<&Shared> {
+        dispatch
+            .downcast_ref::<GenOpsLayer>()
+            .map(|layer| &*layer.shared)
     }
 
     /// `Some` the first time this (provider, model) is found unpriced.
@@ -321,10 +329,10 @@ where
                 let extensions = ancestor.extensions();
                 extensions
                     .get::<TrackedState>()
-                    .map(|state| state.attribution().clone())
+                    .map(|state| *state.attribution())
             })
         });
-        let state = TrackedState::new(self.shared.clone(), declared, parent_attribution.as_ref());
+        let state = TrackedState::new(&self.shared, declared, parent_attribution.as_ref());
         span.extensions_mut().insert(state);
     }
 
@@ -345,11 +353,11 @@ where
         values.record(&mut DeclaredVisitor(&mut declared));
         for dim in Dimension::ALL {
             if let Some(value) = declared.attribution.get(dim) {
-                state.set_attribution(dim, value.clone());
+                state.set_attribution(dim, value);
             }
         }
         if let Some(model) = declared.model {
-            state.set_request_model(model);
+            state.set_request_model(&self.shared, model);
         }
     }
 
@@ -359,7 +367,7 @@ where
         let Some(span) = ctx.span(&id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(state) = extensions.get_mut::<TrackedState>() {
-            let _ = state.finish(crate::state::Outcome::Ok);
+            let _ = state.finish(&self.shared, crate::state::Outcome::Ok);
         }
     }
 }

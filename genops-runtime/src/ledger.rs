@@ -61,7 +61,7 @@ impl Totals {
 }
 
 /// The ledger key of a call: its full attribution, provider, operation and priced model.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct LedgerKey {
     pub(crate) attribution: Attribution,
     pub(crate) provider: Option<Sym>,
@@ -163,7 +163,7 @@ impl Ledger {
         let mut shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
         let books = match shard.get_mut(entry.key) {
             Some(books) => books,
-            None => shard.entry(entry.key.clone()).or_default(),
+            None => shard.entry(*entry.key).or_default(),
         };
         books.totals.add(&booked);
         books.durations.observe(entry.duration);
@@ -250,7 +250,7 @@ impl Snapshot {
     }
 
     fn add(&mut self, key: &LedgerKey, totals: &Totals) {
-        fn label(value: Option<&Sym>) -> String {
+        fn label(value: Option<Sym>) -> String {
             value.map_or(UNATTRIBUTED, Sym::as_str).to_owned()
         }
         self.total.add(totals);
@@ -258,9 +258,9 @@ impl Snapshot {
             let name = label(key.attribution.get(dim));
             self.by_mut(dim).entry(name).or_default().add(totals);
         }
-        let provider = label(key.provider.as_ref());
+        let provider = label(key.provider);
         self.by_provider.entry(provider).or_default().add(totals);
-        let model = label(key.model.as_ref());
+        let model = label(key.model);
         self.by_model.entry(model).or_default().add(totals);
     }
 }

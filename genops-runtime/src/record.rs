@@ -7,23 +7,25 @@ use tracing::Dispatch;
 use tracing_subscriber::registry::{LookupSpan, Registry};
 
 use crate::attribution::intern;
+use crate::layer::Shared;
 use crate::money::Cost;
 use crate::state::TrackedState;
 use crate::usage::Usage;
 
 /// Runs `f` on the nearest unfinished tracked span of the current span, if there is one.
-fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState) -> R) -> Option<R> {
+fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState, &Shared) -> R) -> Option<R> {
     let mut f = Some(f);
     tracing::dispatcher::get_default(|dispatch: &Dispatch| {
         let current = dispatch.current_span();
         let id = current.id()?;
         let registry = dispatch.downcast_ref::<Registry>()?;
+        let shared = Shared::of(dispatch)?;
         let span = registry.span(id)?;
         for ancestor in span.scope() {
             let mut extensions = ancestor.extensions_mut();
             if let Some(state) = extensions.get_mut::<TrackedState>() {
                 if !state.is_finished() {
-                    return f.take().map(|f| f(state));
+                    return f.take().map(|f| f(state, shared));
                 }
             }
         }
@@ -41,7 +43,7 @@ fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState) -> R) -> Option<R> 
 /// answer();
 /// ```
 pub fn record_usage(usage: Usage) {
-    with_nearest_tracked(|state| state.add_usage(usage));
+    with_nearest_tracked(|state, shared| state.add_usage(shared, usage));
 }
 
 /// Records the model that answered. It wins over the requested model for pricing and is recorded
@@ -55,7 +57,7 @@ pub fn record_usage(usage: Usage) {
 /// answer();
 /// ```
 pub fn record_response_model(model: &str) {
-    with_nearest_tracked(|state| state.set_response_model(intern(model)));
+    with_nearest_tracked(|state, shared| state.set_response_model(shared, intern(model)));
 }
 
 /// Adds a manual cost in USD to the nearest tracked call, for pricing that is not per token.
@@ -73,10 +75,10 @@ pub fn record_response_model(model: &str) {
 pub fn record_cost(usd: f64) {
     match Cost::from_usd(usd) {
         Some(cost) => {
-            with_nearest_tracked(|state| state.add_manual_cost(cost));
+            with_nearest_tracked(|state, _| state.add_manual_cost(cost));
         }
         None => {
-            if with_nearest_tracked(TrackedState::reject_cost).is_some() {
+            if with_nearest_tracked(|state, _| state.reject_cost()).is_some() {
                 tracing::warn!(
                     target: "genops",
                     usd,
@@ -98,7 +100,9 @@ pub(crate) fn admit(
         let registry = dispatch.downcast_ref::<Registry>()?;
         let span = registry.span(id)?;
         let extensions = span.extensions();
-        extensions.get::<TrackedState>()?.governance()
+        extensions
+            .get::<TrackedState>()?
+            .governance(Shared::of(dispatch)?)
     });
     let Some((engine, key)) = found.flatten() else {
         return Ok(());

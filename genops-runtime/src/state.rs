@@ -46,7 +46,6 @@ pub(crate) struct Declared {
 }
 
 pub(crate) struct TrackedState {
-    shared: Arc<Shared>,
     key: LedgerKey,
     /// Dimensions the span carries itself; the others were inherited and are recorded at finish.
     own: u8,
@@ -86,8 +85,8 @@ pub(crate) struct Finished {
     pub(crate) warn_unknown: Option<(String, String)>,
     pub(crate) rejected: bool,
     pub(crate) response_model: Option<Sym>,
-    /// Attribution values the span did not carry itself.
-    pub(crate) inherited: Vec<(Dimension, Sym)>,
+    /// Attribution values the span did not carry itself, by dimension.
+    pub(crate) inherited: Attribution,
     pub(crate) outcome: Outcome,
     /// Set when the OTLP GenAI metrics are on: the instruments and the call's labels.
     pub(crate) metrics: Option<FinishedMetrics>,
@@ -105,11 +104,7 @@ pub(crate) struct FinishedMetrics {
 }
 
 impl TrackedState {
-    pub(crate) fn new(
-        shared: Arc<Shared>,
-        declared: Declared,
-        parent: Option<&Attribution>,
-    ) -> Self {
+    pub(crate) fn new(shared: &Shared, declared: Declared, parent: Option<&Attribution>) -> Self {
         let own = declared.attribution.mask();
         let mut attribution = declared.attribution;
         if let Some(parent) = parent {
@@ -118,16 +113,14 @@ impl TrackedState {
         attribution.inherit(&shared.defaults);
         let local = declared
             .provider
-            .as_ref()
             .is_some_and(|p| crate::semconv::is_local_provider(p.as_str()));
         TrackedState {
             key: LedgerKey {
                 attribution,
                 provider: declared.provider,
                 operation: declared.operation,
-                model: declared.model.clone(),
+                model: declared.model,
             },
-            shared,
             own,
             request_model: declared.model,
             response_model: None,
@@ -147,9 +140,9 @@ impl TrackedState {
     }
 
     /// The governance engine and the call's key, for admission.
-    pub(crate) fn governance(&self) -> Option<(Arc<Governance>, LedgerKey)> {
-        let engine = self.shared.governance.clone()?;
-        Some((engine, self.key.clone()))
+    pub(crate) fn governance(&self, shared: &Shared) -> Option<(Arc<Governance>, LedgerKey)> {
+        let engine = shared.governance.clone()?;
+        Some((engine, self.key))
     }
 
     /// Stores the result of admission.
@@ -174,20 +167,20 @@ impl TrackedState {
         self.key.attribution.set(dim, value);
     }
 
-    pub(crate) fn set_request_model(&mut self, model: Sym) {
+    pub(crate) fn set_request_model(&mut self, shared: &Shared, model: Sym) {
         self.request_model = Some(model);
-        self.reprice();
+        self.reprice(shared);
     }
 
-    pub(crate) fn set_response_model(&mut self, model: Sym) {
+    pub(crate) fn set_response_model(&mut self, shared: &Shared, model: Sym) {
         self.response_model = Some(model);
-        self.reprice();
+        self.reprice(shared);
     }
 
-    pub(crate) fn add_usage(&mut self, usage: Usage) {
+    pub(crate) fn add_usage(&mut self, shared: &Shared, usage: Usage) {
         self.usage.accumulate(usage);
         self.usage_recorded = true;
-        self.reprice();
+        self.reprice(shared);
     }
 
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
@@ -203,8 +196,8 @@ impl TrackedState {
     }
 
     /// Prices the usage so far with the current model: the response model wins.
-    fn reprice(&mut self) {
-        self.key.model = self.response_model.clone().or(self.request_model.clone());
+    fn reprice(&mut self, shared: &Shared) {
+        self.key.model = self.response_model.or(self.request_model);
         if !self.usage_recorded || self.local {
             self.priced = true;
             self.token_cost = Cost::ZERO;
@@ -213,20 +206,19 @@ impl TrackedState {
         let price = self
             .key
             .model
-            .as_ref()
-            .and_then(|model| self.shared.price(self.key.provider.as_ref(), model));
+            .and_then(|model| shared.price(self.key.provider, model));
         self.priced = price.is_some();
         self.token_cost = price.map_or(Cost::ZERO, |p| p.cost(&self.usage));
     }
 
     /// Closes the call's books once: books it in the ledger and says what to record.
-    pub(crate) fn finish(&mut self, outcome: Outcome) -> Option<Finished> {
+    pub(crate) fn finish(&mut self, shared: &Shared, outcome: Outcome) -> Option<Finished> {
         if self.finished {
             return None;
         }
         self.finished = true;
         let duration = self.start.elapsed();
-        let compute_cost = match (self.local, self.shared.local_rate) {
+        let compute_cost = match (self.local, shared.local_rate) {
             (true, Some(picos_per_hour)) => {
                 let nanos = duration.as_nanos();
                 Cost::from_picos(picos_per_hour.saturating_mul(nanos) / 3_600_000_000_000)
@@ -236,13 +228,13 @@ impl TrackedState {
         let own_cost = self.token_cost + self.manual_cost + compute_cost;
         let unknown_model = !self.priced;
         let warn_unknown = if unknown_model {
-            let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
-            let model = self.key.model.as_ref().map_or("", Sym::as_str);
-            self.shared.first_unknown(provider, model)
+            let provider = self.key.provider.map_or("", Sym::as_str);
+            let model = self.key.model.map_or("", Sym::as_str);
+            shared.first_unknown(provider, model)
         } else {
             None
         };
-        self.shared.ledger.book(Entry {
+        shared.ledger.book(Entry {
             key: &self.key,
             usage: self.usage,
             cost: own_cost,
@@ -250,11 +242,14 @@ impl TrackedState {
             unknown_model,
             duration,
         });
-        let inherited = Dimension::ALL
-            .into_iter()
-            .filter(|&dim| self.own & dim.bit() == 0)
-            .filter_map(|dim| Some((dim, self.key.attribution.get(dim)?.clone())))
-            .collect();
+        let mut inherited = Attribution::default();
+        for dim in Dimension::ALL {
+            if self.own & dim.bit() == 0 {
+                if let Some(value) = self.key.attribution.get(dim) {
+                    inherited.set(dim, value);
+                }
+            }
+        }
         Some(Finished {
             usage: self.usage_recorded.then_some(self.usage),
             own_cost,
@@ -262,28 +257,23 @@ impl TrackedState {
             unknown_model,
             warn_unknown,
             rejected: self.rejected,
-            response_model: self.response_model.clone(),
+            response_model: self.response_model,
             inherited,
             outcome,
-            governance: self
-                .shared
-                .governance
-                .clone()
-                .map(|engine| GovernanceClose {
-                    engine,
-                    key: self.key.clone(),
-                    admission: self.admission.take(),
-                    blocked: self.blocked.take(),
-                }),
-            metrics: self
-                .shared
+            governance: shared.governance.clone().map(|engine| GovernanceClose {
+                engine,
+                key: self.key,
+                admission: self.admission.take(),
+                blocked: self.blocked.take(),
+            }),
+            metrics: shared
                 .genai_metrics
                 .get()
                 .map(|instruments| FinishedMetrics {
                     instruments: instruments.clone(),
-                    operation: self.key.operation.clone(),
-                    provider: self.key.provider.clone(),
-                    model: self.key.model.clone(),
+                    operation: self.key.operation,
+                    provider: self.key.provider,
+                    model: self.key.model,
                     duration,
                 }),
         })

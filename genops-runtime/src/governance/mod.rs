@@ -88,8 +88,8 @@ pub enum Phase {
 #[derive(Debug)]
 pub struct CallInfo<'a> {
     attribution: &'a Attribution,
-    provider: Option<&'a Sym>,
-    model: Option<&'a Sym>,
+    provider: Option<Sym>,
+    model: Option<Sym>,
     cost: Option<Cost>,
     reservation: Option<Cost>,
     phase: Phase,
@@ -313,8 +313,8 @@ impl Governance {
     ) -> CallInfo<'a> {
         CallInfo {
             attribution: &key.attribution,
-            provider: key.provider.as_ref(),
-            model: key.model.as_ref(),
+            provider: key.provider,
+            model: key.model,
             cost,
             reservation,
             phase,
