@@ -31,6 +31,60 @@ impl Site<'_> {
         self.args.attribution.iter().any(is_expr) || is_expr(&self.args.model)
     }
 
+    /// Whether every value the layer reads is a literal, so the layer can read them once per
+    /// call site (`__private::Site`): no expression, and no extra fields whose values could run
+    /// code between arming the site and creating the span.
+    fn literal_site(&self) -> bool {
+        !self.uses_exprs() && self.args.fields.is_empty()
+    }
+
+    /// The `static __GENOPS_SITE` of a literal call site.
+    fn site_static(&self) -> TokenStream {
+        if !self.literal_site() {
+            return TokenStream::new();
+        }
+        let krate = &self.krate;
+        let operation = self.operation();
+        let literal = |value: Option<&syn::LitStr>| match value {
+            Some(lit) => quote!(::core::option::Option::Some(#lit)),
+            None => quote!(::core::option::Option::None),
+        };
+        let as_lit = |value: &Option<Value>| match value {
+            Some(Value::Literal(lit)) => Some(lit.clone()),
+            _ => None,
+        };
+        let provider = literal(
+            self.args
+                .provider
+                .as_ref()
+                .map(|p| syn::LitStr::new(&p.name, Span::call_site()))
+                .as_ref(),
+        );
+        let model = literal(as_lit(&self.args.model).as_ref());
+        let attribution = self
+            .args
+            .attribution
+            .iter()
+            .map(|v| literal(as_lit(v).as_ref()));
+        quote! {
+            static __GENOPS_SITE: #krate::__private::Site = #krate::__private::Site::new(
+                #operation, #provider, #model, [#(#attribution),*],
+            );
+        }
+    }
+
+    /// The value of the span's first field: the operation, arming the site of a literal call
+    /// site, or clearing the thread's pending site at any other.
+    fn operation_value(&self) -> TokenStream {
+        let krate = &self.krate;
+        if self.literal_site() {
+            quote!(#krate::__private::Site::arm(&__GENOPS_SITE))
+        } else {
+            let operation = self.operation();
+            quote!(#krate::__private::Site::disarm(#operation))
+        }
+    }
+
     /// Brings the traits of `AttrText` into scope when an expression value needs them.
     fn imports(&self) -> TokenStream {
         let krate = &self.krate;
@@ -82,6 +136,7 @@ impl Site<'_> {
         };
         let attribution = args.attribution.iter().map(|v| self.text(v));
         let fields = args.fields.iter().map(|f| &f.tokens);
+        let operation = self.operation_value();
         let sample_rate = match args.sample {
             Some(rate) => quote!(#rate),
             None => quote!(#krate::__private::Empty),
@@ -122,10 +177,12 @@ impl Site<'_> {
     /// Statements that create the span into `__genops_span`.
     fn create_span(&self) -> TokenStream {
         let imports = self.imports();
+        let site = self.site_static();
         let span = self.span();
         let record_model = self.record_model(&quote!(&__genops_span));
         quote! {
             #imports
+            #site
             let __genops_span = #span;
             #record_model
         }

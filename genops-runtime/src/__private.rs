@@ -11,6 +11,7 @@ pub use crate::__tracked_span;
 pub use crate::future::Tracked;
 pub use crate::handle::TrackedSpan;
 pub use crate::outcome::{outcome_of, short_type_name, TrackedResult};
+pub use crate::site::Site;
 pub use crate::state::Outcome;
 
 use crate::semconv;

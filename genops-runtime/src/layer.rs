@@ -21,6 +21,7 @@ use crate::ledger::Ledger;
 use crate::money::Cost;
 use crate::pricing::{Price, PriceTable};
 use crate::semconv::{self, index};
+use crate::site::{self, Pending};
 use crate::state::{Declared, TrackedState};
 
 /// How many resolved prices each thread caches before it starts afresh.
@@ -321,8 +322,17 @@ where
         if !is_tracked(attrs.metadata()) {
             return;
         }
-        let mut declared = Declared::default();
-        attrs.record(&mut DeclaredVisitor(&mut declared));
+        let declared = match site::take(attrs.metadata()) {
+            Pending::Known(declared) => declared,
+            pending => {
+                let mut declared = Declared::default();
+                attrs.record(&mut DeclaredVisitor(&mut declared));
+                if let Pending::Unlearned(site) = pending {
+                    site::learn(site, attrs.metadata(), &declared);
+                }
+                declared
+            }
+        };
         let Some(span) = ctx.span(id) else { return };
         let parent_attribution = span.parent().and_then(|parent| {
             parent.scope().find_map(|ancestor| {

@@ -17,6 +17,7 @@ mod outcome;
 mod pricing;
 mod record;
 pub mod semconv;
+mod site;
 mod span_macro;
 mod state;
 mod usage;

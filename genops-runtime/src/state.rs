@@ -37,7 +37,7 @@ impl Outcome {
 }
 
 /// What the span said about itself when it was created.
-#[derive(Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Declared {
     pub(crate) operation: Option<Sym>,
     pub(crate) provider: Option<Sym>,

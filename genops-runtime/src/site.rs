@@ -1,0 +1,124 @@
+//! Call sites whose pricing and attribution inputs are all literals: the layer reads them once
+//! per call site instead of visiting every new span's fields.
+//!
+//! The generated code of such a site arms the thread's pending site in the value of the span's
+//! first field, which tracing evaluates only when the span is enabled, right before it creates
+//! the span; no other code runs in between, because every other value of such a site is a
+//! literal. The layer's `on_new_span` takes the pending site and, once the site has learned its
+//! callsite metadata, uses the site's interned values. A site learns its metadata from the first
+//! span created while it was pending whose visited fields match the site's literals. Every other
+//! tracked call site clears the pending site the same way, so a site left pending (because no
+//! GenOps layer saw its span) is never taken by another call site's span.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use tracing_core::Metadata;
+
+use crate::attribution::{intern, Attribution, Dimension};
+use crate::state::Declared;
+
+/// A call site of `#[genops::track]` or `genops::span!` whose operation, provider, model and
+/// attribution are all literals. Not public API: the generated code declares one per such site.
+#[derive(Debug)]
+pub struct Site {
+    operation: &'static str,
+    provider: Option<&'static str>,
+    model: Option<&'static str>,
+    attribution: [Option<&'static str>; 7],
+    /// The address of the site's callsite metadata, once learned (0 before).
+    metadata: AtomicUsize,
+    declared: OnceLock<Declared>,
+}
+
+thread_local! {
+    static PENDING: Cell<Option<&'static Site>> = const { Cell::new(None) };
+}
+
+impl Site {
+    /// A site with these literal values; attribution in [`Dimension::ALL`] order.
+    pub const fn new(
+        operation: &'static str,
+        provider: Option<&'static str>,
+        model: Option<&'static str>,
+        attribution: [Option<&'static str>; 7],
+    ) -> Site {
+        Site {
+            operation,
+            provider,
+            model,
+            attribution,
+            metadata: AtomicUsize::new(0),
+            declared: OnceLock::new(),
+        }
+    }
+
+    /// Makes this site the thread's pending site and returns its operation: the value of the
+    /// span's first field.
+    #[inline]
+    pub fn arm(&'static self) -> &'static str {
+        PENDING.set(Some(self));
+        self.operation
+    }
+
+    /// Clears the thread's pending site and returns `operation`: the first field's value at a
+    /// call site that is not a [`Site`].
+    #[inline]
+    pub fn disarm(operation: &'static str) -> &'static str {
+        PENDING.set(None);
+        operation
+    }
+
+    /// The site's values, interned once.
+    fn declared(&self) -> Declared {
+        *self.declared.get_or_init(|| {
+            let mut attribution = Attribution::default();
+            for (dim, value) in Dimension::ALL.into_iter().zip(self.attribution) {
+                if let Some(value) = value.filter(|v| !v.is_empty()) {
+                    attribution.set(dim, intern(value));
+                }
+            }
+            Declared {
+                operation: Some(intern(self.operation)),
+                provider: self.provider.map(intern),
+                model: self.model.map(intern),
+                attribution,
+            }
+        })
+    }
+}
+
+/// What the layer learns about a new tracked span from the thread's pending site.
+pub(crate) enum Pending {
+    /// The span is the pending site's: these are its values.
+    Known(Declared),
+    /// The site has not learned its metadata yet: visit the fields, then [`learn`] if they
+    /// match.
+    Unlearned(&'static Site),
+    /// No site is pending, or it is another call site's.
+    None,
+}
+
+fn address(metadata: &'static Metadata<'static>) -> usize {
+    metadata as *const Metadata<'static> as usize
+}
+
+/// Takes the thread's pending site for a new span with this metadata.
+pub(crate) fn take(metadata: &'static Metadata<'static>) -> Pending {
+    let Ok(Some(site)) = PENDING.try_with(Cell::take) else {
+        return Pending::None;
+    };
+    match site.metadata.load(Ordering::Relaxed) {
+        0 => Pending::Unlearned(site),
+        learned if learned == address(metadata) => Pending::Known(site.declared()),
+        _ => Pending::None,
+    }
+}
+
+/// Teaches `site` its metadata if the span's visited values are the site's own.
+pub(crate) fn learn(site: &'static Site, metadata: &'static Metadata<'static>, visited: &Declared) {
+    if *visited == site.declared() {
+        site.metadata.store(address(metadata), Ordering::Relaxed);
+    }
+}
