@@ -314,6 +314,20 @@ impl Visit for DeclaredVisitor<'_> {
     fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}
 }
 
+/// Whether a record carries a string at a position [`DeclaredVisitor`] reads (a model or an
+/// attribution value), before the span is known to be tracked.
+struct ReadsDeclared(bool);
+
+impl Visit for ReadsDeclared {
+    fn record_str(&mut self, field: &Field, _value: &str) {
+        let i = field.index();
+        self.0 |=
+            i == index::REQUEST_MODEL || (index::ATTRIBUTION..index::ATTRIBUTION + 7).contains(&i);
+    }
+
+    fn record_debug(&mut self, _field: &Field, _value: &dyn fmt::Debug) {}
+}
+
 impl<S> Layer<S> for GenOpsLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
@@ -347,6 +361,13 @@ where
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        // Most records (a finished call's result fields, say) carry nothing this layer reads:
+        // skip the span lookup for them.
+        let mut reads = ReadsDeclared(false);
+        values.record(&mut reads);
+        if !reads.0 {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         if !is_tracked(span.metadata()) {
             return;

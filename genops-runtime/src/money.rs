@@ -63,9 +63,16 @@ impl Cost {
 
     /// The amount in dollars, as a float for display and export.
     pub fn as_usd(self) -> f64 {
-        let whole = (self.0 / PICOS_PER_USD) as f64;
-        let frac = (self.0 % PICOS_PER_USD) as f64 / PICOS_PER_USD as f64;
-        whole + frac
+        // Whole dollars and the fraction apart, so the fraction keeps every pico-dollar. Any
+        // amount below $18 million fits in a u64, whose division is far cheaper than a u128's.
+        const PER_USD: u64 = PICOS_PER_USD as u64;
+        match u64::try_from(self.0) {
+            Ok(picos) => (picos / PER_USD) as f64 + (picos % PER_USD) as f64 / PER_USD as f64,
+            Err(_) => {
+                let whole = (self.0 / PICOS_PER_USD) as f64;
+                whole + (self.0 % PICOS_PER_USD) as f64 / PICOS_PER_USD as f64
+            }
+        }
     }
 
     /// `self + other`, saturating at the maximum instead of overflowing.
@@ -97,5 +104,23 @@ impl fmt::Display for Cost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let precision = f.precision().unwrap_or(6);
         write!(f, "${:.*}", precision, self.as_usd())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_usd_keeps_the_fraction_on_both_sides_of_u64() {
+        assert_eq!(Cost::from_picos(1_234_567_890_123).as_usd(), 1.234567890123);
+        assert_eq!(Cost::from_picos(999_999_999_999).as_usd(), 0.999999999999);
+        // 2^64 pico-dollars: $18,446,744.073709551616, past the u64 path.
+        let big = Cost::from_picos(u128::from(u64::MAX) + 1);
+        assert_eq!(big.as_usd(), 18_446_744.0 + 0.073709551616);
+        assert_eq!(
+            Cost::from_picos(u128::from(u64::MAX)).as_usd(),
+            18_446_744.073709551615
+        );
     }
 }
