@@ -120,7 +120,7 @@ mod tests {
         assert_eq!(big.as_usd(), 18_446_744.0 + 0.073709551616);
         assert_eq!(
             Cost::from_picos(u128::from(u64::MAX)).as_usd(),
-            18_446_744.073709551615
+            18_446_744.0 + 0.073709551615
         );
     }
 }
