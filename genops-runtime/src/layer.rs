@@ -32,7 +32,10 @@ const PRICE_CACHE_CAPACITY: usize = 4_096;
 /// two threads sharing a line would slow each other down on every call.
 #[repr(align(128))]
 #[derive(Default)]
-struct PriceCache(RefCell<FxHashMap<(Option<Sym>, Sym), Option<Price>>>);
+struct PriceCache(RefCell<FxHashMap<PriceKey, Option<Price>>>);
+
+/// The interned (provider, model) of a price lookup.
+type PriceKey = (Option<Sym>, Sym);
 
 /// What every tracked span of one layer shares: prices, books and defaults.
 pub(crate) struct Shared {
