@@ -83,8 +83,14 @@ impl Drop for PanicGuard<'_> {
 impl<F: Future> Future for Tracked<F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        // The disabled path: no subscriber is interested, so there is nothing to enter or
+        // finish, and the phase stays `NOT_STARTED` so that dropping finishes nothing either.
+        if this.span.is_none() {
+            return this.inner.poll(cx);
+        }
         if *this.phase == NOT_STARTED {
             *this.phase = RUNNING;
         }
