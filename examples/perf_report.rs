@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example perf_report -- [--quick] [--runs N] [--json out.json]
-//!                                              [--baseline file.json] [--tolerance 0.15]
+//!                                              [--baseline report.json|dir] [--tolerance 0.15]
 //! ```
 //!
 //! 1. Latency: per-call overhead of each instrumentation mode (mean, stdev, min, max, p50, p95,
@@ -18,13 +18,17 @@
 //! 6. The guide's SLA table and the targets of issue 6, with PASS/FAIL.
 //!
 //! `--json` writes every figure with the machine and git revision. `--baseline` compares the
-//! ratios to the bare call of the same run (never absolute times) and the allocation counts with
-//! a saved report, and exits 1 listing every regression beyond `--tolerance` (a ratio must also
-//! grow by at least one bare call). The OpenTelemetry and fastrace modes are reported but not
-//! gated: their cost rides on a background thread sharing the cores. `--quick` takes about 20 s
-//! on 2 cores.
+//! ratios to the bare call of the same run (never absolute times) and the allocation counts of
+//! the modes that run genops code with a saved report, and exits 1 listing every regression
+//! beyond `--tolerance` (a ratio must also grow by at least one bare call). Its argument is a
+//! report, or a directory of them, one per kind of machine: the one measured on this machine's
+//! CPU model is used, since ratios to a bare call still differ between CPU models; with none, a
+//! figure must regress against all of them. The anchors (`tracing::instrument`, fastrace) and
+//! the OpenTelemetry modes are reported but not gated: the anchors run no genops code, and the
+//! OpenTelemetry cost rides on a background thread sharing the cores. `--quick` takes about
+//! 20 s on 2 cores.
 //!
-//! CI: `cargo run --release --example perf_report -- --quick --baseline perf/baseline.json`
+//! CI: `cargo run --release --example perf_report -- --quick --baseline perf/baselines`
 //!
 //! `--profile MODE CALLS` runs only one mode, for `valgrind --tool=callgrind`.
 
@@ -277,7 +281,7 @@ struct Options {
 }
 
 const USAGE_TEXT: &str = "usage: perf_report [--quick] [--runs N] [--json out.json] \
-                          [--baseline file.json] [--tolerance 0.15]";
+                          [--baseline report.json|dir] [--tolerance 0.15]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -2053,11 +2057,13 @@ fn targets(m: &Metrics) -> Vec<Target> {
 /// allocation counts. Never absolute times.
 fn gate(m: &Metrics) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
-    // The OpenTelemetry and fastrace modes are left out: their cost depends on a background
-    // thread sharing the two cores, so it moves with the machine's load, not with genops.
+    // Only the modes that run genops code: the anchors (`tracing::instrument`, the cost-summing
+    // layer) cannot regress with a change to genops, and their ratios move with the CPU model.
+    // The OpenTelemetry modes are left out too: their cost depends on a background thread
+    // sharing the two cores, so it moves with the machine's load, not with genops.
     for mode in MODES
         .iter()
-        .filter(|m| !matches!(m.stack, Stack::Otel | Stack::GenopsOtel | Stack::Fastrace))
+        .filter(|m| m.key.starts_with("genops_") && !matches!(m.stack, Stack::GenopsOtel))
     {
         if let Some(v) = m.get(&format!("latency.{}.ratio", mode.key)) {
             out.insert(format!("{}.ratio_to_bare", mode.key), *v);
@@ -2589,25 +2595,117 @@ fn git_dirty() -> Option<bool> {
         .map(|o| !o.stdout.is_empty())
 }
 
-fn compare(
-    baseline: &Path,
+/// A saved report's gate figures, and the machine they were measured on.
+struct Baseline {
+    path: PathBuf,
+    cpu_model: String,
+    cores: u64,
+    gate: serde_json::Map<String, Value>,
+}
+
+impl Baseline {
+    fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let json: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("baseline {} is not JSON: {e}", path.display()))?;
+        let gate = json.get("gate").and_then(Value::as_object).ok_or(format!(
+            "baseline {} has no \"gate\" object",
+            path.display()
+        ))?;
+        let machine = json.get("machine");
+        Ok(Self {
+            path: path.to_owned(),
+            cpu_model: machine
+                .and_then(|m| m.get("cpu_model"))
+                .and_then(Value::as_str)
+                .unwrap_or("unknown")
+                .to_owned(),
+            cores: machine
+                .and_then(|m| m.get("cores"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+            gate: gate.clone(),
+        })
+    }
+
+    /// `path` is one saved report, or a directory of them (one per kind of machine).
+    fn load_all(path: &Path) -> Result<Vec<Self>, String> {
+        if !path.is_dir() {
+            return Ok(vec![Self::load(path)?]);
+        }
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| format!("cannot list baselines in {}: {e}", path.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(format!("no baseline (*.json) in {}", path.display()));
+        }
+        files.iter().map(|p| Self::load(p)).collect()
+    }
+
+    fn machine(&self) -> String {
+        format!("{} cores, {}", self.cores, self.cpu_model)
+    }
+}
+
+/// The regression gate. Ratios to the bare call still move between CPU models (the same
+/// `tracing::instrument` span is 10.8 bare calls on one 2-core guest and 14.0 on another), so
+/// the baseline measured on this machine's CPU model is used. With none, a figure is a
+/// regression only if it is one against every saved machine: a slower genops is slower
+/// everywhere.
+fn check_regressions(
+    path: &Path,
+    machine: &Value,
     current: &BTreeMap<String, f64>,
     tolerance: f64,
 ) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(baseline)
-        .map_err(|e| format!("cannot read baseline {}: {e}", baseline.display()))?;
-    let json: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("baseline {} is not JSON: {e}", baseline.display()))?;
-    let base = json.get("gate").and_then(Value::as_object).ok_or(format!(
-        "baseline {} has no \"gate\" object",
-        baseline.display()
-    ))?;
+    let baselines = Baseline::load_all(path)?;
+    let cpu_model = machine.get("cpu_model").and_then(Value::as_str);
+    let cores = machine.get("cores").and_then(Value::as_u64);
+    let same = baselines
+        .iter()
+        .find(|b| Some(b.cpu_model.as_str()) == cpu_model && Some(b.cores) == cores);
+    if let Some(baseline) = same {
+        return Ok(compare(baseline, current, tolerance)
+            .into_values()
+            .collect());
+    }
+    println!(
+        "No baseline in {} was measured on this machine's CPU ({} cores, {}): a figure counts as \
+         a regression only against every saved machine. Save one for this machine with \
+         `--quick --runs 3 --json`.\n",
+        path.display(),
+        cores.unwrap_or(0),
+        cpu_model.unwrap_or("unknown"),
+    );
+    let mut found = baselines.iter().map(|b| compare(b, current, tolerance));
+    let first = found.next().unwrap_or_default();
+    let everywhere = found.fold(first, |mut all, these| {
+        all.retain(|key, _| these.contains_key(key));
+        all
+    });
+    Ok(everywhere.into_values().collect())
+}
+
+/// Prints the gate table against one baseline; returns the regressions, by gate figure.
+fn compare(
+    baseline: &Baseline,
+    current: &BTreeMap<String, f64>,
+    tolerance: f64,
+) -> BTreeMap<String, String> {
     let mut t = Table::new(&["gate figure", "baseline", "now", "change", "status"]);
-    let mut regressions = Vec::new();
-    for (key, value) in base {
+    let mut regressions = BTreeMap::new();
+    for (key, value) in &baseline.gate {
         let Some(old) = value.as_f64() else { continue };
         let Some(&new) = current.get(key) else {
-            regressions.push(format!("{key}: in the baseline but not measured now"));
+            regressions.insert(
+                key.clone(),
+                format!("{key}: in the baseline but not measured now"),
+            );
             continue;
         };
         let change = (new / old - 1.0) * 100.0;
@@ -2619,13 +2717,16 @@ fn compare(
             0.0
         };
         let verdict = if new > old * (1.0 + tolerance) && new - old > floor {
-            regressions.push(format!(
-                "{key}: {} → {} (+{}%, tolerance {}%)",
-                f(old, 3),
-                f(new, 3),
-                f(change, 1),
-                f(tolerance * 100.0, 0)
-            ));
+            regressions.insert(
+                key.clone(),
+                format!(
+                    "{key}: {} → {} (+{}%, tolerance {}%)",
+                    f(old, 3),
+                    f(new, 3),
+                    f(change, 1),
+                    f(tolerance * 100.0, 0)
+                ),
+            );
             "REGRESSION"
         } else if new < old * (1.0 - tolerance) {
             "improved"
@@ -2641,13 +2742,15 @@ fn compare(
         ]);
     }
     println!(
-        "## Regression gate\n\nAgainst {} (tolerance {}%): ratios to the bare call of the same run \
-         (a regression must also add at least one bare call), and allocation counts.\n\n{}",
-        baseline.display(),
+        "## Regression gate\n\nAgainst {} ({}; tolerance {}%): ratios to the bare call of the \
+         same run (a regression must also add at least one bare call), and allocation counts, of \
+         the modes that run genops code.\n\n{}",
+        baseline.path.display(),
+        baseline.machine(),
         f(tolerance * 100.0, 0),
         t.render()
     );
-    Ok(regressions)
+    regressions
 }
 
 /// `--profile MODE CALLS`: only `CALLS` calls of one mode, for a profiler:
@@ -2815,7 +2918,7 @@ fn main() -> ExitCode {
     }
 
     if let Some(baseline) = &options.baseline {
-        match compare(baseline, &gate_now, options.tolerance) {
+        match check_regressions(baseline, &machine, &gate_now, options.tolerance) {
             Ok(regressions) if regressions.is_empty() => {
                 println!("No performance regression beyond the tolerance.");
             }
