@@ -15,7 +15,7 @@ use crate::attribution::Dimension;
 use crate::export::{
     ExportOverrides, ExportSettings, GenAiMetrics, Protocol, TracePipeline, TracesExporter,
 };
-use crate::governance::{Budget, BudgetAlert, Clock, GovernanceSettings, Policy, Scope, Usd};
+use crate::governance::{governance_setters, Budget, GovernanceSettings, Scope, Usd};
 use crate::layer::{is_tracked, GenOpsLayer};
 use crate::ledger::Ledger;
 use crate::metrics::{MetricsServer, MetricsSource};
@@ -234,29 +234,7 @@ impl Config {
         self
     }
 
-    /// Adds a budget.
-    pub fn budget(mut self, budget: Budget) -> Self {
-        self.governance.budgets.push(budget);
-        self
-    }
-
-    /// Adds a policy.
-    pub fn policy(mut self, policy: impl Policy) -> Self {
-        self.governance.policies.push(Arc::new(policy));
-        self
-    }
-
-    /// Calls `callback` (with no lock held) each time a budget threshold is crossed.
-    pub fn on_alert(mut self, callback: impl Fn(&BudgetAlert) + Send + Sync + 'static) -> Self {
-        self.governance.on_alert.push(Arc::new(callback));
-        self
-    }
-
-    /// The clock of budget windows and rate limits (default: the system clock).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.governance.clock = Some(Arc::new(clock));
-        self
-    }
+    governance_setters!();
 
     /// The export queue's capacity in spans (default: `OTEL_BSP_MAX_QUEUE_SIZE`, then 2,048).
     /// Spans that find it full are dropped and counted, never waited for.

@@ -15,7 +15,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::attribution::{intern, Attribution, Dimension, Sym};
 use crate::export::GenAiMetrics;
-use crate::governance::{Budget, BudgetAlert, Clock, Governance, GovernanceSettings, Policy};
+use crate::governance::{governance_setters, Governance, GovernanceSettings};
 use crate::init::InitError;
 use crate::ledger::Ledger;
 use crate::money::Cost;
@@ -162,29 +162,7 @@ impl LayerBuilder {
         self
     }
 
-    /// Adds a budget.
-    pub fn budget(mut self, budget: Budget) -> Self {
-        self.governance.budgets.push(budget);
-        self
-    }
-
-    /// Adds a policy.
-    pub fn policy(mut self, policy: impl Policy) -> Self {
-        self.governance.policies.push(Arc::new(policy));
-        self
-    }
-
-    /// Calls `callback` (with no lock held) each time a budget threshold is crossed.
-    pub fn on_alert(mut self, callback: impl Fn(&BudgetAlert) + Send + Sync + 'static) -> Self {
-        self.governance.on_alert.push(Arc::new(callback));
-        self
-    }
-
-    /// The clock of budget windows and rate limits (default: the system clock).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.governance.clock = Some(Arc::new(clock));
-        self
-    }
+    governance_setters!();
 
     pub(crate) fn governance_settings(mut self, settings: GovernanceSettings) -> Self {
         self.governance = settings;

@@ -231,6 +231,43 @@ impl fmt::Debug for Governance {
     }
 }
 
+/// The governance setters of both builders, [`Config`](crate::Config) and
+/// [`LayerBuilder`](crate::LayerBuilder), written once: expanded inside an `impl` of a type with
+/// a `governance: GovernanceSettings` field.
+macro_rules! governance_setters {
+    () => {
+        /// Adds a budget.
+        pub fn budget(mut self, budget: $crate::governance::Budget) -> Self {
+            self.governance.budgets.push(budget);
+            self
+        }
+
+        /// Adds a policy.
+        pub fn policy(mut self, policy: impl $crate::governance::Policy) -> Self {
+            self.governance.policies.push(::std::sync::Arc::new(policy));
+            self
+        }
+
+        /// Calls `callback` (with no lock held) each time a budget threshold is crossed.
+        pub fn on_alert(
+            mut self,
+            callback: impl Fn(&$crate::governance::BudgetAlert) + Send + Sync + 'static,
+        ) -> Self {
+            self.governance
+                .on_alert
+                .push(::std::sync::Arc::new(callback));
+            self
+        }
+
+        /// The clock of budget windows and rate limits (default: the system clock).
+        pub fn clock(mut self, clock: impl $crate::governance::Clock) -> Self {
+            self.governance.clock = Some(::std::sync::Arc::new(clock));
+            self
+        }
+    };
+}
+pub(crate) use governance_setters;
+
 /// Settings for the governance engine; see `Config::budget` and friends.
 #[derive(Clone, Default)]
 pub(crate) struct GovernanceSettings {
