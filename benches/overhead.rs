@@ -50,6 +50,29 @@ fn bench_in(
     });
 }
 
+/// Like [`bench_in`], and adds the calls made to `created`: the spans handed to a pipeline that
+/// may drop some.
+fn bench_counted(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    dispatch: &Dispatch,
+    call: fn(&[u8]) -> u64,
+    created: &AtomicU64,
+) {
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            created.fetch_add(iters, Ordering::Relaxed);
+            tracing::dispatcher::with_default(dispatch, || {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    black_box(call(black_box(PROMPT)));
+                }
+                start.elapsed()
+            })
+        })
+    });
+}
+
 fn no_subscriber(c: &mut Criterion) {
     let mut group = c.benchmark_group("no_subscriber");
     group.bench_function("bare", |b| b.iter(|| bare(black_box(PROMPT))));
@@ -114,31 +137,21 @@ fn sync_calls(c: &mut Criterion) {
     let pipeline = OtelPipeline::new();
     let created = AtomicU64::new(0);
     let otel = pipeline.dispatch();
-    group.bench_function("tracing_instrument/otel_batch_drop", |b| {
-        b.iter_custom(|iters| {
-            created.fetch_add(iters, Ordering::Relaxed);
-            tracing::dispatcher::with_default(&otel, || {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(instrumented(black_box(PROMPT)));
-                }
-                start.elapsed()
-            })
-        })
-    });
+    bench_counted(
+        &mut group,
+        "tracing_instrument/otel_batch_drop",
+        &otel,
+        instrumented,
+        &created,
+    );
     let (genops_otel, _ledger) = pipeline.genops_dispatch();
-    group.bench_function("genops_track/genops_layer_otel_batch_drop_priced", |b| {
-        b.iter_custom(|iters| {
-            created.fetch_add(iters, Ordering::Relaxed);
-            tracing::dispatcher::with_default(&genops_otel, || {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(tracked_priced(black_box(PROMPT)));
-                }
-                start.elapsed()
-            })
-        })
-    });
+    bench_counted(
+        &mut group,
+        "genops_track/genops_layer_otel_batch_drop_priced",
+        &genops_otel,
+        tracked_priced,
+        &created,
+    );
     pipeline.flush();
     eprintln!(
         "otel: the dropping exporter received {} of {} spans (the rest overflowed the batch queue)",

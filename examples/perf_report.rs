@@ -1504,6 +1504,15 @@ fn measure_throughput(plan: &Plan, ledger: &Ledger, m: &mut Metrics, books: &mut
 // =============================================================================================
 // 5. Realistic load
 
+/// The body of each operation of the mix: the provider's latency (outside the instrumentation's
+/// share), then its usage.
+async fn simulated_provider_call(usage: Usage, latency: Duration, marks: &mut Marks) {
+    marks.enter();
+    tokio::time::sleep(latency).await;
+    marks.leave();
+    genops::record_usage(usage);
+}
+
 #[genops::track(
     team = "support",
     feature = "assistant",
@@ -1511,10 +1520,7 @@ fn measure_throughput(plan: &Plan, ledger: &Ledger, m: &mut Metrics, books: &mut
     model = "gpt-4o-mini"
 )]
 async fn load_chat(usage: Usage, latency: Duration, marks: &mut Marks) {
-    marks.enter();
-    tokio::time::sleep(latency).await;
-    marks.leave();
-    genops::record_usage(usage);
+    simulated_provider_call(usage, latency, marks).await;
 }
 
 #[genops::track(
@@ -1525,10 +1531,7 @@ async fn load_chat(usage: Usage, latency: Duration, marks: &mut Marks) {
     operation = "text_completion"
 )]
 async fn load_completion(usage: Usage, latency: Duration, marks: &mut Marks) {
-    marks.enter();
-    tokio::time::sleep(latency).await;
-    marks.leave();
-    genops::record_usage(usage);
+    simulated_provider_call(usage, latency, marks).await;
 }
 
 #[genops::track(
@@ -1539,10 +1542,7 @@ async fn load_completion(usage: Usage, latency: Duration, marks: &mut Marks) {
     operation = "embeddings"
 )]
 async fn load_embedding(usage: Usage, latency: Duration, marks: &mut Marks) {
-    marks.enter();
-    tokio::time::sleep(latency).await;
-    marks.leave();
-    genops::record_usage(usage);
+    simulated_provider_call(usage, latency, marks).await;
 }
 
 /// One operation type of the guide's mix.
