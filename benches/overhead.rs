@@ -8,7 +8,7 @@
 //! Groups run in this order, and the order matters: `no_subscriber` must run before any
 //! dispatcher has been set in the process, since the first one changes how every callsite checks
 //! for a subscriber. Each group starts with the bare call, so every figure has a same-run
-//! reference; subtract it for "+ns over a bare call". `examples/perf_report.rs` measures the same
+//! reference; subtract it for "+ns over a bare call". `examples/perf_report/` measures the same
 //! functions with the benchmarking guide's methods and checks the targets.
 
 use std::hint::black_box;

@@ -1,4 +1,4 @@
-//! What `benches/overhead.rs` and `examples/perf_report.rs` both measure: one trivial function
+//! What `benches/overhead.rs` and `examples/perf_report/` both measure: one trivial function
 //! instrumented every way, and the subscriber stacks they run under.
 //!
 //! Every variant does the same trivial work (`work`) and declares the same attributes: operation
