@@ -3,7 +3,7 @@
 //! This runs in the caller's context (the generated code, or a handle's drop), never inside a
 //! layer callback, so the fields and events it emits reach every layer of the span's subscriber.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
@@ -21,20 +21,25 @@ use crate::state::{Finished, Outcome, TrackedState};
 
 /// Finishes `span` with `outcome`, once; later calls do nothing.
 pub(crate) fn finish(span: &Span, outcome: Outcome) {
-    if span.is_none() {
-        return;
-    }
-    let finished = span
-        .with_subscriber(|(id, dispatch)| close_books(id, dispatch, outcome))
-        .flatten();
-    let Some(done) = finished else { return };
-    let verdict = done.governance.as_ref().map(|g| match &g.blocked {
-        Some(denied) => blocked_verdict(denied),
-        None => g.engine.settle(&g.key, done.own_cost, g.admission.as_ref()),
+    span.with_subscriber(|(id, dispatch)| {
+        let shared = Shared::of(dispatch)?;
+        let done = close_books(id, dispatch, shared, outcome)?;
+        report(span, shared, &done);
+        Some(())
     });
-    record(span, &done, verdict.as_ref());
-    if let (Some(g), Some(v)) = (&done.governance, &verdict) {
-        g.engine.deliver(&v.alerts);
+}
+
+/// Settles governance, records the result fields and feeds the metrics of a finished call. No
+/// span lock is held: policies, alerts and every layer's `on_record` run freely.
+fn report(span: &Span, shared: &Shared, done: &Finished) {
+    let engine = shared.governance.as_deref();
+    let verdict = engine.map(|engine| match &done.blocked {
+        Some(denied) => blocked_verdict(denied),
+        None => engine.settle(&done.key, done.own_cost, done.admission.as_ref()),
+    });
+    record(span, done, verdict.as_ref());
+    if let (Some(engine), Some(v)) = (engine, &verdict) {
+        engine.deliver(&v.alerts);
         if v.result == "warned" && v.alerts.is_empty() {
             tracing::warn!(
                 target: "genops",
@@ -44,18 +49,19 @@ pub(crate) fn finish(span: &Span, outcome: Outcome) {
             );
         }
     }
-    if let Some(m) = &done.metrics {
-        m.instruments.record(&CallMetrics {
-            operation: m.operation,
-            provider: m.provider,
-            model: m.model,
+    if let Some(instruments) = shared.genai_metrics.get() {
+        instruments.record(&CallMetrics {
+            operation: done.key.operation,
+            provider: done.key.provider,
+            model: done.key.model,
             error_type: done.outcome.error_type(),
             usage: done.usage,
-            duration: m.duration,
+            duration: done.duration,
             cost_usd: done.own_cost.as_usd(),
         });
     }
-    if let Some((provider, model)) = &done.warn_unknown {
+    if let Some(pair) = &done.warn_unknown {
+        let (provider, model) = &**pair;
         tracing::warn!(
             target: "genops",
             provider = provider.as_str(),
@@ -80,22 +86,25 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
 }
 
 /// Closes the books of the tracked span `id` and adds its total to the nearest tracked ancestor.
-fn close_books(id: &Id, dispatch: &Dispatch, outcome: Outcome) -> Option<Finished> {
+fn close_books(
+    id: &Id,
+    dispatch: &Dispatch,
+    shared: &Shared,
+    outcome: Outcome,
+) -> Option<Finished> {
     let registry = dispatch.downcast_ref::<Registry>()?;
-    let shared = Shared::of(dispatch)?;
     let span = registry.span(id)?;
     let done = span
         .extensions_mut()
         .get_mut::<TrackedState>()?
         .finish(shared, outcome)?;
-    if let Some(parent) = span.parent() {
-        for ancestor in parent.scope() {
-            let mut extensions = ancestor.extensions_mut();
-            if let Some(state) = extensions.get_mut::<TrackedState>() {
-                state.add_child_cost(done.total_cost);
-                break;
-            }
+    let mut ancestor = span.parent();
+    while let Some(span) = ancestor {
+        if let Some(state) = span.extensions_mut().get_mut::<TrackedState>() {
+            state.add_child_cost(done.total_cost);
+            break;
         }
+        ancestor = span.parent();
     }
     Some(done)
 }
@@ -107,6 +116,8 @@ type SiteFields = [Field; TRACKED_FIELDS.len()];
 static SITES: Mutex<Option<FxHashMap<usize, &'static SiteFields>>> = Mutex::new(None);
 
 thread_local! {
+    /// The span whose result fields this thread is recording (0: none).
+    static RECORDING_RESULTS: Cell<u64> = const { Cell::new(0) };
     /// This thread's shortcut to [`SITES`], so finishing a call takes no lock.
     static SEEN_SITES: RefCell<FxHashMap<usize, &'static SiteFields>> =
         RefCell::new(FxHashMap::default());
@@ -187,7 +198,7 @@ fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
             .map(|n| n as &dyn Value)
     };
     let attribution: [Option<&str>; 7] =
-        Dimension::ALL.map(|dim| done.inherited.get(dim).map(Sym::as_str));
+        Dimension::ALL.map(|dim| done.inherited(dim).map(Sym::as_str));
     let attr_value = |i: usize| attribution[i].as_ref().map(|v| v as &dyn Value);
     let result = verdict.map_or("allowed", |v| v.result);
     let policy = verdict.and_then(|v| v.policy.as_deref());
@@ -241,5 +252,33 @@ fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
         (&f[index::BUDGET_REMAINING], opt(&remaining)),
         (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
     ];
+    let _recording = span.id().map(|id| RecordingResults::start(&id));
     span.record_all(&metadata.fields().value_set(&values));
+}
+
+/// Whether this thread is recording the result fields of the finished span `id`: the layer's
+/// `on_record` has nothing to read in them.
+pub(crate) fn recording_results(id: &Id) -> bool {
+    RECORDING_RESULTS
+        .try_with(|current| current.get() == id.into_u64())
+        .unwrap_or(false)
+}
+
+/// Marks the span whose result fields are being recorded, until dropped (even by a panicking
+/// layer, since span ids are reused).
+struct RecordingResults(u64);
+
+impl RecordingResults {
+    fn start(id: &Id) -> Self {
+        let previous = RECORDING_RESULTS
+            .try_with(|current| current.replace(id.into_u64()))
+            .unwrap_or(0);
+        RecordingResults(previous)
+    }
+}
+
+impl Drop for RecordingResults {
+    fn drop(&mut self) {
+        let _ = RECORDING_RESULTS.try_with(|current| current.set(self.0));
+    }
 }

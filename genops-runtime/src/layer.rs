@@ -346,8 +346,11 @@ where
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        // Most records (a finished call's result fields, say) carry nothing this layer reads:
-        // skip the span lookup for them.
+        // A finished call's result fields: nothing to read.
+        if crate::finish::recording_results(id) {
+            return;
+        }
+        // Most other records carry nothing this layer reads either: skip the span lookup.
         let mut reads = ReadsDeclared(false);
         values.record(&mut reads);
         if !reads.0 {

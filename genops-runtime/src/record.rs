@@ -20,14 +20,14 @@ fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState, &Shared) -> R) -> O
         let id = current.id()?;
         let registry = dispatch.downcast_ref::<Registry>()?;
         let shared = Shared::of(dispatch)?;
-        let span = registry.span(id)?;
-        for ancestor in span.scope() {
-            let mut extensions = ancestor.extensions_mut();
-            if let Some(state) = extensions.get_mut::<TrackedState>() {
+        let mut next = registry.span(id);
+        while let Some(span) = next {
+            if let Some(state) = span.extensions_mut().get_mut::<TrackedState>() {
                 if !state.is_finished() {
                     return f.take().map(|f| f(state, shared));
                 }
             }
+            next = span.parent();
         }
         None
     })

@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use crate::attribution::{Attribution, Dimension, Sym};
-use crate::export::GenAiMetrics;
 use crate::governance::{Admission, Governance, GovernanceError};
 use crate::layer::Shared;
 use crate::ledger::{Entry, LedgerKey};
@@ -63,44 +62,41 @@ pub(crate) struct TrackedState {
     finished: bool,
     /// Reservations of an admitted gated call.
     admission: Option<Admission>,
-    /// Why a gated call was denied.
-    blocked: Option<GovernanceError>,
+    /// Why a gated call was denied (boxed: rare, and the state is moved into the span).
+    blocked: Option<Box<GovernanceError>>,
 }
 
-/// What governance needs to close a call, outside any span lock.
-pub(crate) struct GovernanceClose {
-    pub(crate) engine: Arc<Governance>,
-    pub(crate) key: LedgerKey,
-    pub(crate) admission: Option<Admission>,
-    pub(crate) blocked: Option<GovernanceError>,
-}
-
-/// What a finished call records on its span, after the books are closed.
+/// What a finished call records on its span and reports, after the books are closed.
 pub(crate) struct Finished {
+    /// The call's ledger key, with the model it was priced as.
+    pub(crate) key: LedgerKey,
+    /// Dimensions the span carried itself.
+    own: u8,
     pub(crate) usage: Option<Usage>,
     pub(crate) own_cost: Cost,
     pub(crate) total_cost: Cost,
     pub(crate) unknown_model: bool,
     /// `(provider, model)` the first time this layer saw it unpriced: warn once.
-    pub(crate) warn_unknown: Option<(String, String)>,
+    pub(crate) warn_unknown: Option<Box<(String, String)>>,
     pub(crate) rejected: bool,
     pub(crate) response_model: Option<Sym>,
-    /// Attribution values the span did not carry itself, by dimension.
-    pub(crate) inherited: Attribution,
     pub(crate) outcome: Outcome,
-    /// Set when the OTLP GenAI metrics are on: the instruments and the call's labels.
-    pub(crate) metrics: Option<FinishedMetrics>,
-    /// Set when budgets or policies are configured.
-    pub(crate) governance: Option<GovernanceClose>,
+    pub(crate) duration: Duration,
+    /// Reservations of an admitted gated call, to settle.
+    pub(crate) admission: Option<Admission>,
+    /// Why a gated call was denied.
+    pub(crate) blocked: Option<Box<GovernanceError>>,
 }
 
-/// What the OTLP GenAI metrics need from a finished call.
-pub(crate) struct FinishedMetrics {
-    pub(crate) instruments: Arc<GenAiMetrics>,
-    pub(crate) operation: Option<Sym>,
-    pub(crate) provider: Option<Sym>,
-    pub(crate) model: Option<Sym>,
-    pub(crate) duration: Duration,
+impl Finished {
+    /// The value of `dim` if the span did not carry it itself: recorded at finish.
+    pub(crate) fn inherited(&self, dim: Dimension) -> Option<Sym> {
+        if self.own & dim.bit() == 0 {
+            self.key.attribution.get(dim)
+        } else {
+            None
+        }
+    }
 }
 
 impl TrackedState {
@@ -149,7 +145,7 @@ impl TrackedState {
     pub(crate) fn admitted(&mut self, result: Result<Admission, GovernanceError>) {
         match result {
             Ok(admission) => self.admission = Some(admission),
-            Err(denied) => self.blocked = Some(denied),
+            Err(denied) => self.blocked = Some(Box::new(denied)),
         }
     }
 
@@ -230,7 +226,7 @@ impl TrackedState {
         let warn_unknown = if unknown_model {
             let provider = self.key.provider.map_or("", Sym::as_str);
             let model = self.key.model.map_or("", Sym::as_str);
-            shared.first_unknown(provider, model)
+            shared.first_unknown(provider, model).map(Box::new)
         } else {
             None
         };
@@ -242,15 +238,9 @@ impl TrackedState {
             unknown_model,
             duration,
         });
-        let mut inherited = Attribution::default();
-        for dim in Dimension::ALL {
-            if self.own & dim.bit() == 0 {
-                if let Some(value) = self.key.attribution.get(dim) {
-                    inherited.set(dim, value);
-                }
-            }
-        }
         Some(Finished {
+            key: self.key,
+            own: self.own,
             usage: self.usage_recorded.then_some(self.usage),
             own_cost,
             total_cost: own_cost + self.children_cost,
@@ -258,24 +248,10 @@ impl TrackedState {
             warn_unknown,
             rejected: self.rejected,
             response_model: self.response_model,
-            inherited,
             outcome,
-            governance: shared.governance.clone().map(|engine| GovernanceClose {
-                engine,
-                key: self.key,
-                admission: self.admission.take(),
-                blocked: self.blocked.take(),
-            }),
-            metrics: shared
-                .genai_metrics
-                .get()
-                .map(|instruments| FinishedMetrics {
-                    instruments: instruments.clone(),
-                    operation: self.key.operation,
-                    provider: self.key.provider,
-                    model: self.key.model,
-                    duration,
-                }),
+            duration,
+            admission: self.admission.take(),
+            blocked: self.blocked.take(),
         })
     }
 }
