@@ -336,3 +336,40 @@ fn write_row(f: &mut fmt::Formatter<'_>, name: &str, t: &Totals) -> fmt::Result 
         t.cost.as_usd()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::intern;
+
+    fn team(name: &str) -> LedgerKey {
+        let mut attribution = Attribution::default();
+        attribution.set(Dimension::Team, intern(name));
+        LedgerKey {
+            attribution,
+            ..LedgerKey::default()
+        }
+    }
+
+    #[test]
+    fn a_shard_books_each_key_apart_in_any_order() {
+        let (a, b) = (team("a"), team("b"));
+        let ledger = Ledger::new();
+        // Repeats, switches and returns: the shard's last-entry shortcut must never misbook.
+        for (key, picos) in [(&a, 1), (&a, 20), (&b, 300), (&a, 4_000), (&b, 50_000)] {
+            ledger.book(Entry {
+                key,
+                usage: Usage::new(1, 0),
+                cost: Cost::from_picos(picos),
+                error: false,
+                unknown_model: false,
+                duration: Duration::ZERO,
+            });
+        }
+        let snapshot = ledger.snapshot();
+        let (by_a, by_b) = (&snapshot.by_team["a"], &snapshot.by_team["b"]);
+        assert_eq!((by_a.calls, by_a.cost), (3, Cost::from_picos(4_021)));
+        assert_eq!((by_b.calls, by_b.cost), (2, Cost::from_picos(50_300)));
+        assert_eq!(snapshot.total.input_tokens, 5);
+    }
+}
