@@ -24,20 +24,20 @@ pub(crate) fn finish(span: &Span, outcome: Outcome) {
     span.with_subscriber(|(id, dispatch)| {
         let shared = Shared::of(dispatch)?;
         let done = close_books(id, dispatch, shared, outcome)?;
-        report(span, shared, &done);
+        report(span, id, shared, &done);
         Some(())
     });
 }
 
 /// Settles governance, records the result fields and feeds the metrics of a finished call. No
 /// span lock is held: policies, alerts and every layer's `on_record` run freely.
-fn report(span: &Span, shared: &Shared, done: &Finished) {
+fn report(span: &Span, id: &Id, shared: &Shared, done: &Finished) {
     let engine = shared.governance.as_deref();
     let verdict = engine.map(|engine| match &done.blocked {
         Some(denied) => blocked_verdict(denied),
         None => engine.settle(&done.key, done.own_cost, done.admission.as_ref()),
     });
-    record(span, done, verdict.as_ref());
+    record(span, id, done, verdict.as_ref());
     if let (Some(engine), Some(v)) = (engine, &verdict) {
         engine.deliver(&v.alerts);
         if v.result == "warned" && v.alerts.is_empty() {
@@ -163,7 +163,7 @@ fn tokens(n: u64) -> i64 {
 }
 
 /// Records every result field in one `record_all`, so each is recorded exactly once.
-fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
+fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Verdict>) {
     let Some(metadata) = span.metadata() else {
         return;
     };
@@ -252,7 +252,7 @@ fn record(span: &Span, done: &Finished, verdict: Option<&Verdict>) {
         (&f[index::BUDGET_REMAINING], opt(&remaining)),
         (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
     ];
-    let _recording = span.id().map(|id| RecordingResults::start(&id));
+    let _recording = RecordingResults::start(id);
     span.record_all(&metadata.fields().value_set(&values));
 }
 
