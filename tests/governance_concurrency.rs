@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use genops::{Budget, GenOpsLayer, GovernanceError, Scope, Usd};
+use genops::{Budget, BudgetStatus, GenOpsLayer, GovernanceError, Scope, Usd};
 use tracing_subscriber::prelude::*;
 
 const RESERVE: f64 = 0.05;
@@ -119,12 +119,7 @@ fn concurrent_gated_calls_never_overshoot_and_never_leak_reservations() {
 
     let status = &budgets.budgets()[0];
     assert!(DENIED.load(Ordering::Relaxed) > 0, "the budget ran out");
-    assert!(
-        status.spent <= 1.0 + RESERVE,
-        "overshoot: ${} booked of $1",
-        status.spent
-    );
-    assert_eq!(status.reserved, 0.0, "no reservation leaks");
+    assert_within_budget(status);
 
     // How much the concurrent calls used depends on what was still in flight when the last of
     // them was denied. With nothing in flight, gated calls are admitted until the next
@@ -140,13 +135,18 @@ fn concurrent_gated_calls_never_overshoot_and_never_leak_reservations() {
         "the budget was used: ${}",
         status.spent
     );
-    assert!(
-        status.spent <= 1.0 + RESERVE,
-        "overshoot: ${}",
-        status.spent
-    );
-    assert_eq!(status.reserved, 0.0, "no reservation leaks");
+    assert_within_budget(status);
     // The budget booked exactly what the ledger booked for the team.
     let booked = ledger.snapshot().by_team["search"].cost;
     assert_eq!((status.spent * 1e9).round() as u128, booked.nanos());
+}
+
+/// The $1 budget never overshot by more than one in-flight reservation, and holds none now.
+fn assert_within_budget(status: &BudgetStatus) {
+    assert!(
+        status.spent <= 1.0 + RESERVE,
+        "overshoot: ${} booked of $1",
+        status.spent
+    );
+    assert_eq!(status.reserved, 0.0, "no reservation leaks");
 }
