@@ -21,8 +21,10 @@ pub fn track(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = syn::parse::<attr::RawArgs>(args).and_then(valid::validate);
     let function = parse_function(item.clone());
     match (args, function) {
-        (Ok(args), Ok(function)) => expand::expand(&args, function).into(),
+        (Ok(args), Ok(Some(function))) => expand::expand(&args, function).into(),
         (args, function) => {
+            // A function whose body does not parse is emitted as written, uninstrumented: its
+            // syntax error is then rustc's own, at the right place, with nothing of ours on top.
             let errors = [args.err(), function.err()]
                 .into_iter()
                 .flatten()
@@ -55,13 +57,20 @@ pub fn span(args: TokenStream) -> TokenStream {
     expand::span_handle(&args).into()
 }
 
-/// The function the attribute is on, or an error pointing at what is not a function.
-fn parse_function(item: TokenStream2) -> syn::Result<ItemFn> {
-    let function: ItemFn = match syn::parse2(item.clone()) {
-        Ok(function) => function,
-        Err(_) => return Err(not_a_function(item)),
+/// The function the attribute is on; `None` for a function whose body does not parse (the
+/// speculative parse of `tracing-attributes`); or an error pointing at what is not a function.
+fn parse_function(item: TokenStream2) -> syn::Result<Option<ItemFn>> {
+    let (function, sig) = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(function) => {
+            let sig = function.sig.clone();
+            (Some(function), sig)
+        }
+        Err(_) => match syn::parse2::<UnparsedBody>(item.clone()) {
+            Ok(unparsed) => (None, unparsed.sig),
+            Err(_) => return Err(not_a_function(item)),
+        },
     };
-    if let Some(constness) = &function.sig.constness {
+    if let Some(constness) = &sig.constness {
         return Err(syn::Error::new(
             constness.span(),
             "`#[genops::track]` cannot instrument a `const fn`: recording a span is not possible \
@@ -69,6 +78,23 @@ fn parse_function(item: TokenStream2) -> syn::Result<ItemFn> {
         ));
     }
     Ok(function)
+}
+
+/// A function whose signature parses but whose body may not: the body is kept as tokens.
+struct UnparsedBody {
+    sig: syn::Signature,
+}
+
+impl syn::parse::Parse for UnparsedBody {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        input.call(syn::Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        let sig = input.parse()?;
+        let body;
+        syn::braced!(body in input);
+        body.parse::<TokenStream2>()?;
+        Ok(UnparsedBody { sig })
+    }
 }
 
 fn not_a_function(item: TokenStream2) -> syn::Error {

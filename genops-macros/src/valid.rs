@@ -4,28 +4,12 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Path};
 
+use genops_names::{ATTRIBUTION_KEYS, LOCAL_PROVIDERS, OPERATIONS, PROVIDERS, PROVIDER_ALIASES};
+
 use crate::attr::{parse_fields, FieldArg, RawArg, RawArgs, RawValue};
 
-/// Attribution keys, in span field order, with the span field each fills.
-pub(crate) const ATTRIBUTION_KEYS: [&str; 7] = [
-    "team",
-    "project",
-    "feature",
-    "customer",
-    "environment",
-    "cost_center",
-    "user",
-];
-
-/// Every key the attribute accepts, for "expected one of" messages.
-const KEYS: [&str; 17] = [
-    "team",
-    "project",
-    "feature",
-    "customer",
-    "environment",
-    "cost_center",
-    "user",
+/// The keys the attribute accepts besides the attribution keys.
+const OTHER_KEYS: [&str; 10] = [
     "provider",
     "model",
     "operation",
@@ -38,45 +22,20 @@ const KEYS: [&str; 17] = [
     "sample",
 ];
 
-/// Must match `genops_runtime::semconv::OPERATIONS` (a test checks).
-pub(crate) const OPERATIONS: [&str; 8] = [
-    "chat",
-    "text_completion",
-    "embeddings",
-    "generate_content",
-    "execute_tool",
-    "invoke_agent",
-    "invoke_workflow",
-    "retrieval",
-];
-
-/// Must match `genops_runtime::semconv::PROVIDERS` (a test checks).
-pub(crate) const PROVIDERS: [&str; 13] = [
-    "openai",
-    "anthropic",
-    "aws.bedrock",
-    "gcp.gemini",
-    "gcp.vertex_ai",
-    "azure.ai.openai",
-    "mistral_ai",
-    "cohere",
-    "groq",
-    "deepseek",
-    "x_ai",
-    "perplexity",
-    "ibm.watsonx.ai",
-];
-
-/// Must match `genops_runtime::semconv::LOCAL_PROVIDERS` (a test checks).
-pub(crate) const LOCAL_PROVIDERS: [&str; 3] = ["ollama", "vllm", "llama_cpp"];
-
-/// Must match `genops_runtime::semconv::PROVIDER_ALIASES` (a test checks).
-pub(crate) const PROVIDER_ALIASES: [(&str, &str); 4] = [
-    ("bedrock", "aws.bedrock"),
-    ("gemini", "gcp.gemini"),
-    ("mistral", "mistral_ai"),
-    ("azure", "azure.ai.openai"),
-];
+/// Every key the attribute accepts, for "expected one of" messages.
+const KEYS: [&str; ATTRIBUTION_KEYS.len() + OTHER_KEYS.len()] = {
+    let mut keys = [""; ATTRIBUTION_KEYS.len() + OTHER_KEYS.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = if i < ATTRIBUTION_KEYS.len() {
+            ATTRIBUTION_KEYS[i]
+        } else {
+            OTHER_KEYS[i - ATTRIBUTION_KEYS.len()]
+        };
+        i += 1;
+    }
+    keys
+};
 
 const LEVELS: [&str; 5] = ["trace", "debug", "info", "warn", "error"];
 
@@ -97,7 +56,7 @@ pub(crate) struct Provider {
 /// The attribute's validated arguments.
 #[derive(Default)]
 pub(crate) struct Args {
-    pub(crate) attribution: [Option<Value>; 7],
+    pub(crate) attribution: [Option<Value>; ATTRIBUTION_KEYS.len()],
     pub(crate) provider: Option<Provider>,
     pub(crate) model: Option<Value>,
     pub(crate) operation: Option<String>,
@@ -521,14 +480,5 @@ mod tests {
             Some("anthropic")
         );
         assert_eq!(closest("zzzzzzzz", PROVIDERS.iter().copied()), None);
-    }
-
-    #[test]
-    fn lists_agree_with_the_runtime() {
-        use genops_runtime::semconv;
-        assert_eq!(OPERATIONS, semconv::OPERATIONS);
-        assert_eq!(PROVIDERS, semconv::PROVIDERS);
-        assert_eq!(LOCAL_PROVIDERS, semconv::LOCAL_PROVIDERS);
-        assert_eq!(PROVIDER_ALIASES, semconv::PROVIDER_ALIASES);
     }
 }
