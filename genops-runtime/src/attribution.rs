@@ -1,13 +1,9 @@
 //! Who spent: the attribution dimensions and their values on a tracked span.
 
-use std::cell::RefCell;
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::sync::{Mutex, PoisonError};
-
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::env::{self, EnvError};
+use crate::intern::{intern, Sym};
 use crate::semconv;
 
 /// One attribution dimension of a tracked call.
@@ -37,8 +33,11 @@ pub enum Dimension {
 }
 
 impl Dimension {
+    /// How many dimensions there are: one per attribution key of `#[genops::track]`.
+    pub const COUNT: usize = genops_names::ATTRIBUTION_KEYS.len();
+
     /// Every dimension, in span field order.
-    pub const ALL: [Dimension; 7] = [
+    pub const ALL: [Dimension; Dimension::COUNT] = [
         Dimension::Team,
         Dimension::Project,
         Dimension::Feature,
@@ -96,96 +95,9 @@ impl Dimension {
     }
 }
 
-/// An interned string, compared and hashed by identity. Equal text is interned once for the life
-/// of the process, so a `Sym` is one pointer, `Copy`, and shared by every thread without
-/// reference counting. Each distinct value is kept as long as the ledger would keep it anyway:
-/// for good.
-#[derive(Clone, Copy)]
-pub(crate) struct Sym(&'static &'static str);
-
-impl Sym {
-    pub(crate) fn as_str(self) -> &'static str {
-        self.0
-    }
-
-    /// The address of the interned text: its identity.
-    pub(crate) fn address(self) -> usize {
-        self.0 as *const &str as usize
-    }
-}
-
-impl fmt::Debug for Sym {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
-    }
-}
-
-impl PartialEq for Sym {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-impl Eq for Sym {}
-
-impl Hash for Sym {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_usize(self.address());
-    }
-}
-
-/// Every string interned so far, by text.
-static INTERNED: Mutex<Option<FxHashMap<&'static str, Sym>>> = Mutex::new(None);
-
-/// How many addresses a thread remembers before it starts afresh.
-const SEEN_CAPACITY: usize = 4_096;
-
-thread_local! {
-    /// This thread's shortcut to interned strings, by the address and length it last saw their
-    /// text at. Literals (`team = "search"`) always arrive at the same address, so the common
-    /// case is a pointer hash and a short comparison, with no lock.
-    static SEEN: RefCell<FxHashMap<(usize, usize), Sym>> = RefCell::new(FxHashMap::default());
-}
-
-/// The process-wide interned copy of `s`.
-fn intern_globally(s: &str) -> Sym {
-    let mut interned = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
-    let map = interned.get_or_insert_with(FxHashMap::default);
-    if let Some(&sym) = map.get(s) {
-        return sym;
-    }
-    let text: &'static str = Box::leak(Box::from(s));
-    let sym = Sym(Box::leak(Box::new(text)));
-    map.insert(text, sym);
-    sym
-}
-
-/// The interned copy of `s`, allocated only the first time the process sees its text.
-pub(crate) fn intern(s: &str) -> Sym {
-    SEEN.try_with(|cell| {
-        let Ok(mut seen) = cell.try_borrow_mut() else {
-            return intern_globally(s);
-        };
-        let address = (s.as_ptr() as usize, s.len());
-        if let Some(&found) = seen.get(&address) {
-            // The same address may hold other text now: compare before trusting it.
-            if found.as_str() == s {
-                return found;
-            }
-        }
-        if seen.len() >= SEEN_CAPACITY {
-            seen.clear();
-        }
-        let sym = intern_globally(s);
-        seen.insert(address, sym);
-        sym
-    })
-    .unwrap_or_else(|_| intern_globally(s))
-}
-
 /// The value of each dimension, where known.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Attribution([Option<Sym>; 7]);
+pub(crate) struct Attribution([Option<Sym>; Dimension::COUNT]);
 
 impl Attribution {
     pub(crate) fn get(&self, dim: Dimension) -> Option<Sym> {
@@ -213,15 +125,34 @@ impl Attribution {
         }
     }
 
-    /// Defaults from the `GENOPS_*` environment variables.
-    pub(crate) fn from_env() -> Attribution {
+    /// Defaults from the `GENOPS_*` environment variables (an empty one counts as unset).
+    pub(crate) fn from_env() -> Result<Attribution, EnvError> {
         let mut attribution = Attribution::default();
         for dim in Dimension::ALL {
-            let value = dim.env_var().and_then(|var| std::env::var(var).ok());
-            if let Some(value) = value.filter(|v| !v.is_empty()) {
+            if let Some(value) = dim.env_var().map(env::var).transpose()?.flatten() {
                 attribution.set(dim, intern(&value));
             }
         }
-        attribution
+        Ok(attribution)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dimensions_are_the_attribute_keys_in_field_order() {
+        assert_eq!(
+            Dimension::ALL.map(Dimension::name),
+            genops_names::ATTRIBUTION_KEYS
+        );
+        for (i, dim) in Dimension::ALL.into_iter().enumerate() {
+            assert_eq!(dim.index(), i);
+            assert_eq!(
+                semconv::TRACKED_FIELDS[semconv::index::ATTRIBUTION + i],
+                dim.field()
+            );
+        }
     }
 }

@@ -13,7 +13,8 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use thread_local::ThreadLocal;
 
-use crate::attribution::{Attribution, Dimension, Sym};
+use crate::attribution::{Attribution, Dimension};
+use crate::intern::Sym;
 use crate::money::Cost;
 use crate::usage::Usage;
 
@@ -94,6 +95,7 @@ impl Durations {
         self.sum_nanos = self.sum_nanos.saturating_add(elapsed.as_nanos());
     }
 
+    #[cfg(feature = "prometheus")]
     pub(crate) fn add(&mut self, other: &Durations) {
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
             *mine = mine.saturating_add(*theirs);
@@ -340,7 +342,7 @@ fn write_row(f: &mut fmt::Formatter<'_>, name: &str, t: &Totals) -> fmt::Result 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attribution::intern;
+    use crate::intern::intern;
 
     fn team(name: &str) -> LedgerKey {
         let mut attribution = Attribution::default();

@@ -1,26 +1,74 @@
-//! The runtime of [genops](https://docs.rs/genops): semantic conventions, pricing, the ledger and
-//! the tracing layer. Use it through the `genops` crate, which re-exports all of this.
+//! The runtime of [genops](https://docs.rs/genops): semantic conventions, pricing, the ledger,
+//! governance, export and the tracing layer. Use it through the `genops` crate, which re-exports
+//! all of this.
+//!
+//! # How a tracked call flows
+//!
+//! 1. **The macro.** `#[genops::track(...)]` (or `genops::span!`) declares a `tracing` span with
+//!    every field of [`semconv::TRACKED_FIELDS`], in one fixed order, and fills the ones it knows
+//!    at creation: operation, provider, model, attribution. A call site whose values are all
+//!    literals is read once per call site (`call::site`).
+//! 2. **The layer.** [`GenOpsLayer`] recognises a tracked span by its field set
+//!    (`call::declared`: other libraries' GenAI spans are never booked), and keeps the call's
+//!    state in the span's extensions (`call::state`), inheriting attribution from tracked
+//!    ancestors and the defaults.
+//! 3. **The call.** While it runs, [`record_usage`], [`record_response_model`] and
+//!    [`record_cost`] find the nearest tracked span through the dispatcher (`call::reach`) and
+//!    price the usage (`pricing`, cached per thread by `call::engine`). A gated call is first
+//!    admitted by the governance engine (`governance`).
+//! 4. **The close.** When the call returns, fails, panics or is dropped, `call::finish` books its
+//!    own cost in the [`Ledger`], rolls its total up to its tracked parent, settles its
+//!    reservation and budgets, and records the result fields once (`call::result_fields`).
+//! 5. **Out.** tracing-opentelemetry exports the span over OTLP (`export`, the `otlp` feature)
+//!    and the Prometheus endpoint renders the ledger at scrape time (`prometheus`, the
+//!    `prometheus` feature).
+//! 6. **Set-up.** [`init()`] assembles all of it into a global subscriber; [`Guard`] flushes it.
+//!
+//! # Modules, bottom to top
+//!
+//! Each module only uses the ones below it.
+//!
+//! 1. Values: `env`, `error`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
+//!    `outcome`.
+//! 2. Pricing and the ledger: `pricing`, `ledger`.
+//! 3. Governance and export: `governance`, `export`.
+//! 4. The life of one tracked call: `call`.
+//! 5. The layer and the Prometheus endpoint: `layer`, `prometheus`.
+//! 6. Set-up: `init` (with its `env` and `guard`).
+//!
+//! `__private` only re-exports what the generated code names.
+//!
+//! # Cargo features
+//!
+//! - `otlp` (on by default): trace and metric export over OTLP, with tracing-opentelemetry and a
+//!   tokio runtime of genops's own.
+//! - `prometheus` (on by default): the `/metrics` endpoint.
+//!
+//! Without them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]
 
 mod attribution;
-mod export;
-mod finish;
-mod future;
-mod governance;
-mod handle;
-mod init;
-mod layer;
-mod ledger;
-mod metrics;
+mod env;
+mod error;
+mod intern;
 mod money;
 mod outcome;
-mod pricing;
-mod record;
 pub mod semconv;
-mod site;
-mod span_macro;
-mod state;
 mod usage;
+
+mod ledger;
+mod pricing;
+
+mod export;
+mod governance;
+
+mod call;
+
+mod layer;
+#[cfg(feature = "prometheus")]
+mod prometheus;
+
+mod init;
 
 #[doc(hidden)]
 pub mod __private;
@@ -29,24 +77,26 @@ pub mod __private;
 mod test_support;
 
 pub use attribution::Dimension;
-pub use export::{sampler, Protocol, TracesExporter};
-pub use future::Tracked;
+pub use call::future::Tracked;
+pub use call::record::{record_cost, record_response_model, record_usage};
+pub use call::tracked_span::TrackedSpan;
+pub use error::InitError;
+#[cfg(feature = "otlp")]
+pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use governance::{
     AllowedModels, Budget, BudgetAlert, BudgetStatus, CallInfo, Clock, Enforcement,
     GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit, RequiredAttribution,
     Scope, SystemClock, Usd, Window,
 };
-pub use handle::TrackedSpan;
 pub use init::{
-    init, Config, Guard, InitError, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR,
-    PRICING_FILE_VAR, SAMPLING_RATE_VAR,
+    init, Config, Guard, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR,
+    SAMPLING_RATE_VAR,
 };
 pub use layer::{layer, GenOpsLayer, LayerBuilder};
 pub use ledger::{Ledger, Snapshot, Totals, UNATTRIBUTED};
-pub use metrics::OTHER;
 pub use money::{Cost, PICOS_PER_USD};
-pub use outcome::TrackedResult;
+pub use outcome::{Outcome, TrackedResult};
 pub use pricing::{Price, PriceEntry, PriceTable, PricingError};
-pub use record::{record_cost, record_response_model, record_usage};
-pub use state::Outcome;
+#[cfg(feature = "prometheus")]
+pub use prometheus::OVERFLOW_LABEL_VALUE;
 pub use usage::Usage;

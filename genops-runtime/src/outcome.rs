@@ -1,16 +1,45 @@
-//! How a returned value becomes an [`Outcome`] (the `err` flag).
+//! How a tracked call ended: its [`Outcome`], and how a returned value becomes one (the `err`
+//! flag).
 
 use std::borrow::Cow;
 
-use crate::state::Outcome;
+/// How a tracked call ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It returned normally.
+    Ok,
+    /// It returned an error of this (short) type name.
+    Error(Cow<'static, str>),
+    /// It panicked.
+    Panic,
+    /// Its future was dropped after it started and before it completed.
+    Cancelled,
+}
 
-/// A return type whose `Err` a tracked call can record. Implemented for every `Result`.
+impl Outcome {
+    /// The `error.type` value for this outcome, if it is a failure.
+    pub fn error_type(&self) -> Option<&str> {
+        match self {
+            Outcome::Error(name) => Some(name),
+            Outcome::Panic => Some("panic"),
+            Outcome::Ok | Outcome::Cancelled => None,
+        }
+    }
+}
+
+mod sealed {
+    /// Only `Result` takes [`super::TrackedResult`].
+    pub trait Sealed {}
+    impl<T, E> Sealed for Result<T, E> {}
+}
+
+/// A return type whose `Err` a tracked call can record. Implemented for every `Result`; sealed.
 #[diagnostic::on_unimplemented(
     message = "`#[genops::track(err)]` and `enforce` need a function that returns a `Result`, but it returns `{Self}`",
     label = "this function does not return a `Result`",
     note = "remove `err` (or `enforce`), or return a `Result`"
 )]
-pub trait TrackedResult {
+pub trait TrackedResult: sealed::Sealed {
     /// `Outcome::Error` with the error's short type name for an `Err`, else `Outcome::Ok`.
     fn outcome(&self) -> Outcome;
 }

@@ -20,8 +20,9 @@ pub const CURRENCY_USD: &str = "USD";
 /// constants above, [`TRACKED_FIELDS`], and the declaration in
 /// [`__tracked_span!`](crate::__tracked_span) are all generated from it.
 ///
-/// The first entry is always `gen_ai.operation.name`; that is how the layer recognises a
-/// tracked span without a string search.
+/// The first entry is always `gen_ai.operation.name` and the last `genops.sample_rate`: together
+/// they are how the layer recognises a tracked span (no other library declares the `genops.`
+/// namespace, and `fields(...)` refuses it).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __genops_field_table {
@@ -136,54 +137,11 @@ pub(crate) mod index {
     pub const BUDGET_NAME: usize = super::position(super::GENOPS_BUDGET_NAME);
     pub const BUDGET_REMAINING: usize = super::position(super::GENOPS_BUDGET_REMAINING);
     pub const BUDGET_UTILIZATION: usize = super::position(super::GENOPS_BUDGET_UTILIZATION);
+    /// The `genops.` field that marks a tracked span's field set (the table's last entry).
+    pub const MARKER: usize = super::position(super::GENOPS_SAMPLE_RATE);
+    const _: () = assert!(MARKER == super::TRACKED_FIELDS.len() - 1);
 }
 
-/// GenAI operation names (`gen_ai.operation.name`) the attribute accepts.
-pub const OPERATIONS: [&str; 8] = [
-    "chat",
-    "text_completion",
-    "embeddings",
-    "generate_content",
-    "execute_tool",
-    "invoke_agent",
-    "invoke_workflow",
-    "retrieval",
-];
-
-/// Well-known GenAI provider names (`gen_ai.provider.name`).
-pub const PROVIDERS: [&str; 13] = [
-    "openai",
-    "anthropic",
-    "aws.bedrock",
-    "gcp.gemini",
-    "gcp.vertex_ai",
-    "azure.ai.openai",
-    "mistral_ai",
-    "cohere",
-    "groq",
-    "deepseek",
-    "x_ai",
-    "perplexity",
-    "ibm.watsonx.ai",
-];
-
-/// Local inference runtimes: they cost nothing by default and their spans are `internal`.
-pub const LOCAL_PROVIDERS: [&str; 3] = ["ollama", "vllm", "llama_cpp"];
-
-/// Accepted aliases and the provider name each one normalises to.
-pub const PROVIDER_ALIASES: [(&str, &str); 4] = [
-    ("bedrock", "aws.bedrock"),
-    ("gemini", "gcp.gemini"),
-    ("mistral", "mistral_ai"),
-    ("azure", "azure.ai.openai"),
-];
-
-/// Whether `provider` is a local runtime (see [`LOCAL_PROVIDERS`]).
-///
-/// ```
-/// assert!(genops_runtime::semconv::is_local_provider("ollama"));
-/// assert!(!genops_runtime::semconv::is_local_provider("openai"));
-/// ```
-pub fn is_local_provider(provider: &str) -> bool {
-    LOCAL_PROVIDERS.contains(&provider)
-}
+pub use genops_names::{
+    is_local_provider, LOCAL_PROVIDERS, OPERATIONS, PROVIDERS, PROVIDER_ALIASES,
+};

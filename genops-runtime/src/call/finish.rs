@@ -1,46 +1,44 @@
-//! Closing a tracked call: books, roll-up, and the one-time recording of its result fields.
+//! Closing a tracked call: books, roll-up, governance settlement and reports.
 //!
 //! This runs in the caller's context (the generated code, or a handle's drop), never inside a
 //! layer callback, so the fields and events it emits reach every layer of the span's subscriber.
 
-use std::cell::{Cell, RefCell};
-use std::sync::{Mutex, PoisonError};
+use std::ops::ControlFlow;
 
-use rustc_hash::FxHashMap;
-use tracing::field::{Field, Value};
-use tracing::{Dispatch, Metadata, Span};
+use tracing::{Dispatch, Span};
 use tracing_core::span::Id;
-use tracing_subscriber::registry::{LookupSpan, Registry};
 
-use crate::attribution::{Dimension, Sym};
+use super::engine::Engine;
+use super::reach::Reach;
+use super::result_fields;
+use super::state::{Finished, TrackedState};
+#[cfg(feature = "otlp")]
 use crate::export::CallMetrics;
-use crate::governance::{GovernanceError, Verdict};
-use crate::layer::Shared;
-use crate::semconv::{self, index, TRACKED_FIELDS};
-use crate::state::{Finished, Outcome, TrackedState};
+use crate::governance::{GovernanceError, PolicyResult, Verdict};
+use crate::outcome::Outcome;
 
 /// Finishes `span` with `outcome`, once; later calls do nothing.
 pub(crate) fn finish(span: &Span, outcome: Outcome) {
     span.with_subscriber(|(id, dispatch)| {
-        let shared = Shared::of(dispatch)?;
-        let done = close_books(id, dispatch, shared, outcome)?;
-        report(span, id, shared, &done);
+        let reach = Reach::of(dispatch)?;
+        let done = close_books(id, dispatch, reach, outcome)?;
+        report(span, id, &reach.engine, &done);
         Some(())
     });
 }
 
 /// Settles governance, records the result fields and feeds the metrics of a finished call. No
 /// span lock is held: policies, alerts and every layer's `on_record` run freely.
-fn report(span: &Span, id: &Id, shared: &Shared, done: &Finished) {
-    let engine = shared.governance.as_deref();
-    let verdict = engine.map(|engine| match &done.blocked {
+fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
+    let governance = engine.governance.as_deref();
+    let verdict = governance.map(|governance| match &done.blocked {
         Some(denied) => blocked_verdict(denied),
-        None => engine.settle(&done.key, done.own_cost, done.admission.as_ref()),
+        None => governance.settle(&done.key, done.own_cost, done.admission.as_ref()),
     });
-    record(span, id, done, verdict.as_ref());
-    if let (Some(engine), Some(v)) = (engine, &verdict) {
-        engine.deliver(&v.alerts);
-        if v.result == "warned" && v.alerts.is_empty() {
+    result_fields::record(span, id, done, verdict.as_ref());
+    if let (Some(governance), Some(v)) = (governance, &verdict) {
+        governance.deliver(&v.alerts);
+        if v.result == PolicyResult::Warned && v.alerts.is_empty() {
             tracing::warn!(
                 target: "genops",
                 policy = v.policy.as_deref().unwrap_or(""),
@@ -49,7 +47,8 @@ fn report(span: &Span, id: &Id, shared: &Shared, done: &Finished) {
             );
         }
     }
-    if let Some(instruments) = shared.genai_metrics.get() {
+    #[cfg(feature = "otlp")]
+    if let Some(instruments) = engine.genai_metrics.get() {
         instruments.record(&CallMetrics {
             operation: done.key.operation,
             provider: done.key.provider,
@@ -78,7 +77,7 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
         GovernanceError::PolicyViolation { policy, reason } => (policy.clone(), reason.clone()),
     };
     Verdict {
-        result: "blocked",
+        result: PolicyResult::Blocked,
         policy: Some(policy),
         reason: Some(reason),
         ..Verdict::default()
@@ -86,199 +85,30 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
 }
 
 /// Closes the books of the tracked span `id` and adds its total to the nearest tracked ancestor.
-fn close_books(
-    id: &Id,
-    dispatch: &Dispatch,
-    shared: &Shared,
-    outcome: Outcome,
-) -> Option<Finished> {
-    let registry = dispatch.downcast_ref::<Registry>()?;
-    let span = registry.span(id)?;
-    let done = span
-        .extensions_mut()
-        .get_mut::<TrackedState>()?
-        .finish(shared, outcome)?;
-    let mut ancestor = span.parent();
-    while let Some(span) = ancestor {
-        if let Some(state) = span.extensions_mut().get_mut::<TrackedState>() {
-            state.add_child_cost(done.total_cost);
-            break;
+fn close_books(id: &Id, dispatch: &Dispatch, reach: &Reach, outcome: Outcome) -> Option<Finished> {
+    let mut done: Option<Finished> = None;
+    let mut outcome = Some(outcome);
+    let mut own = true;
+    reach.walk(dispatch, id, |extensions| {
+        let state = extensions.get_mut::<TrackedState>();
+        if std::mem::take(&mut own) {
+            // The span itself: finish it, or stop if it is not a live tracked call.
+            done = state
+                .zip(outcome.take())
+                .and_then(|(state, outcome)| state.finish(&reach.engine, outcome));
+            return if done.is_some() {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            };
         }
-        ancestor = span.parent();
-    }
-    Some(done)
-}
-
-/// The handles of a tracked call site's fields, by position.
-type SiteFields = [Field; TRACKED_FIELDS.len()];
-
-/// Every tracked call site's field handles, looked up once per process and call site.
-static SITES: Mutex<Option<FxHashMap<usize, &'static SiteFields>>> = Mutex::new(None);
-
-thread_local! {
-    /// The span whose result fields this thread is recording (0: none).
-    static RECORDING_RESULTS: Cell<u64> = const { Cell::new(0) };
-    /// This thread's shortcut to [`SITES`], so finishing a call takes no lock.
-    static SEEN_SITES: RefCell<FxHashMap<usize, &'static SiteFields>> =
-        RefCell::new(FxHashMap::default());
-}
-
-/// The field handles of `metadata`'s call site, or `None` if it is not a tracked call site.
-fn site_fields(metadata: &'static Metadata<'static>) -> Option<&'static SiteFields> {
-    let key = metadata as *const Metadata<'static> as usize;
-    let lookup = || {
-        let mut sites = SITES.lock().unwrap_or_else(PoisonError::into_inner);
-        let sites = sites.get_or_insert_with(FxHashMap::default);
-        if let Some(&fields) = sites.get(&key) {
-            return Some(fields);
-        }
-        let mut iter = metadata.fields().iter();
-        let slots: [Option<Field>; TRACKED_FIELDS.len()] = std::array::from_fn(|_| iter.next());
-        if slots.iter().any(Option::is_none) {
-            return None;
-        }
-        // One allocation per call site, for the life of the process, like the call site itself.
-        let fields: &'static SiteFields = Box::leak(Box::new(slots.map(Option::unwrap)));
-        sites.insert(key, fields);
-        Some(fields)
-    };
-    SEEN_SITES
-        .try_with(|cell| {
-            if let Some(&fields) = cell.borrow().get(&key) {
-                return Some(fields);
+        match (state, &done) {
+            (Some(parent), Some(done)) => {
+                parent.add_child_cost(done.total_cost);
+                ControlFlow::Break(())
             }
-            let fields = lookup()?;
-            cell.borrow_mut().insert(key, fields);
-            Some(fields)
-        })
-        .unwrap_or_else(|_| lookup())
-}
-
-fn opt<T: Value>(value: &Option<T>) -> Option<&dyn Value> {
-    value.as_ref().map(|v| v as &dyn Value)
-}
-
-fn tokens(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// Records every result field in one `record_all`, so each is recorded exactly once.
-fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Verdict>) {
-    let Some(metadata) = span.metadata() else {
-        return;
-    };
-    let Some(f) = site_fields(metadata) else {
-        return;
-    };
-    let usage = done.usage.map(|u| {
-        [
-            tokens(u.input),
-            tokens(u.output),
-            tokens(u.cache_read),
-            tokens(u.cache_creation),
-            tokens(u.reasoning),
-        ]
+            _ => ControlFlow::Continue(()),
+        }
     });
-    let own = done.own_cost.as_usd();
-    let total = done.total_cost.as_usd();
-    let response_model = done.response_model.as_ref().map(|m| m.as_str());
-    let error_type = done.outcome.error_type();
-    let cancelled = done.outcome == Outcome::Cancelled;
-    let flag = true;
-
-    fn some<T: Value>(value: &T) -> Option<&dyn Value> {
-        Some(value as &dyn Value)
-    }
-    let when = |cond: bool, value: &'static dyn Value| cond.then_some(value);
-    let usage_field = |i: usize, always: bool| {
-        usage
-            .as_ref()
-            .map(|u| &u[i])
-            .filter(|&&n| always || n > 0)
-            .map(|n| n as &dyn Value)
-    };
-    let attribution: [Option<&str>; 7] =
-        Dimension::ALL.map(|dim| done.inherited(dim).map(Sym::as_str));
-    let attr_value = |i: usize| attribution[i].as_ref().map(|v| v as &dyn Value);
-    let result = verdict.map_or("allowed", |v| v.result);
-    let policy = verdict.and_then(|v| v.policy.as_deref());
-    let reason = verdict.and_then(|v| v.reason.as_deref());
-    let budget = verdict.and_then(|v| v.budget.as_ref());
-    let budget_name = budget.map(|b| b.0.as_str());
-    let (remaining, utilization) = budget.map_or((None, None), |b| (Some(b.1), Some(b.2)));
-
-    let values = [
-        (&f[index::INPUT_TOKENS], usage_field(0, true)),
-        (&f[index::OUTPUT_TOKENS], usage_field(1, true)),
-        (&f[index::CACHE_READ], usage_field(2, false)),
-        (&f[index::CACHE_CREATION], usage_field(3, false)),
-        (&f[index::REASONING], usage_field(4, false)),
-        (&f[index::COST], some(&own)),
-        (&f[index::COST_SELF], some(&own)),
-        (&f[index::COST_TOTAL], some(&total)),
-        (&f[index::CURRENCY], some(&semconv::CURRENCY_USD)),
-        (
-            &f[index::UNKNOWN_MODEL],
-            done.unknown_model.then(|| some(&flag)).flatten(),
-        ),
-        (
-            &f[index::REJECTED],
-            done.rejected.then(|| some(&flag)).flatten(),
-        ),
-        (
-            &f[index::CANCELLED],
-            cancelled.then(|| some(&flag)).flatten(),
-        ),
-        (
-            &f[index::ERROR_TYPE],
-            error_type.as_ref().map(|e| e as &dyn Value),
-        ),
-        (&f[index::STATUS_CODE], when(error_type.is_some(), &"error")),
-        (
-            &f[index::RESPONSE_MODEL],
-            response_model.as_ref().map(|m| m as &dyn Value),
-        ),
-        (&f[index::ATTRIBUTION], attr_value(0)),
-        (&f[index::ATTRIBUTION + 1], attr_value(1)),
-        (&f[index::ATTRIBUTION + 2], attr_value(2)),
-        (&f[index::ATTRIBUTION + 3], attr_value(3)),
-        (&f[index::ATTRIBUTION + 4], attr_value(4)),
-        (&f[index::ATTRIBUTION + 5], attr_value(5)),
-        (&f[index::ATTRIBUTION + 6], attr_value(6)),
-        (&f[index::POLICY_RESULT], some(&result)),
-        (&f[index::POLICY_NAME], opt(&policy)),
-        (&f[index::POLICY_REASON], opt(&reason)),
-        (&f[index::BUDGET_NAME], opt(&budget_name)),
-        (&f[index::BUDGET_REMAINING], opt(&remaining)),
-        (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
-    ];
-    let _recording = RecordingResults::start(id);
-    span.record_all(&metadata.fields().value_set(&values));
-}
-
-/// Whether this thread is recording the result fields of the finished span `id`: the layer's
-/// `on_record` has nothing to read in them.
-pub(crate) fn recording_results(id: &Id) -> bool {
-    RECORDING_RESULTS
-        .try_with(|current| current.get() == id.into_u64())
-        .unwrap_or(false)
-}
-
-/// Marks the span whose result fields are being recorded, until dropped (even by a panicking
-/// layer, since span ids are reused).
-struct RecordingResults(u64);
-
-impl RecordingResults {
-    fn start(id: &Id) -> Self {
-        let previous = RECORDING_RESULTS
-            .try_with(|current| current.replace(id.into_u64()))
-            .unwrap_or(0);
-        RecordingResults(previous)
-    }
-}
-
-impl Drop for RecordingResults {
-    fn drop(&mut self) {
-        let _ = RECORDING_RESULTS.try_with(|current| current.set(self.0));
-    }
+    done
 }

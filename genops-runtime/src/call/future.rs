@@ -7,9 +7,9 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tracing::Span;
 
-use crate::finish::finish;
+use super::finish::finish;
+use crate::outcome::Outcome;
 use crate::outcome::TrackedResult;
-use crate::state::Outcome;
 
 const NOT_STARTED: u8 = 0;
 const RUNNING: u8 = 1;

@@ -3,33 +3,35 @@
 //! Each applies to the nearest tracked span: the current span, or its nearest tracked ancestor
 //! when called inside an ordinary child span. Outside any tracked span they do nothing, cheaply.
 
-use tracing::Dispatch;
-use tracing_subscriber::registry::{LookupSpan, Registry};
+use std::ops::ControlFlow;
 
-use crate::attribution::intern;
-use crate::layer::Shared;
+use tracing::Dispatch;
+
+use super::engine::Engine;
+use super::reach::Reach;
+use super::state::TrackedState;
+use crate::intern::intern;
 use crate::money::Cost;
-use crate::state::TrackedState;
 use crate::usage::Usage;
 
 /// Runs `f` on the nearest unfinished tracked span of the current span, if there is one.
-fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState, &Shared) -> R) -> Option<R> {
+fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState, &Engine) -> R) -> Option<R> {
     let mut f = Some(f);
     tracing::dispatcher::get_default(|dispatch: &Dispatch| {
         let current = dispatch.current_span();
         let id = current.id()?;
-        let registry = dispatch.downcast_ref::<Registry>()?;
-        let shared = Shared::of(dispatch)?;
-        let mut next = registry.span(id);
-        while let Some(span) = next {
-            if let Some(state) = span.extensions_mut().get_mut::<TrackedState>() {
-                if !state.is_finished() {
-                    return f.take().map(|f| f(state, shared));
+        let reach = Reach::of(dispatch)?;
+        let mut result = None;
+        reach.walk(dispatch, id, |extensions| {
+            match extensions.get_mut::<TrackedState>() {
+                Some(state) if !state.is_finished() => {
+                    result = f.take().map(|f| f(state, &reach.engine));
+                    ControlFlow::Break(())
                 }
+                _ => ControlFlow::Continue(()),
             }
-            next = span.parent();
-        }
-        None
+        });
+        result
     })
 }
 
@@ -43,7 +45,7 @@ fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState, &Shared) -> R) -> O
 /// answer();
 /// ```
 pub fn record_usage(usage: Usage) {
-    with_nearest_tracked(|state, shared| state.add_usage(shared, usage));
+    with_nearest_tracked(|state, engine| state.add_usage(engine, usage));
 }
 
 /// Records the model that answered. It wins over the requested model for pricing and is recorded
@@ -57,7 +59,7 @@ pub fn record_usage(usage: Usage) {
 /// answer();
 /// ```
 pub fn record_response_model(model: &str) {
-    with_nearest_tracked(|state, shared| state.set_response_model(shared, intern(model)));
+    with_nearest_tracked(|state, engine| state.set_response_model(engine, intern(model)));
 }
 
 /// Adds a manual cost in USD to the nearest tracked call, for pricing that is not per token.
@@ -96,28 +98,37 @@ pub(crate) fn admit(
     reserve_usd: Option<f64>,
 ) -> Result<(), crate::GovernanceError> {
     let reserve = reserve_usd.map(|usd| Cost::from_usd(usd).unwrap_or(Cost::ZERO));
-    let found = span.with_subscriber(|(id, dispatch)| {
-        let registry = dispatch.downcast_ref::<Registry>()?;
-        let span = registry.span(id)?;
-        let extensions = span.extensions();
-        extensions
-            .get::<TrackedState>()?
-            .governance(Shared::of(dispatch)?)
-    });
-    let Some((engine, key)) = found.flatten() else {
+    // The span's own state, read (`f(None)` first) and then written (`f(Some(result))`).
+    let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Engine)| {
+        span.with_subscriber(|(id, dispatch)| {
+            let reach = Reach::of(dispatch)?;
+            let mut found = false;
+            reach.walk(dispatch, id, |extensions| {
+                if let Some(state) = extensions.get_mut::<TrackedState>() {
+                    f(state, &reach.engine);
+                    found = true;
+                }
+                ControlFlow::Break(())
+            });
+            found.then_some(())
+        })
+        .flatten()
+    };
+    let mut gate = None;
+    on_state(&mut |state, engine| gate = state.governance(engine));
+    let Some((governance, key)) = gate else {
         return Ok(());
     };
     // No span lock is held while policies run.
-    let result = engine.admit(&key, reserve);
+    let result = governance.admit(&key, reserve);
     let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
-    let stored = span.with_subscriber(|(id, dispatch)| {
-        let registry = dispatch.downcast_ref::<Registry>()?;
-        let span = registry.span(id)?;
-        let mut extensions = span.extensions_mut();
-        extensions.get_mut::<TrackedState>()?.admitted(result);
-        Some(())
+    let mut result = Some(result);
+    let stored = on_state(&mut |state, _| {
+        if let Some(result) = result.take() {
+            state.admitted(result);
+        }
     });
-    if stored.flatten().is_none() {
+    if stored.is_none() {
         // The span vanished: nothing will release the reservation, so admission fails safe.
         return Ok(());
     }

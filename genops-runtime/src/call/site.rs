@@ -16,8 +16,9 @@ use std::sync::OnceLock;
 
 use tracing_core::Metadata;
 
-use crate::attribution::{intern, Attribution, Dimension};
-use crate::state::Declared;
+use super::declared::Declared;
+use crate::attribution::{Attribution, Dimension};
+use crate::intern::intern;
 
 /// A call site of `#[genops::track]` or `genops::span!` whose operation, provider, model and
 /// attribution are all literals. Not public API: the generated code declares one per such site.
@@ -26,7 +27,7 @@ pub struct Site {
     operation: &'static str,
     provider: Option<&'static str>,
     model: Option<&'static str>,
-    attribution: [Option<&'static str>; 7],
+    attribution: [Option<&'static str>; Dimension::COUNT],
     /// The address of the site's callsite metadata, once learned (0 before).
     metadata: AtomicUsize,
     declared: OnceLock<Declared>,
@@ -42,7 +43,7 @@ impl Site {
         operation: &'static str,
         provider: Option<&'static str>,
         model: Option<&'static str>,
-        attribution: [Option<&'static str>; 7],
+        attribution: [Option<&'static str>; Dimension::COUNT],
     ) -> Site {
         Site {
             operation,

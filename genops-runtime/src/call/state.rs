@@ -1,49 +1,19 @@
 //! Per-span state of a tracked call, kept in the span's extensions.
 
-use std::borrow::Cow;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
-use crate::attribution::{Attribution, Dimension, Sym};
+use super::declared::Declared;
+use super::engine::Engine;
+use crate::attribution::{Attribution, Dimension};
 use crate::governance::{Admission, Governance, GovernanceError};
-use crate::layer::Shared;
+use crate::intern::Sym;
 use crate::ledger::{Entry, LedgerKey};
 use crate::money::Cost;
+use crate::outcome::Outcome;
 use crate::usage::Usage;
-use std::sync::Arc;
 
-/// How a tracked call ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// It returned normally.
-    Ok,
-    /// It returned an error of this (short) type name.
-    Error(Cow<'static, str>),
-    /// It panicked.
-    Panic,
-    /// Its future was dropped after it started and before it completed.
-    Cancelled,
-}
-
-impl Outcome {
-    /// The `error.type` value for this outcome, if it is a failure.
-    pub fn error_type(&self) -> Option<&str> {
-        match self {
-            Outcome::Error(name) => Some(name),
-            Outcome::Panic => Some("panic"),
-            Outcome::Ok | Outcome::Cancelled => None,
-        }
-    }
-}
-
-/// What the span said about itself when it was created.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Declared {
-    pub(crate) operation: Option<Sym>,
-    pub(crate) provider: Option<Sym>,
-    pub(crate) model: Option<Sym>,
-    pub(crate) attribution: Attribution,
-}
-
+/// The state of one tracked call, kept in its span's extensions from creation to close.
 pub(crate) struct TrackedState {
     key: LedgerKey,
     /// Dimensions the span carries itself; the others were inherited and are recorded at finish.
@@ -81,7 +51,8 @@ pub(crate) struct Finished {
     pub(crate) rejected: bool,
     pub(crate) response_model: Option<Sym>,
     pub(crate) outcome: Outcome,
-    pub(crate) duration: Duration,
+    #[cfg(feature = "otlp")]
+    pub(crate) duration: std::time::Duration,
     /// Reservations of an admitted gated call, to settle.
     pub(crate) admission: Option<Admission>,
     /// Why a gated call was denied.
@@ -100,13 +71,13 @@ impl Finished {
 }
 
 impl TrackedState {
-    pub(crate) fn new(shared: &Shared, declared: Declared, parent: Option<&Attribution>) -> Self {
+    pub(crate) fn new(engine: &Engine, declared: Declared, parent: Option<&Attribution>) -> Self {
         let own = declared.attribution.mask();
         let mut attribution = declared.attribution;
         if let Some(parent) = parent {
             attribution.inherit(parent);
         }
-        attribution.inherit(&shared.defaults);
+        attribution.inherit(&engine.defaults);
         let local = declared
             .provider
             .is_some_and(|p| crate::semconv::is_local_provider(p.as_str()));
@@ -136,8 +107,8 @@ impl TrackedState {
     }
 
     /// The governance engine and the call's key, for admission.
-    pub(crate) fn governance(&self, shared: &Shared) -> Option<(Arc<Governance>, LedgerKey)> {
-        let engine = shared.governance.clone()?;
+    pub(crate) fn governance(&self, engine: &Engine) -> Option<(Arc<Governance>, LedgerKey)> {
+        let engine = engine.governance.clone()?;
         Some((engine, self.key))
     }
 
@@ -163,20 +134,20 @@ impl TrackedState {
         self.key.attribution.set(dim, value);
     }
 
-    pub(crate) fn set_request_model(&mut self, shared: &Shared, model: Sym) {
+    pub(crate) fn set_request_model(&mut self, engine: &Engine, model: Sym) {
         self.request_model = Some(model);
-        self.reprice(shared);
+        self.reprice(engine);
     }
 
-    pub(crate) fn set_response_model(&mut self, shared: &Shared, model: Sym) {
+    pub(crate) fn set_response_model(&mut self, engine: &Engine, model: Sym) {
         self.response_model = Some(model);
-        self.reprice(shared);
+        self.reprice(engine);
     }
 
-    pub(crate) fn add_usage(&mut self, shared: &Shared, usage: Usage) {
+    pub(crate) fn add_usage(&mut self, engine: &Engine, usage: Usage) {
         self.usage.accumulate(usage);
         self.usage_recorded = true;
-        self.reprice(shared);
+        self.reprice(engine);
     }
 
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
@@ -192,7 +163,7 @@ impl TrackedState {
     }
 
     /// Prices the usage so far with the current model: the response model wins.
-    fn reprice(&mut self, shared: &Shared) {
+    fn reprice(&mut self, engine: &Engine) {
         self.key.model = self.response_model.or(self.request_model);
         if !self.usage_recorded || self.local {
             self.priced = true;
@@ -202,19 +173,19 @@ impl TrackedState {
         let price = self
             .key
             .model
-            .and_then(|model| shared.price(self.key.provider, model));
+            .and_then(|model| engine.price(self.key.provider, model));
         self.priced = price.is_some();
         self.token_cost = price.map_or(Cost::ZERO, |p| p.cost(&self.usage));
     }
 
     /// Closes the call's books once: books it in the ledger and says what to record.
-    pub(crate) fn finish(&mut self, shared: &Shared, outcome: Outcome) -> Option<Finished> {
+    pub(crate) fn finish(&mut self, engine: &Engine, outcome: Outcome) -> Option<Finished> {
         if self.finished {
             return None;
         }
         self.finished = true;
         let duration = self.start.elapsed();
-        let compute_cost = match (self.local, shared.local_rate) {
+        let compute_cost = match (self.local, engine.local_rate) {
             (true, Some(picos_per_hour)) => {
                 let nanos = duration.as_nanos();
                 Cost::from_picos(picos_per_hour.saturating_mul(nanos) / 3_600_000_000_000)
@@ -226,11 +197,11 @@ impl TrackedState {
         let warn_unknown = if unknown_model {
             let provider = self.key.provider.map_or("", Sym::as_str);
             let model = self.key.model.map_or("", Sym::as_str);
-            shared.first_unknown(provider, model).map(Box::new)
+            engine.first_unknown(provider, model).map(Box::new)
         } else {
             None
         };
-        shared.ledger.book(Entry {
+        engine.ledger.book(Entry {
             key: &self.key,
             usage: self.usage,
             cost: own_cost,
@@ -249,6 +220,7 @@ impl TrackedState {
             rejected: self.rejected,
             response_model: self.response_model,
             outcome,
+            #[cfg(feature = "otlp")]
             duration,
             admission: self.admission.take(),
             blocked: self.blocked.take(),

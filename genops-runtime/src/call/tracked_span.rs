@@ -6,9 +6,9 @@ use std::future::Future;
 use tracing::span::Entered;
 use tracing::Span;
 
-use crate::finish::finish;
-use crate::future::Tracked;
-use crate::state::Outcome;
+use super::finish::finish;
+use super::future::Tracked;
+use crate::outcome::Outcome;
 
 /// A tracked span that finishes itself: when it is dropped, its usage and cost fields are
 /// recorded, its cost rolls up to its tracked parent and the call is booked. A drop during a

@@ -8,17 +8,18 @@ use std::time::Duration;
 
 use opentelemetry::metrics::{Counter, Histogram, MeterProvider as _};
 use opentelemetry::KeyValue;
-use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
-use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::Resource;
 
-use super::settings::{ExportSettings, Protocol};
-use super::{export_error, grpc_metadata};
-use crate::attribution::Sym;
-use crate::init::InitError;
+use super::health::ExportHealth;
+use super::otlp::{self, ExportRuntime};
+use super::settings::ExportSettings;
+use super::Deadline;
+use crate::error::InitError;
+use crate::intern::Sym;
 use crate::ledger::DURATION_BUCKETS;
 use crate::semconv;
 use crate::usage::Usage;
@@ -88,35 +89,13 @@ impl GenAiMetrics {
         let Some(endpoint) = &settings.metrics_endpoint else {
             return Ok(None);
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(export_error)?;
-        let exporter = {
-            let _entered = runtime.enter();
-            let built = match settings.protocol {
-                Protocol::Grpc => opentelemetry_otlp::MetricExporter::builder()
-                    .with_tonic()
-                    .with_endpoint(endpoint)
-                    .with_timeout(settings.export_timeout)
-                    .with_metadata(grpc_metadata(&settings.headers)?)
-                    .build(),
-                Protocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
-                    .with_http()
-                    .with_endpoint(endpoint)
-                    .with_timeout(settings.export_timeout)
-                    .with_headers(settings.headers.iter().cloned().collect())
-                    .build(),
-            };
-            built.map_err(|e| {
-                export_error(format!(
-                    "the OTLP metric exporter for {endpoint} could not be built: {e}"
-                ))
-            })?
-        };
+        let runtime = ExportRuntime::new()?;
+        let exporter = otlp::metric_exporter(settings, endpoint, &runtime)?;
         let reader = PeriodicReader::builder(OnRuntime {
             inner: exporter,
             runtime,
+            timeout: settings.export_timeout,
+            health: ExportHealth::new("metrics"),
         })
         .build();
         let provider = SdkMeterProvider::builder()
@@ -152,17 +131,31 @@ impl GenAiMetrics {
         self.duration.record(call.duration.as_secs_f64(), &attrs);
     }
 
-    /// Exports what is pending and stops.
-    pub(crate) fn shutdown(&self, timeout: Duration) {
-        let _ = self.provider.shutdown_with_timeout(timeout);
+    /// Exports what is pending, by the deadline at most.
+    pub(crate) fn flush(&self, deadline: Deadline) {
+        let provider = self.provider.clone();
+        deadline.run("metrics-flush", move || {
+            let _ = provider.force_flush();
+        });
+    }
+
+    /// Exports what is pending and stops, by the deadline at most.
+    pub(crate) fn shutdown(&self, deadline: Deadline) {
+        let provider = self.provider.clone();
+        deadline.run("metrics-shutdown", move || {
+            let _ = provider.shutdown_with_timeout(deadline.remaining());
+        });
     }
 }
 
-/// Runs a metric exporter's futures on a runtime of its own: the periodic reader's thread has
-/// none, and the OTLP clients need tokio.
+/// Runs a metric exporter's futures on a runtime of its own (the periodic reader's thread has
+/// none, and the OTLP clients need tokio), each export bounded by the export timeout, and
+/// reports failures.
 struct OnRuntime<E> {
     inner: E,
-    runtime: tokio::runtime::Runtime,
+    runtime: ExportRuntime,
+    timeout: Duration,
+    health: ExportHealth,
 }
 
 impl<E: PushMetricExporter> PushMetricExporter for OnRuntime<E> {
@@ -170,7 +163,24 @@ impl<E: PushMetricExporter> PushMetricExporter for OnRuntime<E> {
         &self,
         metrics: &ResourceMetrics,
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let result = self.runtime.block_on(self.inner.export(metrics));
+        let exported = self.runtime.block_on(async {
+            tokio::time::timeout(self.timeout, self.inner.export(metrics)).await
+        });
+        let result = match exported {
+            Ok(Ok(())) => {
+                self.health.succeeded();
+                Ok(())
+            }
+            Ok(Err(error)) => {
+                self.health.failed(&error);
+                Err(error)
+            }
+            Err(_elapsed) => {
+                self.health
+                    .failed(&format_args!("no answer within {:?}", self.timeout));
+                Err(OTelSdkError::Timeout(self.timeout))
+            }
+        };
         async move { result }
     }
 

@@ -3,9 +3,10 @@
 //! The SDK's batch processor drops silently when its queue is full. This one hands spans to a
 //! background worker through a bounded channel (never blocking the caller) and counts each span
 //! that does not reach the backend: a full queue, a failed or timed-out export, or a shutdown.
+//! A failed export is also logged, rate-limited ([`ExportHealth`]).
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -15,6 +16,10 @@ use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
+
+use super::health::ExportHealth;
+use super::otlp::ExportRuntime;
+use super::stats::ExportStats;
 
 /// How often the worker looks at its control channel while idle.
 const CONTROL_POLL: Duration = Duration::from_millis(50);
@@ -32,16 +37,12 @@ pub(crate) struct QueueSettings {
     pub(crate) schedule_delay: Duration,
     pub(crate) max_export_batch_size: usize,
     pub(crate) export_timeout: Duration,
-}
-
-/// Counts of spans that did not reach the backend; shared with the metrics endpoint.
-#[derive(Debug, Default)]
-pub(crate) struct ExportStats {
-    pub(crate) dropped: AtomicU64,
-    pub(crate) exported: AtomicU64,
+    /// How long `force_flush` waits for the worker.
+    pub(crate) flush_timeout: Duration,
 }
 
 pub(crate) struct ExportQueue {
+    settings: QueueSettings,
     spans: SyncSender<SpanData>,
     control: Mutex<mpsc::Sender<Control>>,
     worker: Mutex<Option<JoinHandle<()>>>,
@@ -61,7 +62,7 @@ impl ExportQueue {
     /// Starts the worker thread, which owns `exporter` and the tokio runtime it exports on.
     pub(crate) fn start<E: SpanExporter + 'static>(
         exporter: E,
-        runtime: tokio::runtime::Runtime,
+        runtime: ExportRuntime,
         settings: QueueSettings,
         stats: Arc<ExportStats>,
     ) -> std::io::Result<Self> {
@@ -76,11 +77,13 @@ impl ExportQueue {
                     runtime,
                     settings,
                     stats: worker_stats,
+                    health: ExportHealth::new("traces"),
                     batch: Vec::with_capacity(settings.max_export_batch_size),
                 }
                 .run(span_rx, control_rx)
             })?;
         Ok(ExportQueue {
+            settings,
             spans,
             control: Mutex::new(control),
             worker: Mutex::new(Some(worker)),
@@ -125,7 +128,7 @@ impl SpanProcessor for ExportQueue {
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.ask(Control::Flush, Duration::from_secs(30))
+        self.ask(Control::Flush, self.settings.flush_timeout)
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
@@ -156,9 +159,10 @@ impl SpanProcessor for ExportQueue {
 
 struct Worker<E> {
     exporter: E,
-    runtime: tokio::runtime::Runtime,
+    runtime: ExportRuntime,
     settings: QueueSettings,
     stats: Arc<ExportStats>,
+    health: ExportHealth,
     batch: Vec<SpanData>,
 }
 
@@ -232,8 +236,19 @@ impl<E: SpanExporter> Worker<E> {
             .runtime
             .block_on(async { tokio::time::timeout(timeout, self.exporter.export(batch)).await });
         let counter = match exported {
-            Ok(Ok(())) => &self.stats.exported,
-            _ => &self.stats.dropped,
+            Ok(Ok(())) => {
+                self.health.succeeded();
+                &self.stats.exported
+            }
+            Ok(Err(error)) => {
+                self.health.failed(&error);
+                &self.stats.dropped
+            }
+            Err(_elapsed) => {
+                self.health
+                    .failed(&format_args!("no answer within {timeout:?}"));
+                &self.stats.dropped
+            }
         };
         counter.fetch_add(count, Ordering::Relaxed);
     }

@@ -2,7 +2,14 @@
 
 use std::time::Duration;
 
-use crate::init::InitError;
+use crate::env;
+use crate::error::InitError;
+
+/// How long one export may take when neither code nor `OTEL_BSP_EXPORT_TIMEOUT` says.
+pub(crate) const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a flush or the guard's drop may wait when neither code nor `OTEL_BSP_EXPORT_TIMEOUT`
+/// says.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How spans travel to the collector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +46,8 @@ pub(crate) struct ExportSettings {
     pub(crate) schedule_delay: Duration,
     pub(crate) max_export_batch_size: usize,
     pub(crate) export_timeout: Duration,
+    /// Bounds a flush and the guard's drop, traces and metrics together.
+    pub(crate) shutdown_timeout: Duration,
 }
 
 /// Settings given in code; `None` falls back to the environment, then to the SDK default.
@@ -54,13 +63,7 @@ pub(crate) struct ExportOverrides {
     pub(crate) schedule_delay: Option<Duration>,
     pub(crate) max_export_batch_size: Option<usize>,
     pub(crate) export_timeout: Option<Duration>,
-}
-
-fn env(var: &str) -> Option<String> {
-    std::env::var(var)
-        .ok()
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    pub(crate) shutdown_timeout: Option<Duration>,
 }
 
 fn bad(var: &'static str, problem: impl Into<String>) -> InitError {
@@ -71,7 +74,7 @@ fn bad(var: &'static str, problem: impl Into<String>) -> InitError {
 }
 
 fn env_number<T: std::str::FromStr>(var: &'static str) -> Result<Option<T>, InitError> {
-    env(var)
+    env::var(var)?
         .map(|v| {
             v.parse()
                 .map_err(|_| bad(var, format!("{v:?} is not a whole, non-negative number")))
@@ -155,7 +158,7 @@ fn percent_decode(text: &str) -> Option<String> {
 impl ExportSettings {
     /// Code first, then the standard variables, then the SDK defaults.
     pub(crate) fn resolve(code: &ExportOverrides) -> Result<Self, InitError> {
-        let exporter = match (code.exporter, env("OTEL_TRACES_EXPORTER")) {
+        let exporter = match (code.exporter, env::var("OTEL_TRACES_EXPORTER")?) {
             (Some(e), _) => e,
             (None, None) => TracesExporter::Otlp,
             (None, Some(v)) => match v.as_str() {
@@ -173,8 +176,8 @@ impl ExportSettings {
         let protocol = match code.protocol {
             Some(p) => p,
             None => match (
-                env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
-                env("OTEL_EXPORTER_OTLP_PROTOCOL"),
+                env::var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")?,
+                env::var("OTEL_EXPORTER_OTLP_PROTOCOL")?,
             ) {
                 (Some(v), _) => parse_protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", &v)?,
                 (None, Some(v)) => parse_protocol("OTEL_EXPORTER_OTLP_PROTOCOL", &v)?,
@@ -184,10 +187,10 @@ impl ExportSettings {
         let endpoint = if let Some(url) = &code.endpoint {
             check_endpoint("otlp_endpoint", url)?;
             Some(url.clone())
-        } else if let Some(url) = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        } else if let Some(url) = env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")? {
             check_endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &url)?;
             Some(url)
-        } else if let Some(base) = env("OTEL_EXPORTER_OTLP_ENDPOINT") {
+        } else if let Some(base) = env::var("OTEL_EXPORTER_OTLP_ENDPOINT")? {
             check_endpoint("OTEL_EXPORTER_OTLP_ENDPOINT", &base)?;
             // The specification: the generic endpoint is a base URL for OTLP/HTTP.
             Some(match protocol {
@@ -200,13 +203,13 @@ impl ExportSettings {
         let metrics_endpoint = if let Some(url) = &code.metrics_endpoint {
             check_endpoint("otlp_metrics_endpoint", url)?;
             Some(url.clone())
-        } else if env("OTEL_METRICS_EXPORTER").as_deref() == Some("none") {
+        } else if env::var("OTEL_METRICS_EXPORTER")?.as_deref() == Some("none") {
             None
-        } else if let Some(url) = env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+        } else if let Some(url) = env::var("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")? {
             check_endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &url)?;
             Some(url)
         } else {
-            env("OTEL_EXPORTER_OTLP_ENDPOINT").map(|base| match protocol {
+            env::var("OTEL_EXPORTER_OTLP_ENDPOINT")?.map(|base| match protocol {
                 Protocol::Grpc => base,
                 Protocol::HttpProtobuf => format!("{}/v1/metrics", base.trim_end_matches('/')),
             })
@@ -216,7 +219,7 @@ impl ExportSettings {
             "OTEL_EXPORTER_OTLP_HEADERS",
             "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
         ] {
-            if let Some(text) = env(var) {
+            if let Some(text) = env::var(var)? {
                 headers.extend(parse_headers(var, &text)?);
             }
         }
@@ -237,6 +240,9 @@ impl ExportSettings {
                 problem: "the queue and batch sizes must be at least 1".into(),
             });
         }
+        // The specification's one timeout of the batch processor: it bounds each export and,
+        // unless `shutdown_timeout` is given, a flush and the guard's drop too.
+        let env_export_timeout = env_millis("OTEL_BSP_EXPORT_TIMEOUT")?;
         Ok(ExportSettings {
             exporter,
             endpoint,
@@ -253,12 +259,14 @@ impl ExportSettings {
                 }
             },
             max_export_batch_size: max_export_batch_size.min(max_queue_size),
-            export_timeout: match code.export_timeout {
-                Some(d) => d,
-                None => {
-                    env_millis("OTEL_BSP_EXPORT_TIMEOUT")?.unwrap_or(Duration::from_millis(30_000))
-                }
-            },
+            export_timeout: code
+                .export_timeout
+                .or(env_export_timeout)
+                .unwrap_or(DEFAULT_EXPORT_TIMEOUT),
+            shutdown_timeout: code
+                .shutdown_timeout
+                .or(env_export_timeout)
+                .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
         })
     }
 }
@@ -267,7 +275,7 @@ impl ExportSettings {
 /// the decision follows the parent.
 fn sampler_from_env() -> Result<(Option<f64>, bool), InitError> {
     let ratio = || -> Result<f64, InitError> {
-        match env("OTEL_TRACES_SAMPLER_ARG") {
+        match env::var("OTEL_TRACES_SAMPLER_ARG")? {
             None => Ok(1.0),
             Some(v) => v
                 .parse::<f64>()
@@ -281,7 +289,7 @@ fn sampler_from_env() -> Result<(Option<f64>, bool), InitError> {
                 }),
         }
     };
-    match env("OTEL_TRACES_SAMPLER").as_deref() {
+    match env::var("OTEL_TRACES_SAMPLER")?.as_deref() {
         None | Some("parentbased_always_on") => Ok((None, true)),
         Some("always_on") => Ok((None, false)),
         Some("always_off") => Ok((Some(0.0), false)),

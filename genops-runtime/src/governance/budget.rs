@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::call_info::{CallInfo, Key};
 use crate::attribution::Dimension;
 use crate::money::Cost;
 
@@ -28,13 +29,6 @@ impl Usd {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scope {
     conditions: Vec<(Key, String)>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Key {
-    Attribution(Dimension),
-    Provider,
-    Model,
 }
 
 impl Scope {
@@ -93,7 +87,7 @@ impl Scope {
         self
     }
 
-    pub(crate) fn matches(&self, call: &super::CallInfo<'_>) -> bool {
+    pub(crate) fn matches(&self, call: &CallInfo<'_>) -> bool {
         self.conditions
             .iter()
             .all(|(key, value)| call.value(*key) == Some(value.as_str()))

@@ -7,8 +7,12 @@
 //! outcome (success, `Err`, panic or cancellation).
 
 mod budget;
+mod call_info;
 mod clock;
+mod error;
 mod policy;
+mod settings;
+mod verdict;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -16,123 +20,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 pub use budget::{Budget, BudgetAlert, Scope, Usd, Window};
+pub use call_info::{CallInfo, Phase};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::GovernanceError;
 pub use policy::{
     AllowedModels, Enforcement, MaxCostPerCall, Policy, RateLimit, RequiredAttribution,
 };
+pub(crate) use settings::GovernanceSettings;
+pub(crate) use verdict::{BudgetReading, PolicyResult, Verdict};
 
-use crate::attribution::{Attribution, Dimension, Sym};
 use crate::ledger::LedgerKey;
 use crate::money::Cost;
-use budget::Key;
-
-/// Why a gated call was denied. Its `Display` says what to do about it.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum GovernanceError {
-    /// A hard budget has no room for the call's reservation.
-    BudgetExceeded {
-        /// The budget.
-        budget: String,
-        /// Its limit in USD.
-        limit: f64,
-        /// Spent in the current window, in USD.
-        spent: f64,
-        /// Held by calls in flight, in USD.
-        reserved: f64,
-    },
-    /// An enforced policy denies the call.
-    PolicyViolation {
-        /// The policy.
-        policy: String,
-        /// Why.
-        reason: String,
-    },
-}
-
-impl fmt::Display for GovernanceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GovernanceError::BudgetExceeded {
-                budget,
-                limit,
-                spent,
-                reserved,
-            } => write!(
-                f,
-                "budget `{budget}` is exhausted: ${spent:.4} spent and ${reserved:.4} reserved of \
-                 ${limit:.2}; wait for the next window, raise the limit, or make the budget soft"
-            ),
-            GovernanceError::PolicyViolation { policy, reason } => {
-                write!(f, "policy `{policy}` denies this call: {reason}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for GovernanceError {}
-
-/// When a policy is consulted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// Before a gated call's body runs.
-    Admission,
-    /// When a call closes; `gated` says whether it was admitted first.
-    Close {
-        /// Whether the call went through admission.
-        gated: bool,
-    },
-}
-
-/// What a policy sees of a call.
-#[derive(Debug)]
-pub struct CallInfo<'a> {
-    attribution: &'a Attribution,
-    provider: Option<Sym>,
-    model: Option<Sym>,
-    cost: Option<Cost>,
-    reservation: Option<Cost>,
-    phase: Phase,
-    now: SystemTime,
-}
-
-impl CallInfo<'_> {
-    /// The call's value for `dim` (its own, or inherited), if any.
-    pub fn attribution(&self, dim: Dimension) -> Option<&str> {
-        self.attribution.get(dim).map(Sym::as_str)
-    }
-    /// The provider.
-    pub fn provider(&self) -> Option<&str> {
-        self.provider.map(Sym::as_str)
-    }
-    /// The priced model.
-    pub fn model(&self) -> Option<&str> {
-        self.model.map(Sym::as_str)
-    }
-    /// The call's own cost, at close.
-    pub fn cost(&self) -> Option<Cost> {
-        self.cost
-    }
-    /// The amount reserved, at admission.
-    pub fn reservation(&self) -> Option<Cost> {
-        self.reservation
-    }
-    /// When the policy is consulted.
-    pub fn phase(&self) -> Phase {
-        self.phase
-    }
-    /// The governance clock's now.
-    pub fn now(&self) -> SystemTime {
-        self.now
-    }
-    pub(crate) fn value(&self, key: Key) -> Option<&str> {
-        match key {
-            Key::Attribution(dim) => self.attribution(dim),
-            Key::Provider => self.provider(),
-            Key::Model => self.model(),
-        }
-    }
-}
+use settings::AlertFn;
 
 #[derive(Default)]
 struct BudgetState {
@@ -184,18 +83,6 @@ impl Slot {
 #[derive(Debug, Default)]
 pub(crate) struct Admission(Vec<(usize, Cost)>);
 
-/// The governance verdict recorded on a span.
-#[derive(Debug, Default)]
-pub(crate) struct Verdict {
-    /// `allowed`, `warned` or `blocked`.
-    pub(crate) result: &'static str,
-    pub(crate) policy: Option<String>,
-    pub(crate) reason: Option<String>,
-    /// The tightest matching budget: name, remaining USD, utilization.
-    pub(crate) budget: Option<(String, f64, f64)>,
-    pub(crate) alerts: Vec<BudgetAlert>,
-}
-
 /// A status snapshot of one budget, for metrics and reports.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BudgetStatus {
@@ -211,8 +98,6 @@ pub struct BudgetStatus {
     pub hard: bool,
 }
 
-type AlertFn = Arc<dyn Fn(&BudgetAlert) + Send + Sync>;
-
 /// Budgets, policies and alert callbacks, shared by every tracked span of a layer.
 pub(crate) struct Governance {
     slots: Vec<Slot>,
@@ -227,66 +112,6 @@ impl fmt::Debug for Governance {
         f.debug_struct("Governance")
             .field("budgets", &self.slots.len())
             .field("policies", &self.policies.len())
-            .finish_non_exhaustive()
-    }
-}
-
-/// The governance setters of both builders, [`Config`](crate::Config) and
-/// [`LayerBuilder`](crate::LayerBuilder), written once: expanded inside an `impl` of a type with
-/// a `governance: GovernanceSettings` field.
-macro_rules! governance_setters {
-    () => {
-        /// Adds a budget.
-        pub fn budget(mut self, budget: $crate::governance::Budget) -> Self {
-            self.governance.budgets.push(budget);
-            self
-        }
-
-        /// Adds a policy.
-        pub fn policy(mut self, policy: impl $crate::governance::Policy) -> Self {
-            self.governance.policies.push(::std::sync::Arc::new(policy));
-            self
-        }
-
-        /// Calls `callback` (with no lock held) each time a budget threshold is crossed.
-        pub fn on_alert(
-            mut self,
-            callback: impl Fn(&$crate::governance::BudgetAlert) + Send + Sync + 'static,
-        ) -> Self {
-            self.governance
-                .on_alert
-                .push(::std::sync::Arc::new(callback));
-            self
-        }
-
-        /// The clock of budget windows and rate limits (default: the system clock).
-        pub fn clock(mut self, clock: impl $crate::governance::Clock) -> Self {
-            self.governance.clock = Some(::std::sync::Arc::new(clock));
-            self
-        }
-    };
-}
-pub(crate) use governance_setters;
-
-/// Settings for the governance engine; see `Config::budget` and friends.
-#[derive(Clone, Default)]
-pub(crate) struct GovernanceSettings {
-    pub(crate) budgets: Vec<Budget>,
-    pub(crate) policies: Vec<Arc<dyn Policy>>,
-    pub(crate) on_alert: Vec<AlertFn>,
-    pub(crate) clock: Option<Arc<dyn Clock>>,
-}
-
-impl GovernanceSettings {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.budgets.is_empty() && self.policies.is_empty()
-    }
-}
-
-impl fmt::Debug for GovernanceSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GovernanceSettings")
-            .field("budgets", &self.budgets)
             .finish_non_exhaustive()
     }
 }
@@ -348,15 +173,7 @@ impl Governance {
         cost: Option<Cost>,
         reservation: Option<Cost>,
     ) -> CallInfo<'a> {
-        CallInfo {
-            attribution: &key.attribution,
-            provider: key.provider,
-            model: key.model,
-            cost,
-            reservation,
-            phase,
-            now: self.clock.now(),
-        }
+        CallInfo::new(key, phase, cost, reservation, self.clock.now())
     }
 
     /// Admits a gated call, reserving `reserve` (or each budget's default) on its hard budgets.
@@ -384,13 +201,14 @@ impl Governance {
                 continue;
             }
             let amount = reserve.unwrap_or(slot.reservation);
-            let mut state = slot.current(call.now);
+            let mut state = slot.current(call.now());
             if state.spent + state.reserved + amount > slot.limit {
                 let error = GovernanceError::BudgetExceeded {
                     budget: slot.budget.name.clone(),
                     limit: usd(slot.limit),
                     spent: usd(state.spent),
                     reserved: usd(state.reserved),
+                    reservation: usd(amount),
                 };
                 drop(state);
                 self.release(&admission);
@@ -431,16 +249,13 @@ impl Governance {
             Some(cost),
             None,
         );
-        let mut verdict = Verdict {
-            result: "allowed",
-            ..Verdict::default()
-        };
+        let mut verdict = Verdict::default();
         let mut tightest: Option<(Cost, &Slot, Cost)> = None;
         for slot in self.slots.iter().filter(|s| s.budget.scope.matches(&call)) {
-            let mut state = slot.current(call.now);
+            let mut state = slot.current(call.now());
             state.spent += cost;
             if matches!(slot.budget.window, Window::Rolling(_)) && cost > Cost::ZERO {
-                state.rolling.push_back((call.now, cost));
+                state.rolling.push_back((call.now(), cost));
             }
             for (i, threshold) in slot.budget.thresholds.iter().enumerate() {
                 let reached = state.spent.picos() as f64 >= threshold * slot.limit.picos() as f64;
@@ -460,17 +275,18 @@ impl Governance {
                 tightest = Some((remaining, slot, state.spent));
             }
         }
-        verdict.budget = tightest.map(|(remaining, slot, spent)| {
-            let utilization = if slot.limit == Cost::ZERO {
+        verdict.budget = tightest.map(|(remaining, slot, spent)| BudgetReading {
+            name: slot.budget.name.clone(),
+            remaining: usd(remaining),
+            utilization: if slot.limit == Cost::ZERO {
                 1.0
             } else {
                 spent.picos() as f64 / slot.limit.picos() as f64
-            };
-            (slot.budget.name.clone(), usd(remaining), utilization)
+            },
         });
         for policy in &self.policies {
             if let Err(reason) = policy.check(&call) {
-                verdict.result = "warned";
+                verdict.result = PolicyResult::Warned;
                 verdict.policy = Some(policy.name().to_owned());
                 verdict.reason = Some(reason);
                 break;
@@ -482,8 +298,8 @@ impl Governance {
             .find(|a| a.threshold >= 1.0)
             .or(verdict.alerts.first())
         {
-            if verdict.result == "allowed" {
-                verdict.result = "warned";
+            if verdict.result == PolicyResult::Allowed {
+                verdict.result = PolicyResult::Warned;
                 verdict.policy = Some(alert.budget.clone());
                 verdict.reason = Some(format!(
                     "budget reached {:.0}% of ${:.2}",
@@ -541,6 +357,7 @@ impl Governance {
     }
 
     /// Alerts fired so far: (budget, threshold) → count.
+    #[cfg(feature = "prometheus")]
     pub(crate) fn alert_counts(&self) -> BTreeMap<(String, String), u64> {
         self.alerts_fired
             .lock()

@@ -38,9 +38,8 @@ pub enum PricingError {
 impl fmt::Display for PricingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PricingError::Io { file, source } => {
-                write!(f, "pricing file `{file}` could not be read: {source}")
-            }
+            // The I/O error is the `source()`, not repeated here.
+            PricingError::Io { file, .. } => write!(f, "pricing file `{file}` could not be read"),
             PricingError::Json { file, message } => {
                 write!(f, "pricing file `{file}` is not valid JSON: {message}")
             }

@@ -1,26 +1,8 @@
 //! The rules that find a model's price; see [`PriceTable::resolve`].
 
-use super::{Price, PriceTable};
+use genops_names::litellm_prefix;
 
-/// LiteLLM's key prefix for each provider whose models it files under `prefix/model`.
-fn litellm_prefix(provider: &str) -> Option<&'static str> {
-    Some(match provider {
-        "aws.bedrock" => "bedrock",
-        "gcp.gemini" => "gemini",
-        "gcp.vertex_ai" => "vertex_ai",
-        "azure.ai.openai" => "azure",
-        "mistral_ai" => "mistral",
-        "cohere" => "cohere",
-        "groq" => "groq",
-        "deepseek" => "deepseek",
-        "x_ai" => "xai",
-        "perplexity" => "perplexity",
-        "ibm.watsonx.ai" => "watsonx",
-        "anthropic" => "anthropic",
-        "openai" => "openai",
-        _ => return None,
-    })
-}
+use super::{Price, PriceTable};
 
 pub(super) fn resolve(table: &PriceTable, provider: &str, model: &str) -> Option<Price> {
     resolve_name(table, provider, model).or_else(|| {

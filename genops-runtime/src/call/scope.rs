@@ -1,0 +1,42 @@
+//! How a sync tracked function runs inside its span.
+
+use super::finish::finish;
+use crate::outcome::Outcome;
+
+/// Enters a tracked span and, when dropped, exits and finishes it (a panic in progress is
+/// recorded as one). One check of the span on entry and one on drop, as `Span::enter` has, so a
+/// disabled span costs what `#[tracing::instrument]`'s does.
+pub struct TrackedScope<'a>(&'a tracing::Span);
+
+impl<'a> TrackedScope<'a> {
+    /// Enters `span`.
+    #[inline]
+    pub fn enter(span: &'a tracing::Span) -> Self {
+        span.with_subscriber(|(id, dispatch)| dispatch.enter(id));
+        TrackedScope(span)
+    }
+}
+
+impl Drop for TrackedScope<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self
+            .0
+            .with_subscriber(|(id, dispatch)| dispatch.exit(id))
+            .is_none()
+        {
+            return;
+        }
+        let outcome = if std::thread::panicking() {
+            Outcome::Panic
+        } else {
+            Outcome::Ok
+        };
+        finish(self.0, outcome);
+    }
+}
+
+/// Calls `f` once; the `FnOnce() -> R` bound gives the closure its kind and its return type.
+pub fn call_once<R, F: FnOnce() -> R>(f: F) -> R {
+    f()
+}

@@ -1,0 +1,73 @@
+//! [`GovernanceError`]: why a gated call was denied.
+
+use std::fmt;
+
+/// Why a gated call was denied. Its `Display` says what to do about it.
+///
+/// ```
+/// let denied = genops::GovernanceError::BudgetExceeded {
+///     budget: "search-daily".into(),
+///     limit: 1.0,
+///     spent: 0.99,
+///     reserved: 0.0,
+///     reservation: 0.02,
+/// };
+/// assert_eq!(
+///     denied.to_string(),
+///     "budget `search-daily` has no room for this call's reservation of $0.0200: $0.9900 spent \
+///      and $0.0000 reserved by calls in flight leave $0.0100 of $1.00; wait for the next \
+///      window, raise the limit, reserve less, or make the budget soft"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum GovernanceError {
+    /// A hard budget has no room for the call's reservation.
+    BudgetExceeded {
+        /// The budget.
+        budget: String,
+        /// Its limit in USD.
+        limit: f64,
+        /// Spent in the current window, in USD.
+        spent: f64,
+        /// Held by other calls in flight, in USD.
+        reserved: f64,
+        /// What this call asked to reserve, in USD.
+        reservation: f64,
+    },
+    /// An enforced policy denies the call.
+    PolicyViolation {
+        /// The policy.
+        policy: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for GovernanceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GovernanceError::BudgetExceeded {
+                budget,
+                limit,
+                spent,
+                reserved,
+                reservation,
+            } => {
+                let left = (limit - spent - reserved).max(0.0);
+                write!(
+                    f,
+                    "budget `{budget}` has no room for this call's reservation of \
+                     ${reservation:.4}: ${spent:.4} spent and ${reserved:.4} reserved by calls \
+                     in flight leave ${left:.4} of ${limit:.2}; wait for the next window, raise \
+                     the limit, reserve less, or make the budget soft"
+                )
+            }
+            GovernanceError::PolicyViolation { policy, reason } => {
+                write!(f, "policy `{policy}` denies this call: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for GovernanceError {}

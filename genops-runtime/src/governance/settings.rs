@@ -1,0 +1,32 @@
+//! The governance engine's settings, as the builders collect them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::{Budget, BudgetAlert, Clock, Policy};
+
+/// A callback run when a budget threshold is crossed.
+pub(crate) type AlertFn = Arc<dyn Fn(&BudgetAlert) + Send + Sync>;
+
+/// Settings for the governance engine; see `LayerBuilder::budget` and friends.
+#[derive(Clone, Default)]
+pub(crate) struct GovernanceSettings {
+    pub(crate) budgets: Vec<Budget>,
+    pub(crate) policies: Vec<Arc<dyn Policy>>,
+    pub(crate) on_alert: Vec<AlertFn>,
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+}
+
+impl GovernanceSettings {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.budgets.is_empty() && self.policies.is_empty()
+    }
+}
+
+impl fmt::Debug for GovernanceSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GovernanceSettings")
+            .field("budgets", &self.budgets)
+            .finish_non_exhaustive()
+    }
+}

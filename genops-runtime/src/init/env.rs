@@ -1,0 +1,111 @@
+//! The variables `init()` reads, and their readers. Every reader treats an empty or blank
+//! variable as unset and names the variable in its error.
+
+use crate::env;
+use crate::error::InitError;
+use crate::governance::{Budget, Scope, Usd};
+
+/// The variable that names the log filter; `RUST_LOG` is read when it is unset.
+pub const LOG_LEVEL_VAR: &str = "GENOPS_LOG_LEVEL";
+/// The variable that names the address of the Prometheus endpoint (off when unset).
+pub const METRICS_ADDR_VAR: &str = "GENOPS_METRICS_ADDR";
+/// The variable that names an extra price file in LiteLLM's schema.
+pub const PRICING_FILE_VAR: &str = "GENOPS_PRICING_FILE";
+/// The variable that sets the export sampling rate.
+pub const SAMPLING_RATE_VAR: &str = "GENOPS_SAMPLING_RATE";
+/// The variable that gives `GENOPS_TEAM` a daily hard budget in USD.
+pub const DAILY_BUDGET_VAR: &str = "GENOPS_DAILY_BUDGET_USD";
+
+/// The log filter directives and where they came from: `code`, else `GENOPS_LOG_LEVEL`, else
+/// `RUST_LOG`, else `info`.
+pub(crate) fn log_filter(code: Option<&str>) -> Result<(&'static str, String), InitError> {
+    if let Some(directives) = code {
+        return Ok(("GENOPS_LOG_LEVEL (log_filter)", directives.to_owned()));
+    }
+    for var in [LOG_LEVEL_VAR, "RUST_LOG"] {
+        if let Some(directives) = env::var(var)? {
+            return Ok((var, directives));
+        }
+    }
+    Ok(("default", "info".to_owned()))
+}
+
+/// The service name: `code`, else `OTEL_SERVICE_NAME`, else `unknown_service`.
+pub(crate) fn service_name(code: Option<&str>) -> Result<String, InitError> {
+    Ok(match code {
+        Some(name) => name.to_owned(),
+        None => env::var("OTEL_SERVICE_NAME")?.unwrap_or_else(|| "unknown_service".to_owned()),
+    })
+}
+
+/// `GENOPS_SAMPLING_RATE`, a rate in [0, 1].
+#[cfg(feature = "otlp")]
+pub(crate) fn sampling_rate() -> Result<Option<f64>, InitError> {
+    Ok(env::parsed(
+        SAMPLING_RATE_VAR,
+        "a rate in [0, 1]",
+        |text| {
+            text.parse::<f64>()
+                .ok()
+                .filter(|rate| (0.0..=1.0).contains(rate))
+        },
+    )?)
+}
+
+/// `GENOPS_DAILY_BUDGET_USD` with `GENOPS_TEAM`: a daily hard budget for that team.
+pub(crate) fn daily_budget() -> Result<Option<Budget>, InitError> {
+    let limit = env::parsed(DAILY_BUDGET_VAR, "a non-negative number of USD", |text| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|usd| usd.is_finite() && *usd >= 0.0)
+    })?;
+    let Some(limit) = limit else {
+        return Ok(None);
+    };
+    let team = env::var("GENOPS_TEAM")?.ok_or_else(|| InitError::Env {
+        var: DAILY_BUDGET_VAR,
+        problem: "needs GENOPS_TEAM to name the team the budget is for".into(),
+    })?;
+    Ok(Some(
+        Budget::daily(format!("{team}-daily"), Scope::team(team), Usd(limit)).hard(),
+    ))
+}
+
+/// The Prometheus endpoint's address: `code`, else `GENOPS_METRICS_ADDR`, else off.
+#[cfg(feature = "prometheus")]
+pub(crate) fn metrics_addr(code: Option<&str>) -> Result<Option<std::net::SocketAddr>, InitError> {
+    let (origin, addr) = match code {
+        Some(addr) => ("metrics_addr", addr.trim().to_owned()),
+        None => match env::var(METRICS_ADDR_VAR)? {
+            Some(addr) => (METRICS_ADDR_VAR, addr),
+            None => return Ok(None),
+        },
+    };
+    addr.parse().map(Some).map_err(|e| InitError::Env {
+        var: origin,
+        problem: format!("{addr:?} is not a socket address like 127.0.0.1:9464: {e}"),
+    })
+}
+
+/// Variables that ask for a part this build of genops does not have, with the cargo feature
+/// that has it.
+pub(crate) fn unbuilt() -> Vec<(&'static str, &'static str)> {
+    let mut asked = Vec::new();
+    if !cfg!(feature = "otlp") {
+        for var in [
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "OTEL_TRACES_EXPORTER",
+            SAMPLING_RATE_VAR,
+        ] {
+            if matches!(env::var(var), Ok(Some(value)) if value != "none") {
+                asked.push((var, "otlp"));
+            }
+        }
+    }
+    if !cfg!(feature = "prometheus") && matches!(env::var(METRICS_ADDR_VAR), Ok(Some(_))) {
+        asked.push((METRICS_ADDR_VAR, "prometheus"));
+    }
+    asked
+}
