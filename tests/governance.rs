@@ -154,29 +154,35 @@ fn a_hard_budget_denies_gated_calls_with_a_typed_error_before_the_body_runs() {
     // $0.3 + $0.3 + $0.3 booked; the fourth would need $0.9 + $0.4 reserved > $1.
     assert_eq!(BODIES.load(Ordering::SeqCst), 3);
     assert_eq!(results[..3], [Ok(1), Ok(1), Ok(1)]);
-    let Err(AppError::Denied(GovernanceError::BudgetExceeded {
+    let Err(AppError::Denied(denied)) = &results[3] else {
+        panic!("{:?}", results[3]);
+    };
+    let GovernanceError::BudgetExceeded {
         budget,
         limit,
         spent,
         reserved,
-    })) = &results[3]
+        reservation,
+    } = denied
     else {
-        panic!("{:?}", results[3]);
+        panic!("{denied:?}");
     };
     assert_eq!(
-        (budget.as_str(), *limit, nanos(*spent), *reserved),
-        ("search-hard", 1.0, 900_000_000, 0.0)
+        (
+            budget.as_str(),
+            *limit,
+            nanos(*spent),
+            *reserved,
+            nanos(*reservation)
+        ),
+        ("search-hard", 1.0, 900_000_000, 0.0, 400_000_000)
     );
-    let message = GovernanceError::BudgetExceeded {
-        budget: budget.clone(),
-        limit: *limit,
-        spent: *spent,
-        reserved: *reserved,
-    }
-    .to_string();
-    assert!(
-        message.contains("search-hard") && message.contains("next window"),
-        "{message}"
+    // The message names the real cause: $0.10 is left, but this call reserves $0.40.
+    assert_eq!(
+        denied.to_string(),
+        "budget `search-hard` has no room for this call's reservation of $0.4000: $0.9000 spent \
+         and $0.0000 reserved by calls in flight leave $0.1000 of $1.00; wait for the next \
+         window, raise the limit, reserve less, or make the budget soft"
     );
     let blocked = &cap.spans()[3];
     assert_eq!(blocked.field(GENOPS_POLICY_RESULT).str(), "blocked");

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod child;
 
 use std::collections::BTreeMap;
 use std::fmt;
