@@ -15,7 +15,7 @@
 //! 4. Statistics: `--runs N` repeats everything in N fresh processes (the guide's
 //!    `run_benchmark_suite`) and prints mean, stdev and the 95% CI of every metric.
 //! 5. Realistic load: the guide's operation mix under its bursty profile, time-compressed.
-//! 6. The guide's SLA table and the targets of issue 6, with PASS/FAIL.
+//! 6. The guide's SLA table and genops's own targets, with PASS/FAIL.
 //!
 //! `--json` writes every figure with the machine and git revision. `--baseline` compares the
 //! ratios to the bare call of the same run (never absolute times) and the allocation counts of

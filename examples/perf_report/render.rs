@@ -359,7 +359,7 @@ fn load_section(out: &mut String, g: &dyn Fn(&str) -> f64, plan: &Plan) {
     let _ = writeln!(out, "{}", t.render());
 }
 
-/// 6. The guide's SLA table and issue 6's targets, with PASS/FAIL.
+/// 6. The guide's SLA table and genops's own targets, with PASS/FAIL.
 fn sla_section(out: &mut String, m: &Metrics) {
     let _ = writeln!(out, "## 6. Performance SLAs and targets\n");
     let mut t = Table::new(&["source", "metric", "target", "measured", "status"]);

@@ -1,4 +1,4 @@
-//! The guide's SLAs and issue 6's targets, checked; and the figures the regression gate compares.
+//! The guide's SLAs and the genops targets, checked; and the figures the regression gate compares.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,7 @@ pub(crate) struct Target {
     pub(crate) pass: bool,
 }
 
-/// The guide's SLAs and baselines, and issue 6's targets, each checked against `m`.
+/// The guide's SLAs and baselines, and genops's own targets, each checked against `m`.
 pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
     let g = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
     let over = |mode: &str| g(&format!("latency.{mode}.overhead_ns"));
@@ -125,10 +125,10 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         g("memory.concurrent100.freed_pct") >= 95.0,
     );
 
-    // Issue 6.
+    // genops's own targets.
     let (nosub_g, nosub_i) = (over("genops_nosub"), over("instrument_nosub"));
     add(
-        "issue 6",
+        "genops target",
         "No subscriber: genops vs tracing::instrument",
         "≤ 1.5× the +ns of `#[tracing::instrument]`",
         format!(
@@ -143,7 +143,7 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
     );
     let (layer, noop) = (over("genops_layer_priced"), over("instrument_noop"));
     add(
-        "issue 6",
+        "genops target",
         "Full layer, priced call vs instrument on Registry + no-op layer",
         "≤ 2×",
         format!(
@@ -155,7 +155,7 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         layer <= 2.0 * noop,
     );
     add(
-        "issue 6",
+        "genops target",
         "Full layer, priced call vs the Python system (80 µs)",
         "≥ 100× cheaper (≤ 800 ns)",
         format!("{}× cheaper (+{} ns)", f(80_000.0 / layer, 0), f(layer, 0)),
@@ -164,7 +164,7 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
     let (with_otel, otel) = (over("genops_otel_priced"), over("instrument_otel"));
     let added = (with_otel - otel) / otel * 100.0;
     add(
-        "issue 6",
+        "genops target",
         "Governance on top of the tracing-opentelemetry pipeline",
         "adds ≤ 15%",
         format!(
@@ -180,28 +180,28 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         g("memory.genops_layer_priced.allocs_per_call"),
     );
     add(
-        "issue 6",
+        "genops target",
         "Heap per tracked call",
         "< 1 KB and ≤ 8 allocations",
         format!("{} B, {} allocations", f(bytes, 0), f(allocs, 2)),
         bytes < 1024.0 && allocs <= 8.0,
     );
     add(
-        "issue 6",
+        "genops target",
         "Retained after 1,000,000 calls (ledger keys aside)",
         "0 bytes",
         format!("{} B", f(g("memory.million.retained_bytes"), 0)),
         g("memory.million.retained_bytes") <= 0.0,
     );
     add(
-        "issue 6",
+        "genops target",
         "Freed after 1,000,000 calls",
         "≥ 99.9%",
         format!("{}%", f(g("memory.million.freed_pct"), 4)),
         g("memory.million.freed_pct") >= 99.9,
     );
     add(
-        "issue 6",
+        "genops target",
         "2 threads vs 1 thread (full layer, priced calls)",
         "≥ 1.7×",
         format!(
