@@ -57,7 +57,7 @@ impl ExportHealth {
         tracing::warn!(
             target: "genops",
             exporter = self.exporter,
-            cause = %cause,
+            cause = %crate::redact::urls_in(&cause.to_string()),
             failures_since_last_warning = unreported,
             "OTLP export failed: this batch is dropped. Further failures of this exporter are \
              counted, and logged again in a minute at the earliest"

@@ -8,6 +8,7 @@ use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
 
 use super::settings::{ExportSettings, Protocol};
 use crate::error::InitError;
+use crate::redact;
 
 /// An export problem as an [`InitError`].
 pub(crate) fn export_error(problem: impl std::fmt::Display) -> InitError {
@@ -82,7 +83,8 @@ macro_rules! otlp_exporter {
                     $kind,
                     " exporter for {} could not be built: {}"
                 ),
-                endpoint, e
+                redact::url(endpoint),
+                redact::urls_in(&e.to_string())
             ))
         })
     }};
@@ -125,9 +127,10 @@ fn grpc_metadata(
     let mut map = http::HeaderMap::new();
     for (key, value) in headers {
         let name = http::HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes())
-            .map_err(|e| export_error(format!("header {key:?}: {e}")))?;
+            .map_err(|e| export_error(format!("header `{key}`: {e}")))?;
+        // The value's error says what is wrong without quoting the value.
         let value = http::HeaderValue::from_str(value)
-            .map_err(|e| export_error(format!("header {key:?}: {e}")))?;
+            .map_err(|e| export_error(format!("header `{key}`: its value is not valid: {e}")))?;
         map.insert(name, value);
     }
     Ok(opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(map))

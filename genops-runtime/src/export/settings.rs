@@ -1,9 +1,11 @@
 //! Trace export settings, from builder calls or the OpenTelemetry SDK's standard variables.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::env;
 use crate::error::InitError;
+use crate::redact;
 
 /// How long one export may take when neither code nor `OTEL_BSP_EXPORT_TIMEOUT` says.
 pub(crate) const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,7 +34,8 @@ pub enum TracesExporter {
 }
 
 /// Resolved export settings. Every field has a builder method on [`Config`](crate::Config).
-#[derive(Clone, Debug)]
+/// `Debug` shows header names only and endpoints without credentials.
+#[derive(Clone)]
 pub(crate) struct ExportSettings {
     pub(crate) exporter: TracesExporter,
     pub(crate) endpoint: Option<String>,
@@ -51,7 +54,8 @@ pub(crate) struct ExportSettings {
 }
 
 /// Settings given in code; `None` falls back to the environment, then to the SDK default.
-#[derive(Clone, Debug, Default)]
+/// `Debug` shows header names only and endpoints without credentials.
+#[derive(Clone, Default)]
 pub(crate) struct ExportOverrides {
     pub(crate) exporter: Option<TracesExporter>,
     pub(crate) endpoint: Option<String>,
@@ -100,39 +104,102 @@ pub(crate) fn parse_protocol(var: &'static str, value: &str) -> Result<Protocol,
 
 /// Checks an endpoint URL: `http://` or `https://`, a host, and nothing unparsable.
 pub(crate) fn check_endpoint(var: &'static str, url: &str) -> Result<(), InitError> {
+    let shown = redact::url(url);
     let uri: http::Uri = url
         .parse()
-        .map_err(|e| bad(var, format!("invalid endpoint URL {url:?}: {e}")))?;
+        .map_err(|e| bad(var, format!("invalid endpoint URL {shown:?}: {e}")))?;
     match (uri.scheme_str(), uri.host()) {
         (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(()),
         _ => Err(bad(
             var,
-            format!("invalid endpoint URL {url:?}: expected http://host:port or https://host:port"),
+            format!(
+                "invalid endpoint URL {shown:?}: expected http://host:port or https://host:port"
+            ),
         )),
     }
 }
 
-/// Parses `key=value,key2=value2` with percent-encoded values (W3C baggage format).
+impl fmt::Debug for ExportSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportSettings")
+            .field("exporter", &self.exporter)
+            .field("endpoint", &redact::Url(self.endpoint.as_deref()))
+            .field(
+                "metrics_endpoint",
+                &redact::Url(self.metrics_endpoint.as_deref()),
+            )
+            .field("protocol", &self.protocol)
+            .field("headers", &redact::HeaderNames(&self.headers))
+            .field("sampler_ratio", &self.sampler_ratio)
+            .field("parent_based", &self.parent_based)
+            .field("max_queue_size", &self.max_queue_size)
+            .field("schedule_delay", &self.schedule_delay)
+            .field("max_export_batch_size", &self.max_export_batch_size)
+            .field("export_timeout", &self.export_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExportOverrides {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExportOverrides")
+            .field("exporter", &self.exporter)
+            .field("endpoint", &redact::Url(self.endpoint.as_deref()))
+            .field(
+                "metrics_endpoint",
+                &redact::Url(self.metrics_endpoint.as_deref()),
+            )
+            .field("protocol", &self.protocol)
+            .field("headers", &redact::HeaderNames(&self.headers))
+            .field("sampler_ratio", &self.sampler_ratio)
+            .field("max_queue_size", &self.max_queue_size)
+            .field("schedule_delay", &self.schedule_delay)
+            .field("max_export_batch_size", &self.max_export_batch_size)
+            .field("export_timeout", &self.export_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish()
+    }
+}
+
+/// Parses `key=value,key2=value2` with percent-encoded values (W3C baggage format). Errors name
+/// the entry by its position, and by its header name when the name is valid; a value is never
+/// shown, nor is an entry with no `=` (all of it may be a secret).
 pub(crate) fn parse_headers(
     var: &'static str,
     text: &str,
 ) -> Result<Vec<(String, String)>, InitError> {
     text.split(',')
         .filter(|entry| !entry.trim().is_empty())
-        .map(|entry| {
-            let (key, value) = entry
-                .split_once('=')
-                .ok_or_else(|| bad(var, format!("header {entry:?} is not `key=value`")))?;
+        .enumerate()
+        .map(|(i, entry)| {
+            let n = i + 1;
+            let (key, value) = entry.split_once('=').ok_or_else(|| {
+                bad(
+                    var,
+                    format!("entry {n} is not `key=value` (its text is not shown: it may hold a secret)"),
+                )
+            })?;
             let key = key.trim();
             if key.is_empty()
                 || !key
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
             {
-                return Err(bad(var, format!("header {entry:?} has an invalid name")));
+                return Err(bad(
+                    var,
+                    format!(
+                        "entry {n} has an invalid header name: use letters, digits, `-`, `_` and `.` \
+                         (the entry is not shown: it may hold a secret)"
+                    ),
+                ));
             }
-            let value = percent_decode(value.trim())
-                .ok_or_else(|| bad(var, format!("header {key:?} has a malformed %-escape")))?;
+            let value = percent_decode(value.trim()).ok_or_else(|| {
+                bad(
+                    var,
+                    format!("entry {n} (`{key}`) has a malformed %-escape in its value"),
+                )
+            })?;
             Ok((key.to_owned(), value))
         })
         .collect()
@@ -317,10 +384,21 @@ mod tests {
             h,
             vec![("api-key".into(), "a b".into()), ("x".into(), "1".into())]
         );
-        let err = parse_headers("V", "novalue").unwrap_err().to_string();
-        assert!(err.contains("V") && err.contains("novalue"), "{err}");
-        assert!(parse_headers("V", "k=%zz").is_err());
-        assert!(parse_headers("V", "bad key=1").is_err());
+        let err = |text: &str| parse_headers("V", text).unwrap_err().to_string();
+        assert_eq!(
+            err("Authorization Bearer sk-SECRET123"),
+            "environment variable V: entry 1 is not `key=value` (its text is not shown: it may \
+             hold a secret)"
+        );
+        assert_eq!(
+            err("ok=1,x api key=sk-SECRET456"),
+            "environment variable V: entry 2 has an invalid header name: use letters, digits, \
+             `-`, `_` and `.` (the entry is not shown: it may hold a secret)"
+        );
+        assert_eq!(
+            err("api-key=sk%zzSECRET"),
+            "environment variable V: entry 1 (`api-key`) has a malformed %-escape in its value"
+        );
     }
 
     #[test]

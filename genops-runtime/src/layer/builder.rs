@@ -1,6 +1,7 @@
 //! Building a [`GenOpsLayer`]: every setting the layer has, defined once for [`LayerBuilder`]
 //! and [`Config`](crate::Config), and validated once, when the layer is built.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use crate::money::Cost;
 use crate::pricing::PriceTable;
 
 /// The layer's settings as given, before validation.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct LayerSettings {
     pub(crate) prices: Option<PriceTable>,
     pub(crate) pricing_file: Option<PathBuf>,
@@ -22,6 +23,23 @@ pub(crate) struct LayerSettings {
     pub(crate) defaults: Vec<(Dimension, String)>,
     pub(crate) local_rate: Option<f64>,
     pub(crate) governance: GovernanceSettings,
+}
+
+/// A price table is summarised by its size, not printed model by model.
+impl fmt::Debug for LayerSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LayerSettings")
+            .field(
+                "prices",
+                &self.prices.as_ref().map(|p| format!("{} models", p.len())),
+            )
+            .field("pricing_file", &self.pricing_file)
+            .field("aliases", &self.aliases)
+            .field("defaults", &self.defaults)
+            .field("local_rate", &self.local_rate)
+            .field("governance", &self.governance)
+            .finish()
+    }
 }
 
 impl LayerSettings {
