@@ -134,6 +134,17 @@ fn sync_calls(c: &mut Criterion) {
         "the priced calls were booked"
     );
 
+    // What `init()` sets up, with its default log output and without: a priced call that logs
+    // nothing must cost about the same in both.
+    for (name, log_output) in [
+        ("genops_track/init_priced", true),
+        ("genops_track/init_no_log_output_priced", false),
+    ] {
+        let (dispatch, guard) = init_dispatch(log_output);
+        bench_in(&mut group, name, &dispatch, tracked_priced);
+        assert!(guard.ledger().snapshot().total.calls > 0, "{name} was booked");
+    }
+
     let pipeline = OtelPipeline::new();
     let created = AtomicU64::new(0);
     let otel = pipeline.dispatch();

@@ -261,6 +261,15 @@ pub fn genops_dispatch() -> (Dispatch, genops::Ledger) {
     (Dispatch::new(Registry::default().with(layer)), ledger)
 }
 
+/// What `genops::init()` installs, as a dispatch (not installed), with its default log output
+/// on or off; the guard keeps it alive. No export: the benches run with no OTLP endpoint.
+pub fn init_dispatch(log_output: bool) -> (Dispatch, genops::Guard) {
+    genops::init()
+        .log_output(log_output)
+        .into_dispatch()
+        .expect("init() builds with no export configured")
+}
+
 /// A span exporter that counts the spans it is given and drops them.
 #[derive(Clone, Debug, Default)]
 pub struct DropExporter {

@@ -36,6 +36,10 @@ pub(crate) enum Stack {
     Noop,
     CostSum,
     Genops,
+    /// What `init()` installs, with its default log output.
+    Init,
+    /// What `init().log_output(false)` installs.
+    InitNoLog,
     Otel,
     GenopsOtel,
     Fastrace,
@@ -112,6 +116,18 @@ pub(crate) const MODES: &[Mode] = &[
         stack: Stack::Genops,
     },
     Mode {
+        key: "genops_init_priced",
+        label: "`#[genops::track]` + `init()` with its default log output, priced call (logs nothing)",
+        body: Body::TrackedPriced,
+        stack: Stack::Init,
+    },
+    Mode {
+        key: "genops_init_no_log_priced",
+        label: "`#[genops::track]` + `init().log_output(false)`, priced call",
+        body: Body::TrackedPriced,
+        stack: Stack::InitNoLog,
+    },
+    Mode {
         key: "instrument_noop_async",
         label: "`#[tracing::instrument]` async + Registry + no-op layer",
         body: Body::InstrumentedAsync,
@@ -186,6 +202,9 @@ pub(crate) struct Stacks {
     pub(crate) pipeline: OtelPipeline,
     otel: Dispatch,
     genops_otel: Dispatch,
+    /// `init()`'s subscribers, with and without log output, and the guards that keep them.
+    init: (Dispatch, genops::Guard),
+    init_no_log: (Dispatch, genops::Guard),
 }
 
 impl Stacks {
@@ -202,6 +221,8 @@ impl Stacks {
             pipeline,
             otel,
             genops_otel,
+            init: init_dispatch(true),
+            init_no_log: init_dispatch(false),
         }
     }
 }
@@ -250,6 +271,8 @@ impl Ctx {
             Stack::Noop => Some(&s().noop),
             Stack::CostSum => Some(&s().cost_sum),
             Stack::Genops => Some(&s().genops),
+            Stack::Init => Some(&s().init.0),
+            Stack::InitNoLog => Some(&s().init_no_log.0),
             Stack::Otel => Some(&s().otel),
             Stack::GenopsOtel => Some(&s().genops_otel),
         }

@@ -161,6 +161,25 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         format!("{}× cheaper (+{} ns)", f(80_000.0 / layer, 0), f(layer, 0)),
         layer <= 800.0,
     );
+    // Whole calls (the bare call included, each a ratio to it): what a user of `init()` pays.
+    let whole = |key: &str| g(&format!("latency.{key}.ratio"));
+    let (init_log, init_quiet) = (
+        whole("genops_init_priced"),
+        whole("genops_init_no_log_priced"),
+    );
+    add(
+        "genops target",
+        "`init()` with its default log output vs `log_output(false)`, priced call that logs \
+         nothing",
+        "≤ 1.5×",
+        format!(
+            "{}× (+{} ns vs +{} ns over a bare call)",
+            f(init_log / init_quiet, 2),
+            f(over("genops_init_priced"), 0),
+            f(over("genops_init_no_log_priced"), 0)
+        ),
+        init_log <= 1.5 * init_quiet,
+    );
     let (with_otel, otel) = (over("genops_otel_priced"), over("instrument_otel"));
     let added = (with_otel - otel) / otel * 100.0;
     add(

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use tracing::Dispatch;
 use tracing_core::span::Id;
-use tracing_core::Subscriber;
-use tracing_subscriber::registry::{ExtensionsMut, LookupSpan};
+use tracing_core::{Metadata, Subscriber};
+use tracing_subscriber::registry::{Extensions, ExtensionsMut, LookupSpan};
 
 use super::engine::Engine;
 
@@ -21,11 +21,15 @@ use super::engine::Engine;
 /// visitor breaks.
 type Visitor<'v> = &'v mut dyn FnMut(&mut ExtensionsMut<'_>) -> ControlFlow<()>;
 
+/// Like [`Visitor`], reading: each span's metadata and its extensions, shared.
+type Reader<'v> = &'v mut dyn FnMut(&'static Metadata<'static>, &Extensions<'_>) -> ControlFlow<()>;
+
 /// What a GenOps layer hands out through `downcast_raw`.
 #[derive(Clone)]
 pub(crate) struct Reach {
     pub(crate) engine: Arc<Engine>,
     walk: fn(&Dispatch, &Id, Visitor<'_>),
+    read: fn(&Dispatch, &Id, Reader<'_>),
 }
 
 impl Reach {
@@ -34,6 +38,7 @@ impl Reach {
         Reach {
             engine,
             walk: |_, _, _| {},
+            read: |_, _, _| {},
         }
     }
 
@@ -43,6 +48,7 @@ impl Reach {
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
         self.walk = walk::<S>;
+        self.read = read::<S>;
     }
 
     /// The reach of the GenOps layer in `dispatch`'s subscriber, if it has one.
@@ -59,6 +65,33 @@ impl Reach {
         mut visit: impl FnMut(&mut ExtensionsMut<'_>) -> ControlFlow<()>,
     ) {
         (self.walk)(dispatch, id, &mut visit);
+    }
+
+    /// Reads span `id` and then its ancestors, nearest first, until `visit` breaks. Only shared
+    /// locks are taken, so it is safe inside another layer's callback.
+    pub(crate) fn read(
+        &self,
+        dispatch: &Dispatch,
+        id: &Id,
+        mut visit: impl FnMut(&'static Metadata<'static>, &Extensions<'_>) -> ControlFlow<()>,
+    ) {
+        (self.read)(dispatch, id, &mut visit);
+    }
+}
+
+fn read<S>(dispatch: &Dispatch, id: &Id, visit: Reader<'_>)
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let Some(subscriber) = dispatch.downcast_ref::<S>() else {
+        return;
+    };
+    let mut next = subscriber.span(id);
+    while let Some(span) = next {
+        if visit(span.metadata(), &span.extensions()).is_break() {
+            return;
+        }
+        next = span.parent();
     }
 }
 

@@ -128,6 +128,11 @@ impl TrackedState {
         &self.key.attribution
     }
 
+    /// Who and what the call is for, as booked so far.
+    pub(crate) fn key(&self) -> &LedgerKey {
+        &self.key
+    }
+
     /// A value the span recorded for a dimension after it was created.
     pub(crate) fn set_attribution(&mut self, dim: Dimension, value: Sym) {
         self.own |= dim.bit();

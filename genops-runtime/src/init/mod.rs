@@ -7,6 +7,7 @@
 
 mod env;
 mod guard;
+mod log;
 
 use std::time::Duration;
 
@@ -120,15 +121,43 @@ impl Config {
     ///
     /// Installing twice is [`InitError::AlreadyInstalled`].
     pub fn install(self) -> Result<Guard, InitError> {
+        let (dispatch, guard) = self.into_dispatch()?;
+        if tracing::dispatcher::set_global_default(dispatch).is_err() {
+            // Stop what was started, without waiting for exports that never had data.
+            let mut guard = guard;
+            guard.shutdown_timeout = Duration::ZERO;
+            drop(guard);
+            return Err(InitError::AlreadyInstalled);
+        }
+        for (var, feature) in env::unbuilt() {
+            tracing::warn!(
+                target: "genops",
+                variable = var,
+                "{var} is set, but this build of genops has no `{feature}` cargo feature: it is \
+                 ignored. Enable the feature on the `genops` dependency to use it."
+            );
+        }
+        Ok(guard)
+    }
+
+    /// Builds the subscriber [`install`](Self::install) would install, without installing it:
+    /// scope it with `tracing::dispatcher::with_default` in a test or a benchmark. Keep the
+    /// guard for as long as the dispatch is used.
+    ///
+    /// ```
+    /// let (dispatch, guard) = genops::init().log_output(false).into_dispatch()?;
+    /// tracing::dispatcher::with_default(&dispatch, || {
+    ///     let _call = genops::span!(team = "search", provider = "openai", model = "gpt-4o-mini");
+    /// });
+    /// assert_eq!(guard.ledger().snapshot().total.calls, 1);
+    /// # Ok::<(), genops::InitError>(())
+    /// ```
+    pub fn into_dispatch(self) -> Result<(tracing::Dispatch, Guard), InitError> {
         let layer = self.build_layer()?;
         let service_name = env::service_name(self.service_name.as_deref())?;
         // Validate the filter before anything starts.
         let log = match self.log_output.unwrap_or(true) {
-            true => Some(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
-                    .with_filter(self.env_filter()?),
-            ),
+            true => Some(log::layer(self.env_filter()?)),
             false => None,
         };
         #[cfg(feature = "otlp")]
@@ -157,22 +186,7 @@ impl Config {
         #[cfg(feature = "otlp")]
         let subscriber = subscriber.with(otel);
         let subscriber = subscriber.with(log);
-        if tracing::subscriber::set_global_default(subscriber).is_err() {
-            // Stop what was started, without waiting for exports that never had data.
-            let mut guard = guard;
-            guard.shutdown_timeout = Duration::ZERO;
-            drop(guard);
-            return Err(InitError::AlreadyInstalled);
-        }
-        for (var, feature) in env::unbuilt() {
-            tracing::warn!(
-                target: "genops",
-                variable = var,
-                "{var} is set, but this build of genops has no `{feature}` cargo feature: it is \
-                 ignored. Enable the feature on the `genops` dependency to use it."
-            );
-        }
-        Ok(guard)
+        Ok((tracing::Dispatch::new(subscriber), guard))
     }
 }
 
