@@ -20,3 +20,9 @@
 
 pub use genops_macros::{span, track};
 pub use genops_runtime::*;
+
+/// The README's Rust snippets, compiled and run as doctests so that they cannot drift from the
+/// code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
