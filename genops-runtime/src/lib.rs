@@ -97,7 +97,9 @@ pub use layer::{layer, GenOpsLayer, LayerBuilder};
 pub use ledger::{Ledger, Snapshot, Totals, UNATTRIBUTED};
 pub use money::{Cost, PICOS_PER_USD};
 pub use outcome::{Outcome, TrackedResult};
-pub use pricing::{Price, PriceEntry, PriceTable, PricingError};
+pub use pricing::{
+    EntryId, ExtraPrices, Price, PriceEntry, PriceTable, Priced, PricingError, Rates,
+};
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
-pub use usage::Usage;
+pub use usage::{SearchContextSize, ServiceTier, Usage};

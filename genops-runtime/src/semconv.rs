@@ -50,6 +50,10 @@ macro_rules! __genops_field_table {
             GENOPS_COST_CURRENCY = "genops.cost.currency", -, "The currency of the cost fields (always `USD`).";
             GENOPS_COST_UNKNOWN_MODEL = "genops.cost.unknown_model", -, "`true` when usage was recorded for a model with no known price.";
             GENOPS_COST_REJECTED = "genops.cost.rejected", -, "`true` when a manual cost was rejected (NaN, infinite or negative).";
+            GENOPS_COST_TIER = "genops.cost.tier", -, "The long-context price tier that applied (`above_200k`, or `tiered_<start>_<end>` for a `tiered_pricing` range); absent for flat prices.";
+            GENOPS_SERVICE_TIER = "genops.service_tier", -, "The service tier of the call (`flex`, `priority` or `batch`); absent for the standard tier.";
+            GENOPS_COST_SERVICE_TIER_FALLBACK = "genops.cost.service_tier_fallback", -, "`true` when the model has no prices of its own for the call's service tier, so its standard prices were booked.";
+            GENOPS_COST_UNSUPPORTED = "genops.cost.unsupported", -, "`true` when the model's price has a mode genops cannot apply (`off_peak_pricing`, which depends on the time of day, or per-second prices), so the cost may differ from the bill; warned once per model.";
             GENOPS_CANCELLED = "genops.cancelled", -, "`true` when a tracked future was dropped after it started and before it completed.";
             ERROR_TYPE = "error.type", -, "The short type name of the error, or `panic`.";
             OTEL_NAME = "otel.name", otel_name, "The span name tracing-opentelemetry exports.";
@@ -128,6 +132,11 @@ pub(crate) mod index {
     pub const CURRENCY: usize = super::position(super::GENOPS_COST_CURRENCY);
     pub const UNKNOWN_MODEL: usize = super::position(super::GENOPS_COST_UNKNOWN_MODEL);
     pub const REJECTED: usize = super::position(super::GENOPS_COST_REJECTED);
+    pub const COST_TIER: usize = super::position(super::GENOPS_COST_TIER);
+    pub const SERVICE_TIER: usize = super::position(super::GENOPS_SERVICE_TIER);
+    pub const SERVICE_TIER_FALLBACK: usize =
+        super::position(super::GENOPS_COST_SERVICE_TIER_FALLBACK);
+    pub const UNSUPPORTED: usize = super::position(super::GENOPS_COST_UNSUPPORTED);
     pub const CANCELLED: usize = super::position(super::GENOPS_CANCELLED);
     pub const ERROR_TYPE: usize = super::position(super::ERROR_TYPE);
     pub const STATUS_CODE: usize = super::position(super::OTEL_STATUS_CODE);

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """LiteLLM cost oracle for genops tests.
 
-Run as ``python3 tests/oracle/litellm_costs.py`` with litellm installed (for
-example ``/work/venv-litellm/bin/python``). It reads a JSON array of test cases
+Run as ``python3 tests/oracle/litellm_costs.py`` with litellm installed, either
+in that interpreter or in the one ``GENOPS_LITELLM_PYTHON`` names (the script
+re-executes itself there when ``import litellm`` fails). It reads a JSON array of test cases
 on stdin and writes JSON lines on stdout:
 
 * line 1: ``{"litellm_version": ..., "price_file": "/abs/.../model_prices_and_context_window_backup.json"}``
@@ -10,9 +11,10 @@ on stdin and writes JSON lines on stdout:
   ``{"id", "cost", "prompt_cost", "completion_cost", "tool_cost", "resolved_key", "custom_llm_provider", "error"}``.
   ``cost`` is the total USD from ``litellm.completion_cost``; ``prompt_cost`` and
   ``completion_cost`` come from ``litellm.cost_per_token``; ``tool_cost`` is
-  ``cost - prompt_cost - completion_cost`` (web search). ``resolved_key`` is the
+  ``cost - (prompt_cost + completion_cost)`` (web search). ``resolved_key`` is the
   price-file entry LiteLLM actually priced. A failed case gets ``error`` set and
-  null costs; it never stops the run.
+  null costs; it never stops the run. A model with no price entry gets ``error``
+  set too (LiteLLM may still return 0 for it via a fallback_generalizations rule).
 
 ``LITELLM_LOCAL_MODEL_COST_MAP=True`` is set before the import: litellm's
 ``get_model_cost_map`` then loads the bundled ``model_prices_and_context_window_backup.json``
@@ -73,9 +75,23 @@ Mapping onto LiteLLM's ``Usage`` and why:
   "batch" service tier: ``*_batches`` keys are only read by ``batch_cost_calculator``
   for ``call_type="retrieve_batch"``, so service_tier "batch"/"batches" is mapped
   to that call type.
-* ``custom_llm_provider`` = the price entry's ``litellm_provider``, except that
-  ``vertex_ai-*`` becomes ``vertex_ai`` (what ``get_llm_provider`` returns for
-  every Vertex request, and the value ``cost_per_token`` dispatches on).
+* ``custom_llm_provider`` = the price entry's ``litellm_provider`` (or the case's
+  override). Kept literally, e.g. "vertex_ai-language-models" rather than the
+  "vertex_ai" a live Vertex call carries: ``cost_per_token`` first tries the name
+  "<provider>/<model>", and "vertex_ai/<model>" is often a different entry with
+  different prices. For the Vertex models in the file both spellings run the same
+  ``generic_cost_per_token`` arithmetic (none has the ``*_above_128k_tokens`` keys
+  that send "vertex_ai" to its own calculator).
+* Checks reported through ``error`` (costs are still filled in): the priced entry
+  (``resolved_key``) is missing from the price file (LiteLLM then falls back to a
+  price-less fallback_generalizations rule and says 0) or has prices different
+  from the requested entry; or, for a case without web search,
+  ``completion_cost`` differs from the sum of ``cost_per_token`` (LiteLLM re-maps
+  some together_ai names to size-category entries inside ``completion_cost`` only).
+* Batch cases (service_tier "batch") are checked the way ``batch_cost_calculator`` resolves
+  the entry (``get_llm_provider``, then ``get_model_info``): when that fails LiteLLM silently
+  prices the batch at 0, and when ``get_llm_provider`` needs provider credentials
+  (github_copilot) it raises; both are reported through ``error`` with null costs.
 * Off-peak pricing depends on the clock, so every case is priced inside
   ``pinned_billing_time`` at a fixed standard-price moment (Wed 2025-01-15 08:00 UTC)
   unless the case gives ``billing_time``.
@@ -90,9 +106,20 @@ from datetime import datetime, timezone
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 # litellm prints banners/hints to stdout; keep stdout for our JSON lines only.
-with redirect_stdout(sys.stderr):
-    import litellm  # noqa: E402
-    from litellm import ModelResponse, Usage  # noqa: E402
+try:
+    with redirect_stdout(sys.stderr):
+        import litellm  # noqa: E402
+        from litellm import ModelResponse, Usage  # noqa: E402
+except ImportError:
+    # A plain `python3` without litellm: re-run under the interpreter named by
+    # GENOPS_LITELLM_PYTHON (e.g. a venv's bin/python) if there is one.
+    other = os.environ.get("GENOPS_LITELLM_PYTHON")
+    if other and not os.environ.get("_GENOPS_ORACLE_REEXEC"):
+        os.environ["_GENOPS_ORACLE_REEXEC"] = "1"
+        os.execv(other, [other, os.path.abspath(__file__), *sys.argv[1:]])
+    print(json.dumps({"litellm_version": None, "price_file": None,
+                      "error": "litellm is not importable; set GENOPS_LITELLM_PYTHON"}))
+    sys.exit(2)
 
 try:
     from litellm._internal_context import pinned_billing_time  # noqa: E402
@@ -129,9 +156,26 @@ def provider_for(model, override):
     provider = entry.get("litellm_provider") if isinstance(entry, dict) else None
     if provider is None:
         provider = litellm.get_llm_provider(model=model)[1]
-    if provider.startswith("vertex_ai"):
-        provider = "vertex_ai"
     return provider
+
+
+PRICE_FIELDS = ("cost", "pricing", "multiplier", "provider_specific_entry", "web_search_billing_unit")
+
+
+def prices(key):
+    entry = litellm.model_cost.get(key) or {}
+    return {k: v for k, v in entry.items() if any(f in k for f in PRICE_FIELDS)}
+
+
+def check_resolution(model, key):
+    """None when LiteLLM priced ``model``'s own entry (or one with identical prices)."""
+    if key not in litellm.model_cost:
+        # An unmapped name can still be "priced" through a fallback_generalizations
+        # rule (no prices, so cost 0): report that instead of a silent 0.
+        return f"model {model!r} has no entry in the price file"
+    if key != model and model in litellm.model_cost and prices(key) != prices(model):
+        return f"LiteLLM priced entry {key!r}, whose prices differ from {model!r}"
+    return None
 
 
 def count(usage, key):
@@ -185,6 +229,34 @@ def build_usage(usage, provider):
     )
 
 
+def check_totals(total, prompt_cost, completion_cost, usage):
+    """Without web search, completion_cost must equal cost_per_token's two parts."""
+    if (usage.get("web_search_requests") or 0) == 0 and total != prompt_cost + completion_cost:
+        return (f"completion_cost ({total!r}) disagrees with cost_per_token "
+                f"({prompt_cost!r} + {completion_cost!r})")
+    return None
+
+
+def check_batch_resolution(model, provider):
+    """None when LiteLLM's batch path prices ``model``'s own entry.
+
+    ``batch_cost_calculator`` re-derives the provider with ``get_llm_provider`` and looks the
+    entry up again; when that lookup fails it returns (0, 0) without a word.
+    """
+    try:
+        batch_provider = litellm.get_llm_provider(model=model, custom_llm_provider=provider)[1]
+    except Exception as e:
+        return f"batch path: get_llm_provider raised {type(e).__name__}: {str(e).splitlines()[0]}"
+    try:
+        key = litellm.get_model_info(model=model, custom_llm_provider=batch_provider).get("key")
+    except Exception:
+        return (f"batch path: LiteLLM finds no entry for {model!r} under provider "
+                f"{batch_provider!r} and prices it at 0")
+    if key != model and model in litellm.model_cost and prices(key) != prices(model):
+        return f"batch path: LiteLLM priced entry {key!r}, whose prices differ from {model!r}"
+    return None
+
+
 def resolved_key(model, provider):
     try:
         return litellm.get_model_info(model=model, custom_llm_provider=provider).get("key")
@@ -208,6 +280,14 @@ def price(case):
     if case.get("billing_time"):
         moment = datetime.fromisoformat(case["billing_time"].replace("Z", "+00:00"))
 
+    if call_type == "retrieve_batch":
+        batch_error = check_batch_resolution(model, provider)
+        if batch_error is not None:
+            # get_llm_provider may ask the provider for credentials (github_copilot): do not
+            # run the batch path at all.
+            return {"cost": None, "prompt_cost": None, "completion_cost": None, "tool_cost": None,
+                    "resolved_key": None, "custom_llm_provider": provider, "error": batch_error}
+
     with pinned_billing_time(moment):
         prompt_cost, completion_cost = litellm.cost_per_token(
             model=model,
@@ -225,13 +305,15 @@ def price(case):
             call_type=call_type,
             standard_built_in_tools_params=tools_params,
         )
+    key = resolved_key(model, provider)
     return {
         "cost": total,
         "prompt_cost": prompt_cost,
         "completion_cost": completion_cost,
         "tool_cost": total - (prompt_cost + completion_cost),
-        "resolved_key": resolved_key(model, provider),
+        "resolved_key": key,
         "custom_llm_provider": provider,
+        "error": check_resolution(model, key) or check_totals(total, prompt_cost, completion_cost, usage),
     }
 
 

@@ -14,17 +14,20 @@ use crate::export::GenAiMetrics;
 use crate::governance::Governance;
 use crate::intern::Sym;
 use crate::ledger::Ledger;
-use crate::pricing::{Price, PriceTable};
+use crate::pricing::{EntryId, PriceTable, Priced};
+use crate::usage::Usage;
 
 /// How many resolved prices each thread caches before it starts afresh.
 const PRICE_CACHE_CAPACITY: usize = 4_096;
 
-/// One thread's resolved prices by the interned (provider, model). Aligned to its own cache
-/// lines: the threads' caches sit side by side, and each lookup writes the `RefCell` flag, so
-/// two threads sharing a line would slow each other down on every call.
+/// One thread's resolved entries by the interned (provider, model): an index into the table, so
+/// a hit copies four bytes and the cost is computed through a borrow of the shared table, with
+/// no allocation and no reference count. Aligned to its own cache lines: the threads' caches sit
+/// side by side, and each lookup writes the `RefCell` flag, so two threads sharing a line would
+/// slow each other down on every call.
 #[repr(align(128))]
 #[derive(Default)]
-struct PriceCache(RefCell<FxHashMap<PriceKey, Option<Price>>>);
+struct PriceCache(RefCell<FxHashMap<PriceKey, Option<EntryId>>>);
 
 /// The interned (provider, model) of a price lookup.
 type PriceKey = (Option<Sym>, Sym);
@@ -38,6 +41,8 @@ pub(crate) struct Engine {
     /// Pico-dollars per hour of a local provider's span, if local compute is priced.
     pub(crate) local_rate: Option<u128>,
     warned: Mutex<HashSet<(String, String)>>,
+    /// (provider, model) pairs already warned about as priced by rules genops cannot apply.
+    warned_unsupported: Mutex<HashSet<(String, String)>>,
     /// The OTLP GenAI metric instruments, once `init()` has set them up.
     #[cfg(feature = "otlp")]
     pub(crate) genai_metrics: std::sync::OnceLock<Arc<GenAiMetrics>>,
@@ -59,6 +64,7 @@ impl Engine {
             defaults,
             local_rate,
             warned: Mutex::new(HashSet::new()),
+            warned_unsupported: Mutex::new(HashSet::new()),
             #[cfg(feature = "otlp")]
             genai_metrics: std::sync::OnceLock::new(),
             governance,
@@ -70,32 +76,56 @@ impl Engine {
         self.prices.len()
     }
 
-    /// The price of `model`, resolved once per thread and (provider, model).
-    pub(crate) fn price(&self, provider: Option<Sym>, model: Sym) -> Option<Price> {
+    /// The price entry of `model`, resolved once per thread and (provider, model).
+    pub(crate) fn price(&self, provider: Option<Sym>, model: Sym) -> Option<EntryId> {
         let resolve = || {
             let provider = provider.map_or("", Sym::as_str);
-            self.prices.resolve(provider, model.as_str())
+            self.prices.find(provider, model.as_str())
         };
         let cache = self.price_cache.get_or_default();
         let Ok(mut cache) = cache.0.try_borrow_mut() else {
             return resolve();
         };
         let key = (provider, model);
-        if let Some(price) = cache.get(&key) {
-            return *price;
+        if let Some(id) = cache.get(&key) {
+            return *id;
         }
         if cache.len() >= PRICE_CACHE_CAPACITY {
             cache.clear();
         }
-        let price = resolve();
-        cache.insert(key, price);
-        price
+        let id = resolve();
+        cache.insert(key, id);
+        id
+    }
+
+    /// The cost of `usage` at the prices of entry `id`.
+    #[inline]
+    pub(crate) fn cost(&self, id: EntryId, usage: &Usage) -> Priced {
+        self.prices.rates(id).cost(usage)
     }
 
     /// `Some` the first time this (provider, model) is found unpriced.
     pub(crate) fn first_unknown(&self, provider: &str, model: &str) -> Option<(String, String)> {
-        let pair = (provider.to_owned(), model.to_owned());
-        let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
-        warned.insert(pair.clone()).then_some(pair)
+        first(&self.warned, provider, model)
     }
+
+    /// `Some` the first time this (provider, model) is priced by rules genops cannot apply.
+    pub(crate) fn first_unsupported(
+        &self,
+        provider: &str,
+        model: &str,
+    ) -> Option<(String, String)> {
+        first(&self.warned_unsupported, provider, model)
+    }
+}
+
+/// `Some((provider, model))` the first time `seen` is asked about the pair.
+fn first(
+    seen: &Mutex<HashSet<(String, String)>>,
+    provider: &str,
+    model: &str,
+) -> Option<(String, String)> {
+    let pair = (provider.to_owned(), model.to_owned());
+    let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
+    seen.insert(pair.clone()).then_some(pair)
 }

@@ -69,6 +69,17 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
              `genops.cost.unknown_model`; add it with GENOPS_PRICING_FILE or an alias"
         );
     }
+    if let Some(warning) = &done.warn_unsupported {
+        let (provider, model, reason) = &**warning;
+        tracing::warn!(
+            target: "genops",
+            provider = provider.as_str(),
+            model = model.as_str(),
+            pricing = *reason,
+            "this model's price has a mode genops cannot apply: its calls are booked at the \
+             standard token prices and flagged `genops.cost.unsupported`"
+        );
+    }
 }
 
 fn blocked_verdict(denied: &GovernanceError) -> Verdict {

@@ -16,6 +16,7 @@ use crate::governance::{PolicyResult, Verdict};
 use crate::intern::Sym;
 use crate::outcome::Outcome;
 use crate::semconv::{self, index, TRACKED_FIELDS};
+use crate::usage::ServiceTier;
 
 /// The handles of a tracked call site's fields, by position.
 type SiteFields = [Field; TRACKED_FIELDS.len()];
@@ -90,6 +91,8 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let own = done.own_cost.as_usd();
     let total = done.total_cost.as_usd();
     let response_model = done.response_model.as_ref().map(|m| m.as_str());
+    let cost_tier = done.cost_tier;
+    let service_tier = done.service_tier.map(ServiceTier::as_str);
     let error_type = done.outcome.error_type();
     let cancelled = done.outcome == Outcome::Cancelled;
     let flag = true;
@@ -133,6 +136,16 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         (
             &f[index::REJECTED],
             done.rejected.then(|| some(&flag)).flatten(),
+        ),
+        (&f[index::COST_TIER], opt(&cost_tier)),
+        (&f[index::SERVICE_TIER], opt(&service_tier)),
+        (
+            &f[index::SERVICE_TIER_FALLBACK],
+            done.service_tier_fallback.then(|| some(&flag)).flatten(),
+        ),
+        (
+            &f[index::UNSUPPORTED],
+            done.unsupported.is_some().then(|| some(&flag)).flatten(),
         ),
         (
             &f[index::CANCELLED],

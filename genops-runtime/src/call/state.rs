@@ -11,7 +11,8 @@ use crate::intern::Sym;
 use crate::ledger::{Entry, LedgerKey};
 use crate::money::Cost;
 use crate::outcome::Outcome;
-use crate::usage::Usage;
+use crate::pricing::Priced;
+use crate::usage::{ServiceTier, Usage};
 
 /// The state of one tracked call, kept in its span's extensions from creation to close.
 pub(crate) struct TrackedState {
@@ -22,8 +23,9 @@ pub(crate) struct TrackedState {
     response_model: Option<Sym>,
     usage: Usage,
     usage_recorded: bool,
-    token_cost: Cost,
     priced: bool,
+    /// The cost of the usage and how it was priced: tiers and flags for the span.
+    pricing: Priced,
     manual_cost: Cost,
     children_cost: Cost,
     rejected: bool,
@@ -48,6 +50,17 @@ pub(crate) struct Finished {
     pub(crate) unknown_model: bool,
     /// `(provider, model)` the first time this layer saw it unpriced: warn once.
     pub(crate) warn_unknown: Option<Box<(String, String)>>,
+    /// The long-context tier of the price (`above_200k`), `None` for flat prices.
+    pub(crate) cost_tier: Option<&'static str>,
+    /// The service tier of the call, `None` for the standard tier.
+    pub(crate) service_tier: Option<ServiceTier>,
+    /// The model has no prices of its own for the service tier: standard prices applied.
+    pub(crate) service_tier_fallback: bool,
+    /// Why the price may be wrong (a pricing mode genops cannot apply).
+    pub(crate) unsupported: Option<&'static str>,
+    /// `(provider, model, reason)` the first time this layer priced it with rules it cannot
+    /// apply: warn once.
+    pub(crate) warn_unsupported: Option<Box<(String, String, &'static str)>>,
     pub(crate) rejected: bool,
     pub(crate) response_model: Option<Sym>,
     pub(crate) outcome: Outcome,
@@ -93,8 +106,8 @@ impl TrackedState {
             response_model: None,
             usage: Usage::default(),
             usage_recorded: false,
-            token_cost: Cost::ZERO,
             priced: true,
+            pricing: Priced::default(),
             manual_cost: Cost::ZERO,
             children_cost: Cost::ZERO,
             rejected: false,
@@ -172,15 +185,15 @@ impl TrackedState {
         self.key.model = self.response_model.or(self.request_model);
         if !self.usage_recorded || self.local {
             self.priced = true;
-            self.token_cost = Cost::ZERO;
+            self.pricing = Priced::default();
             return;
         }
-        let price = self
+        let id = self
             .key
             .model
             .and_then(|model| engine.price(self.key.provider, model));
-        self.priced = price.is_some();
-        self.token_cost = price.map_or(Cost::ZERO, |p| p.cost(&self.usage));
+        self.priced = id.is_some();
+        self.pricing = id.map_or(Priced::default(), |id| engine.cost(id, &self.usage));
     }
 
     /// Closes the call's books once: books it in the ledger and says what to record.
@@ -197,7 +210,7 @@ impl TrackedState {
             }
             _ => Cost::ZERO,
         };
-        let own_cost = self.token_cost + self.manual_cost + compute_cost;
+        let own_cost = self.pricing.cost + self.manual_cost + compute_cost;
         let unknown_model = !self.priced;
         let warn_unknown = if unknown_model {
             let provider = self.key.provider.map_or("", Sym::as_str);
@@ -206,6 +219,18 @@ impl TrackedState {
         } else {
             None
         };
+        let pricing = self.pricing;
+        let warn_unsupported = pricing.unsupported.and_then(|reason| {
+            let provider = self.key.provider.map_or("", Sym::as_str);
+            let model = self.key.model.map_or("", Sym::as_str);
+            engine
+                .first_unsupported(provider, model)
+                .map(|(provider, model)| Box::new((provider, model, reason)))
+        });
+        let service_tier = (self.usage_recorded
+            && !self.local
+            && self.usage.service_tier != ServiceTier::Standard)
+            .then_some(self.usage.service_tier);
         engine.ledger.book(Entry {
             key: &self.key,
             usage: self.usage,
@@ -222,6 +247,11 @@ impl TrackedState {
             total_cost: own_cost + self.children_cost,
             unknown_model,
             warn_unknown,
+            cost_tier: pricing.tier,
+            service_tier,
+            service_tier_fallback: pricing.service_tier_fallback,
+            unsupported: pricing.unsupported,
+            warn_unsupported,
             rejected: self.rejected,
             response_model: self.response_model,
             outcome,

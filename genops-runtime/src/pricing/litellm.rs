@@ -1,17 +1,26 @@
 //! Reads LiteLLM's `model_prices_and_context_window.json` schema.
 //!
-//! Only the fields genops prices with are read: `input_cost_per_token`, `output_cost_per_token`,
-//! `cache_read_input_token_cost`, `cache_creation_input_token_cost`,
-//! `output_cost_per_reasoning_token`, `litellm_provider` and `mode`. Every other field is ignored,
-//! so LiteLLM's full file loads unchanged. `null` counts as absent. LiteLLM's documentation entry
-//! `sample_spec` is skipped.
+//! The fields genops prices with are read:
+//! - the flat five: `input_cost_per_token`, `output_cost_per_token`,
+//!   `cache_read_input_token_cost`, `cache_creation_input_token_cost`,
+//!   `output_cost_per_reasoning_token`;
+//! - every other per-token key of the grammar in [`keys`](super::keys): long-context tiers
+//!   (`*_above_{N}_tokens`), service tiers (`*_flex`, `*_priority`, `*_batches`), one-hour cache
+//!   writes, audio input and output;
+//! - `search_context_cost_per_query` and `web_search_billing_unit` (web search);
+//! - `tiered_pricing` (a table of prompt-size ranges);
+//! - the presence of `off_peak_pricing` and of per-second prices, which genops cannot apply;
+//! - `litellm_provider` and `mode`.
+//!
+//! Every other field is ignored, so LiteLLM's full file loads unchanged. `null` counts as absent.
+//! LiteLLM's documentation entry `sample_spec` is skipped.
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::{PriceEntry, PricingError};
+use super::keys::{self, KeyKind};
+use super::{PriceEntry, PricingError, SearchPrices, TierRow};
 use crate::money::PICOS_PER_USD;
 
 /// The fields one entry names; `None` leaves the existing value alone.
@@ -24,6 +33,12 @@ pub(super) struct EntryOverride {
     reasoning: Option<u64>,
     litellm_provider: Option<String>,
     mode: Option<String>,
+    keys: Vec<(String, u64)>,
+    search: Option<SearchPrices>,
+    search_per_query: Option<bool>,
+    tiered: Option<Vec<TierRow>>,
+    off_peak: bool,
+    per_second: bool,
 }
 
 impl EntryOverride {
@@ -35,35 +50,35 @@ impl EntryOverride {
         if let Some(v) = self.output {
             price.output = v;
         }
-        if self.cache_read.is_some() {
-            price.cache_read = self.cache_read;
-        }
-        if self.cache_creation.is_some() {
-            price.cache_creation = self.cache_creation;
-        }
-        if self.reasoning.is_some() {
-            price.reasoning = self.reasoning;
-        }
-        if self.litellm_provider.is_some() {
-            entry.litellm_provider = self.litellm_provider;
-        }
-        if self.mode.is_some() {
-            entry.mode = self.mode;
-        }
+        replace(&mut price.cache_read, self.cache_read);
+        replace(&mut price.cache_creation, self.cache_creation);
+        replace(&mut price.reasoning, self.reasoning);
+        replace(&mut entry.litellm_provider, self.litellm_provider);
+        replace(&mut entry.mode, self.mode);
+        let extra = &mut entry.extra;
+        extra.keys.extend(self.keys);
+        replace(&mut extra.search, self.search);
+        replace(&mut extra.search_per_query, self.search_per_query);
+        replace(&mut extra.tiered, self.tiered);
+        extra.off_peak |= self.off_peak;
+        extra.per_second |= self.per_second;
     }
 }
 
-/// The known fields of one entry, still untyped; unknown fields are skipped by serde.
-#[derive(Deserialize)]
-struct RawEntry {
-    input_cost_per_token: Option<Value>,
-    output_cost_per_token: Option<Value>,
-    cache_read_input_token_cost: Option<Value>,
-    cache_creation_input_token_cost: Option<Value>,
-    output_cost_per_reasoning_token: Option<Value>,
-    litellm_provider: Option<Value>,
-    mode: Option<Value>,
+fn replace<T>(slot: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *slot = value;
+    }
 }
+
+/// The fields of [`EntryOverride`] that are plain prices, by key.
+const FLAT: [&str; 5] = [
+    keys::INPUT,
+    keys::OUTPUT,
+    keys::CACHE_READ,
+    keys::CACHE_CREATION,
+    keys::REASONING,
+];
 
 /// Parses and validates a whole file; nothing is returned unless every entry is valid.
 pub(super) fn parse(
@@ -85,51 +100,158 @@ pub(super) fn parse(
         if model == "sample_spec" {
             continue;
         }
-        let entry_error = |problem: String| PricingError::Entry {
+        let parsed = match &value {
+            Value::Object(fields) => entry(fields),
+            other => Err(format!(
+                "expected an object of prices, found {}",
+                describe(other)
+            )),
+        };
+        let parsed = parsed.map_err(|problem| PricingError::Entry {
             file: origin.to_owned(),
             entry: model.clone(),
             problem,
-        };
-        if !value.is_object() {
-            return Err(entry_error(format!(
-                "expected an object of prices, found {}",
-                describe(&value)
-            )));
-        }
-        let raw = RawEntry::deserialize(value).map_err(|e| entry_error(e.to_string()))?;
-        let parsed = EntryOverride {
-            input: price("input_cost_per_token", raw.input_cost_per_token).map_err(&entry_error)?,
-            output: price("output_cost_per_token", raw.output_cost_per_token)
-                .map_err(&entry_error)?,
-            cache_read: price(
-                "cache_read_input_token_cost",
-                raw.cache_read_input_token_cost,
-            )
-            .map_err(&entry_error)?,
-            cache_creation: price(
-                "cache_creation_input_token_cost",
-                raw.cache_creation_input_token_cost,
-            )
-            .map_err(&entry_error)?,
-            reasoning: price(
-                "output_cost_per_reasoning_token",
-                raw.output_cost_per_reasoning_token,
-            )
-            .map_err(&entry_error)?,
-            litellm_provider: text("litellm_provider", raw.litellm_provider)
-                .map_err(&entry_error)?,
-            mode: text("mode", raw.mode).map_err(&entry_error)?,
-        };
+        })?;
         out.push((model, parsed));
     }
     Ok(out)
 }
 
-/// A per-token USD price as whole pico-dollars, rounded to nearest.
-fn price(field: &str, value: Option<Value>) -> Result<Option<u64>, String> {
+/// One entry's fields.
+fn entry(fields: &Map<String, Value>) -> Result<EntryOverride, String> {
+    let mut parsed = EntryOverride {
+        litellm_provider: text("litellm_provider", fields.get("litellm_provider"))?,
+        mode: text("mode", fields.get("mode"))?,
+        ..EntryOverride::default()
+    };
+    for (key, value) in fields {
+        match keys::classify(key) {
+            KeyKind::Other => {}
+            KeyKind::BadThreshold(threshold) => {
+                return Err(format!(
+                    "`{key}`: the tier threshold `{threshold}` is not a token count \
+                     (digits with an optional `k`, as in `_above_200k_tokens`)"
+                ))
+            }
+            KeyKind::Price => {
+                let Some(picos) = price(key, value)? else {
+                    continue;
+                };
+                let flat = FLAT.iter().position(|flat| flat == key);
+                let slot = match flat {
+                    Some(0) => &mut parsed.input,
+                    Some(1) => &mut parsed.output,
+                    Some(2) => &mut parsed.cache_read,
+                    Some(3) => &mut parsed.cache_creation,
+                    Some(_) => &mut parsed.reasoning,
+                    None => {
+                        parsed.keys.push((key.clone(), picos));
+                        continue;
+                    }
+                };
+                *slot = Some(picos);
+            }
+        }
+    }
+    if let Some(value) = present(fields, "search_context_cost_per_query") {
+        parsed.search = Some(search_prices(value)?);
+    }
+    if let Some(unit) = text(
+        "web_search_billing_unit",
+        fields.get("web_search_billing_unit"),
+    )? {
+        parsed.search_per_query = Some(unit == "per_query");
+    }
+    if let Some(value) = present(fields, "tiered_pricing") {
+        let rows = tiered_pricing(value)?;
+        parsed.tiered = (!rows.is_empty()).then_some(rows);
+    }
+    parsed.off_peak = present(fields, "off_peak_pricing").is_some();
+    parsed.per_second = [
+        "cost_per_second",
+        "input_cost_per_second",
+        "output_cost_per_second",
+    ]
+    .iter()
+    .any(|key| present(fields, key).is_some());
+    Ok(parsed)
+}
+
+fn present<'v>(fields: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    fields.get(key).filter(|v| !v.is_null())
+}
+
+/// `search_context_cost_per_query`: USD per query by search context size.
+fn search_prices(value: &Value) -> Result<SearchPrices, String> {
+    const FIELD: &str = "search_context_cost_per_query";
+    let Value::Object(sizes) = value else {
+        return Err(format!(
+            "`{FIELD}` must be an object of USD per query by size, found {}",
+            describe(value)
+        ));
+    };
+    let mut prices = SearchPrices::default();
+    for (slot, size) in prices.by_size.iter_mut().zip(SearchPrices::KEYS) {
+        *slot = price(
+            &format!("{FIELD}.{size}"),
+            sizes.get(size).unwrap_or(&Value::Null),
+        )?;
+    }
+    Ok(prices)
+}
+
+/// `tiered_pricing`: rows with a `range` of two numbers; rows without one are skipped, as
+/// LiteLLM skips them.
+fn tiered_pricing(value: &Value) -> Result<Vec<TierRow>, String> {
+    const FIELD: &str = "tiered_pricing";
+    let Value::Array(rows) = value else {
+        return Err(format!(
+            "`{FIELD}` must be an array of tiers, found {}",
+            describe(value)
+        ));
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let Value::Object(row) = row else {
+            return Err(format!(
+                "`{FIELD}[{i}]` must be an object, found {}",
+                describe(row)
+            ));
+        };
+        let bound = |v: &Value| v.as_f64().filter(|x| x.is_finite());
+        let range = match row.get("range") {
+            Some(Value::Array(r)) if r.len() == 2 => bound(&r[0]).zip(bound(&r[1])),
+            _ => None,
+        };
+        let Some((start, end)) = range else {
+            continue;
+        };
+        let rate = |key: &str| {
+            price(
+                &format!("{FIELD}[{i}].{key}"),
+                row.get(key).unwrap_or(&Value::Null),
+            )
+        };
+        // A fractional bound compares with whole token counts as its floor does.
+        let whole = |x: f64| x.max(0.0).floor() as u64;
+        out.push(TierRow {
+            start: whole(start),
+            end: whole(end),
+            input: rate(keys::INPUT)?,
+            output: rate(keys::OUTPUT)?,
+            cache_read: rate(keys::CACHE_READ)?,
+            cache_creation: rate(keys::CACHE_CREATION)?,
+            reasoning: rate(keys::REASONING)?,
+        });
+    }
+    Ok(out)
+}
+
+/// A USD price (per token or per query) as whole pico-dollars, rounded to nearest.
+fn price(field: &str, value: &Value) -> Result<Option<u64>, String> {
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
+        Value::Null => Ok(None),
+        Value::Number(n) => {
             let usd = n.as_f64().unwrap_or(f64::NAN);
             if !usd.is_finite() {
                 return Err(format!("`{field}` is not a finite number ({n})"));
@@ -139,24 +261,24 @@ fn price(field: &str, value: Option<Value>) -> Result<Option<u64>, String> {
             }
             let picos = (usd * PICOS_PER_USD as f64).round();
             if picos >= u64::MAX as f64 {
-                return Err(format!("`{field}` is too large ({n} USD per token)"));
+                return Err(format!("`{field}` is too large ({n} USD)"));
             }
             Ok(Some(picos as u64))
         }
-        Some(other) => Err(format!(
-            "`{field}` must be a number of USD per token, found {}",
-            describe(&other)
+        other => Err(format!(
+            "`{field}` must be a number of USD, found {}",
+            describe(other)
         )),
     }
 }
 
-fn text(field: &str, value: Option<Value>) -> Result<Option<String>, String> {
+fn text(field: &str, value: Option<&Value>) -> Result<Option<String>, String> {
     match value {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(format!(
             "`{field}` must be a string, found {}",
-            describe(&other)
+            describe(other)
         )),
     }
 }

@@ -2,9 +2,9 @@
 
 use genops_names::litellm_prefix;
 
-use super::{Price, PriceTable};
+use super::{EntryId, PriceTable};
 
-pub(super) fn resolve(table: &PriceTable, provider: &str, model: &str) -> Option<Price> {
+pub(super) fn resolve(table: &PriceTable, provider: &str, model: &str) -> Option<EntryId> {
     resolve_name(table, provider, model).or_else(|| {
         let target = table.aliases.get(model)?;
         resolve_name(table, provider, target)
@@ -12,7 +12,7 @@ pub(super) fn resolve(table: &PriceTable, provider: &str, model: &str) -> Option
 }
 
 /// Rules 1 to 3 for one name.
-fn resolve_name(table: &PriceTable, provider: &str, model: &str) -> Option<Price> {
+fn resolve_name(table: &PriceTable, provider: &str, model: &str) -> Option<EntryId> {
     let unprefixed = model.split_once('/').map(|(_, rest)| rest);
     let candidates = [Some(model), unprefixed];
     candidates
@@ -27,14 +27,12 @@ fn resolve_name(table: &PriceTable, provider: &str, model: &str) -> Option<Price
         })
 }
 
-fn exact(table: &PriceTable, provider: &str, model: &str) -> Option<Price> {
+fn exact(table: &PriceTable, provider: &str, model: &str) -> Option<EntryId> {
     let namespaced = litellm_prefix(provider).and_then(|prefix| {
         let key = format!("{prefix}/{model}");
-        table.entries.get(&key)
+        table.index.get(&key)
     });
-    namespaced
-        .or_else(|| table.entries.get(model))
-        .map(|entry| entry.price)
+    namespaced.or_else(|| table.index.get(model)).copied()
 }
 
 /// `name` without a trailing snapshot date (`-2024-08-06` or `-20240806`), if it has one.
