@@ -142,7 +142,10 @@ fn sync_calls(c: &mut Criterion) {
     ] {
         let (dispatch, guard) = init_dispatch(log_output);
         bench_in(&mut group, name, &dispatch, tracked_priced);
-        assert!(guard.ledger().snapshot().total.calls > 0, "{name} was booked");
+        assert!(
+            guard.ledger().snapshot().total.calls > 0,
+            "{name} was booked"
+        );
     }
 
     let pipeline = OtelPipeline::new();

@@ -79,7 +79,8 @@ mod test_support;
 
 pub use attribution::Dimension;
 pub use call::future::Tracked;
-pub use call::record::{record_cost, record_response_model, record_usage};
+pub use call::record::{record_cost, record_cumulative_usage, record_response_model, record_usage};
+pub use call::stream::{ItemOutcome, TrackedStream};
 pub use call::tracked_span::TrackedSpan;
 pub use error::InitError;
 #[cfg(feature = "otlp")]

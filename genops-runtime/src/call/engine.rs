@@ -38,6 +38,8 @@ pub(crate) struct Engine {
     /// Pico-dollars per hour of a local provider's span, if local compute is priced.
     pub(crate) local_rate: Option<u128>,
     warned: Mutex<HashSet<(String, String)>>,
+    /// Call sites already warned about a stream without usage, by metadata address.
+    warned_missing_usage: Mutex<HashSet<usize>>,
     /// The OTLP GenAI metric instruments, once `init()` has set them up.
     #[cfg(feature = "otlp")]
     pub(crate) genai_metrics: std::sync::OnceLock<Arc<GenAiMetrics>>,
@@ -59,6 +61,7 @@ impl Engine {
             defaults,
             local_rate,
             warned: Mutex::new(HashSet::new()),
+            warned_missing_usage: Mutex::new(HashSet::new()),
             #[cfg(feature = "otlp")]
             genai_metrics: std::sync::OnceLock::new(),
             governance,
@@ -90,6 +93,15 @@ impl Engine {
         let price = resolve();
         cache.insert(key, price);
         price
+    }
+
+    /// Whether this is the first stream without usage from the call site `site`.
+    pub(crate) fn first_missing_usage(&self, site: usize) -> bool {
+        let mut warned = self
+            .warned_missing_usage
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        warned.insert(site)
     }
 
     /// `Some` the first time this (provider, model) is found unpriced.

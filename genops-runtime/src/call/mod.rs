@@ -25,4 +25,5 @@ pub(crate) mod scope;
 pub(crate) mod site;
 mod span_macro;
 pub(crate) mod state;
+pub(crate) mod stream;
 pub(crate) mod tracked_span;
