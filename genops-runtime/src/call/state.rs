@@ -66,7 +66,7 @@ pub(crate) struct Finished {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StreamFinished {
     pub(crate) first_chunk: Option<Duration>,
-    /// The mean time between items after the first, with two items or more.
+    /// The mean time per item after the first (up to the stream's end), with two or more.
     pub(crate) per_chunk: Option<Duration>,
     pub(crate) chunks: u64,
     pub(crate) end: StreamEnd,
@@ -76,10 +76,10 @@ pub(crate) struct StreamFinished {
 
 impl StreamFinished {
     fn new(report: StreamReport, start: Instant, usage_recorded: bool) -> Self {
-        let per_chunk = match (report.first_item, report.last_item) {
-            (Some(first), Some(last)) if report.items >= 2 => {
+        let per_chunk = match report.first_item {
+            Some(first) if report.items >= 2 => {
                 let gaps = u32::try_from(report.items - 1).unwrap_or(u32::MAX);
-                Some(last.saturating_duration_since(first) / gaps)
+                Some(first.elapsed() / gaps)
             }
             _ => None,
         };

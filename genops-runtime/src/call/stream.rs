@@ -43,17 +43,23 @@ impl StreamEnd {
     }
 }
 
-/// What the wrapper saw of a stream, for the call's result fields.
+/// What the wrapper saw of a stream, for the call's result fields. Only the first item is
+/// timed: the clock is read once more when the stream ends, never per item.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StreamReport {
     pub(crate) first_item: Option<Instant>,
-    pub(crate) last_item: Option<Instant>,
     pub(crate) items: u64,
     pub(crate) end: StreamEnd,
 }
 
+/// The `error.type` of an item that is an error.
+type Classify<T> = fn(&T) -> Option<Cow<'static, str>>;
+
 const RUNNING: u8 = 0;
 const DONE: u8 = 1;
+/// Inside the inner stream's poll: a drop that finds this state follows a panic in that poll,
+/// even if the stream outlived the unwinding.
+const POLLING: u8 = 2;
 
 pin_project! {
     /// A stream that runs inside a tracked call's span and ends the call when it ends, fails,
@@ -77,17 +83,17 @@ pin_project! {
         span: Span,
         phase: u8,
         first_item: Option<Instant>,
-        last_item: Option<Instant>,
         items: u64,
         error: Option<Cow<'static, str>>,
-        classify: fn(&S::Item) -> Option<Cow<'static, str>>,
+        // `None` for streams whose items are never errors: no call per item.
+        classify: Option<Classify<S::Item>>,
     }
 
     impl<S: Stream> PinnedDrop for TrackedStream<S> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if *this.phase == RUNNING && !this.span.is_none() {
-                let (outcome, end) = if std::thread::panicking() {
+            if *this.phase != DONE && !this.span.is_none() {
+                let (outcome, end) = if *this.phase == POLLING || std::thread::panicking() {
                     (Outcome::Panic, StreamEnd::Error)
                 } else {
                     (Outcome::Cancelled, StreamEnd::Cancelled)
@@ -95,7 +101,6 @@ pin_project! {
                 *this.phase = DONE;
                 let report = StreamReport {
                     first_item: *this.first_item,
-                    last_item: *this.last_item,
                     items: *this.items,
                     end,
                 };
@@ -138,7 +143,7 @@ impl<T, E> ItemOutcome for Result<T, E> {
 impl<S: Stream> TrackedStream<S> {
     /// Tracks `inner` in `span`; no item is an error.
     pub fn new(span: Span, inner: S) -> Self {
-        Self::with_classifier(span, inner, |_| None)
+        Self::with_classifier(span, inner, None)
     }
 
     /// Tracks `inner` in `span`; an `Err` item marks the call as an error without ending it.
@@ -146,43 +151,18 @@ impl<S: Stream> TrackedStream<S> {
     where
         S::Item: ItemOutcome,
     {
-        Self::with_classifier(span, inner, ItemOutcome::item_error)
+        Self::with_classifier(span, inner, Some(ItemOutcome::item_error))
     }
 
-    fn with_classifier(
-        span: Span,
-        inner: S,
-        classify: fn(&S::Item) -> Option<Cow<'static, str>>,
-    ) -> Self {
+    fn with_classifier(span: Span, inner: S, classify: Option<Classify<S::Item>>) -> Self {
         TrackedStream {
             inner,
             span,
             phase: RUNNING,
             first_item: None,
-            last_item: None,
             items: 0,
             error: None,
             classify,
-        }
-    }
-}
-
-/// Ends the call as a panic if a poll unwinds.
-struct PanicGuard<'a> {
-    span: &'a Span,
-    phase: &'a mut u8,
-    report: StreamReport,
-}
-
-impl Drop for PanicGuard<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() && *self.phase == RUNNING {
-            *self.phase = DONE;
-            let report = StreamReport {
-                end: StreamEnd::Error,
-                ..self.report
-            };
-            finish_stream(self.span, Outcome::Panic, report);
         }
     }
 }
@@ -201,46 +181,36 @@ impl<S: Stream> Stream for TrackedStream<S> {
         if *this.phase == DONE {
             return Poll::Ready(None);
         }
-        let report = StreamReport {
-            first_item: *this.first_item,
-            last_item: *this.last_item,
-            items: *this.items,
-            end: StreamEnd::Error,
-        };
-        let guard = PanicGuard {
-            span: this.span,
-            phase: this.phase,
-            report,
-        };
+        *this.phase = POLLING;
         let polled = {
-            let _entered = guard.span.enter();
+            let _entered = this.span.enter();
             this.inner.poll_next(cx)
         };
+        *this.phase = RUNNING;
         match polled {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(item)) => {
-                let now = Instant::now();
-                this.first_item.get_or_insert(now);
-                *this.last_item = Some(now);
+                if this.first_item.is_none() {
+                    *this.first_item = Some(Instant::now());
+                }
                 *this.items += 1;
-                if this.error.is_none() {
-                    *this.error = (this.classify)(&item);
+                if let (Some(classify), None) = (this.classify, &*this.error) {
+                    *this.error = classify(&item);
                 }
                 Poll::Ready(Some(item))
             }
             Poll::Ready(None) => {
-                *guard.phase = DONE;
+                *this.phase = DONE;
                 let (outcome, end) = match this.error.take() {
                     Some(error) => (Outcome::Error(error), StreamEnd::Error),
                     None => (Outcome::Ok, StreamEnd::Completed),
                 };
                 let report = StreamReport {
                     first_item: *this.first_item,
-                    last_item: *this.last_item,
                     items: *this.items,
                     end,
                 };
-                finish_stream(guard.span, outcome, report);
+                finish_stream(this.span, outcome, report);
                 Poll::Ready(None)
             }
         }
