@@ -53,6 +53,7 @@ mod error;
 mod intern;
 mod money;
 mod outcome;
+#[cfg(feature = "otlp")]
 mod redact;
 pub mod semconv;
 mod usage;

@@ -66,7 +66,9 @@ pub(crate) struct Finished {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StreamFinished {
     pub(crate) first_chunk: Option<Duration>,
-    /// The mean time per item after the first (up to the stream's end), with two or more.
+    /// The mean time per item after the first (up to the stream's end), with two or more:
+    /// for the OTLP metric.
+    #[cfg(feature = "otlp")]
     pub(crate) per_chunk: Option<Duration>,
     pub(crate) chunks: u64,
     pub(crate) end: StreamEnd,
@@ -76,6 +78,7 @@ pub(crate) struct StreamFinished {
 
 impl StreamFinished {
     fn new(report: StreamReport, start: Instant, usage_recorded: bool) -> Self {
+        #[cfg(feature = "otlp")]
         let per_chunk = match report.first_item {
             Some(first) if report.items >= 2 => {
                 let gaps = u32::try_from(report.items - 1).unwrap_or(u32::MAX);
@@ -87,6 +90,7 @@ impl StreamFinished {
             first_chunk: report
                 .first_item
                 .map(|t| t.saturating_duration_since(start)),
+            #[cfg(feature = "otlp")]
             per_chunk,
             chunks: report.items,
             end: report.end,

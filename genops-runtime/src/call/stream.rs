@@ -254,6 +254,9 @@ pub mod generated {
     )]
     pub trait ReturnsStream: Stream {}
 
+    // Not recommended in errors: the message of `ReturnsStream` says what is expected, without a
+    // list of every type that implements `Stream` (which depends on the dependency graph).
+    #[diagnostic::do_not_recommend]
     impl<S: Stream> ReturnsStream for S {}
 
     /// `stream`, checked to be a stream.
