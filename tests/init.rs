@@ -24,6 +24,11 @@ fn install_errors_defaults_and_reinstall() {
     let err = genops::init().pricing_file(&missing).install().unwrap_err();
     assert!(matches!(err, InitError::Pricing(_)));
     assert!(err.to_string().contains("missing.json"), "{err}");
+    // `main() -> Result<(), InitError>` prints Debug: the message, then its cause, once each.
+    let debug = format!("{err:?}");
+    assert!(debug.starts_with(&err.to_string()), "{debug}");
+    assert!(debug.contains("\n\nCaused by:\n    "), "{debug}");
+    assert_eq!(debug.matches("could not be read").count(), 1, "{debug}");
 
     // A malformed price file names the file and the entry.
     let bad = dir.join("bad.json");
@@ -37,6 +42,15 @@ fn install_errors_defaults_and_reinstall() {
         "{err}"
     );
     std::env::remove_var("GENOPS_PRICING_FILE");
+
+    // An empty variable counts as unset, like every other: no price file is read.
+    std::env::set_var("GENOPS_PRICING_FILE", "");
+    std::env::set_var("GENOPS_METRICS_ADDR", " ");
+    genops::init()
+        .build_layer()
+        .expect("an empty GENOPS_PRICING_FILE is no price file");
+    std::env::remove_var("GENOPS_PRICING_FILE");
+    std::env::remove_var("GENOPS_METRICS_ADDR");
 
     // A malformed log filter names its variable.
     std::env::set_var("GENOPS_LOG_LEVEL", "genops=notalevel");

@@ -56,15 +56,28 @@ fn log_lines_show_the_call_and_go_to_stderr_without_colour() {
         .lines()
         .find(|l| l.contains("request served"))
         .unwrap_or_else(|| panic!("no second event:\n{text}"));
-    assert!(served.contains(" INFO request{id=7}: log_output: request served"), "{served}");
+    assert!(
+        served.contains(" INFO request{id=7}: log_output: request served"),
+        "{served}"
+    );
     // genops's own WARN for an unpriced model, with the provider and model.
     let unpriced = stderr
         .lines()
         .find(|l| l.contains("no price is known for this model"))
         .unwrap_or_else(|| panic!("no unknown-model warning:\n{text}"));
     assert!(unpriced.contains(" WARN genops: "), "{unpriced}");
-    assert!(unpriced.contains("provider=\"openai\" model=\"no-such-model\""), "{unpriced}");
+    assert!(
+        unpriced.contains("provider=\"openai\" model=\"no-such-model\""),
+        "{unpriced}"
+    );
     // Nothing is logged to stdout: it stays the program's own.
-    assert_eq!(stdout.lines().filter(|l| l.contains("WARN") || l.contains("INFO")).count(), 0, "{text}");
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains("WARN") || l.contains("INFO"))
+            .count(),
+        0,
+        "{text}"
+    );
     assert!(stdout.contains("calls=2"), "{text}");
 }

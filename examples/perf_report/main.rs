@@ -44,6 +44,7 @@ mod plan;
 mod providers;
 mod render;
 mod stats;
+mod streaming;
 mod table;
 mod targets;
 mod throughput;
@@ -73,6 +74,7 @@ use crate::plan::{progress, Plan, LATENCY_SCALE};
 use crate::providers::measure_providers;
 use crate::render::render_stats;
 use crate::stats::{summarise, Metrics};
+use crate::streaming::measure_streaming;
 use crate::targets::gate;
 use crate::throughput::measure_throughput;
 
@@ -144,6 +146,7 @@ fn run_once(plan: &Plan) -> Metrics {
     measure_latency(&mut ctx, plan, &mut m);
     measure_providers(&ctx, plan, &mut m);
     measure_memory(&ctx, plan, &mut m, &mut books);
+    measure_streaming(&ctx, plan, &mut m);
     // From here on the GenOps layer is the global default, as `genops::init()` installs it.
     let (global, ledger) = genops_dispatch();
     if tracing::dispatcher::set_global_default(global).is_err() {

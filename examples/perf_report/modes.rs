@@ -117,7 +117,8 @@ pub(crate) const MODES: &[Mode] = &[
     },
     Mode {
         key: "genops_init_priced",
-        label: "`#[genops::track]` + `init()` with its default log output, priced call (logs nothing)",
+        label:
+            "`#[genops::track]` + `init()` with its default log output, priced call (logs nothing)",
         body: Body::TrackedPriced,
         stack: Stack::Init,
     },

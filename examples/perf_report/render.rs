@@ -34,6 +34,7 @@ pub(crate) fn render(m: &Metrics, plan: &Plan, runs: usize, stats: &str) -> Stri
     latency_section(&mut out, &g, plan);
     memory_section(&mut out, &g);
     throughput_section(&mut out, &g);
+    crate::streaming::streaming_section(&mut out, &g);
     let _ = writeln!(out, "{stats}");
     load_section(&mut out, &g, plan);
     sla_section(&mut out, m);

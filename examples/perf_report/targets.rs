@@ -180,6 +180,23 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         ),
         init_log <= 1.5 * init_quiet,
     );
+    let (tracked_item, instrumented_item) = (
+        g("streaming.tracked_ns_per_item"),
+        g("streaming.instrumented_ns_per_item"),
+    );
+    add(
+        "genops target",
+        "Tracked stream per item vs a `tracing-futures` `Instrumented` stream",
+        "≤ 1.5× the + ns per item, and no heap allocation per item",
+        format!(
+            "{}× (+{} ns vs +{} ns); {} allocations per item",
+            f(tracked_item / instrumented_item, 2),
+            f(tracked_item, 1),
+            f(instrumented_item, 1),
+            f(g("streaming.allocs_per_item"), 3)
+        ),
+        tracked_item <= 1.5 * instrumented_item && g("streaming.allocs_per_item") < 0.01,
+    );
     let (with_otel, otel) = (over("genops_otel_priced"), over("instrument_otel"));
     let added = (with_otel - otel) / otel * 100.0;
     add(

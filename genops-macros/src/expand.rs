@@ -370,7 +370,12 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> TokenStream {
         krate,
         fn_name: &sig.ident,
     };
-    let body = if sig.asyncness.is_some() {
+    let body = if args.stream.is_some() {
+        match stream_return(&sig) {
+            Ok(kind) => stream_body(&site, &sig, &block, &kind),
+            Err(e) => e.to_compile_error(),
+        }
+    } else if sig.asyncness.is_some() {
         async_body(&site, &sig.output, &block)
     } else if let Some(tail) = async_tail(&block) {
         async_tail_body(&site, &block, tail)
@@ -486,6 +491,185 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
                 __genops_call.__finish(#outcome);
                 __genops_ret
             }
+        }
+    }
+}
+
+/// What a `stream` function returns, as its declared type says.
+enum StreamReturn {
+    /// `impl Stream<...>` (here): the tracked stream is returned as it is.
+    Impl(Span),
+    /// A named type (a boxed `dyn Stream`): the tracked stream is boxed back into it.
+    Named(Box<Type>),
+    /// A `Result` of one of these: an `Err` ends the call at once.
+    Result(Box<StreamReturn>),
+}
+
+/// The declared return type of a `stream` function, or an error pointing at it.
+fn stream_return(sig: &syn::Signature) -> syn::Result<StreamReturn> {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return Err(syn::Error::new(
+            sig.ident.span(),
+            "`stream` needs a function that returns a stream: `impl Stream<Item = T>`, \
+             `Pin<Box<dyn Stream<Item = T> + Send>>` or a `Result` of one",
+        ));
+    };
+    Ok(classify_stream(ty))
+}
+
+fn classify_stream(ty: &Type) -> StreamReturn {
+    match ty {
+        Type::ImplTrait(_) => StreamReturn::Impl(syn::spanned::Spanned::span(ty)),
+        Type::Paren(inner) => classify_stream(&inner.elem),
+        Type::Path(path) => {
+            let last = path.path.segments.last();
+            let ok = last
+                .filter(|s| s.ident == "Result")
+                .and_then(|s| match &s.arguments {
+                    syn::PathArguments::AngleBracketed(args) => {
+                        args.args.iter().find_map(|a| match a {
+                            syn::GenericArgument::Type(ok) => Some(ok),
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                });
+            match ok {
+                Some(ok) => StreamReturn::Result(Box::new(classify_stream(ok))),
+                None => StreamReturn::Named(Box::new(ty.clone())),
+            }
+        }
+        other => StreamReturn::Named(Box::new(other.clone())),
+    }
+}
+
+impl Site<'_> {
+    /// The tracked stream made of `value` (a stream, not a `Result`) in `span`.
+    fn wrap_stream(
+        &self,
+        kind: &StreamReturn,
+        value: TokenStream,
+        span: TokenStream,
+    ) -> TokenStream {
+        let krate = &self.krate;
+        let track = quote! {
+            (&#krate::__private::Items::of(&__genops_stream)).track(#span, __genops_stream)
+        };
+        match kind {
+            StreamReturn::Impl(_) | StreamReturn::Result(_) => {
+                let ty = match kind {
+                    StreamReturn::Impl(ty) => *ty,
+                    _ => Span::call_site(),
+                };
+                // Spanned at the return type, so that a non-stream is an error there.
+                let checked =
+                    quote_spanned!(ty=> #krate::__private::returns_stream(__genops_unchecked));
+                quote! {{
+                    #[allow(unused_imports)]
+                    use #krate::__private::{TrackAnyItems as _, TrackResultItems as _};
+                    let __genops_unchecked = #value;
+                    let __genops_stream = #checked;
+                    #track
+                }}
+            }
+            StreamReturn::Named(ty) => {
+                let rebox = quote_spanned! {syn::spanned::Spanned::span(ty)=>
+                    <#ty as #krate::__private::BoxedStream>::rebox
+                };
+                quote! {{
+                    #[allow(unused_imports)]
+                    use #krate::__private::{TrackAnyItems as _, TrackResultItems as _};
+                    let __genops_stream: #ty = #value;
+                    #rebox(#track)
+                }}
+            }
+        }
+    }
+
+    /// Hands the value the body returned (`__genops_ret`) over to a tracked stream, with the
+    /// call's handle `__genops_call`; an `Err` finishes the call at once.
+    fn hand_over(&self, kind: &StreamReturn) -> TokenStream {
+        let krate = &self.krate;
+        match kind {
+            StreamReturn::Result(ok) => {
+                let wrapped =
+                    self.wrap_stream(ok, quote!(__genops_ok), quote!(__genops_call.__hand_over()));
+                let outcome = match self.args.err {
+                    Some(err) => {
+                        quote_spanned!(err=> #krate::__private::outcome_of(&__genops_ret))
+                    }
+                    None => quote!(#krate::__private::Outcome::Ok),
+                };
+                quote! {
+                    let __genops_outcome = #outcome;
+                    match __genops_ret {
+                        ::core::result::Result::Ok(__genops_ok) => {
+                            ::core::result::Result::Ok(#wrapped)
+                        }
+                        ::core::result::Result::Err(__genops_err) => {
+                            __genops_call.__finish(__genops_outcome);
+                            ::core::result::Result::Err(__genops_err)
+                        }
+                    }
+                }
+            }
+            _ => self.wrap_stream(
+                kind,
+                quote!(__genops_ret),
+                quote!(__genops_call.__hand_over()),
+            ),
+        }
+    }
+}
+
+/// A `stream` function: the span starts when it is called and ends with the stream it returns.
+fn stream_body(
+    site: &Site<'_>,
+    sig: &syn::Signature,
+    block: &Block,
+    kind: &StreamReturn,
+) -> TokenStream {
+    let krate = &site.krate;
+    let create = site.create_span();
+    let output = nameable(&sig.output);
+    let hand_over = site.hand_over(kind);
+    if sig.asyncness.is_some() {
+        let gate = site.gate(
+            quote!(&#krate::__private::tracing::Span::current()),
+            output.as_ref(),
+            TokenStream::new(),
+        );
+        let ty = output.map_or_else(|| quote!(_), |ty| ty.to_token_stream());
+        quote! {
+            #create
+            let __genops_handed = ::core::clone::Clone::clone(&__genops_span);
+            let __genops_future = async move {
+                #gate
+                let __genops_ret: #ty = #block;
+                #[allow(unreachable_code)]
+                __genops_ret
+            };
+            let __genops_ret =
+                #krate::__private::Tracked::handing_over(__genops_span, __genops_future).await;
+            let __genops_call = #krate::__private::TrackedSpan::__new(__genops_handed);
+            #hand_over
+        }
+    } else {
+        let gate = site.gate(
+            quote!(__genops_call.span()),
+            output.as_ref(),
+            quote!(__genops_call.__finish(__genops_outcome);),
+        );
+        let ty = output.map_or_else(|| quote!(_), |ty| ty.to_token_stream());
+        quote! {
+            #create
+            let __genops_call = #krate::__private::TrackedSpan::__new(__genops_span);
+            #gate
+            let __genops_ret = {
+                let __genops_entered = __genops_call.enter();
+                #krate::__private::call_once::<#ty, _>(move || #block)
+            };
+            #hand_over
         }
     }
 }

@@ -54,6 +54,15 @@ pub fn span(args: TokenStream) -> TokenStream {
         .to_compile_error()
         .into();
     }
+    if let Some(stream) = args.stream {
+        return syn::Error::new(
+            stream,
+            "`stream` applies to functions; wrap a stream with `TrackedSpan::stream` or \
+             `TrackedSpan::try_stream`",
+        )
+        .to_compile_error()
+        .into();
+    }
     expand::span_handle(&args).into()
 }
 

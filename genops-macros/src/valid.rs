@@ -9,7 +9,7 @@ use genops_names::{ATTRIBUTION_KEYS, LOCAL_PROVIDERS, OPERATIONS, PROVIDERS, PRO
 use crate::attr::{parse_fields, FieldArg, RawArg, RawArgs, RawValue};
 
 /// The keys the attribute accepts besides the attribution keys.
-const OTHER_KEYS: [&str; 10] = [
+const OTHER_KEYS: [&str; 11] = [
     "provider",
     "model",
     "operation",
@@ -20,6 +20,7 @@ const OTHER_KEYS: [&str; 10] = [
     "crate",
     "enforce",
     "sample",
+    "stream",
 ];
 
 /// Every key the attribute accepts, for "expected one of" messages.
@@ -64,6 +65,8 @@ pub(crate) struct Args {
     pub(crate) level: Option<String>,
     /// The span of the `err` flag, when given.
     pub(crate) err: Option<Span>,
+    /// The span of the `stream` flag: the call lasts as long as the stream the function returns.
+    pub(crate) stream: Option<Span>,
     pub(crate) fields: Vec<FieldArg>,
     pub(crate) krate: Option<Path>,
     /// `enforce` or `enforce(reserve = usd)`: the call is admitted by the governance engine.
@@ -334,6 +337,17 @@ pub(crate) fn validate(raw: RawArgs) -> Result<Args, syn::Error> {
                 RawValue::Flag => args.err = Some(span),
                 RawValue::Expr(e) => errors.add(e.span(), "`err` is a flag: write `err`, not `err = ...`"),
                 RawValue::List(_, s) => errors.add(s, "`err` is a flag: write `err`, not `err(...)`"),
+            },
+            "stream" => match value {
+                RawValue::Flag => args.stream = Some(span),
+                RawValue::Expr(e) => errors.add(
+                    e.span(),
+                    "`stream` is a flag: write `stream`, not `stream = ...`",
+                ),
+                RawValue::List(_, s) => errors.add(
+                    s,
+                    "`stream` is a flag: write `stream`, not `stream(...)`",
+                ),
             },
             "fields" => match value {
                 RawValue::List(tokens, _) => match parse_fields(tokens) {

@@ -11,5 +11,8 @@ pub use crate::call::future::Tracked;
 pub use crate::call::gate::{admit, denied, Gated};
 pub use crate::call::scope::{call_once, TrackedScope};
 pub use crate::call::site::Site;
+pub use crate::call::stream::generated::{
+    returns_stream, BoxedStream, Items, ReturnsStream, TrackAnyItems, TrackResultItems,
+};
 pub use crate::call::tracked_span::TrackedSpan;
 pub use crate::outcome::{outcome_of, short_type_name, Outcome, TrackedResult};

@@ -27,6 +27,8 @@ pub struct Totals {
     pub errors: u64,
     /// Calls whose model had no known price (booked at zero cost).
     pub unknown_model_calls: u64,
+    /// Streamed calls that completed without any recorded usage (their tokens are not booked).
+    pub missing_usage_calls: u64,
     /// Input tokens, including cache tokens.
     pub input_tokens: u64,
     /// Output tokens, including reasoning tokens.
@@ -48,6 +50,9 @@ impl Totals {
         self.unknown_model_calls = self
             .unknown_model_calls
             .saturating_add(other.unknown_model_calls);
+        self.missing_usage_calls = self
+            .missing_usage_calls
+            .saturating_add(other.missing_usage_calls);
         self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.cache_read_tokens = self
@@ -95,6 +100,12 @@ impl Durations {
         self.sum_nanos = self.sum_nanos.saturating_add(elapsed.as_nanos());
     }
 
+    /// How many observations it holds.
+    #[cfg(feature = "prometheus")]
+    pub(crate) fn count(&self) -> u64 {
+        self.buckets.iter().fold(0, |n, b| n.saturating_add(*b))
+    }
+
     #[cfg(feature = "prometheus")]
     pub(crate) fn add(&mut self, other: &Durations) {
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
@@ -109,6 +120,8 @@ impl Durations {
 pub(crate) struct Books {
     pub(crate) totals: Totals,
     pub(crate) durations: Durations,
+    /// Times to first chunk of the streamed calls.
+    pub(crate) first_chunk: Durations,
 }
 
 /// One finished call, as booked.
@@ -119,6 +132,10 @@ pub(crate) struct Entry<'a> {
     pub(crate) error: bool,
     pub(crate) unknown_model: bool,
     pub(crate) duration: Duration,
+    /// A streamed call's time to first chunk.
+    pub(crate) first_chunk: Option<Duration>,
+    /// A streamed call that completed without usage.
+    pub(crate) usage_missing: bool,
 }
 
 /// One thread's books.
@@ -186,6 +203,7 @@ impl Ledger {
             calls: 1,
             errors: u64::from(entry.error),
             unknown_model_calls: u64::from(entry.unknown_model),
+            missing_usage_calls: u64::from(entry.usage_missing),
             input_tokens: entry.usage.input,
             output_tokens: entry.usage.output,
             cache_read_tokens: entry.usage.cache_read,
@@ -198,6 +216,9 @@ impl Ledger {
         let books = shard.books(entry.key);
         books.totals.add(&booked);
         books.durations.observe(entry.duration);
+        if let Some(first_chunk) = entry.first_chunk {
+            books.first_chunk.observe(first_chunk);
+        }
     }
 
     /// Visits every key's books, shard by shard (a key may be visited once per thread).
@@ -366,6 +387,8 @@ mod tests {
                 error: false,
                 unknown_model: false,
                 duration: Duration::ZERO,
+                first_chunk: None,
+                usage_missing: false,
             });
         }
         let snapshot = ledger.snapshot();

@@ -16,7 +16,8 @@
 //!    [`record_cost`] find the nearest tracked span through the dispatcher (`call::reach`) and
 //!    price the usage (`pricing`, cached per thread by `call::engine`). A gated call is first
 //!    admitted by the governance engine (`governance`).
-//! 4. **The close.** When the call returns, fails, panics or is dropped, `call::finish` books its
+//! 4. **The close.** When the call returns, fails, panics or is dropped (or, for a streamed call,
+//!    when its stream ends or is dropped: `call::stream`), `call::finish` books its
 //!    own cost in the [`Ledger`], rolls its total up to its tracked parent, settles its
 //!    reservation and budgets, and records the result fields once (`call::result_fields`).
 //! 5. **Out.** tracing-opentelemetry exports the span over OTLP (`export`, the `otlp` feature)
@@ -53,6 +54,7 @@ mod error;
 mod intern;
 mod money;
 mod outcome;
+#[cfg(feature = "otlp")]
 mod redact;
 pub mod semconv;
 mod usage;
@@ -79,7 +81,8 @@ mod test_support;
 
 pub use attribution::Dimension;
 pub use call::future::Tracked;
-pub use call::record::{record_cost, record_response_model, record_usage};
+pub use call::record::{record_cost, record_cumulative_usage, record_response_model, record_usage};
+pub use call::stream::{ItemOutcome, TrackedStream};
 pub use call::tracked_span::TrackedSpan;
 pub use error::InitError;
 #[cfg(feature = "otlp")]

@@ -65,6 +65,11 @@ macro_rules! __genops_field_table {
             GENOPS_BUDGET_NAME = "genops.budget.name", -, "The tightest budget matching the call.";
             GENOPS_BUDGET_REMAINING = "genops.budget.remaining", -, "What is left of that budget in its window, in USD (`f64`).";
             GENOPS_BUDGET_UTILIZATION = "genops.budget.utilization", -, "How much of that budget is used, as a ratio (`f64`, 1.0 = all).";
+            GEN_AI_REQUEST_STREAM = "gen_ai.request.stream", -, "`true` when the call streamed its response.";
+            GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk", -, "Seconds from a streamed call's start to the first item its stream yielded (`f64`).";
+            GENOPS_STREAM_CHUNKS = "genops.stream.chunks", -, "The items a streamed call yielded (`i64`).";
+            GENOPS_STREAM_END = "genops.stream.end", -, "How a streamed call ended: `completed`, `error` or `cancelled`.";
+            GENOPS_USAGE_MISSING = "genops.usage.missing", -, "`true` when a streamed call completed without any recorded usage: its tokens were not booked.";
             GENOPS_SAMPLE_RATE = "genops.sample_rate", sample_rate, "The export sampling rate of a call site (`sample = ...`), read by the trace sampler.";
         }
     };
@@ -146,6 +151,12 @@ pub(crate) mod index {
     pub const BUDGET_NAME: usize = super::position(super::GENOPS_BUDGET_NAME);
     pub const BUDGET_REMAINING: usize = super::position(super::GENOPS_BUDGET_REMAINING);
     pub const BUDGET_UTILIZATION: usize = super::position(super::GENOPS_BUDGET_UTILIZATION);
+    pub const REQUEST_STREAM: usize = super::position(super::GEN_AI_REQUEST_STREAM);
+    pub const TIME_TO_FIRST_CHUNK: usize =
+        super::position(super::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK);
+    pub const STREAM_CHUNKS: usize = super::position(super::GENOPS_STREAM_CHUNKS);
+    pub const STREAM_END: usize = super::position(super::GENOPS_STREAM_END);
+    pub const USAGE_MISSING: usize = super::position(super::GENOPS_USAGE_MISSING);
     /// The `genops.` field that marks a tracked span's field set (the table's last entry).
     pub const MARKER: usize = super::position(super::GENOPS_SAMPLE_RATE);
     const _: () = assert!(MARKER == super::TRACKED_FIELDS.len() - 1);

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every top-level module and its tier, bottom (1) to top (6).
-const TIERS: [(&str, u8); 17] = [
+const TIERS: [(&str, u8); 18] = [
     // 1. values
     ("env", 1),
+    ("redact", 1),
     ("semconv", 1),
     ("money", 1),
     ("usage", 1),

@@ -43,6 +43,8 @@ pub(crate) struct Engine {
     warned: Mutex<HashSet<(String, String)>>,
     /// (provider, model) pairs already warned about as priced by rules genops cannot apply.
     warned_unsupported: Mutex<HashSet<(String, String)>>,
+    /// Call sites already warned about a stream without usage, by metadata address.
+    warned_missing_usage: Mutex<HashSet<usize>>,
     /// The OTLP GenAI metric instruments, once `init()` has set them up.
     #[cfg(feature = "otlp")]
     pub(crate) genai_metrics: std::sync::OnceLock<Arc<GenAiMetrics>>,
@@ -65,6 +67,7 @@ impl Engine {
             local_rate,
             warned: Mutex::new(HashSet::new()),
             warned_unsupported: Mutex::new(HashSet::new()),
+            warned_missing_usage: Mutex::new(HashSet::new()),
             #[cfg(feature = "otlp")]
             genai_metrics: std::sync::OnceLock::new(),
             governance,
@@ -102,6 +105,15 @@ impl Engine {
     #[inline]
     pub(crate) fn cost(&self, id: EntryId, usage: &Usage) -> Priced {
         self.prices.rates(id).cost(usage)
+    }
+
+    /// Whether this is the first stream without usage from the call site `site`.
+    pub(crate) fn first_missing_usage(&self, site: usize) -> bool {
+        let mut warned = self
+            .warned_missing_usage
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        warned.insert(site)
     }
 
     /// `Some` the first time this (provider, model) is found unpriced.

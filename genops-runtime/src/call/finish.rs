@@ -12,16 +12,27 @@ use super::engine::Engine;
 use super::reach::Reach;
 use super::result_fields;
 use super::state::{Finished, TrackedState};
+use super::stream::StreamReport;
 #[cfg(feature = "otlp")]
 use crate::export::CallMetrics;
 use crate::governance::{GovernanceError, PolicyResult, Verdict};
+use crate::intern::Sym;
 use crate::outcome::Outcome;
 
 /// Finishes `span` with `outcome`, once; later calls do nothing.
 pub(crate) fn finish(span: &Span, outcome: Outcome) {
+    finish_with(span, outcome, None);
+}
+
+/// Finishes the streamed call of `span`, with what its stream reported.
+pub(crate) fn finish_stream(span: &Span, outcome: Outcome, stream: StreamReport) {
+    finish_with(span, outcome, Some(stream));
+}
+
+fn finish_with(span: &Span, outcome: Outcome, stream: Option<StreamReport>) {
     span.with_subscriber(|(id, dispatch)| {
         let reach = Reach::of(dispatch)?;
-        let done = close_books(id, dispatch, reach, outcome)?;
+        let done = close_books(id, dispatch, reach, outcome, stream)?;
         report(span, id, &reach.engine, &done);
         Some(())
     });
@@ -47,6 +58,21 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             );
         }
     }
+    if let Some(stream) = done.stream.filter(|s| s.usage_missing) {
+        let site = span.metadata().map_or(0, |m| m as *const _ as usize);
+        if engine.first_missing_usage(site) {
+            tracing::warn!(
+                target: "genops",
+                provider = done.key.provider.map_or("", Sym::as_str),
+                model = done.key.model.map_or("", Sym::as_str),
+                chunks = stream.chunks,
+                "a streamed call completed without recorded usage: its tokens are not booked \
+                 (`genops.usage.missing`). Record usage from the stream's final chunk; OpenAI \
+                 chat streams carry it only with `stream_options.include_usage`. Warned once \
+                 per call site."
+            );
+        }
+    }
     #[cfg(feature = "otlp")]
     if let Some(instruments) = engine.genai_metrics.get() {
         instruments.record(&CallMetrics {
@@ -56,6 +82,8 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             error_type: done.outcome.error_type(),
             usage: done.usage,
             duration: done.duration,
+            first_chunk: done.stream.and_then(|s| s.first_chunk),
+            per_chunk: done.stream.and_then(|s| s.per_chunk),
             cost_usd: done.own_cost.as_usd(),
         });
     }
@@ -96,7 +124,13 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
 }
 
 /// Closes the books of the tracked span `id` and adds its total to the nearest tracked ancestor.
-fn close_books(id: &Id, dispatch: &Dispatch, reach: &Reach, outcome: Outcome) -> Option<Finished> {
+fn close_books(
+    id: &Id,
+    dispatch: &Dispatch,
+    reach: &Reach,
+    outcome: Outcome,
+    stream: Option<StreamReport>,
+) -> Option<Finished> {
     let mut done: Option<Finished> = None;
     let mut outcome = Some(outcome);
     let mut own = true;
@@ -106,7 +140,7 @@ fn close_books(id: &Id, dispatch: &Dispatch, reach: &Reach, outcome: Outcome) ->
             // The span itself: finish it, or stop if it is not a live tracked call.
             done = state
                 .zip(outcome.take())
-                .and_then(|(state, outcome)| state.finish(&reach.engine, outcome));
+                .and_then(|(state, outcome)| state.finish(&reach.engine, outcome, stream));
             return if done.is_some() {
                 ControlFlow::Continue(())
             } else {

@@ -26,7 +26,8 @@ pin_project! {
         inner: F,
         span: Span,
         phase: u8,
-        outcome: fn(&F::Output) -> Outcome,
+        // `None`: the call goes on in what the future returns (a stream).
+        outcome: fn(&F::Output) -> Option<Outcome>,
     }
 
     impl<F: Future> PinnedDrop for Tracked<F> {
@@ -47,7 +48,18 @@ impl<F: Future> Tracked<F> {
             inner,
             span,
             phase: NOT_STARTED,
-            outcome: |_| Outcome::Ok,
+            outcome: |_| Some(Outcome::Ok),
+        }
+    }
+
+    /// Tracks `inner` in `span` until it completes, and then leaves the span open: the call goes
+    /// on in the stream it returns. Cancellation and panics still end the call.
+    pub fn handing_over(span: Span, inner: F) -> Self {
+        Tracked {
+            inner,
+            span,
+            phase: NOT_STARTED,
+            outcome: |_| None,
         }
     }
 
@@ -60,7 +72,7 @@ impl<F: Future> Tracked<F> {
             inner,
             span,
             phase: NOT_STARTED,
-            outcome: <F::Output as TrackedResult>::outcome,
+            outcome: |output| Some(TrackedResult::outcome(output)),
         }
     }
 }
@@ -108,7 +120,9 @@ impl<F: Future> Future for Tracked<F> {
         };
         if *guard.phase == RUNNING {
             *guard.phase = DONE;
-            finish(guard.span, (this.outcome)(&output));
+            if let Some(outcome) = (this.outcome)(&output) {
+                finish(guard.span, outcome);
+            }
         }
         Poll::Ready(output)
     }

@@ -9,7 +9,7 @@
 //! - [`finish`] and [`result_fields`]: closing the books, settling governance and recording
 //!   the result fields once;
 //! - [`future`], [`scope`] and [`tracked_span`]: the three ways a call runs inside its span
-//!   (async, sync, by hand);
+//!   (async, sync, by hand), and [`stream`] for a call that lasts as long as its stream;
 //! - [`attr_text`] and [`gate`]: helpers of the generated code.
 
 pub(crate) mod attr_text;
@@ -25,4 +25,5 @@ pub(crate) mod scope;
 pub(crate) mod site;
 mod span_macro;
 pub(crate) mod state;
+pub(crate) mod stream;
 pub(crate) mod tracked_span;

@@ -48,6 +48,25 @@ pub fn record_usage(usage: Usage) {
     with_nearest_tracked(|state, engine| state.add_usage(engine, usage));
 }
 
+/// Records usage that counts everything so far, as Anthropic's stream events and other
+/// cumulative reports do: it **replaces** the usage recorded before on the nearest tracked call,
+/// where [`record_usage`] **adds** to it. Use it for each cumulative report (the last one wins)
+/// and `record_usage` for a report of its own part, such as OpenAI's one final usage chunk.
+///
+/// ```
+/// #[genops::track(team = "chat", provider = "anthropic", model = "claude-haiku-4-5")]
+/// fn answer() {
+///     // `message_start`, then `message_delta`: each carries the totals so far.
+///     genops::record_cumulative_usage(genops::Usage::new(1_200, 1));
+///     genops::record_cumulative_usage(genops::Usage::new(1_200, 300));
+///     // The call is booked for 1,200 input and 300 output tokens.
+/// }
+/// answer();
+/// ```
+pub fn record_cumulative_usage(usage: Usage) {
+    with_nearest_tracked(|state, engine| state.set_usage(engine, usage));
+}
+
 /// Records the model that answered. It wins over the requested model for pricing and is recorded
 /// as `gen_ai.response.model`.
 ///

@@ -96,6 +96,11 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let error_type = done.outcome.error_type();
     let cancelled = done.outcome == Outcome::Cancelled;
     let flag = true;
+    let stream = done.stream.as_ref();
+    let first_chunk = stream.and_then(|s| s.first_chunk).map(|d| d.as_secs_f64());
+    let chunks = stream.map(|s| tokens(s.chunks));
+    let stream_end = stream.map(|s| s.end.as_str());
+    let usage_missing = stream.is_some_and(|s| s.usage_missing);
 
     fn some<T: Value>(value: &T) -> Option<&dyn Value> {
         Some(value as &dyn Value)
@@ -173,6 +178,14 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         (&f[index::BUDGET_NAME], opt(&budget_name)),
         (&f[index::BUDGET_REMAINING], opt(&remaining)),
         (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
+        (&f[index::REQUEST_STREAM], stream.and(some(&flag))),
+        (&f[index::TIME_TO_FIRST_CHUNK], opt(&first_chunk)),
+        (&f[index::STREAM_CHUNKS], opt(&chunks)),
+        (&f[index::STREAM_END], opt(&stream_end)),
+        (
+            &f[index::USAGE_MISSING],
+            usage_missing.then(|| some(&flag)).flatten(),
+        ),
     ];
     let _recording = RecordingResults::start(id);
     span.record_all(&metadata.fields().value_set(&values));

@@ -1,10 +1,11 @@
 //! Per-span state of a tracked call, kept in the span's extensions.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::declared::Declared;
 use super::engine::Engine;
+use super::stream::{StreamEnd, StreamReport};
 use crate::attribution::{Attribution, Dimension};
 use crate::governance::{Admission, Governance, GovernanceError};
 use crate::intern::Sym;
@@ -65,11 +66,50 @@ pub(crate) struct Finished {
     pub(crate) response_model: Option<Sym>,
     pub(crate) outcome: Outcome,
     #[cfg(feature = "otlp")]
-    pub(crate) duration: std::time::Duration,
+    pub(crate) duration: Duration,
     /// Reservations of an admitted gated call, to settle.
     pub(crate) admission: Option<Admission>,
     /// Why a gated call was denied.
     pub(crate) blocked: Option<Box<GovernanceError>>,
+    /// What a streamed call's stream reported.
+    pub(crate) stream: Option<StreamFinished>,
+}
+
+/// A streamed call's result fields.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StreamFinished {
+    pub(crate) first_chunk: Option<Duration>,
+    /// The mean time per item after the first (up to the stream's end), with two or more:
+    /// for the OTLP metric.
+    #[cfg(feature = "otlp")]
+    pub(crate) per_chunk: Option<Duration>,
+    pub(crate) chunks: u64,
+    pub(crate) end: StreamEnd,
+    /// It completed without any recorded usage.
+    pub(crate) usage_missing: bool,
+}
+
+impl StreamFinished {
+    fn new(report: StreamReport, start: Instant, usage_recorded: bool) -> Self {
+        #[cfg(feature = "otlp")]
+        let per_chunk = match report.first_item {
+            Some(first) if report.items >= 2 => {
+                let gaps = u32::try_from(report.items - 1).unwrap_or(u32::MAX);
+                Some(first.elapsed() / gaps)
+            }
+            _ => None,
+        };
+        StreamFinished {
+            first_chunk: report
+                .first_item
+                .map(|t| t.saturating_duration_since(start)),
+            #[cfg(feature = "otlp")]
+            per_chunk,
+            chunks: report.items,
+            end: report.end,
+            usage_missing: report.end == StreamEnd::Completed && !usage_recorded,
+        }
+    }
 }
 
 impl Finished {
@@ -168,6 +208,13 @@ impl TrackedState {
         self.reprice(engine);
     }
 
+    /// Replaces the usage so far with `usage`, a cumulative count.
+    pub(crate) fn set_usage(&mut self, engine: &Engine, usage: Usage) {
+        self.usage = usage;
+        self.usage_recorded = true;
+        self.reprice(engine);
+    }
+
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
         self.manual_cost += cost;
     }
@@ -197,12 +244,19 @@ impl TrackedState {
     }
 
     /// Closes the call's books once: books it in the ledger and says what to record.
-    pub(crate) fn finish(&mut self, engine: &Engine, outcome: Outcome) -> Option<Finished> {
+    pub(crate) fn finish(
+        &mut self,
+        engine: &Engine,
+        outcome: Outcome,
+        stream: Option<StreamReport>,
+    ) -> Option<Finished> {
         if self.finished {
             return None;
         }
         self.finished = true;
         let duration = self.start.elapsed();
+        let stream =
+            stream.map(|report| StreamFinished::new(report, self.start, self.usage_recorded));
         let compute_cost = match (self.local, engine.local_rate) {
             (true, Some(picos_per_hour)) => {
                 let nanos = duration.as_nanos();
@@ -238,6 +292,8 @@ impl TrackedState {
             error: outcome.error_type().is_some(),
             unknown_model,
             duration,
+            first_chunk: stream.and_then(|s| s.first_chunk),
+            usage_missing: stream.is_some_and(|s| s.usage_missing),
         });
         Some(Finished {
             key: self.key,
@@ -259,6 +315,7 @@ impl TrackedState {
             duration,
             admission: self.admission.take(),
             blocked: self.blocked.take(),
+            stream,
         })
     }
 }

@@ -7,7 +7,10 @@ use tracing::span::Entered;
 use tracing::Span;
 
 use super::finish::finish;
+use futures_core::Stream;
+
 use super::future::Tracked;
+use super::stream::{ItemOutcome, TrackedStream};
 use crate::outcome::Outcome;
 
 /// A tracked span that finishes itself: when it is dropped, its usage and cost fields are
@@ -69,9 +72,57 @@ impl TrackedSpan {
         Tracked::new(self.span.clone(), future)
     }
 
+    /// Makes the span last as long as `stream`: the call ends when the stream ends (or is
+    /// dropped, or a poll panics), each item is produced inside the span, and its time to first
+    /// chunk and item count are recorded. For a stream of `Result`s use
+    /// [`try_stream`](Self::try_stream), which also marks the call as an error on an `Err`.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// # futures::executor::block_on(async {
+    /// let call = genops::span!(team = "chat", provider = "openai", model = "gpt-4o-mini");
+    /// let chunks = futures::stream::iter(["Hel", "lo"]);
+    /// let text: String = call.stream(chunks).collect().await;
+    /// assert_eq!(text, "Hello");
+    /// # });
+    /// ```
+    pub fn stream<S: Stream>(mut self, stream: S) -> TrackedStream<S> {
+        self.finished = true;
+        TrackedStream::new(self.span.clone(), stream)
+    }
+
+    /// Like [`stream`](Self::stream), for a stream of `Result`s: an `Err` item marks the call
+    /// as an error (`error.type`) without ending it; the stream's end ends it.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// # futures::executor::block_on(async {
+    /// let call = genops::span!(team = "chat", provider = "openai", model = "gpt-4o-mini");
+    /// let chunks = futures::stream::iter([Ok::<_, std::io::Error>("Hi"), Ok("!")]);
+    /// let text: Vec<_> = call.try_stream(chunks).map(Result::unwrap).collect().await;
+    /// assert_eq!(text, ["Hi", "!"]);
+    /// # });
+    /// ```
+    pub fn try_stream<S>(mut self, stream: S) -> TrackedStream<S>
+    where
+        S: Stream,
+        S::Item: ItemOutcome,
+    {
+        self.finished = true;
+        TrackedStream::fallible(self.span.clone(), stream)
+    }
+
     /// Finishes the span now as a failed call with this `error.type`.
     pub fn fail(mut self, error_type: &str) {
         self.finish(Outcome::Error(error_type.to_owned().into()));
+    }
+
+    /// Leaves the span open for the stream the call returned, and gives it; used by the
+    /// generated code of `stream` functions.
+    #[doc(hidden)]
+    pub fn __hand_over(mut self) -> Span {
+        self.finished = true;
+        self.span.clone()
     }
 
     /// Finishes the span now with `outcome`; used by the generated code.

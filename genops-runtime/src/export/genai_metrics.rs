@@ -34,6 +34,8 @@ const TOKEN_BUCKETS: [f64; 14] = [
 pub(crate) struct GenAiMetrics {
     provider: SdkMeterProvider,
     duration: Histogram<f64>,
+    first_chunk: Histogram<f64>,
+    per_chunk: Histogram<f64>,
     tokens: Histogram<u64>,
     cost: Counter<f64>,
 }
@@ -52,6 +54,10 @@ pub(crate) struct CallMetrics<'a> {
     pub(crate) error_type: Option<&'a str>,
     pub(crate) usage: Option<Usage>,
     pub(crate) duration: Duration,
+    /// A streamed call's time to its first chunk.
+    pub(crate) first_chunk: Option<Duration>,
+    /// A streamed call's mean time between chunks after the first.
+    pub(crate) per_chunk: Option<Duration>,
     pub(crate) cost_usd: f64,
 }
 
@@ -64,6 +70,20 @@ impl GenAiMetrics {
                 .f64_histogram("gen_ai.client.operation.duration")
                 .with_unit("s")
                 .with_description("GenAI operation duration.")
+                .with_boundaries(DURATION_BUCKETS.to_vec())
+                .build(),
+            first_chunk: meter
+                .f64_histogram("gen_ai.client.operation.time_to_first_chunk")
+                .with_unit("s")
+                .with_description("Time from a streamed operation's start to its first chunk.")
+                .with_boundaries(DURATION_BUCKETS.to_vec())
+                .build(),
+            per_chunk: meter
+                .f64_histogram("gen_ai.client.operation.time_per_output_chunk")
+                .with_unit("s")
+                .with_description(
+                    "Mean time between a streamed operation's chunks after the first.",
+                )
                 .with_boundaries(DURATION_BUCKETS.to_vec())
                 .build(),
             tokens: meter
@@ -129,6 +149,12 @@ impl GenAiMetrics {
             attrs.push(KeyValue::new(semconv::ERROR_TYPE, error.to_owned()));
         }
         self.duration.record(call.duration.as_secs_f64(), &attrs);
+        if let Some(first_chunk) = call.first_chunk {
+            self.first_chunk.record(first_chunk.as_secs_f64(), &attrs);
+        }
+        if let Some(per_chunk) = call.per_chunk {
+            self.per_chunk.record(per_chunk.as_secs_f64(), &attrs);
+        }
     }
 
     /// Exports what is pending, by the deadline at most.
@@ -224,6 +250,10 @@ mod tests {
         tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
             call("gpt-4o", false);
             call("gpt-4o", true);
+            // A streamed call of three chunks.
+            let streamed = tracked_call("search", "gpt-4o", Usage::new(0, 0));
+            let chunks = futures::stream::iter([1, 2, 3]);
+            futures::executor::block_on(futures::StreamExt::count(streamed.stream(chunks)));
         });
         provider.force_flush().unwrap();
         let exported = exporter.get_finished_metrics().unwrap();
@@ -258,7 +288,7 @@ mod tests {
                 200
             };
             assert_eq!(p.sum(), expected);
-            assert_eq!(p.count(), 2);
+            assert_eq!(p.count(), 3, "two calls and the streamed one (0 tokens)");
         }
 
         let duration = find("gen_ai.client.operation.duration");
@@ -275,6 +305,19 @@ mod tests {
             points[0].bounds().collect::<Vec<_>>(),
             DURATION_BUCKETS.to_vec()
         );
+
+        for name in [
+            "gen_ai.client.operation.time_to_first_chunk",
+            "gen_ai.client.operation.time_per_output_chunk",
+        ] {
+            let metric = find(name);
+            assert_eq!(metric.unit(), "s");
+            let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() else {
+                panic!("{name} is not a histogram")
+            };
+            let count: u64 = h.data_points().map(|p| p.count()).sum();
+            assert_eq!(count, 1, "{name}: only the streamed call has one");
+        }
 
         let cost = find("gen_ai.usage.cost");
         assert_eq!(cost.unit(), "USD");

@@ -119,48 +119,43 @@ pub(crate) fn check_endpoint(var: &'static str, url: &str) -> Result<(), InitErr
     }
 }
 
-impl fmt::Debug for ExportSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExportSettings")
-            .field("exporter", &self.exporter)
-            .field("endpoint", &redact::Url(self.endpoint.as_deref()))
-            .field(
-                "metrics_endpoint",
-                &redact::Url(self.metrics_endpoint.as_deref()),
-            )
-            .field("protocol", &self.protocol)
-            .field("headers", &redact::HeaderNames(&self.headers))
-            .field("sampler_ratio", &self.sampler_ratio)
-            .field("parent_based", &self.parent_based)
-            .field("max_queue_size", &self.max_queue_size)
-            .field("schedule_delay", &self.schedule_delay)
-            .field("max_export_batch_size", &self.max_export_batch_size)
-            .field("export_timeout", &self.export_timeout)
-            .field("shutdown_timeout", &self.shutdown_timeout)
-            .finish()
-    }
+/// `Debug` for the export settings types: endpoints without credentials, headers by name only,
+/// the other fields as they are.
+macro_rules! redacted_debug {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("exporter", &self.exporter)
+                    .field("endpoint", &redact::Url(self.endpoint.as_deref()))
+                    .field("metrics_endpoint", &redact::Url(self.metrics_endpoint.as_deref()))
+                    .field("protocol", &self.protocol)
+                    .field("headers", &redact::HeaderNames(&self.headers))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish()
+            }
+        }
+    };
 }
 
-impl fmt::Debug for ExportOverrides {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExportOverrides")
-            .field("exporter", &self.exporter)
-            .field("endpoint", &redact::Url(self.endpoint.as_deref()))
-            .field(
-                "metrics_endpoint",
-                &redact::Url(self.metrics_endpoint.as_deref()),
-            )
-            .field("protocol", &self.protocol)
-            .field("headers", &redact::HeaderNames(&self.headers))
-            .field("sampler_ratio", &self.sampler_ratio)
-            .field("max_queue_size", &self.max_queue_size)
-            .field("schedule_delay", &self.schedule_delay)
-            .field("max_export_batch_size", &self.max_export_batch_size)
-            .field("export_timeout", &self.export_timeout)
-            .field("shutdown_timeout", &self.shutdown_timeout)
-            .finish()
-    }
-}
+redacted_debug!(ExportSettings {
+    sampler_ratio,
+    parent_based,
+    max_queue_size,
+    schedule_delay,
+    max_export_batch_size,
+    export_timeout,
+    shutdown_timeout,
+});
+
+redacted_debug!(ExportOverrides {
+    sampler_ratio,
+    max_queue_size,
+    schedule_delay,
+    max_export_batch_size,
+    export_timeout,
+    shutdown_timeout,
+});
 
 /// Parses `key=value,key2=value2` with percent-encoded values (W3C baggage format). Errors name
 /// the entry by its position, and by its header name when the name is valid; a value is never

@@ -195,7 +195,7 @@ where
         let Some(span) = ctx.span(&id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(state) = extensions.get_mut::<TrackedState>() {
-            let _ = state.finish(&self.reach.engine, Outcome::Ok);
+            let _ = state.finish(&self.reach.engine, Outcome::Ok, None);
         }
     }
 }

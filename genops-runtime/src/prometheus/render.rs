@@ -66,6 +66,40 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// Histograms by (provider, operation_type, team).
+type Histograms = BTreeMap<(String, String, String), Durations>;
+
+/// Writes one histogram per series, with the duration buckets.
+fn histograms(out: &mut String, name: &str, help: &str, series: &Histograms) {
+    header(out, name, "histogram", help);
+    for ((provider, operation, team), d) in series {
+        let base = [
+            ("provider", provider.as_str()),
+            ("operation_type", operation.as_str()),
+            ("team", team.as_str()),
+        ];
+        let mut cumulative = 0u64;
+        for (i, bound) in DURATION_BUCKETS
+            .iter()
+            .map(|b| b.to_string())
+            .chain(["+Inf".to_owned()])
+            .enumerate()
+        {
+            cumulative = cumulative.saturating_add(d.buckets[i]);
+            let mut with_le = base.to_vec();
+            with_le.push(("le", &bound));
+            let _ = writeln!(out, "{name}_bucket{} {cumulative}", labels(&with_le));
+        }
+        let _ = writeln!(
+            out,
+            "{name}_sum{} {}",
+            labels(&base),
+            d.sum_nanos as f64 / 1e9
+        );
+        let _ = writeln!(out, "{name}_count{} {cumulative}", labels(&base));
+    }
+}
+
 #[derive(Default)]
 struct CostTokens {
     cost: Cost,
@@ -99,7 +133,9 @@ impl MetricsSource {
     /// The Prometheus text exposition of every genops metric.
     pub(crate) fn render(&self) -> String {
         let caps = self.cap();
-        let mut durations: BTreeMap<(String, String, String), Durations> = BTreeMap::new();
+        let mut durations = Histograms::new();
+        let mut first_chunks = Histograms::new();
+        let mut missing_usage = 0u64;
         let mut calls: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
         let mut costs: BTreeMap<Vec<String>, CostTokens> = BTreeMap::new();
         let mut unknown = 0u64;
@@ -109,10 +145,15 @@ impl MetricsSource {
             let model = caps.value("model", key.model);
             let operation = caps.value("operation_type", key.operation);
             let t = &books.totals;
-            durations
-                .entry((provider.clone(), operation, team.clone()))
-                .or_default()
-                .add(&books.durations);
+            let series = (provider.clone(), operation, team.clone());
+            if books.first_chunk.count() > 0 {
+                first_chunks
+                    .entry(series.clone())
+                    .or_default()
+                    .add(&books.first_chunk);
+            }
+            durations.entry(series).or_default().add(&books.durations);
+            missing_usage = missing_usage.saturating_add(books.totals.missing_usage_calls);
             let c = calls.entry((provider.clone(), team.clone())).or_default();
             c.0 = c.0.saturating_add(t.calls);
             c.1 = c.1.saturating_add(t.errors);
@@ -136,46 +177,18 @@ impl MetricsSource {
         });
 
         let mut out = String::new();
-        header(
+        histograms(
             &mut out,
             "genops_operation_duration_seconds",
-            "histogram",
             "Duration of tracked calls.",
+            &durations,
         );
-        for ((provider, operation, team), d) in &durations {
-            let base = [
-                ("provider", provider.as_str()),
-                ("operation_type", operation.as_str()),
-                ("team", team.as_str()),
-            ];
-            let mut cumulative = 0u64;
-            for (i, bound) in DURATION_BUCKETS
-                .iter()
-                .map(|b| b.to_string())
-                .chain(["+Inf".to_owned()])
-                .enumerate()
-            {
-                cumulative = cumulative.saturating_add(d.buckets[i]);
-                let mut with_le = base.to_vec();
-                with_le.push(("le", &bound));
-                let _ = writeln!(
-                    out,
-                    "genops_operation_duration_seconds_bucket{} {cumulative}",
-                    labels(&with_le)
-                );
-            }
-            let _ = writeln!(
-                out,
-                "genops_operation_duration_seconds_sum{} {}",
-                labels(&base),
-                d.sum_nanos as f64 / 1e9
-            );
-            let _ = writeln!(
-                out,
-                "genops_operation_duration_seconds_count{} {cumulative}",
-                labels(&base)
-            );
-        }
+        histograms(
+            &mut out,
+            "genops_time_to_first_chunk_seconds",
+            "Time from a streamed call's start to its first chunk.",
+            &first_chunks,
+        );
         header(
             &mut out,
             "genops_operations_total",
@@ -257,6 +270,13 @@ impl MetricsSource {
             "Calls whose model had no known price (booked at $0).",
         );
         let _ = writeln!(out, "genops_unknown_model_total {unknown}");
+        header(
+            &mut out,
+            "genops_missing_usage_total",
+            "counter",
+            "Streamed calls that completed without recorded usage (their tokens are not booked).",
+        );
+        let _ = writeln!(out, "genops_missing_usage_total {missing_usage}");
         header(
             &mut out,
             "genops_export_dropped_spans_total",
@@ -408,6 +428,54 @@ mod tests {
         assert!(!text.contains("customer"));
         let text = source(ledger, 100, vec![Dimension::Customer]).render();
         assert!(text.contains("genops_cost_usd_total{team=\"a\",provider=\"openai\",model=\"gpt-4o-mini\",customer=\"cust-1\"} 0.3\n"), "{text}");
+    }
+
+    #[test]
+    fn streamed_calls_have_a_first_chunk_histogram_and_a_missing_usage_count() {
+        use crate::intern::intern;
+        use crate::ledger::{Entry, LedgerKey};
+        use std::time::Duration;
+        let ledger = Ledger::new();
+        let mut key = LedgerKey {
+            attribution: Default::default(),
+            provider: Some(intern("openai")),
+            operation: Some(intern("chat")),
+            model: Some(intern("gpt-4o-mini")),
+        };
+        key.attribution.set(Dimension::Team, intern("a"));
+        for (first_chunk, usage_missing) in [
+            (Some(Duration::from_millis(300)), false),
+            (Some(Duration::from_millis(3)), true),
+            (None, false),
+        ] {
+            ledger.book(Entry {
+                key: &key,
+                usage: crate::Usage::default(),
+                cost: crate::Cost::ZERO,
+                error: false,
+                unknown_model: false,
+                duration: Duration::from_secs(1),
+                first_chunk,
+                usage_missing,
+            });
+        }
+        let text = source(ledger, 100, vec![]).render();
+        let series = "provider=\"openai\",operation_type=\"chat\",team=\"a\"";
+        // Two streamed calls of three: 3 ms and 300 ms.
+        assert!(
+            text.contains(&format!(
+                "genops_time_to_first_chunk_seconds_count{{{series}}} 2\n"
+            )),
+            "{text}"
+        );
+        assert!(text.contains(&format!(
+            "genops_time_to_first_chunk_seconds_bucket{{{series},le=\"0.01\"}} 1\n"
+        )));
+        assert!(text.contains(&format!(
+            "genops_time_to_first_chunk_seconds_sum{{{series}}} 0.303\n"
+        )));
+        assert!(text.contains("# TYPE genops_time_to_first_chunk_seconds histogram\n"));
+        assert!(text.contains("genops_missing_usage_total 1\n"), "{text}");
     }
 
     #[test]

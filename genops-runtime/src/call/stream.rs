@@ -1,0 +1,334 @@
+//! A tracked call whose response is a stream: the span lives as long as the stream.
+//!
+//! [`TrackedStream`] wraps the stream a tracked function returns (or that
+//! [`TrackedSpan::stream`](crate::TrackedSpan::stream) wraps). Each item is produced inside the
+//! call's span, so `record_usage` from a stream's last chunk, and the spans and events the
+//! producer creates, belong to the call; the consumer handles the item outside it. The call ends
+//! when the stream ends (`completed`, or `error` if an item was an `Err`), or when it is dropped
+//! before its end (`cancelled`, booking what was recorded so far), or when a poll panics. Its
+//! time to first chunk and its item count are kept here, in the wrapper, so an item costs no
+//! span lookup and no allocation.
+
+use std::borrow::Cow;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use futures_core::Stream;
+use pin_project_lite::pin_project;
+use tracing::Span;
+
+use super::finish::finish_stream;
+use crate::outcome::{short_type_name, Outcome};
+
+/// How a streamed call ended (`genops.stream.end`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StreamEnd {
+    /// The stream yielded its last item and no item was an error.
+    Completed,
+    /// The stream ended after an item that was an `Err`, or its function returned an `Err`.
+    Error,
+    /// The stream was dropped before its end.
+    Cancelled,
+}
+
+impl StreamEnd {
+    /// The field value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            StreamEnd::Completed => "completed",
+            StreamEnd::Error => "error",
+            StreamEnd::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What the wrapper saw of a stream, for the call's result fields. Only the first item is
+/// timed: the clock is read once more when the stream ends, never per item.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StreamReport {
+    pub(crate) first_item: Option<Instant>,
+    pub(crate) items: u64,
+    pub(crate) end: StreamEnd,
+}
+
+/// The `error.type` of an item that is an error.
+type Classify<T> = fn(&T) -> Option<Cow<'static, str>>;
+
+const RUNNING: u8 = 0;
+const DONE: u8 = 1;
+/// Inside the inner stream's poll: a drop that finds this state follows a panic in that poll,
+/// even if the stream outlived the unwinding.
+const POLLING: u8 = 2;
+
+pin_project! {
+    /// A stream that runs inside a tracked call's span and ends the call when it ends, fails,
+    /// panics or is dropped. `Send` and `Sync` when the inner stream is.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// # futures::executor::block_on(async {
+    /// let call = genops::span!(team = "chat", provider = "openai", model = "gpt-4o-mini");
+    /// let chunks = futures::stream::iter(["Hel", "lo"]);
+    /// let mut tracked = call.stream(chunks);
+    /// while let Some(chunk) = tracked.next().await {
+    ///     print!("{chunk}");
+    /// }
+    /// # });
+    /// ```
+    #[must_use = "streams do nothing unless polled"]
+    pub struct TrackedStream<S: Stream> {
+        #[pin]
+        inner: S,
+        span: Span,
+        phase: u8,
+        first_item: Option<Instant>,
+        items: u64,
+        error: Option<Cow<'static, str>>,
+        // `None` for streams whose items are never errors: no call per item.
+        classify: Option<Classify<S::Item>>,
+    }
+
+    impl<S: Stream> PinnedDrop for TrackedStream<S> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if *this.phase != DONE && !this.span.is_none() {
+                let (outcome, end) = if *this.phase == POLLING || std::thread::panicking() {
+                    (Outcome::Panic, StreamEnd::Error)
+                } else {
+                    (Outcome::Cancelled, StreamEnd::Cancelled)
+                };
+                *this.phase = DONE;
+                let report = StreamReport {
+                    first_item: *this.first_item,
+                    items: *this.items,
+                    end,
+                };
+                finish_stream(this.span, outcome, report);
+            }
+        }
+    }
+}
+
+impl<S: Stream> std::fmt::Debug for TrackedStream<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrackedStream")
+            .field("span", &self.span)
+            .field("items", &self.items)
+            .finish_non_exhaustive()
+    }
+}
+
+mod sealed {
+    /// Only `Result` takes [`super::ItemOutcome`].
+    pub trait Sealed {}
+    impl<T, E> Sealed for Result<T, E> {}
+}
+
+/// Whether an item is an error, and its `error.type`: the `Err` items of a stream of `Result`s.
+/// Sealed: implemented for every `Result`.
+pub trait ItemOutcome: sealed::Sealed {
+    /// `Some(error type)` for an `Err`.
+    fn item_error(&self) -> Option<Cow<'static, str>>;
+}
+
+impl<T, E> ItemOutcome for Result<T, E> {
+    fn item_error(&self) -> Option<Cow<'static, str>> {
+        self.as_ref()
+            .err()
+            .map(|_| short_type_name(std::any::type_name::<E>()))
+    }
+}
+
+impl<S: Stream> TrackedStream<S> {
+    /// Tracks `inner` in `span`; no item is an error.
+    pub fn new(span: Span, inner: S) -> Self {
+        Self::with_classifier(span, inner, None)
+    }
+
+    /// Tracks `inner` in `span`; an `Err` item marks the call as an error without ending it.
+    pub fn fallible(span: Span, inner: S) -> Self
+    where
+        S::Item: ItemOutcome,
+    {
+        Self::with_classifier(span, inner, Some(ItemOutcome::item_error))
+    }
+
+    fn with_classifier(span: Span, inner: S, classify: Option<Classify<S::Item>>) -> Self {
+        TrackedStream {
+            inner,
+            span,
+            phase: RUNNING,
+            first_item: None,
+            items: 0,
+            error: None,
+            classify,
+        }
+    }
+}
+
+impl<S: Stream> Stream for TrackedStream<S> {
+    type Item = S::Item;
+
+    #[inline]
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = self.project();
+        // The disabled path: nothing to enter or finish.
+        if this.span.is_none() {
+            return this.inner.poll_next(cx);
+        }
+        // A stream polled after its end changes nothing.
+        if *this.phase == DONE {
+            return Poll::Ready(None);
+        }
+        *this.phase = POLLING;
+        let polled = {
+            let _entered = this.span.enter();
+            this.inner.poll_next(cx)
+        };
+        *this.phase = RUNNING;
+        match polled {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(item)) => {
+                if this.first_item.is_none() {
+                    *this.first_item = Some(Instant::now());
+                }
+                *this.items += 1;
+                if let (Some(classify), None) = (this.classify, &*this.error) {
+                    *this.error = classify(&item);
+                }
+                Poll::Ready(Some(item))
+            }
+            Poll::Ready(None) => {
+                *this.phase = DONE;
+                let (outcome, end) = match this.error.take() {
+                    Some(error) => (Outcome::Error(error), StreamEnd::Error),
+                    None => (Outcome::Ok, StreamEnd::Completed),
+                };
+                let report = StreamReport {
+                    first_item: *this.first_item,
+                    items: *this.items,
+                    end,
+                };
+                finish_stream(this.span, outcome, report);
+                Poll::Ready(None)
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// What the code generated for `#[genops::track(stream)]` uses: how a function's returned
+/// stream becomes a tracked one. Not public API.
+pub mod generated {
+    use std::marker::PhantomData;
+    use std::pin::Pin;
+
+    use futures_core::Stream;
+    use tracing::Span;
+
+    use super::{ItemOutcome, TrackedStream};
+
+    mod sealed {
+        use std::pin::Pin;
+
+        use futures_core::Stream;
+
+        /// Only this module's types take the traits below.
+        pub trait Sealed {}
+        impl<S> Sealed for super::Items<S> {}
+        impl<S> Sealed for &super::Items<S> {}
+        impl<'a, T: 'a> Sealed for Pin<Box<dyn Stream<Item = T> + Send + 'a>> {}
+        impl<'a, T: 'a> Sealed for Pin<Box<dyn Stream<Item = T> + Send + Sync + 'a>> {}
+        impl<'a, T: 'a> Sealed for Pin<Box<dyn Stream<Item = T> + 'a>> {}
+    }
+
+    /// A stream the function returned, checked to be one.
+    #[diagnostic::on_unimplemented(
+        message = "`#[genops::track(stream)]` needs a function that returns a stream, but it returns `{Self}`",
+        label = "not a `Stream`",
+        note = "return `impl Stream<Item = T>`, `Pin<Box<dyn Stream<Item = T> + Send>>` or a `Result` of one, or remove `stream`"
+    )]
+    pub trait ReturnsStream: Stream {}
+
+    // Not recommended in errors: the message of `ReturnsStream` says what is expected, without a
+    // list of every type that implements `Stream` (which depends on the dependency graph).
+    #[diagnostic::do_not_recommend]
+    impl<S: Stream> ReturnsStream for S {}
+
+    /// `stream`, checked to be a stream.
+    pub fn returns_stream<S: ReturnsStream>(stream: S) -> S {
+        stream
+    }
+
+    /// A named stream type the generated code can wrap and give back as itself: a boxed
+    /// `dyn Stream`.
+    #[diagnostic::on_unimplemented(
+        message = "`#[genops::track(stream)]` cannot wrap a `{Self}` and return it as itself",
+        label = "a `stream` function returns `impl Stream<Item = T>` or a boxed `dyn Stream`",
+        note = "return `impl Stream<Item = T>` or `Pin<Box<dyn Stream<Item = T> + Send>>` (or a `Result` of one)"
+    )]
+    pub trait BoxedStream: Stream + Sized + sealed::Sealed {
+        /// `tracked`, boxed as `Self`.
+        fn rebox(tracked: TrackedStream<Self>) -> Self;
+    }
+
+    impl<'a, T: 'a> BoxedStream for Pin<Box<dyn Stream<Item = T> + Send + 'a>> {
+        fn rebox(tracked: TrackedStream<Self>) -> Self {
+            Box::pin(tracked)
+        }
+    }
+
+    impl<'a, T: 'a> BoxedStream for Pin<Box<dyn Stream<Item = T> + Send + Sync + 'a>> {
+        fn rebox(tracked: TrackedStream<Self>) -> Self {
+            Box::pin(tracked)
+        }
+    }
+
+    impl<'a, T: 'a> BoxedStream for Pin<Box<dyn Stream<Item = T> + 'a>> {
+        fn rebox(tracked: TrackedStream<Self>) -> Self {
+            Box::pin(tracked)
+        }
+    }
+
+    /// The item type of a stream, for choosing how its items are classified (autoref
+    /// specialisation: [`TrackResultItems`] is found first).
+    pub struct Items<S>(PhantomData<fn() -> S>);
+
+    impl<S> Items<S> {
+        /// The items of `_stream`'s type.
+        pub fn of(_stream: &S) -> Self {
+            Items(PhantomData)
+        }
+    }
+
+    /// A stream of `Result`s: an `Err` item marks the call as an error.
+    pub trait TrackResultItems<S: Stream>: sealed::Sealed {
+        /// `stream`, tracked in `span`.
+        fn track(&self, span: Span, stream: S) -> TrackedStream<S>;
+    }
+
+    impl<S: Stream> TrackResultItems<S> for Items<S>
+    where
+        S::Item: ItemOutcome,
+    {
+        fn track(&self, span: Span, stream: S) -> TrackedStream<S> {
+            TrackedStream::fallible(span, stream)
+        }
+    }
+
+    /// Any other stream.
+    pub trait TrackAnyItems<S: Stream>: sealed::Sealed {
+        /// `stream`, tracked in `span`.
+        fn track(&self, span: Span, stream: S) -> TrackedStream<S>;
+    }
+
+    impl<S: Stream> TrackAnyItems<S> for &Items<S> {
+        fn track(&self, span: Span, stream: S) -> TrackedStream<S> {
+            TrackedStream::new(span, stream)
+        }
+    }
+}
