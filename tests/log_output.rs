@@ -32,6 +32,33 @@ fn child_service() {
 }
 
 #[test]
+#[ignore = "a child of `log_lines_show_the_call_under_a_scoped_dispatcher_too`"]
+fn child_scoped() {
+    let (dispatch, _guard) = genops::init().into_dispatch().expect("init");
+    // Another scoped dispatcher elsewhere in the process, as a test harness or a
+    // `.with_subscriber()` future has.
+    let other = std::thread::spawn(|| {
+        let _elsewhere = tracing::dispatcher::set_default(&tracing::Dispatch::none());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    });
+    tracing::dispatcher::with_default(&dispatch, slow_call);
+    other.join().unwrap();
+}
+
+#[test]
+fn log_lines_show_the_call_under_a_scoped_dispatcher_too() {
+    let output = run_child("child_scoped", &[]);
+    let text = transcript(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            " WARN chat gpt-4o-mini{team=search provider=openai model=gpt-4o-mini}: log_output: provider slow"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn log_lines_show_the_call_and_go_to_stderr_without_colour() {
     let output = run_child("child_service", &[]);
     let text = transcript(&output);

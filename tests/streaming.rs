@@ -339,3 +339,72 @@ fn a_tracked_stream_is_send_and_sync_when_its_stream_is() {
 fn stream_answer_send() -> impl Stream<Item = u32> + Send {
     futures::stream::iter([1_u32])
 }
+
+#[test]
+fn a_stream_dropped_after_an_err_item_ends_the_call_as_an_error() {
+    let ((), cap, ledger) = capture(true, || {
+        let call = genops::span!(team = "chat", provider = "openai", model = "gpt-4o-mini");
+        let items = futures::stream::iter([Ok::<_, ProviderError>(1), Err(ProviderError), Ok(2)]);
+        // `let chunk = chunk?;` returns on the first `Err` and drops the stream.
+        let result: Result<(), ProviderError> = block_on(async {
+            let mut stream = Box::pin(call.try_stream(items));
+            while let Some(item) = stream.next().await {
+                item?;
+            }
+            Ok(())
+        });
+        assert!(result.is_err());
+    });
+    let span = cap.span("chat gpt-4o-mini");
+    assert_eq!(span.field(ERROR_TYPE).str(), "ProviderError");
+    assert_eq!(span.field(GENOPS_STREAM_END).str(), "error");
+    assert!(!span.has(GENOPS_CANCELLED));
+    assert_eq!(ledger.snapshot().total.errors, 1);
+}
+
+#[genops::track(team = "chat", operation = "invoke_workflow", name = "handler", err)]
+fn handler() -> Result<impl Stream<Item = &'static str>, ProviderError> {
+    // The stream outlives this call, which ends when it returns.
+    Ok(stream_answer(1))
+}
+
+#[test]
+fn a_stream_that_outlives_its_parent_rolls_its_cost_up_to_the_nearest_open_ancestor() {
+    let ((), cap, _) = capture(true, || {
+        let request = genops::span!(
+            team = "chat",
+            operation = "invoke_workflow",
+            name = "request"
+        );
+        let stream = {
+            let _request = request.enter();
+            handler().unwrap()
+        };
+        block_on(stream.for_each(|_| async {}));
+        drop(request);
+    });
+    // The handler had already recorded its total; the request was still open.
+    assert_eq!(nanos(cap.span("handler").field(GENOPS_COST_TOTAL).f64()), 0);
+    assert_eq!(
+        nanos(cap.span("request").field(GENOPS_COST_TOTAL).f64()),
+        ANSWER_NANOS
+    );
+}
+
+#[test]
+fn a_stream_polled_again_after_a_caught_panic_ends_the_call_as_a_panic() {
+    let ((), cap, ledger) = capture(true, || {
+        let mut stream = Box::pin(panicking());
+        block_on(async {
+            assert_eq!(stream.next().await, Some(1));
+        });
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(stream.next())));
+        assert!(caught.is_err());
+        // Polled again after the panic: the call has ended, the stream with it.
+        assert_eq!(block_on(stream.next()), None);
+    });
+    let span = cap.span("chat gpt-4o-mini");
+    assert_eq!(span.field(ERROR_TYPE).str(), "panic");
+    assert_eq!(ledger.snapshot().total.calls, 1);
+}

@@ -371,7 +371,7 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> TokenStream {
         fn_name: &sig.ident,
     };
     let body = if args.stream.is_some() {
-        match stream_return(&sig) {
+        match stream_return(&sig, args.err) {
             Ok(kind) => stream_body(&site, &sig, &block, &kind),
             Err(e) => e.to_compile_error(),
         }
@@ -505,8 +505,9 @@ enum StreamReturn {
     Result(Box<StreamReturn>),
 }
 
-/// The declared return type of a `stream` function, or an error pointing at it.
-fn stream_return(sig: &syn::Signature) -> syn::Result<StreamReturn> {
+/// The declared return type of a `stream` function, or an error pointing at it (or at `err`
+/// when there is no `Result` for it to apply to).
+fn stream_return(sig: &syn::Signature, err: Option<Span>) -> syn::Result<StreamReturn> {
     let ReturnType::Type(_, ty) = &sig.output else {
         return Err(syn::Error::new(
             sig.ident.span(),
@@ -514,7 +515,15 @@ fn stream_return(sig: &syn::Signature) -> syn::Result<StreamReturn> {
              `Pin<Box<dyn Stream<Item = T> + Send>>` or a `Result` of one",
         ));
     };
-    Ok(classify_stream(ty))
+    let kind = classify_stream(ty);
+    match (err, &kind) {
+        (Some(err), StreamReturn::Impl(_) | StreamReturn::Named(_)) => Err(syn::Error::new(
+            err,
+            "`err` with `stream` needs a function that returns a `Result` of a stream; an `Err` \
+             item of the stream marks the call as an error without it",
+        )),
+        _ => Ok(kind),
+    }
 }
 
 fn classify_stream(ty: &Type) -> StreamReturn {

@@ -11,7 +11,18 @@ use std::fmt;
 pub(crate) const HIDDEN: &str = "***";
 
 /// Query parameter names whose values are hidden (compared without case, as substrings).
-const SECRET_PARAMS: [&str; 6] = ["key", "token", "secret", "password", "passwd", "auth"];
+const SECRET_PARAMS: [&str; 10] = [
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "auth",
+    "sig",
+    "credential",
+    "session",
+];
 
 /// `url` with its user-info replaced (`http://***@host:port/path`) and the values of
 /// credential-like query parameters hidden. Works on text that does not parse as a URL too.
@@ -20,11 +31,18 @@ pub(crate) fn url(url: &str) -> String {
         Some(i) => url.split_at(i + 3),
         None => ("", url),
     };
+    // A password may hold an unencoded `/`, `?` or `#`: everything up to the last `@` is hidden,
+    // which hides too much when an `@` is in the path or query, the safe way to be wrong.
+    let (hidden, rest) = match rest.rfind('@') {
+        Some(at) => (true, &rest[at + 1..]),
+        None => (false, rest),
+    };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rfind('@') {
-        Some(at) => format!("{HIDDEN}{}", &authority[at..]),
-        None => authority.to_owned(),
+    let authority = if hidden {
+        format!("{HIDDEN}@{authority}")
+    } else {
+        authority.to_owned()
     };
     let (path, query_and_fragment) = tail.split_at(tail.find('?').unwrap_or(tail.len()));
     let mut out = format!("{scheme}{authority}{path}");
@@ -62,10 +80,13 @@ pub(crate) fn urls_in(text: &str) -> String {
     while let Some(i) = rest.find("://") {
         // The URL starts at its scheme: letters, digits, `+`, `-` and `.` before `://`.
         let start = rest[..i]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
-            .map_or(0, |j| j + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || "+-.".contains(*c)))
+            .map_or(0, |(j, c)| j + c.len_utf8());
+        // IPv6 hosts are bracketed (`http://[::1]:4318`), so brackets do not end a URL.
         let end = rest[i..]
-            .find(|c: char| c.is_whitespace() || "\"'<>`()[]{},".contains(c))
+            .find(|c: char| c.is_whitespace() || "\"'<>`(){},".contains(c))
             .map_or(rest.len(), |j| i + j);
         out.push_str(&rest[..start]);
         out.push_str(&url(&rest[start..end]));
@@ -130,6 +151,16 @@ mod tests {
             "error sending request for url (http://***@h:1/x?key=***): refused"
         );
         assert_eq!(urls_in("no url here"), "no url here");
+        // A password with `#` or `/` in it, an IPv6 host, and text that is not ASCII.
+        assert_eq!(
+            url("https://user:p#ss/w@host:4318/v1"),
+            "https://***@host:4318/v1"
+        );
+        assert_eq!(
+            urls_in("to http://[::1]:4318/v1?api_key=k failed"),
+            "to http://[::1]:4318/v1?api_key=*** failed"
+        );
+        assert_eq!(urls_in("«http://u:p@h»"), "«http://***@h»");
         let headers = [("authorization".to_owned(), "Bearer sk-SECRET".to_owned())];
         assert_eq!(
             format!("{:?}", HeaderNames(&headers)),

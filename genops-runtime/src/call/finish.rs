@@ -148,7 +148,9 @@ fn close_books(
             };
         }
         match (state, &done) {
-            (Some(parent), Some(done)) => {
+            // The nearest tracked ancestor still open: a stream may outlive the call that
+            // returned it, whose total is then already recorded.
+            (Some(parent), Some(done)) if !parent.is_finished() => {
                 parent.add_child_cost(done.total_cost);
                 ControlFlow::Break(())
             }

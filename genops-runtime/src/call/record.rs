@@ -148,7 +148,10 @@ pub(crate) fn admit(
         }
     });
     if stored.is_none() {
-        // The span vanished: nothing will release the reservation, so admission fails safe.
+        // The span vanished: nothing would settle the reservation, so release it here.
+        if let Some(Ok(admission)) = result {
+            governance.release(&admission);
+        }
         return Ok(());
     }
     outcome

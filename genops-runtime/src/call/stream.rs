@@ -95,6 +95,9 @@ pin_project! {
             if *this.phase != DONE && !this.span.is_none() {
                 let (outcome, end) = if *this.phase == POLLING || std::thread::panicking() {
                     (Outcome::Panic, StreamEnd::Error)
+                } else if let Some(error) = this.error.take() {
+                    // Dropped after an `Err` item, as `let chunk = chunk?;` does: an error.
+                    (Outcome::Error(error), StreamEnd::Error)
                 } else {
                     (Outcome::Cancelled, StreamEnd::Cancelled)
                 };
@@ -179,6 +182,17 @@ impl<S: Stream> Stream for TrackedStream<S> {
         }
         // A stream polled after its end changes nothing.
         if *this.phase == DONE {
+            return Poll::Ready(None);
+        }
+        // The previous poll panicked and the panic was caught: the call ended there.
+        if *this.phase == POLLING {
+            *this.phase = DONE;
+            let report = StreamReport {
+                first_item: *this.first_item,
+                items: *this.items,
+                end: StreamEnd::Error,
+            };
+            finish_stream(this.span, Outcome::Panic, report);
             return Poll::Ready(None);
         }
         *this.phase = POLLING;

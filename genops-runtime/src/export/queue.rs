@@ -210,9 +210,10 @@ impl<E: SpanExporter> Worker<E> {
         }
     }
 
-    /// Exports everything queued so far.
+    /// Exports what is queued now: at most one queue's worth, so that spans still arriving under
+    /// load cannot keep a flush or a shutdown from being answered.
     fn drain(&mut self, spans: &Receiver<SpanData>) {
-        while let Ok(span) = spans.try_recv() {
+        for span in spans.try_iter().take(self.settings.max_queue_size) {
             self.batch.push(span);
             if self.batch.len() >= self.settings.max_export_batch_size {
                 self.export();

@@ -220,7 +220,8 @@ impl Governance {
         Ok(admission)
     }
 
-    fn release(&self, admission: &Admission) {
+    /// Releases the reservations of `admission` without booking anything.
+    pub(crate) fn release(&self, admission: &Admission) {
         for &(i, amount) in &admission.0 {
             let mut state = self.slots[i]
                 .state

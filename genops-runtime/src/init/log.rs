@@ -23,8 +23,10 @@
 use std::fmt::{self, Write as _};
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
+use std::sync::{Arc, OnceLock};
 
-use tracing::{Event, Level, Subscriber};
+use tracing::dispatcher::WeakDispatch;
+use tracing::{Dispatch, Event, Level, Subscriber};
 use tracing_core::subscriber::Interest;
 use tracing_core::Metadata;
 use tracing_subscriber::filter::{DynFilterFn, EnvFilter, FilterExt};
@@ -41,16 +43,29 @@ use crate::call::state::TrackedState;
 use crate::intern::Sym;
 use crate::ledger::LedgerKey;
 
-/// The log output layer, filtered by `filter`.
-pub(crate) fn layer<S>(filter: EnvFilter) -> impl Layer<S>
+/// The log output layer, filtered by `filter`; `home` must be in the same subscriber.
+pub(crate) fn layer<S>(filter: EnvFilter, home: &Home) -> impl Layer<S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(colour())
-        .event_format(CallLines)
+        .event_format(CallLines { home: home.clone() })
         .with_filter(untracked().and(filter))
+}
+
+/// The dispatch the log output is part of, captured when it is registered. An event callback
+/// cannot ask for the current default dispatcher: inside one, tracing answers "none" whenever a
+/// scoped dispatcher is active anywhere. A layer of its own, outside any `Option` (which does
+/// not pass the registration on).
+#[derive(Clone, Default)]
+pub(crate) struct Home(Arc<OnceLock<WeakDispatch>>);
+
+impl<S: Subscriber> Layer<S> for Home {
+    fn on_register_dispatch(&self, dispatch: &Dispatch) {
+        let _ = self.0.set(dispatch.downgrade());
+    }
 }
 
 /// Whether to colour: stderr is a terminal, and `NO_COLOR` is unset or empty (no-color.org).
@@ -77,7 +92,9 @@ fn untracked<S>() -> DynFilterFn<S> {
 /// The event format of `init()`'s log output: `time LEVEL scope: target: fields`, like
 /// tracing-subscriber's default, where a tracked call in the scope shows its attribution,
 /// provider and model.
-pub(crate) struct CallLines;
+pub(crate) struct CallLines {
+    home: Home,
+}
 
 /// One span of an event's scope, as its line shows it.
 enum Segment {
@@ -112,7 +129,10 @@ where
             writer.write_str("<unknown time>")?;
         }
         write_level(&mut writer, *event.metadata().level(), ansi)?;
-        let segments = scope::<N>(event);
+        let segments = match self.home.0.get().and_then(WeakDispatch::upgrade) {
+            Some(dispatch) => scope::<N>(&dispatch, event),
+            None => Vec::new(),
+        };
         for segment in segments.iter().rev() {
             let (name, fields) = match segment {
                 Segment::Span(name, fields) => (*name, fields.clone()),
@@ -174,25 +194,23 @@ fn call_fields(key: &LedgerKey) -> String {
 
 /// The spans an event was logged in, nearest first: tracked calls from their state, others
 /// from what the fmt layer formatted for them (spans it filtered out are left out, as usual).
-fn scope<N: 'static>(event: &Event<'_>) -> Vec<Segment> {
+fn scope<N: 'static>(dispatch: &Dispatch, event: &Event<'_>) -> Vec<Segment> {
     let mut segments = Vec::new();
-    tracing::dispatcher::get_default(|dispatch| {
-        let parent = match event.parent() {
-            Some(id) => Some(id.clone()),
-            None if event.is_contextual() => dispatch.current_span().id().cloned(),
-            None => None,
-        };
-        let (Some(id), Some(reach)) = (parent, Reach::of(dispatch)) else {
-            return;
-        };
-        reach.read(dispatch, &id, |metadata, extensions| {
-            if let Some(call) = extensions.get::<TrackedState>() {
-                segments.push(Segment::Call(metadata.name(), *call.key()));
-            } else if let Some(fields) = extensions.get::<FormattedFields<N>>() {
-                segments.push(Segment::Span(metadata.name(), fields.fields.clone()));
-            }
-            ControlFlow::Continue(())
-        });
+    let parent = match event.parent() {
+        Some(id) => Some(id.clone()),
+        None if event.is_contextual() => dispatch.current_span().id().cloned(),
+        None => None,
+    };
+    let (Some(id), Some(reach)) = (parent, Reach::of(dispatch)) else {
+        return segments;
+    };
+    reach.read(dispatch, &id, |metadata, extensions| {
+        if let Some(call) = extensions.get::<TrackedState>() {
+            segments.push(Segment::Call(metadata.name(), *call.key()));
+        } else if let Some(fields) = extensions.get::<FormattedFields<N>>() {
+            segments.push(Segment::Span(metadata.name(), fields.fields.clone()));
+        }
+        ControlFlow::Continue(())
     });
     segments
 }

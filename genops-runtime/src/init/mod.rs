@@ -121,6 +121,10 @@ impl Config {
     ///
     /// Installing twice is [`InitError::AlreadyInstalled`].
     pub fn install(self) -> Result<Guard, InitError> {
+        // Before anything starts: a second install must not fail on, say, a busy metrics port.
+        if tracing::dispatcher::has_been_set() {
+            return Err(InitError::AlreadyInstalled);
+        }
         let (dispatch, guard) = self.into_dispatch()?;
         if tracing::dispatcher::set_global_default(dispatch).is_err() {
             // Stop what was started, without waiting for exports that never had data.
@@ -156,8 +160,9 @@ impl Config {
         let layer = self.build_layer()?;
         let service_name = env::service_name(self.service_name.as_deref())?;
         // Validate the filter before anything starts.
+        let home = log::Home::default();
         let log = match self.log_output.unwrap_or(true) {
-            true => Some(log::layer(self.env_filter()?)),
+            true => Some(log::layer(self.env_filter()?, &home)),
             false => None,
         };
         #[cfg(feature = "otlp")]
@@ -185,7 +190,7 @@ impl Config {
         let subscriber = tracing_subscriber::registry().with(layer.with_filter(tracked_only()));
         #[cfg(feature = "otlp")]
         let subscriber = subscriber.with(otel);
-        let subscriber = subscriber.with(log);
+        let subscriber = subscriber.with(log).with(home);
         Ok((tracing::Dispatch::new(subscriber), guard))
     }
 }
