@@ -25,6 +25,8 @@ mod settings;
 #[cfg(feature = "otlp")]
 mod stats;
 
+#[cfg(test)]
+pub(crate) use genai_metrics::TOKEN_BUCKETS;
 #[cfg(feature = "otlp")]
 pub(crate) use genai_metrics::{CallMetrics, GenAiMetrics};
 #[cfg(feature = "otlp")]

@@ -393,3 +393,18 @@ impl Config {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+
+    #[test]
+    fn an_invalid_setting_is_the_same_error_from_either_builder() {
+        let layer = crate::LayerBuilder::default()
+            .local_compute_rate(-1.0)
+            .try_build();
+        let config = crate::init().local_compute_rate(-1.0).build_layer();
+        let expected = "local_compute_rate: -1 is not a non-negative number of USD per hour";
+        assert_eq!(layer.unwrap_err().to_string(), expected);
+        assert_eq!(config.unwrap_err().to_string(), expected);
+    }
+}
