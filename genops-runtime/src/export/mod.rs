@@ -25,7 +25,7 @@ mod settings;
 #[cfg(feature = "otlp")]
 mod stats;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "otlp"))]
 pub(crate) use genai_metrics::TOKEN_BUCKETS;
 #[cfg(feature = "otlp")]
 pub(crate) use genai_metrics::{CallMetrics, GenAiMetrics};
