@@ -5,12 +5,14 @@
 //! `genops::span!` generate declares that (their `fields(...)` refuse the `genops.` namespace),
 //! so the GenAI spans other libraries emit are never booked as genops calls. The check reads
 //! two names of the call site's static field set: the same answer for every span of a call
-//! site, which [`tracked_interest`] lets a per-layer filter cache once per call site.
+//! site, which [`tracked_filter`] lets a per-layer filter cache once per call site.
 
 use std::fmt;
 
 use tracing_core::field::{Field, Visit};
 use tracing_core::{subscriber::Interest, Metadata};
+use tracing_subscriber::filter::DynFilterFn;
+use tracing_subscriber::layer::{Context, Filter};
 
 use crate::attribution::{Attribution, Dimension};
 use crate::intern::{intern, Sym};
@@ -35,14 +37,20 @@ pub(crate) fn is_tracked(metadata: &Metadata<'_>) -> bool {
         && name_at(index::MARKER) == Some(semconv::GENOPS_SAMPLE_RATE)
 }
 
-/// The interest of a per-layer filter that passes tracked spans only: decided once per call
-/// site.
-pub(crate) fn tracked_interest(metadata: &Metadata<'_>) -> Interest {
-    if is_tracked(metadata) {
-        Interest::always()
-    } else {
-        Interest::never()
-    }
+/// A per-layer filter that passes only tracked spans (`tracked`) or only the rest (`!tracked`),
+/// decided once per call site: its interest is `always` or `never`.
+pub(crate) fn tracked_filter<S>(tracked: bool) -> impl Filter<S> {
+    let interest = move |metadata: &'static Metadata<'static>| {
+        if is_tracked(metadata) == tracked {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    };
+    DynFilterFn::new(move |metadata: &Metadata<'_>, _: &Context<'_, S>| {
+        is_tracked(metadata) == tracked
+    })
+    .with_callsite_filter(interest)
 }
 
 /// Reads the fields that drive pricing and attribution, by their fixed position.

@@ -27,17 +27,15 @@ use std::sync::{Arc, OnceLock};
 
 use tracing::dispatcher::WeakDispatch;
 use tracing::{Dispatch, Event, Level, Subscriber};
-use tracing_core::subscriber::Interest;
-use tracing_core::Metadata;
-use tracing_subscriber::filter::{DynFilterFn, EnvFilter, FilterExt};
+use tracing_subscriber::filter::{EnvFilter, FilterExt};
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormattedFields};
-use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::layer::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::attribution::Dimension;
-use crate::call::declared::is_tracked;
+use crate::call::declared::tracked_filter;
 use crate::call::reach::Reach;
 use crate::call::state::TrackedState;
 use crate::intern::Sym;
@@ -52,7 +50,7 @@ where
         .with_writer(std::io::stderr)
         .with_ansi(colour())
         .event_format(CallLines { home: home.clone() })
-        .with_filter(untracked().and(filter))
+        .with_filter(tracked_filter(false).and(filter))
 }
 
 /// The dispatch the log output is part of, captured when it is registered. An event callback
@@ -71,22 +69,6 @@ impl<S: Subscriber> Layer<S> for Home {
 /// Whether to colour: stderr is a terminal, and `NO_COLOR` is unset or empty (no-color.org).
 fn colour() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// A per-layer filter that keeps tracked spans out, decided once per call site.
-fn untracked<S>() -> DynFilterFn<S> {
-    fn enabled<S>(metadata: &Metadata<'_>, _: &Context<'_, S>) -> bool {
-        !is_tracked(metadata)
-    }
-    fn interest(metadata: &'static Metadata<'static>) -> Interest {
-        if is_tracked(metadata) {
-            Interest::never()
-        } else {
-            Interest::always()
-        }
-    }
-    DynFilterFn::new(enabled::<S> as fn(&Metadata<'_>, &Context<'_, S>) -> bool)
-        .with_callsite_filter(interest as fn(&'static Metadata<'static>) -> Interest)
 }
 
 /// The event format of `init()`'s log output: `time LEVEL scope: target: fields`, like

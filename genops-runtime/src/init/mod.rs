@@ -11,10 +11,7 @@ mod log;
 
 use std::time::Duration;
 
-use tracing_core::subscriber::Interest;
-use tracing_core::Metadata;
-use tracing_subscriber::filter::{DynFilterFn, EnvFilter};
-use tracing_subscriber::layer::Context;
+use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::prelude::*;
 
 pub use env::{
@@ -24,7 +21,7 @@ pub use guard::Guard;
 
 #[cfg(feature = "prometheus")]
 use crate::attribution::Dimension;
-use crate::call::declared::{is_tracked, tracked_interest};
+use crate::call::declared::tracked_filter;
 use crate::error::InitError;
 #[cfg(feature = "otlp")]
 use crate::export::{
@@ -187,21 +184,13 @@ impl Config {
             #[cfg(feature = "prometheus")]
             metrics,
         };
-        let subscriber = tracing_subscriber::registry().with(layer.with_filter(tracked_only()));
+        let subscriber =
+            tracing_subscriber::registry().with(layer.with_filter(tracked_filter(true)));
         #[cfg(feature = "otlp")]
         let subscriber = subscriber.with(otel);
         let subscriber = subscriber.with(log).with(home);
         Ok((tracing::Dispatch::new(subscriber), guard))
     }
-}
-
-/// A per-layer filter that passes tracked spans only, decided once per call site.
-fn tracked_only<S>() -> DynFilterFn<S> {
-    fn enabled<S>(metadata: &Metadata<'_>, _: &Context<'_, S>) -> bool {
-        is_tracked(metadata)
-    }
-    DynFilterFn::new(enabled::<S> as fn(&Metadata<'_>, &Context<'_, S>) -> bool)
-        .with_callsite_filter(tracked_interest as fn(&'static Metadata<'static>) -> Interest)
 }
 
 /// The export settings, the trace pipeline and its tracing-opentelemetry layer.
@@ -331,7 +320,7 @@ impl Config {
                 tracing_opentelemetry::layer()
                     .with_tracer(p.provider.tracer("genops"))
                     .with_threads(false)
-                    .with_filter(tracked_only().or(self.env_filter()?)),
+                    .with_filter(tracked_filter(true).or(self.env_filter()?)),
             ),
             None => None,
         };
