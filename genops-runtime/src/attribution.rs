@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::env::{self, EnvError};
-use crate::intern::{intern, Sym};
+use crate::intern::{permanent, Sym};
 use crate::semconv;
 
 /// One attribution dimension of a tracked call.
@@ -96,12 +96,12 @@ impl Dimension {
 }
 
 /// The value of each dimension, where known.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Attribution([Option<Sym>; Dimension::COUNT]);
 
 impl Attribution {
-    pub(crate) fn get(&self, dim: Dimension) -> Option<Sym> {
-        self.0[dim.index()]
+    pub(crate) fn get(&self, dim: Dimension) -> Option<&Sym> {
+        self.0[dim.index()].as_ref()
     }
 
     pub(crate) fn set(&mut self, dim: Dimension, value: Sym) {
@@ -120,7 +120,7 @@ impl Attribution {
     pub(crate) fn inherit(&mut self, fallback: &Attribution) {
         for (mine, theirs) in self.0.iter_mut().zip(&fallback.0) {
             if mine.is_none() {
-                *mine = *theirs;
+                mine.clone_from(theirs);
             }
         }
     }
@@ -130,7 +130,7 @@ impl Attribution {
         let mut attribution = Attribution::default();
         for dim in Dimension::ALL {
             if let Some(value) = dim.env_var().map(env::var).transpose()?.flatten() {
-                attribution.set(dim, intern(&value));
+                attribution.set(dim, permanent(&value));
             }
         }
         Ok(attribution)

@@ -97,7 +97,9 @@ pub use init::{
     SAMPLING_RATE_VAR,
 };
 pub use layer::{layer, GenOpsLayer, LayerBuilder};
-pub use ledger::{Ledger, Snapshot, Totals, UNATTRIBUTED};
+pub use ledger::{
+    Ledger, LedgerCaps, Snapshot, Totals, DRAINED, OVERFLOW, PER_TENANT, UNATTRIBUTED,
+};
 pub use money::{Cost, PICOS_PER_USD};
 pub use outcome::{Outcome, TrackedResult};
 pub use pricing::{

@@ -19,7 +19,7 @@ use crate::intern::{intern, Sym};
 use crate::semconv::{self, index, TRACKED_FIELDS};
 
 /// What the span said about itself when it was created.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Declared {
     pub(crate) operation: Option<Sym>,
     pub(crate) provider: Option<Sym>,

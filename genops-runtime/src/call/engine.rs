@@ -57,12 +57,13 @@ impl Engine {
         prices: PriceTable,
         defaults: Attribution,
         local_rate: Option<u128>,
+        ledger: Ledger,
         governance: Option<Arc<Governance>>,
     ) -> Self {
         Engine {
             prices,
             price_cache: ThreadLocal::new(),
-            ledger: Ledger::new(),
+            ledger,
             defaults,
             local_rate,
             warned: Mutex::new(HashSet::new()),
@@ -80,7 +81,7 @@ impl Engine {
     }
 
     /// The price entry of `model`, resolved once per thread and (provider, model).
-    pub(crate) fn price(&self, provider: Option<Sym>, model: Sym) -> Option<EntryId> {
+    pub(crate) fn price(&self, provider: Option<&Sym>, model: &Sym) -> Option<EntryId> {
         let resolve = || {
             let provider = provider.map_or("", Sym::as_str);
             self.prices.find(provider, model.as_str())
@@ -89,7 +90,7 @@ impl Engine {
         let Ok(mut cache) = cache.0.try_borrow_mut() else {
             return resolve();
         };
-        let key = (provider, model);
+        let key = (provider.cloned(), model.clone());
         if let Some(id) = cache.get(&key) {
             return *id;
         }

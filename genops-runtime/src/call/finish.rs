@@ -63,8 +63,8 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
         if engine.first_missing_usage(site) {
             tracing::warn!(
                 target: "genops",
-                provider = done.key.provider.map_or("", Sym::as_str),
-                model = done.key.model.map_or("", Sym::as_str),
+                provider = done.key.provider.as_ref().map_or("", Sym::as_str),
+                model = done.key.model.as_ref().map_or("", Sym::as_str),
                 chunks = stream.chunks,
                 "a streamed call completed without recorded usage: its tokens are not booked \
                  (`genops.usage.missing`). Record usage from the stream's final chunk; OpenAI \
@@ -76,9 +76,9 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
     #[cfg(feature = "otlp")]
     if let Some(instruments) = engine.genai_metrics.get() {
         instruments.record(&CallMetrics {
-            operation: done.key.operation,
-            provider: done.key.provider,
-            model: done.key.model,
+            operation: done.key.operation.as_ref(),
+            provider: done.key.provider.as_ref(),
+            model: done.key.model.as_ref(),
             error_type: done.outcome.error_type(),
             usage: done.usage,
             duration: done.duration,

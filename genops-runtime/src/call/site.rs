@@ -18,7 +18,7 @@ use tracing_core::Metadata;
 
 use super::declared::Declared;
 use crate::attribution::{Attribution, Dimension};
-use crate::intern::intern;
+use crate::intern::permanent;
 
 /// A call site of `#[genops::track]` or `genops::span!` whose operation, provider, model and
 /// attribution are all literals. Not public API: the generated code declares one per such site.
@@ -73,20 +73,22 @@ impl Site {
 
     /// The site's values, interned once.
     fn declared(&self) -> Declared {
-        *self.declared.get_or_init(|| {
-            let mut attribution = Attribution::default();
-            for (dim, value) in Dimension::ALL.into_iter().zip(self.attribution) {
-                if let Some(value) = value.filter(|v| !v.is_empty()) {
-                    attribution.set(dim, intern(value));
+        self.declared
+            .get_or_init(|| {
+                let mut attribution = Attribution::default();
+                for (dim, value) in Dimension::ALL.into_iter().zip(self.attribution) {
+                    if let Some(value) = value.filter(|v| !v.is_empty()) {
+                        attribution.set(dim, permanent(value));
+                    }
                 }
-            }
-            Declared {
-                operation: Some(intern(self.operation)),
-                provider: self.provider.map(intern),
-                model: self.model.map(intern),
-                attribution,
-            }
-        })
+                Declared {
+                    operation: Some(permanent(self.operation)),
+                    provider: self.provider.map(permanent),
+                    model: self.model.map(permanent),
+                    attribution,
+                }
+            })
+            .clone()
     }
 }
 

@@ -114,7 +114,7 @@ impl StreamFinished {
 
 impl Finished {
     /// The value of `dim` if the span did not carry it itself: recorded at finish.
-    pub(crate) fn inherited(&self, dim: Dimension) -> Option<Sym> {
+    pub(crate) fn inherited(&self, dim: Dimension) -> Option<&Sym> {
         if self.own & dim.bit() == 0 {
             self.key.attribution.get(dim)
         } else {
@@ -133,8 +133,10 @@ impl TrackedState {
         attribution.inherit(&engine.defaults);
         let local = declared
             .provider
+            .as_ref()
             .is_some_and(|p| crate::semconv::is_local_provider(p.as_str()));
         TrackedState {
+            request_model: declared.model.clone(),
             key: LedgerKey {
                 attribution,
                 provider: declared.provider,
@@ -142,7 +144,6 @@ impl TrackedState {
                 model: declared.model,
             },
             own,
-            request_model: declared.model,
             response_model: None,
             usage: Usage::default(),
             usage_recorded: false,
@@ -162,7 +163,7 @@ impl TrackedState {
     /// The governance engine and the call's key, for admission.
     pub(crate) fn governance(&self, engine: &Engine) -> Option<(Arc<Governance>, LedgerKey)> {
         let engine = engine.governance.clone()?;
-        Some((engine, self.key))
+        Some((engine, self.key.clone()))
     }
 
     /// Stores the result of admission.
@@ -229,7 +230,7 @@ impl TrackedState {
 
     /// Prices the usage so far with the current model: the response model wins.
     fn reprice(&mut self, engine: &Engine) {
-        self.key.model = self.response_model.or(self.request_model);
+        self.key.model = self.response_model.clone().or(self.request_model.clone());
         if !self.usage_recorded || self.local {
             self.priced = true;
             self.pricing = Priced::default();
@@ -238,7 +239,8 @@ impl TrackedState {
         let id = self
             .key
             .model
-            .and_then(|model| engine.price(self.key.provider, model));
+            .as_ref()
+            .and_then(|model| engine.price(self.key.provider.as_ref(), model));
         self.priced = id.is_some();
         self.pricing = id.map_or(Priced::default(), |id| engine.cost(id, &self.usage));
     }
@@ -267,16 +269,16 @@ impl TrackedState {
         let own_cost = self.pricing.cost + self.manual_cost + compute_cost;
         let unknown_model = !self.priced;
         let warn_unknown = if unknown_model {
-            let provider = self.key.provider.map_or("", Sym::as_str);
-            let model = self.key.model.map_or("", Sym::as_str);
+            let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
+            let model = self.key.model.as_ref().map_or("", Sym::as_str);
             engine.first_unknown(provider, model).map(Box::new)
         } else {
             None
         };
         let pricing = self.pricing;
         let warn_unsupported = pricing.unsupported.and_then(|reason| {
-            let provider = self.key.provider.map_or("", Sym::as_str);
-            let model = self.key.model.map_or("", Sym::as_str);
+            let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
+            let model = self.key.model.as_ref().map_or("", Sym::as_str);
             engine
                 .first_unsupported(provider, model)
                 .map(|(provider, model)| Box::new((provider, model, reason)))
@@ -296,7 +298,7 @@ impl TrackedState {
             usage_missing: stream.is_some_and(|s| s.usage_missing),
         });
         Some(Finished {
-            key: self.key,
+            key: self.key.clone(),
             own: self.own,
             usage: self.usage_recorded.then_some(self.usage),
             own_cost,
@@ -309,7 +311,7 @@ impl TrackedState {
             unsupported: pricing.unsupported,
             warn_unsupported,
             rejected: self.rejected,
-            response_model: self.response_model,
+            response_model: self.response_model.clone(),
             outcome,
             #[cfg(feature = "otlp")]
             duration,

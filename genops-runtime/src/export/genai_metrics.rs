@@ -48,9 +48,9 @@ impl std::fmt::Debug for GenAiMetrics {
 
 /// What one finished call reports.
 pub(crate) struct CallMetrics<'a> {
-    pub(crate) operation: Option<Sym>,
-    pub(crate) provider: Option<Sym>,
-    pub(crate) model: Option<Sym>,
+    pub(crate) operation: Option<&'a Sym>,
+    pub(crate) provider: Option<&'a Sym>,
+    pub(crate) model: Option<&'a Sym>,
     pub(crate) error_type: Option<&'a str>,
     pub(crate) usage: Option<Usage>,
     pub(crate) duration: Duration,
@@ -131,7 +131,7 @@ impl GenAiMetrics {
 
     /// Records one finished call.
     pub(crate) fn record(&self, call: &CallMetrics<'_>) {
-        let text = |v: Option<Sym>| v.map_or_else(|| "".into(), |s| s.as_str().to_owned());
+        let text = |v: Option<&Sym>| v.map_or_else(|| "".into(), |s| s.as_str().to_owned());
         let mut attrs = vec![
             KeyValue::new(semconv::GEN_AI_OPERATION_NAME, text(call.operation)),
             KeyValue::new(semconv::GEN_AI_PROVIDER_NAME, text(call.provider)),

@@ -38,8 +38,8 @@ pub enum Phase {
 #[derive(Debug)]
 pub struct CallInfo<'a> {
     attribution: &'a Attribution,
-    provider: Option<Sym>,
-    model: Option<Sym>,
+    provider: Option<&'a Sym>,
+    model: Option<&'a Sym>,
     cost: Option<Cost>,
     reservation: Option<Cost>,
     phase: Phase,
@@ -65,8 +65,8 @@ impl<'a> CallInfo<'a> {
     ) -> Self {
         CallInfo {
             attribution: &key.attribution,
-            provider: key.provider,
-            model: key.model,
+            provider: key.provider.as_ref(),
+            model: key.model.as_ref(),
             cost,
             reservation,
             phase,

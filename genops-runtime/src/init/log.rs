@@ -158,7 +158,7 @@ fn write_level(writer: &mut Writer<'_>, level: Level, ansi: bool) -> fmt::Result
 /// value, then the provider and the model the call is priced as.
 fn call_fields(key: &LedgerKey) -> String {
     let mut out = String::new();
-    let mut field = |name: &str, value: Option<Sym>| {
+    let mut field = |name: &str, value: Option<&Sym>| {
         if let Some(value) = value {
             if !out.is_empty() {
                 out.push(' ');
@@ -169,8 +169,8 @@ fn call_fields(key: &LedgerKey) -> String {
     for dim in SHOWN {
         field(dim.name(), key.attribution.get(dim));
     }
-    field("provider", key.provider);
-    field("model", key.model);
+    field("provider", key.provider.as_ref());
+    field("model", key.model.as_ref());
     out
 }
 
@@ -188,7 +188,7 @@ fn scope<N: 'static>(dispatch: &Dispatch, event: &Event<'_>) -> Vec<Segment> {
     };
     reach.read(dispatch, &id, |metadata, extensions| {
         if let Some(call) = extensions.get::<TrackedState>() {
-            segments.push(Segment::Call(metadata.name(), *call.key()));
+            segments.push(Segment::Call(metadata.name(), call.key().clone()));
         } else if let Some(fields) = extensions.get::<FormattedFields<N>>() {
             segments.push(Segment::Span(metadata.name(), fields.fields.clone()));
         }

@@ -10,7 +10,8 @@ use crate::attribution::{Attribution, Dimension};
 use crate::call::engine::Engine;
 use crate::error::InitError;
 use crate::governance::{Governance, GovernanceSettings};
-use crate::intern::intern;
+use crate::intern::permanent;
+use crate::ledger::{Ledger, LedgerCaps};
 use crate::money::Cost;
 use crate::pricing::PriceTable;
 
@@ -22,6 +23,7 @@ pub(crate) struct LayerSettings {
     pub(crate) aliases: Vec<(String, String)>,
     pub(crate) defaults: Vec<(Dimension, String)>,
     pub(crate) local_rate: Option<f64>,
+    pub(crate) ledger_caps: LedgerCaps,
     pub(crate) governance: GovernanceSettings,
 }
 
@@ -37,6 +39,7 @@ impl fmt::Debug for LayerSettings {
             .field("aliases", &self.aliases)
             .field("defaults", &self.defaults)
             .field("local_rate", &self.local_rate)
+            .field("ledger_caps", &self.ledger_caps)
             .field("governance", &self.governance)
             .finish()
     }
@@ -77,11 +80,15 @@ impl LayerSettings {
         };
         let mut defaults = Attribution::default();
         for (dim, value) in &self.defaults {
-            defaults.set(*dim, intern(value));
+            defaults.set(*dim, permanent(value));
         }
         defaults.inherit(&Attribution::from_env()?);
         Ok(GenOpsLayer::new(Engine::new(
-            prices, defaults, local_rate, governance,
+            prices,
+            defaults,
+            local_rate,
+            Ledger::with_caps(self.ledger_caps),
+            governance,
         )))
     }
 }
@@ -151,6 +158,14 @@ macro_rules! layer_setters {
         /// error when the layer is built.
         pub fn local_compute_rate(mut self, usd_per_hour: f64) -> Self {
             self.layer.local_rate = Some(usd_per_hour);
+            self
+        }
+
+        /// Keeps at most `cap` distinct values of `dim` in their own ledger rows (default
+        /// [`LedgerCaps::DEFAULT_CAP`](crate::LedgerCaps::DEFAULT_CAP)); the calls of further
+        /// values are booked in the dimension's [`OVERFLOW`](crate::OVERFLOW) row, exactly.
+        pub fn ledger_cap(mut self, dim: $crate::Dimension, cap: usize) -> Self {
+            self.layer.ledger_caps = self.layer.ledger_caps.with(dim, cap);
             self
         }
 

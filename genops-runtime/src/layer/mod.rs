@@ -147,7 +147,7 @@ where
                 let extensions = ancestor.extensions();
                 extensions
                     .get::<TrackedState>()
-                    .map(|state| *state.attribution())
+                    .map(|state| state.attribution().clone())
             })
         });
         let state = TrackedState::new(&self.reach.engine, declared, parent_attribution.as_ref());
@@ -181,7 +181,7 @@ where
         values.record(&mut DeclaredVisitor(&mut declared));
         for dim in Dimension::ALL {
             if let Some(value) = declared.attribution.get(dim) {
-                state.set_attribution(dim, value);
+                state.set_attribution(dim, value.clone());
             }
         }
         if let Some(model) = declared.model {

@@ -650,9 +650,10 @@ impl View<'_> {
             cache_creation,
             cache_creation_1h: cache_creation,
             reasoning,
-            label: Some(
-                crate::intern::intern(&format!("tiered_{}_{}", row.start, row.end)).as_str(),
-            ),
+            label: Some(crate::intern::permanent_str(&format!(
+                "tiered_{}_{}",
+                row.start, row.end
+            ))),
             ..Band::default()
         }
     }
@@ -692,7 +693,7 @@ impl View<'_> {
             if self.get(&long).is_some() {
                 long_key = long;
             }
-            label = Some(crate::intern::intern(&format!("above_{text}")).as_str());
+            label = Some(crate::intern::permanent_str(&format!("above_{text}")));
         }
         let cache_creation = cache_creation.unwrap_or(input);
         let long = match self.get(&long_key) {
@@ -765,7 +766,7 @@ impl View<'_> {
             .crossed_tiers(keys::INPUT, &["_batches"], prompt, self.inclusive)
             .chain(self.crossed_tiers(keys::OUTPUT, &["_batches"], prompt, self.inclusive))
             .max_by_key(|&(n, _)| n)
-            .map(|(_, text)| crate::intern::intern(&format!("above_{text}")).as_str());
+            .map(|(_, text)| crate::intern::permanent_str(&format!("above_{text}")));
         let output = match self.batch_price(keys::OUTPUT, prompt) {
             Some(price) => Halvable::Full(price),
             None => Halvable::Half(self.get(keys::OUTPUT).unwrap_or(0)),

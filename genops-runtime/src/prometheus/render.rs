@@ -37,7 +37,7 @@ struct Labels {
 }
 
 impl Labels {
-    fn value(&self, kind: &'static str, value: Option<Sym>) -> String {
+    fn value(&self, kind: &'static str, value: Option<&Sym>) -> String {
         let value = value.map_or(UNATTRIBUTED, Sym::as_str);
         match self.kept.get(kind) {
             Some(kept) if kept.contains(value) => value.to_owned(),
@@ -109,16 +109,16 @@ struct CostTokens {
 impl MetricsSource {
     fn cap(&self) -> Labels {
         let mut seen: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
-        let mut note = |kind: &'static str, value: Option<Sym>| {
+        let mut note = |kind: &'static str, value: Option<&Sym>| {
             seen.entry(kind)
                 .or_default()
                 .insert(value.map_or(UNATTRIBUTED, Sym::as_str).to_owned());
         };
         self.ledger.for_each(|key, _| {
             note("team", key.attribution.get(Dimension::Team));
-            note("provider", key.provider);
-            note("model", key.model);
-            note("operation_type", key.operation);
+            note("provider", key.provider.as_ref());
+            note("model", key.model.as_ref());
+            note("operation_type", key.operation.as_ref());
             for dim in &self.extra_labels {
                 note(dim.name(), key.attribution.get(*dim));
             }
@@ -141,9 +141,9 @@ impl MetricsSource {
         let mut unknown = 0u64;
         self.ledger.for_each(|key: &LedgerKey, books| {
             let team = caps.value("team", key.attribution.get(Dimension::Team));
-            let provider = caps.value("provider", key.provider);
-            let model = caps.value("model", key.model);
-            let operation = caps.value("operation_type", key.operation);
+            let provider = caps.value("provider", key.provider.as_ref());
+            let model = caps.value("model", key.model.as_ref());
+            let operation = caps.value("operation_type", key.operation.as_ref());
             let t = &books.totals;
             let series = (provider.clone(), operation, team.clone());
             if books.first_chunk.count() > 0 {
