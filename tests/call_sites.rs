@@ -79,3 +79,73 @@ fn a_site_left_pending_is_never_taken_by_another_call_site() {
     );
     assert_eq!(teams.total.calls, 1);
 }
+
+#[genops::track(
+    team = "search",
+    provider = "openai",
+    model = "gpt-4o-mini",
+    user = user,
+    customer = customer
+)]
+fn per_user(user: &str, customer: &str) {
+    genops::record_usage(Usage::new(1_000, 100));
+}
+
+#[test]
+fn each_call_of_a_site_with_attribution_expressions_is_booked_under_its_own_values() {
+    let users = ["alice", "bob", "alice", "", "carol", "bob"];
+    let (_, capture, ledger) = capture(true, || {
+        for (i, user) in users.iter().enumerate() {
+            per_user(user, &format!("customer-{}", i % 2));
+        }
+    });
+    let snapshot = ledger.snapshot();
+    let calls = |dim: Dimension, value: &str| snapshot.by(dim).get(value).map(|t| t.calls);
+    assert_eq!(calls(Dimension::User, "alice"), Some(2));
+    assert_eq!(calls(Dimension::User, "bob"), Some(2));
+    assert_eq!(calls(Dimension::User, "carol"), Some(1));
+    // An empty value is no value, whatever the call before it carried.
+    assert_eq!(calls(Dimension::User, genops::UNATTRIBUTED), Some(1));
+    assert_eq!(calls(Dimension::Customer, "customer-0"), Some(3));
+    assert_eq!(calls(Dimension::Customer, "customer-1"), Some(3));
+    assert_eq!(
+        snapshot.by(Dimension::User)["alice"].cost,
+        Cost::from_picos(2 * GPT_4O_MINI_1000_IN_100_OUT_PICOS)
+    );
+    let recorded: Vec<String> = capture
+        .spans()
+        .iter()
+        .filter(|s| s.has("genops.user_id"))
+        .map(|s| s.field("genops.user_id").str().to_owned())
+        .collect();
+    assert_eq!(recorded, ["alice", "bob", "alice", "", "carol", "bob"]);
+}
+
+#[genops::track(team = "ads", provider = "openai", model = "gpt-4o-mini", user = user)]
+fn shout(user: &str) -> String {
+    genops::record_usage(Usage::new(1_000, 100));
+    user.to_uppercase()
+}
+
+#[genops::track(team = "search", provider = "openai", model = "gpt-4o-mini", user = shout(user))]
+fn outer(user: &str) {
+    genops::record_usage(Usage::new(1_000, 100));
+}
+
+#[test]
+fn an_attribution_expression_that_makes_a_tracked_call_books_both_calls_apart() {
+    let (_, _, ledger) = capture(true, || {
+        for user in ["ann", "ben", "ann"] {
+            outer(user);
+        }
+    });
+    let snapshot = ledger.snapshot();
+    let by_user = snapshot.by(Dimension::User);
+    assert_eq!(by_user["ann"].calls, 2, "{by_user:?}");
+    assert_eq!(by_user["ANN"].calls, 2, "{by_user:?}");
+    assert_eq!(by_user["ben"].calls, 1);
+    assert_eq!(by_user["BEN"].calls, 1);
+    assert_eq!(snapshot.by(Dimension::Team)["ads"].calls, 3);
+    assert_eq!(snapshot.by(Dimension::Team)["search"].calls, 3);
+    assert_eq!(snapshot.total.calls, 6);
+}

@@ -34,6 +34,7 @@
 
 mod baseline;
 mod books;
+mod cardinality;
 mod heap;
 mod latency;
 mod load;
@@ -147,6 +148,7 @@ fn run_once(plan: &Plan) -> Metrics {
     measure_providers(&ctx, plan, &mut m);
     measure_memory(&ctx, plan, &mut m, &mut books);
     measure_streaming(&ctx, plan, &mut m);
+    crate::cardinality::measure_cardinality(plan, &mut m);
     // From here on the GenOps layer is the global default, as `genops::init()` installs it.
     let (global, ledger) = genops_dispatch();
     if tracing::dispatcher::set_global_default(global).is_err() {

@@ -197,6 +197,47 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         ),
         tracked_item <= 1.5 * instrumented_item && g("streaming.allocs_per_item") < 0.01,
     );
+    let (literal, recent, new) = (
+        g("cardinality.literal_ns"),
+        g("cardinality.recent_ns"),
+        g("cardinality.new_1000000_ns"),
+    );
+    add(
+        "genops target",
+        "Call with an attribution value never seen before / seen recently, vs a literal value",
+        "≤ 1.5× / ≤ 1.2×",
+        format!(
+            "{}× / {}× ({} / {} / {} ns)",
+            f(new / literal, 2),
+            f(recent / literal, 2),
+            f(new, 0),
+            f(recent, 0),
+            f(literal, 0)
+        ),
+        new <= 1.5 * literal && recent <= 1.2 * literal,
+    );
+    let (users, customers) = (
+        g("cardinality.retained_1000000_users_bytes"),
+        g("cardinality.retained_1000000_customers_bytes"),
+    );
+    add(
+        "genops target",
+        "Memory retained by 1,000,000 distinct users / customers (default caps)",
+        "≤ 64 MB each",
+        format!("{} MB / {} MB", f(users / 1e6, 1), f(customers / 1e6, 1)),
+        users.max(customers) <= 64.0 * 1024.0 * 1024.0,
+    );
+    let (snapshot, scrape) = (
+        g("cardinality.snapshot_at_cap_ms"),
+        g("cardinality.scrape_at_cap_ms"),
+    );
+    add(
+        "genops target",
+        "Ledger snapshot / Prometheus scrape with the ledger at its caps",
+        "≤ 1 s / < 100 ms",
+        format!("{} ms / {} ms", f(snapshot, 1), f(scrape, 1)),
+        snapshot <= 1_000.0 && scrape < 100.0,
+    );
     let (with_otel, otel) = (over("genops_otel_priced"), over("instrument_otel"));
     let added = (with_otel - otel) / otel * 100.0;
     add(

@@ -31,11 +31,11 @@ impl Site<'_> {
         self.args.attribution.iter().any(is_expr) || is_expr(&self.args.model)
     }
 
-    /// Whether every value the layer reads is a literal, so the layer can read them once per
-    /// call site (`__private::Site`): no expression, and no extra fields whose values could run
-    /// code between arming the site and creating the span.
+    /// Whether the layer can read the call site's values once (`__private::Site`): the model is
+    /// a literal, and there are no extra fields. Attribution expressions are noted as they are
+    /// evaluated (`Site::note`).
     fn literal_site(&self) -> bool {
-        !self.uses_exprs() && self.args.fields.is_empty()
+        !matches!(self.args.model, Some(Value::Expr(_))) && self.args.fields.is_empty()
     }
 
     /// The `static __GENOPS_SITE` of a literal call site.
@@ -66,9 +66,16 @@ impl Site<'_> {
             .attribution
             .iter()
             .map(|v| literal(as_lit(v).as_ref()));
+        let dynamic = self
+            .args
+            .attribution
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| matches!(v, Some(Value::Expr(_))))
+            .fold(0u8, |mask, (i, _)| mask | 1 << i);
         quote! {
             static __GENOPS_SITE: #krate::__private::Site = #krate::__private::Site::new(
-                #operation, #provider, #model, [#(#attribution),*],
+                #operation, #provider, #model, [#(#attribution),*], #dynamic,
             );
         }
     }
@@ -134,7 +141,13 @@ impl Site<'_> {
             Some(Value::Literal(lit)) => lit.to_token_stream(),
             _ => quote!(#krate::__private::Empty),
         };
-        let attribution = args.attribution.iter().map(|v| self.text(v));
+        let attribution = args.attribution.iter().enumerate().map(|(i, v)| match v {
+            Some(Value::Expr(_)) if self.literal_site() => {
+                let text = self.text(v);
+                quote!(#krate::__private::Site::note(#i, #text))
+            }
+            _ => self.text(v),
+        });
         let fields = args.fields.iter().map(|f| &f.tokens);
         let operation = self.operation_value();
         let sample_rate = match args.sample {

@@ -108,6 +108,10 @@ impl Attribution {
         self.0[dim.index()] = Some(value);
     }
 
+    pub(crate) fn clear(&mut self, dim: Dimension) {
+        self.0[dim.index()] = None;
+    }
+
     /// The set of dimensions that have a value, as bits.
     pub(crate) fn mask(&self) -> u8 {
         Dimension::ALL

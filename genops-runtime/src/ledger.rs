@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use cardinality_estimator::CardinalityEstimator;
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashSet};
 use serde::Serialize;
 use thread_local::ThreadLocal;
 
@@ -103,12 +104,6 @@ impl Durations {
         self.sum_nanos = self.sum_nanos.saturating_add(elapsed.as_nanos());
     }
 
-    /// How many observations it holds.
-    #[cfg(feature = "prometheus")]
-    pub(crate) fn count(&self) -> u64 {
-        self.buckets.iter().fold(0, |n, b| n.saturating_add(*b))
-    }
-
     pub(crate) fn add(&mut self, other: &Durations) {
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
             *mine = mine.saturating_add(*theirs);
@@ -118,19 +113,21 @@ impl Durations {
 }
 
 /// Everything booked under one key.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Books {
     pub(crate) totals: Totals,
     pub(crate) durations: Durations,
-    /// Times to first chunk of the streamed calls.
-    pub(crate) first_chunk: Durations,
+    /// Times to first chunk of the streamed calls, once there is one.
+    pub(crate) first_chunk: Option<Box<Durations>>,
 }
 
 impl Books {
     fn add(&mut self, other: &Books) {
         self.totals.add(&other.totals);
         self.durations.add(&other.durations);
-        self.first_chunk.add(&other.first_chunk);
+        if let Some(theirs) = &other.first_chunk {
+            self.first_chunk.get_or_insert_default().add(theirs);
+        }
     }
 }
 
@@ -163,10 +160,10 @@ struct Row {
 
 #[derive(Default)]
 struct ShardBooks {
-    /// Every key this thread has booked, with its books, in the order first booked.
-    entries: Vec<(LedgerKey, Row)>,
-    /// Where each key is in `entries`.
-    index: FxHashMap<LedgerKey, usize>,
+    /// Every key this thread has booked, with its hash and its books, in the order first booked.
+    entries: Vec<(u64, LedgerKey, Row)>,
+    /// Where each key is in `entries`, by its hash.
+    index: HashTable<usize>,
     /// The entry booked last: a thread's consecutive calls from one call site usually share a
     /// key, and comparing it costs far less than hashing it.
     last: usize,
@@ -206,27 +203,45 @@ impl ShardBooks {
         let hit = self
             .entries
             .get(self.last)
-            .is_some_and(|(last, _)| last == key);
+            .is_some_and(|(_, last, _)| last == key);
         if !hit {
-            self.last = match self.index.get(key) {
-                Some(&i) => i,
+            let hash = FxBuildHasher.hash_one(key);
+            self.last = match self.find(hash, key) {
+                Some(i) => i,
                 None => {
                     let admitted = caps.admit(key, &mut self.folded);
-                    self.insert(admitted)
+                    if admitted == *key {
+                        self.push(hash, admitted)
+                    } else {
+                        self.insert(admitted)
+                    }
                 }
             };
         }
-        &mut self.entries[self.last].1
+        &mut self.entries[self.last].2
+    }
+
+    fn find(&self, hash: u64, key: &LedgerKey) -> Option<usize> {
+        let entries = &self.entries;
+        self.index.find(hash, |&i| entries[i].1 == *key).copied()
     }
 
     /// The index of `key`'s row, created if new.
     fn insert(&mut self, key: LedgerKey) -> usize {
-        if let Some(&i) = self.index.get(&key) {
-            return i;
+        let hash = FxBuildHasher.hash_one(&key);
+        match self.find(hash, &key) {
+            Some(i) => i,
+            None => self.push(hash, key),
         }
-        self.entries.push((key.clone(), Row::default()));
-        self.index.insert(key, self.entries.len() - 1);
-        self.entries.len() - 1
+    }
+
+    /// A new row for `key`, which has none.
+    fn push(&mut self, hash: u64, key: LedgerKey) -> usize {
+        let i = self.entries.len();
+        self.entries.push((hash, key, Row::default()));
+        let entries = &self.entries;
+        self.index.insert_unique(hash, i, |&j| entries[j].0);
+        i
     }
 
     /// Hands back the rows' totals since the last drain and folds the per-tenant values of the
@@ -238,7 +253,7 @@ impl ShardBooks {
         for dim in PER_TENANT {
             self.folded[dim as usize] = Distinct::new();
         }
-        for (mut key, mut row) in rows {
+        for (_, mut key, mut row) in rows {
             out.add(&key, &row.since_drain);
             row.since_drain = Totals::default();
             for dim in PER_TENANT {
@@ -247,7 +262,7 @@ impl ShardBooks {
                 }
             }
             let i = self.insert(key);
-            self.entries[i].1.books.add(&row.books);
+            self.entries[i].2.books.add(&row.books);
         }
     }
 }
@@ -448,7 +463,10 @@ impl Ledger {
         row.since_drain.add(&booked);
         row.books.durations.observe(entry.duration);
         if let Some(first_chunk) = entry.first_chunk {
-            row.books.first_chunk.observe(first_chunk);
+            row.books
+                .first_chunk
+                .get_or_insert_default()
+                .observe(first_chunk);
         }
     }
 
@@ -456,7 +474,7 @@ impl Ledger {
     pub(crate) fn for_each(&self, mut f: impl FnMut(&LedgerKey, &Books)) {
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-            for (key, row) in &shard.entries {
+            for (_, key, row) in &shard.entries {
                 f(key, &row.books);
             }
         }
@@ -469,7 +487,7 @@ impl Ledger {
         let mut folded = Folded::default();
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-            for (key, row) in &shard.entries {
+            for (_, key, row) in &shard.entries {
                 snapshot.add(key, &row.books.totals);
             }
             folded.merge(&shard.folded);

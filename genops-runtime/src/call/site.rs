@@ -1,16 +1,19 @@
-//! Call sites whose pricing and attribution inputs are all literals: the layer reads them once
-//! per call site instead of visiting every new span's fields.
+//! Call sites whose operation, provider and model are literals: the layer reads them once per
+//! call site instead of visiting every new span's fields.
 //!
 //! The generated code of such a site arms the thread's pending site in the value of the span's
 //! first field, which tracing evaluates only when the span is enabled, right before it creates
-//! the span; no other code runs in between, because every other value of such a site is a
-//! literal. The layer's `on_new_span` takes the pending site and, once the site has learned its
-//! callsite metadata, uses the site's interned values. A site learns its metadata from the first
-//! span created while it was pending whose visited fields match the site's literals. Every other
-//! tracked call site clears the pending site the same way, so a site left pending (because no
-//! GenOps layer saw its span) is never taken by another call site's span.
+//! the span. Attribution values given as expressions (`user = user_id`) are evaluated after it,
+//! and each is noted in this thread's copy of its dimension ([`Site::note`]) as it becomes the
+//! field's value. The layer's `on_new_span` takes the pending site and, once the site has
+//! learned its callsite metadata, uses the site's interned literals and the noted values. A site
+//! learns its metadata from the first span created while it was pending whose visited fields
+//! match the site's literals. Every other tracked call site clears the pending site the same
+//! way, so a site left pending (because no GenOps layer saw its span) is never taken by another
+//! call site's span. An expression that creates a tracked span of its own takes or replaces the
+//! pending site: the outer span then finds none pending and visits its fields.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -18,7 +21,7 @@ use tracing_core::Metadata;
 
 use super::declared::Declared;
 use crate::attribution::{Attribution, Dimension};
-use crate::intern::permanent;
+use crate::intern::{intern, permanent};
 
 /// A call site of `#[genops::track]` or `genops::span!` whose operation, provider, model and
 /// attribution are all literals. Not public API: the generated code declares one per such site.
@@ -28,6 +31,8 @@ pub struct Site {
     provider: Option<&'static str>,
     model: Option<&'static str>,
     attribution: [Option<&'static str>; Dimension::COUNT],
+    /// The dimensions given as expressions, as bits ([`Dimension::bit`]).
+    dynamic: u8,
     /// The address of the site's callsite metadata, once learned (0 before).
     metadata: AtomicUsize,
     declared: OnceLock<Declared>,
@@ -35,21 +40,26 @@ pub struct Site {
 
 thread_local! {
     static PENDING: Cell<Option<&'static Site>> = const { Cell::new(None) };
+    /// The value of each dimension last noted on this thread (buffers reused from call to call).
+    static NOTED: RefCell<[String; Dimension::COUNT]> = RefCell::new(Default::default());
 }
 
 impl Site {
-    /// A site with these literal values; attribution in [`Dimension::ALL`] order.
+    /// A site with these literal values; attribution in [`Dimension::ALL`] order, with the
+    /// dimensions given as expressions (`None` in `attribution`) in the bits of `dynamic`.
     pub const fn new(
         operation: &'static str,
         provider: Option<&'static str>,
         model: Option<&'static str>,
         attribution: [Option<&'static str>; Dimension::COUNT],
+        dynamic: u8,
     ) -> Site {
         Site {
             operation,
             provider,
             model,
             attribution,
+            dynamic,
             metadata: AtomicUsize::new(0),
             declared: OnceLock::new(),
         }
@@ -71,7 +81,45 @@ impl Site {
         operation
     }
 
-    /// The site's values, interned once.
+    /// Notes `value` as this thread's value of the dimension at position `dim` of
+    /// [`Dimension::ALL`], and returns it: the value of that field at a [`Site`].
+    #[inline]
+    pub fn note(dim: usize, value: &str) -> &str {
+        let _ = NOTED.try_with(|noted| {
+            if let Ok(mut noted) = noted.try_borrow_mut() {
+                noted[dim].clear();
+                noted[dim].push_str(value);
+            }
+        });
+        value
+    }
+
+    /// The site's values: its literals, interned once, and the values noted for its
+    /// expressions.
+    fn values(&self) -> Option<Declared> {
+        let mut declared = self.declared();
+        if self.dynamic == 0 {
+            return Some(declared);
+        }
+        NOTED
+            .try_with(|noted| {
+                let noted = noted.try_borrow().ok()?;
+                for dim in Dimension::ALL
+                    .into_iter()
+                    .filter(|d| self.dynamic & d.bit() != 0)
+                {
+                    let value = &noted[dim as usize];
+                    if !value.is_empty() {
+                        declared.attribution.set(dim, intern(value));
+                    }
+                }
+                Some(declared)
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// The site's literal values, interned once.
     fn declared(&self) -> Declared {
         self.declared
             .get_or_init(|| {
@@ -114,14 +162,23 @@ pub(crate) fn take(metadata: &'static Metadata<'static>) -> Pending {
     };
     match site.metadata.load(Ordering::Relaxed) {
         0 => Pending::Unlearned(site),
-        learned if learned == address(metadata) => Pending::Known(site.declared()),
+        learned if learned == address(metadata) => {
+            site.values().map_or(Pending::None, Pending::Known)
+        }
         _ => Pending::None,
     }
 }
 
 /// Teaches `site` its metadata if the span's visited values are the site's own.
 pub(crate) fn learn(site: &'static Site, metadata: &'static Metadata<'static>, visited: &Declared) {
-    if *visited == site.declared() {
+    let mut literals = visited.clone();
+    for dim in Dimension::ALL
+        .into_iter()
+        .filter(|d| site.dynamic & d.bit() != 0)
+    {
+        literals.attribution.clear(dim);
+    }
+    if literals == site.declared() {
         site.metadata.store(address(metadata), Ordering::Relaxed);
     }
 }

@@ -146,11 +146,11 @@ impl MetricsSource {
             let operation = caps.value("operation_type", key.operation.as_ref());
             let t = &books.totals;
             let series = (provider.clone(), operation, team.clone());
-            if books.first_chunk.count() > 0 {
+            if let Some(first_chunk) = &books.first_chunk {
                 first_chunks
                     .entry(series.clone())
                     .or_default()
-                    .add(&books.first_chunk);
+                    .add(first_chunk);
             }
             durations.entry(series).or_default().add(&books.durations);
             missing_usage = missing_usage.saturating_add(books.totals.missing_usage_calls);
