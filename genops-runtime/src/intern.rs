@@ -117,6 +117,20 @@ pub(crate) fn recent_len() -> usize {
     RECENT.with(|recent| recent.borrow().len())
 }
 
+/// Empties this thread's recent cache.
+#[cfg(test)]
+pub(crate) fn forget_recent() {
+    RECENT.with(|recent| recent.borrow_mut().clear());
+}
+
+#[cfg(test)]
+impl Sym {
+    /// How many holders share this copy of the text (`usize::MAX` for permanent text).
+    pub(crate) fn holders(&self) -> usize {
+        ArcStr::strong_count(&self.0).unwrap_or(usize::MAX)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
