@@ -6,8 +6,10 @@
 //!
 //! 1. **The macro.** `#[genops::track(...)]` (or `genops::span!`) declares a `tracing` span with
 //!    every field of [`semconv::TRACKED_FIELDS`], in one fixed order, and fills the ones it knows
-//!    at creation: operation, provider, model, attribution. A call site whose values are all
-//!    literals is read once per call site (`call::site`).
+//!    at creation: operation, provider, model, attribution. A call site whose operation,
+//!    provider and model are literals is read once per call site (`call::site`); its attribution
+//!    expressions are noted as they are evaluated, and interned (`intern`: reference-counted,
+//!    freed when no longer held; literals are permanent).
 //! 2. **The layer.** [`GenOpsLayer`] recognises a tracked span by its field set
 //!    (`call::declared`: other libraries' GenAI spans are never booked), and keeps the call's
 //!    state in the span's extensions (`call::state`), inheriting attribution from tracked
@@ -18,7 +20,8 @@
 //!    admitted by the governance engine (`governance`).
 //! 4. **The close.** When the call returns, fails, panics or is dropped (or, for a streamed call,
 //!    when its stream ends or is dropped: `call::stream`), `call::finish` books its
-//!    own cost in the [`Ledger`], rolls its total up to its tracked parent, settles its
+//!    own cost in the [`Ledger`] (a row per distinct key, with each dimension's values past its
+//!    [`LedgerCaps`] cap folded into an overflow row), rolls its total up to its tracked parent, settles its
 //!    reservation and budgets, and records the result fields once (`call::result_fields`).
 //! 5. **Out.** tracing-opentelemetry exports the span over OTLP (`export`, the `otlp` feature)
 //!    and the Prometheus endpoint renders the ledger at scrape time (`prometheus`, the
