@@ -104,10 +104,7 @@ impl Site {
         NOTED
             .try_with(|noted| {
                 let noted = noted.try_borrow().ok()?;
-                for dim in Dimension::ALL
-                    .into_iter()
-                    .filter(|d| self.dynamic & d.bit() != 0)
-                {
+                for dim in self.dynamic_dims() {
                     let value = &noted[dim as usize];
                     if !value.is_empty() {
                         declared.attribution.set(dim, intern(value));
@@ -117,6 +114,13 @@ impl Site {
             })
             .ok()
             .flatten()
+    }
+
+    /// The dimensions given as expressions.
+    fn dynamic_dims(&self) -> impl Iterator<Item = Dimension> + '_ {
+        Dimension::ALL
+            .into_iter()
+            .filter(|dim| self.dynamic & dim.bit() != 0)
     }
 
     /// The site's literal values, interned once.
@@ -172,10 +176,7 @@ pub(crate) fn take(metadata: &'static Metadata<'static>) -> Pending {
 /// Teaches `site` its metadata if the span's visited values are the site's own.
 pub(crate) fn learn(site: &'static Site, metadata: &'static Metadata<'static>, visited: &Declared) {
     let mut literals = visited.clone();
-    for dim in Dimension::ALL
-        .into_iter()
-        .filter(|d| site.dynamic & d.bit() != 0)
-    {
+    for dim in site.dynamic_dims() {
         literals.attribution.clear(dim);
     }
     if literals == site.declared() {
