@@ -21,8 +21,17 @@ use rustc_hash::FxHashSet;
 
 /// Interned text: one pointer, compared by identity first and by text when two copies of the
 /// same text were interned apart.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, PartialOrd, Ord)]
 pub(crate) struct Sym(ArcStr);
+
+impl PartialEq for Sym {
+    #[inline]
+    fn eq(&self, other: &Sym) -> bool {
+        ArcStr::ptr_eq(&self.0, &other.0) || self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Sym {}
 
 impl Sym {
     pub(crate) fn as_str(&self) -> &str {
@@ -32,6 +41,12 @@ impl Sym {
     /// Whether this is permanent text (see [`permanent`]).
     pub(crate) fn is_permanent(&self) -> bool {
         ArcStr::is_static(&self.0)
+    }
+
+    /// The address of permanent text, which no other text will ever have; `None` for text that
+    /// is freed when no longer held, whose address may be reused.
+    pub(crate) fn permanent_address(&self) -> Option<usize> {
+        self.is_permanent().then(|| self.as_str().as_ptr() as usize)
     }
 
     /// Whether both are the same copy of their text (a pointer comparison).

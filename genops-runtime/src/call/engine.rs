@@ -27,7 +27,15 @@ const PRICE_CACHE_CAPACITY: usize = 4_096;
 /// slow each other down on every call.
 #[repr(align(128))]
 #[derive(Default)]
-struct PriceCache(RefCell<FxHashMap<PriceKey, Option<EntryId>>>);
+struct PriceCache(RefCell<Prices>);
+
+#[derive(Default)]
+struct Prices {
+    /// The last lookup of permanent text, by the addresses of its provider and model: a call
+    /// site's literals, which every call of the site prices again as its usage comes in.
+    last: Option<((usize, usize), Option<EntryId>)>,
+    by_text: FxHashMap<PriceKey, Option<EntryId>>,
+}
 
 /// The interned (provider, model) of a price lookup.
 type PriceKey = (Option<Sym>, Sym);
@@ -90,15 +98,33 @@ impl Engine {
         let Ok(mut cache) = cache.0.try_borrow_mut() else {
             return resolve();
         };
+        let addresses = model.permanent_address().and_then(|model| {
+            let provider = match provider {
+                Some(provider) => provider.permanent_address()?,
+                None => 0,
+            };
+            Some((provider, model))
+        });
+        if let (Some(addresses), Some((last, id))) = (addresses, cache.last) {
+            if addresses == last {
+                return id;
+            }
+        }
         let key = (provider.cloned(), model.clone());
-        if let Some(id) = cache.get(&key) {
-            return *id;
+        let id = match cache.by_text.get(&key) {
+            Some(id) => *id,
+            None => {
+                if cache.by_text.len() >= PRICE_CACHE_CAPACITY {
+                    cache.by_text.clear();
+                }
+                let id = resolve();
+                cache.by_text.insert(key, id);
+                id
+            }
+        };
+        if let Some(addresses) = addresses {
+            cache.last = Some((addresses, id));
         }
-        if cache.len() >= PRICE_CACHE_CAPACITY {
-            cache.clear();
-        }
-        let id = resolve();
-        cache.insert(key, id);
         id
     }
 

@@ -173,13 +173,20 @@ pub(crate) fn take(metadata: &'static Metadata<'static>) -> Pending {
     }
 }
 
-/// Teaches `site` its metadata if the span's visited values are the site's own.
-pub(crate) fn learn(site: &'static Site, metadata: &'static Metadata<'static>, visited: &Declared) {
+/// Teaches `site` its metadata if the span's visited values are the site's own, and returns the
+/// site's values for the span: the same text as visited, in the site's permanent copies.
+pub(crate) fn learn(
+    site: &'static Site,
+    metadata: &'static Metadata<'static>,
+    visited: &Declared,
+) -> Option<Declared> {
     let mut literals = visited.clone();
     for dim in site.dynamic_dims() {
         literals.attribution.clear(dim);
     }
-    if literals == site.declared() {
-        site.metadata.store(address(metadata), Ordering::Relaxed);
+    if literals != site.declared() {
+        return None;
     }
+    site.metadata.store(address(metadata), Ordering::Relaxed);
+    site.values()
 }

@@ -194,11 +194,15 @@ impl TrackedState {
     }
 
     pub(crate) fn set_request_model(&mut self, engine: &Engine, model: Sym) {
+        if self.response_model.is_none() {
+            self.key.model = Some(model.clone());
+        }
         self.request_model = Some(model);
         self.reprice(engine);
     }
 
     pub(crate) fn set_response_model(&mut self, engine: &Engine, model: Sym) {
+        self.key.model = Some(model.clone());
         self.response_model = Some(model);
         self.reprice(engine);
     }
@@ -228,9 +232,8 @@ impl TrackedState {
         self.children_cost += cost;
     }
 
-    /// Prices the usage so far with the current model: the response model wins.
+    /// Prices the usage so far with the priced model (`key.model`: the response model wins).
     fn reprice(&mut self, engine: &Engine) {
-        self.key.model = self.response_model.clone().or(self.request_model.clone());
         if !self.usage_recorded || self.local {
             self.priced = true;
             self.pricing = Priced::default();

@@ -135,10 +135,12 @@ where
             pending => {
                 let mut declared = Declared::default();
                 attrs.record(&mut DeclaredVisitor(&mut declared));
-                if let Pending::Unlearned(site) = pending {
-                    site::learn(site, attrs.metadata(), &declared);
+                match pending {
+                    Pending::Unlearned(site) => {
+                        site::learn(site, attrs.metadata(), &declared).unwrap_or(declared)
+                    }
+                    _ => declared,
                 }
-                declared
             }
         };
         let Some(span) = ctx.span(id) else { return };
