@@ -159,10 +159,11 @@ fn a_template_takes_a_scope_and_a_name() {
 
 #[test]
 fn the_budget_store_setting_names_what_is_wrong() {
-    // Code: a store this build cannot open is an error naming the setting.
+    // Code: a store that cannot be opened (here a file in no directory; without the
+    // `embedded` feature, any file) is an error naming the setting.
     let err = GenOpsLayer::builder()
         .budget(Budget::daily("d", Scope::all(), Usd(1.0)))
-        .budget_store(BudgetStore::file("/tmp/genops-budgets.db"))
+        .budget_store(BudgetStore::file("/no/such/dir/budgets.redb"))
         .try_build()
         .unwrap_err();
     assert!(
@@ -199,7 +200,7 @@ fn the_budget_store_setting_names_what_is_wrong() {
         "environment variable GENOPS_BUDGET_STORE: \"http://localhost:6379\" is not a budget \
          store: expected `memory`, a redis:// or rediss:// URL, or a file path"
     );
-    std::env::set_var("GENOPS_BUDGET_STORE", "./budgets.db");
+    std::env::set_var("GENOPS_BUDGET_STORE", "/no/such/dir/budgets.redb");
     let err = genops::init()
         .budget(Budget::daily("d", Scope::all(), Usd(1.0)))
         .build_layer()

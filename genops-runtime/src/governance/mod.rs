@@ -171,10 +171,12 @@ impl Governance {
             on_alert: settings.on_alert,
             fired: Mutex::new(BTreeMap::new()),
         });
+        let clock: Arc<dyn Clock> = settings.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let store = Backend::open(
             settings.store.as_ref().unwrap_or(&BudgetStore::memory()),
             &slots,
             Arc::clone(&alerts),
+            clock.now(),
         )
         .map_err(|problem| ("budget_store", problem))?;
         Ok(Governance {
@@ -182,7 +184,7 @@ impl Governance {
             store,
             policies: settings.policies,
             alerts,
-            clock: settings.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            clock,
         })
     }
 

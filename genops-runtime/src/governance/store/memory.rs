@@ -2,7 +2,7 @@
 //! sharded map from a keyed 64-bit hash of the value to its spend, cleared when the window moves.
 
 use std::collections::VecDeque;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -44,7 +44,7 @@ enum Cells {
 pub(crate) struct MemoryStore {
     cells: Vec<Cells>,
     /// Keys the hash of values: a caller cannot choose values that collide.
-    keys: std::hash::RandomState,
+    keys: (u64, u64),
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -108,6 +108,12 @@ impl Shard {
 
 impl MemoryStore {
     pub(crate) fn new(slots: &[Slot]) -> Self {
+        let random = std::hash::RandomState::new();
+        Self::with_keys(slots, (random.hash_one(0u8), random.hash_one(1u8)))
+    }
+
+    /// A store whose value hashes are keyed by `keys` (a durable store keeps them).
+    pub(crate) fn with_keys(slots: &[Slot], keys: (u64, u64)) -> Self {
         let cells = slots
             .iter()
             .map(|slot| match slot.budget.per {
@@ -117,15 +123,60 @@ impl MemoryStore {
                 }))),
             })
             .collect();
-        MemoryStore {
-            cells,
-            keys: std::hash::RandomState::new(),
-        }
+        MemoryStore { cells, keys }
     }
 
     /// The cell of `value` in a per-value budget (0 for a budget without one).
     pub(crate) fn cell(&self, value: Option<&str>) -> u64 {
-        value.map_or(0, |v| self.keys.hash_one(v))
+        value.map_or(0, |v| {
+            // SipHash-2-4 with secret keys: the only keyed hash std lets one seed.
+            #[allow(deprecated)]
+            let mut hasher = std::hash::SipHasher::new_with_keys(self.keys.0, self.keys.1);
+            v.hash(&mut hasher);
+            hasher.finish()
+        })
+    }
+
+    /// `cell`'s window of budget `i`: its id, spent and reserved (0 for none).
+    #[cfg(feature = "embedded")]
+    pub(crate) fn cell_state(&self, i: usize, cell: u64) -> (u64, Cost, Cost) {
+        match &self.cells[i] {
+            Cells::One(state) => {
+                let state = lock(state);
+                (state.window.unwrap_or(0), state.spent, state.reserved)
+            }
+            Cells::PerValue(shards) => {
+                let shard = Self::shard(shards, cell);
+                let get = |m: &FxHashMap<u64, u64>| {
+                    Cost::from_picos(m.get(&cell).copied().unwrap_or(0).into())
+                };
+                (
+                    shard.window.unwrap_or(0),
+                    get(&shard.spent),
+                    get(&shard.reserved),
+                )
+            }
+        }
+    }
+
+    /// Sets `cell`'s spend in window `window` of budget `i`, as a durable store read it back.
+    #[cfg(feature = "embedded")]
+    pub(crate) fn restore(&self, i: usize, cell: u64, window: u64, spent: Cost) {
+        match &self.cells[i] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.window = Some(window);
+                state.spent = spent;
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, cell);
+                if shard.window != Some(window) {
+                    shard.window = Some(window);
+                    shard.spent = FxHashMap::default();
+                }
+                shard.spent.insert(cell, picos64(spent));
+            }
+        }
     }
 
     fn shard(shards: &[Mutex<Shard>; SHARDS], cell: u64) -> MutexGuard<'_, Shard> {

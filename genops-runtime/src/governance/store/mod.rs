@@ -2,6 +2,8 @@
 //! through [`Backend`]. The in-memory store is the default and is called directly (no dynamic
 //! dispatch, no allocation); shared stores keep their own connection and fallback state.
 
+#[cfg(feature = "embedded")]
+mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
@@ -170,6 +172,8 @@ pub(crate) enum Backend {
     Memory(MemoryStore),
     #[cfg(feature = "redis")]
     Redis(redis::RedisStore),
+    #[cfg(feature = "embedded")]
+    File(file::FileStore),
 }
 
 impl Backend {
@@ -180,6 +184,7 @@ impl Backend {
         #[cfg_attr(not(feature = "redis"), allow(unused_variables))] alerts: std::sync::Arc<
             super::Alerts,
         >,
+        #[cfg_attr(not(feature = "embedded"), allow(unused_variables))] now: SystemTime,
     ) -> Result<Self, String> {
         match &store.kind {
             Kind::Memory => Ok(Backend::Memory(MemoryStore::new(slots))),
@@ -193,9 +198,12 @@ impl Backend {
                  build lacks"
                     .into(),
             ),
+            #[cfg(feature = "embedded")]
+            Kind::File(path) => Ok(Backend::File(file::FileStore::open(path, slots, now)?)),
+            #[cfg(not(feature = "embedded"))]
             Kind::File(_) => Err(
-                "an embedded budget store file needs a cargo feature this build of genops \
-                 lacks"
+                "a budget store file needs the `embedded` cargo feature of genops, which this \
+                 build lacks"
                     .into(),
             ),
         }
@@ -207,6 +215,8 @@ impl Backend {
             Backend::Memory(m) => m.cell(value),
             #[cfg(feature = "redis")]
             Backend::Redis(r) => r.cell(value),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.memory().cell(value),
         }
     }
 
@@ -226,6 +236,8 @@ impl Backend {
             Backend::Memory(m) => m.reserve(i, slot, cell, amount, now),
             #[cfg(feature = "redis")]
             Backend::Redis(r) => r.reserve(i, slot, cell, value, amount, now),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.reserve(i, slot, cell, amount, now),
         }
     }
 
@@ -235,6 +247,8 @@ impl Backend {
             Backend::Memory(m) => m.release(hold),
             #[cfg(feature = "redis")]
             Backend::Redis(r) => r.release(hold),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.release(hold),
         }
     }
 
@@ -260,6 +274,13 @@ impl Backend {
             }
             #[cfg(feature = "redis")]
             Backend::Redis(r) => r.settle(i, slot, cell, value, hold, cost, now),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => {
+                if let Some(hold) = hold {
+                    f.memory().release(hold);
+                }
+                f.book(i, slot, cell, cost, now)
+            }
         }
     }
 
@@ -269,6 +290,8 @@ impl Backend {
             Backend::Memory(_) => 0,
             #[cfg(feature = "redis")]
             Backend::Redis(r) => r.errors(),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.errors(),
         }
     }
 
@@ -278,6 +301,8 @@ impl Backend {
             Backend::Memory(m) => m.status(i, slot, now),
             #[cfg(feature = "redis")]
             Backend::Redis(r) => r.status(i, slot, now),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.memory().status(i, slot, now),
         }
     }
 }
