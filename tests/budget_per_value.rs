@@ -189,6 +189,22 @@ fn the_budget_store_setting_names_what_is_wrong() {
              which this build lacks"
         );
     }
+    #[cfg(feature = "redis")]
+    {
+        // A URL the Redis client refuses names the setting, without the password.
+        let err = GenOpsLayer::builder()
+            .budget(Budget::daily("d", Scope::all(), Usd(1.0)))
+            .budget_store(BudgetStore::redis("rediss://app:s3cret@127.0.0.1:6380/0"))
+            .try_build()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "budget_store: rediss://***@127.0.0.1:6380/0: TLS to Redis (rediss://) is not \
+             built into genops's `redis` feature; reach the server through a TLS sidecar or \
+             tunnel with a redis:// URL"
+        );
+    }
     // The variable: malformed, or naming a store this build cannot open, names the variable.
     std::env::set_var("GENOPS_BUDGET_STORE", "http://localhost:6379");
     let err = genops::init()

@@ -222,6 +222,12 @@ impl RedisStore {
         alerts: Arc<Alerts>,
     ) -> Result<Self, String> {
         let shown = redact_url(url);
+        if url.starts_with("rediss://") {
+            return Err(format!(
+                "{shown}: TLS to Redis (rediss://) is not built into genops's `redis` feature; \
+                 reach the server through a TLS sidecar or tunnel with a redis:// URL"
+            ));
+        }
         let client = Client::open(url).map_err(|e| format!("{shown}: {e}"))?;
         for slot in slots {
             if nanos(slot.limit) >= 1 << 53 {
