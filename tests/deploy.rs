@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 /// Every metric name genops serves (see `genops-runtime/src/metrics.rs`), with the histogram's
 /// series suffixes.
-const SERVED: [&str; 14] = [
+const SERVED: [&str; 15] = [
     "genops_operation_duration_seconds_bucket",
     "genops_operation_duration_seconds_sum",
     "genops_operation_duration_seconds_count",
@@ -19,6 +19,7 @@ const SERVED: [&str; 14] = [
     "genops_budget_alerts_total",
     "genops_budget_remaining_usd",
     "genops_budget_utilization_ratio",
+    "genops_budget_store_errors_total",
 ];
 
 /// Identifiers in `text` that look like metric names.
@@ -106,4 +107,27 @@ fn the_autoscaler_scales_on_metrics_the_adapter_derives_from_served_ones() {
             "unknown metric {name}"
         );
     }
+}
+
+#[test]
+fn the_replicas_share_the_budget_store_the_manifests_deploy() {
+    let deployment = read("deploy/kubernetes/deployment.yaml");
+    let redis = read("deploy/kubernetes/redis.yaml");
+    let store: genops::BudgetStore = deployment
+        .lines()
+        .find_map(|l| l.split("GENOPS_BUDGET_STORE, value: \"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the deployment names a budget store")
+        .parse()
+        .expect("a valid GENOPS_BUDGET_STORE");
+    assert_eq!(
+        store,
+        genops::BudgetStore::redis("redis://genops-redis:6379/0")
+    );
+    assert!(redis.contains("name: genops-redis"), "the store's Service");
+    assert!(redis.contains("containerPort: 6379"));
+    assert!(
+        redis.contains(r#""--appendonly", "yes", "--appendfsync", "always""#),
+        "the store persists every write"
+    );
 }

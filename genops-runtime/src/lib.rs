@@ -91,13 +91,13 @@ pub use error::InitError;
 #[cfg(feature = "otlp")]
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use governance::{
-    AllowedModels, Budget, BudgetAlert, BudgetStatus, CallInfo, Clock, Enforcement,
-    GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit, RequiredAttribution,
-    Scope, SystemClock, Usd, Window,
+    AllowedModels, Budget, BudgetAlert, BudgetStatus, BudgetStore, CallInfo, Clock, Enforcement,
+    FailMode, GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit,
+    RequiredAttribution, Scope, SystemClock, Usd, Window,
 };
 pub use init::{
-    init, Config, Guard, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR,
-    SAMPLING_RATE_VAR,
+    init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR,
+    PRICING_FILE_VAR, SAMPLING_RATE_VAR,
 };
 pub use layer::{layer, GenOpsLayer, LayerBuilder};
 pub use ledger::{

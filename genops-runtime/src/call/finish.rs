@@ -112,7 +112,8 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
 
 fn blocked_verdict(denied: &GovernanceError) -> Verdict {
     let (policy, reason) = match denied {
-        GovernanceError::BudgetExceeded { budget, .. } => (budget.clone(), denied.to_string()),
+        GovernanceError::BudgetExceeded { budget, .. }
+        | GovernanceError::StoreUnavailable { budget, .. } => (budget.clone(), denied.to_string()),
         GovernanceError::PolicyViolation { policy, reason } => (policy.clone(), reason.clone()),
     };
     Verdict {

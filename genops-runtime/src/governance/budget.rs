@@ -175,6 +175,36 @@ pub struct Budget {
     pub(crate) thresholds: Vec<f64>,
     pub(crate) hard: bool,
     pub(crate) reservation: Usd,
+    /// A template: every value of this dimension has a budget of its own.
+    pub(crate) per: Option<Dimension>,
+    pub(crate) on_store_failure: FailMode,
+}
+
+/// What a hard budget does with a gated call when its shared store cannot be reached (the
+/// in-memory store is always reachable). Every store error is counted
+/// (`genops_budget_store_errors_total`), logged at WARN (rate-limited), and reconciled when the
+/// store is back: calls admitted meanwhile are booked then, once each.
+///
+/// ```
+/// use genops_runtime::{Budget, FailMode, Scope, Usd};
+/// let b = Budget::daily("search", Scope::team("search"), Usd(100.0))
+///     .hard()
+///     .on_store_failure(FailMode::Open { cap: Some(Usd(5.0)) });
+/// assert_eq!(b.store_failure_mode(), FailMode::Open { cap: Some(Usd(5.0)) });
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum FailMode {
+    /// Deny gated calls with [`GovernanceError::StoreUnavailable`](crate::GovernanceError).
+    Closed,
+    /// Admit against this replica's share of the remaining budget last read from the store
+    /// (the remaining amount divided by the replicas seen). The default.
+    #[default]
+    Local,
+    /// Admit, up to `cap` reserved by this replica while the store is away (no cap: any).
+    Open {
+        /// The most this replica admits while the store is unreachable.
+        cap: Option<Usd>,
+    },
 }
 
 impl Budget {
@@ -188,7 +218,61 @@ impl Budget {
             thresholds: vec![0.8, 1.0],
             hard: false,
             reservation: Usd(0.01),
+            per: None,
+            on_store_failure: FailMode::Local,
         }
+    }
+    /// A template giving every value of `dim` a budget of `limit` per UTC day, named
+    /// `<dim>-daily` (rename it with [`named`](Self::named)). Calls without a value for `dim`
+    /// are not under it. Its state for a value is created on the value's first call and evicted
+    /// when the window ends.
+    ///
+    /// ```
+    /// use genops_runtime::{Budget, Dimension, Usd};
+    /// let every_customer = Budget::daily_per(Dimension::Customer, Usd(5.0)).hard();
+    /// assert_eq!(every_customer.name(), "customer-daily");
+    /// ```
+    pub fn daily_per(dim: Dimension, limit: Usd) -> Self {
+        Self::per(dim, limit, Window::Daily, "daily")
+    }
+    /// A template giving every value of `dim` a budget of `limit` per UTC calendar month,
+    /// named `<dim>-monthly`; see [`daily_per`](Self::daily_per).
+    pub fn monthly_per(dim: Dimension, limit: Usd) -> Self {
+        Self::per(dim, limit, Window::Monthly, "monthly")
+    }
+    fn per(dim: Dimension, limit: Usd, window: Window, period: &str) -> Self {
+        let mut budget = Self::new(
+            format!("{}-{period}", dim.name()),
+            Scope::all(),
+            limit,
+            window,
+        );
+        budget.per = Some(dim);
+        budget
+    }
+    /// Renames the budget.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+    /// Limits the budget (or template) to calls in `scope`.
+    pub fn scoped(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+    /// What a hard budget does when its shared store is unreachable (default
+    /// [`FailMode::Local`]).
+    pub fn on_store_failure(mut self, mode: FailMode) -> Self {
+        self.on_store_failure = mode;
+        self
+    }
+    /// What the budget does when its shared store is unreachable.
+    pub fn store_failure_mode(&self) -> FailMode {
+        self.on_store_failure
+    }
+    /// The dimension of a per-value template.
+    pub fn per_value(&self) -> Option<Dimension> {
+        self.per
     }
     /// A budget per UTC day.
     pub fn daily(name: impl Into<String>, scope: Scope, limit: Usd) -> Self {
@@ -243,6 +327,8 @@ pub struct BudgetAlert {
     pub spent: f64,
     /// Whether the budget is hard.
     pub hard: bool,
+    /// For a per-value budget, the value whose own budget crossed the threshold.
+    pub value: Option<String>,
 }
 
 #[cfg(test)]

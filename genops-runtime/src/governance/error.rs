@@ -35,6 +35,13 @@ pub enum GovernanceError {
         /// What this call asked to reserve, in USD.
         reservation: f64,
     },
+    /// The shared budget store cannot be reached, and the budget fails closed.
+    StoreUnavailable {
+        /// The budget.
+        budget: String,
+        /// What went wrong.
+        problem: String,
+    },
     /// An enforced policy denies the call.
     PolicyViolation {
         /// The policy.
@@ -63,6 +70,12 @@ impl fmt::Display for GovernanceError {
                      the limit, reserve less, or make the budget soft"
                 )
             }
+            GovernanceError::StoreUnavailable { budget, problem } => write!(
+                f,
+                "budget `{budget}` cannot admit this call: its budget store is unavailable \
+                 ({problem}) and the budget fails closed; retry later, or let it fail local \
+                 or open"
+            ),
             GovernanceError::PolicyViolation { policy, reason } => {
                 write!(f, "policy `{policy}` denies this call: {reason}")
             }

@@ -12,14 +12,14 @@ mod clock;
 mod error;
 mod policy;
 mod settings;
+mod store;
 mod verdict;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
 
-pub use budget::{Budget, BudgetAlert, Scope, Usd, Window};
+pub use budget::{Budget, BudgetAlert, FailMode, Scope, Usd, Window};
 pub use call_info::{CallInfo, Phase};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::GovernanceError;
@@ -27,70 +27,55 @@ pub use policy::{
     AllowedModels, Enforcement, MaxCostPerCall, Policy, RateLimit, RequiredAttribution,
 };
 pub(crate) use settings::GovernanceSettings;
+pub use store::BudgetStore;
 pub(crate) use verdict::{BudgetReading, PolicyResult, Verdict};
 
 use crate::ledger::LedgerKey;
 use crate::money::Cost;
 use settings::AlertFn;
+use store::{Backend, Denied, Hold};
 
-#[derive(Default)]
-struct BudgetState {
-    window: Option<u64>,
-    spent: Cost,
-    reserved: Cost,
-    fired: Vec<bool>,
-    rolling: VecDeque<(SystemTime, Cost)>,
-}
-
-struct Slot {
+/// A budget as the engine holds it: amounts checked and converted once.
+pub(crate) struct Slot {
     budget: Budget,
     limit: Cost,
     reservation: Cost,
-    state: Mutex<BudgetState>,
 }
 
 impl Slot {
-    /// The state, with its window moved to `now`.
-    fn current(&self, now: SystemTime) -> std::sync::MutexGuard<'_, BudgetState> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        match self.budget.window {
-            Window::Rolling(period) => {
-                while let Some(&(t, amount)) = state.rolling.front() {
-                    if now.duration_since(t).unwrap_or_default() < period {
-                        break;
-                    }
-                    state.rolling.pop_front();
-                    state.spent = state.spent.saturating_sub(amount);
-                }
-            }
-            window => {
-                let id = window.fixed_id(now);
-                if state.window != id {
-                    state.window = id;
-                    state.spent = Cost::ZERO;
-                    state.fired = vec![false; self.budget.thresholds.len()];
-                }
-            }
+    /// The value `call` has for this budget's template (`Some(None)` without a template), or
+    /// `None` when the budget does not apply to the call.
+    fn value<'c>(&self, call: &'c CallInfo<'_>) -> Option<Option<&'c str>> {
+        if !self.budget.scope.matches(call) {
+            return None;
         }
-        if state.fired.len() != self.budget.thresholds.len() {
-            state.fired = vec![false; self.budget.thresholds.len()];
+        match self.budget.per {
+            None => Some(None),
+            Some(dim) => call.attribution(dim).map(Some),
         }
-        state
+    }
+
+    /// The budget's name, with the value for a per-value budget.
+    fn label(&self, value: Option<&str>) -> String {
+        match (self.budget.per, value) {
+            (Some(dim), Some(value)) => format!("{} ({}={value})", self.budget.name, dim.name()),
+            _ => self.budget.name.clone(),
+        }
     }
 }
 
-/// Reservations held by an admitted call: (budget index, amount).
+/// Reservations held by an admitted call, one per hard budget it is under.
 #[derive(Debug, Default)]
-pub(crate) struct Admission(Vec<(usize, Cost)>);
+pub(crate) struct Admission(Vec<Hold>);
 
 /// A status snapshot of one budget, for metrics and reports.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BudgetStatus {
     /// The budget.
     pub name: String,
-    /// Its limit, in USD.
+    /// Its limit, in USD (for a per-value budget, each value's).
     pub limit: f64,
-    /// Spent in the current window, in USD.
+    /// Spent in the current window, in USD (for a per-value budget, by all values).
     pub spent: f64,
     /// Held by calls in flight, in USD.
     pub reserved: f64,
@@ -98,13 +83,20 @@ pub struct BudgetStatus {
     pub hard: bool,
 }
 
+/// The alert callbacks and the count of alerts fired, shared with stores that learn of a
+/// crossing after the call has closed.
+pub(crate) struct Alerts {
+    on_alert: Vec<AlertFn>,
+    fired: Mutex<BTreeMap<(String, String), u64>>,
+}
+
 /// Budgets, policies and alert callbacks, shared by every tracked span of a layer.
 pub(crate) struct Governance {
     slots: Vec<Slot>,
+    store: Backend,
     policies: Vec<Arc<dyn Policy>>,
-    on_alert: Vec<AlertFn>,
+    alerts: Arc<Alerts>,
     clock: Arc<dyn Clock>,
-    alerts_fired: Mutex<BTreeMap<(String, String), u64>>,
 }
 
 impl fmt::Debug for Governance {
@@ -120,49 +112,79 @@ fn usd(cost: Cost) -> f64 {
     cost.as_usd()
 }
 
+/// The engine's form of `budget`, or what is wrong with it.
+fn slot(budget: Budget) -> Result<Slot, String> {
+    let limit = budget.limit.to_cost().ok_or_else(|| {
+        format!(
+            "budget `{}`: the limit {} is not a non-negative number of USD",
+            budget.name, budget.limit.0
+        )
+    })?;
+    let reservation = budget.reservation.to_cost().ok_or_else(|| {
+        format!(
+            "budget `{}`: the reservation {} is not a non-negative number of USD",
+            budget.name, budget.reservation.0
+        )
+    })?;
+    if let Some(t) = budget
+        .thresholds
+        .iter()
+        .find(|t| !t.is_finite() || **t <= 0.0)
+    {
+        return Err(format!(
+            "budget `{}`: alert threshold {t} must be a positive share",
+            budget.name
+        ));
+    }
+    if budget.thresholds.len() > 32 {
+        return Err(format!(
+            "budget `{}`: {} alert thresholds; at most 32",
+            budget.name,
+            budget.thresholds.len()
+        ));
+    }
+    if let FailMode::Open { cap: Some(cap) } = budget.on_store_failure {
+        if cap.to_cost().is_none() {
+            return Err(format!(
+                "budget `{}`: the fail-open cap {} is not a non-negative number of USD",
+                budget.name, cap.0
+            ));
+        }
+    }
+    Ok(Slot {
+        budget,
+        limit,
+        reservation,
+    })
+}
+
 impl Governance {
-    /// The engine, or an error naming a budget with an invalid amount.
-    pub(crate) fn new(settings: GovernanceSettings) -> Result<Self, String> {
+    /// The engine, or the setting at fault (`budget` or `budget_store`) and its problem.
+    pub(crate) fn new(settings: GovernanceSettings) -> Result<Self, (&'static str, String)> {
         let slots = settings
             .budgets
             .into_iter()
-            .map(|budget| {
-                let limit = budget.limit.to_cost().ok_or_else(|| {
-                    format!(
-                        "budget `{}`: the limit {} is not a non-negative number of USD",
-                        budget.name, budget.limit.0
-                    )
-                })?;
-                let reservation = budget.reservation.to_cost().ok_or_else(|| {
-                    format!(
-                        "budget `{}`: the reservation {} is not a non-negative number of USD",
-                        budget.name, budget.reservation.0
-                    )
-                })?;
-                if let Some(t) = budget
-                    .thresholds
-                    .iter()
-                    .find(|t| !t.is_finite() || **t <= 0.0)
-                {
-                    return Err(format!(
-                        "budget `{}`: alert threshold {t} must be a positive share",
-                        budget.name
-                    ));
-                }
-                Ok(Slot {
-                    budget,
-                    limit,
-                    reservation,
-                    state: Mutex::new(BudgetState::default()),
-                })
-            })
-            .collect::<Result<_, String>>()?;
+            .map(slot)
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|problem| ("budget", problem))?;
+        let alerts = Arc::new(Alerts {
+            on_alert: settings.on_alert,
+            fired: Mutex::new(BTreeMap::new()),
+        });
+        let clock: Arc<dyn Clock> = settings.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let store = Backend::open(
+            settings.store.as_ref().unwrap_or(&BudgetStore::memory()),
+            &slots,
+            Arc::clone(&alerts),
+            clock.now(),
+        )
+        .map_err(|problem| ("budget_store", problem))?;
         Ok(Governance {
             slots,
+            store,
             policies: settings.policies,
-            on_alert: settings.on_alert,
-            clock: settings.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            alerts_fired: Mutex::new(BTreeMap::new()),
+            alerts,
+            clock,
         })
     }
 
@@ -197,37 +219,41 @@ impl Governance {
         }
         let mut admission = Admission::default();
         for (i, slot) in self.slots.iter().enumerate() {
-            if !slot.budget.hard || !slot.budget.scope.matches(&call) {
+            if !slot.budget.hard {
                 continue;
             }
+            let Some(value) = slot.value(&call) else {
+                continue;
+            };
             let amount = reserve.unwrap_or(slot.reservation);
-            let mut state = slot.current(call.now());
-            if state.spent + state.reserved + amount > slot.limit {
-                let error = GovernanceError::BudgetExceeded {
-                    budget: slot.budget.name.clone(),
-                    limit: usd(slot.limit),
-                    spent: usd(state.spent),
-                    reserved: usd(state.reserved),
-                    reservation: usd(amount),
-                };
-                drop(state);
-                self.release(&admission);
-                return Err(error);
+            let cell = self.store.cell(value);
+            match self.store.reserve(i, slot, cell, value, amount, call.now()) {
+                Ok(hold) => admission.0.push(hold),
+                Err(denied) => {
+                    self.release(&admission);
+                    return Err(match denied {
+                        Denied::Full { spent, reserved } => GovernanceError::BudgetExceeded {
+                            budget: slot.label(value),
+                            limit: usd(slot.limit),
+                            spent: usd(spent),
+                            reserved: usd(reserved),
+                            reservation: usd(amount),
+                        },
+                        Denied::Unavailable(problem) => GovernanceError::StoreUnavailable {
+                            budget: slot.label(value),
+                            problem,
+                        },
+                    });
+                }
             }
-            state.reserved += amount;
-            admission.0.push((i, amount));
         }
         Ok(admission)
     }
 
     /// Releases the reservations of `admission` without booking anything.
     pub(crate) fn release(&self, admission: &Admission) {
-        for &(i, amount) in &admission.0 {
-            let mut state = self.slots[i]
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            state.reserved = state.reserved.saturating_sub(amount);
+        for hold in &admission.0 {
+            self.store.release(hold);
         }
     }
 
@@ -239,9 +265,6 @@ impl Governance {
         cost: Cost,
         admission: Option<&Admission>,
     ) -> Verdict {
-        if let Some(admission) = admission {
-            self.release(admission);
-        }
         let call = self.info(
             key,
             Phase::Close {
@@ -250,34 +273,36 @@ impl Governance {
             Some(cost),
             None,
         );
+        let holds = admission.map_or(&[][..], |a| &a.0[..]);
         let mut verdict = Verdict::default();
-        let mut tightest: Option<(Cost, &Slot, Cost)> = None;
-        for slot in self.slots.iter().filter(|s| s.budget.scope.matches(&call)) {
-            let mut state = slot.current(call.now());
-            state.spent += cost;
-            if matches!(slot.budget.window, Window::Rolling(_)) && cost > Cost::ZERO {
-                state.rolling.push_back((call.now(), cost));
-            }
-            for (i, threshold) in slot.budget.thresholds.iter().enumerate() {
-                let reached = state.spent.picos() as f64 >= threshold * slot.limit.picos() as f64;
-                if reached && !state.fired[i] {
-                    state.fired[i] = true;
-                    verdict.alerts.push(BudgetAlert {
-                        budget: slot.budget.name.clone(),
-                        threshold: *threshold,
-                        limit: usd(slot.limit),
-                        spent: usd(state.spent),
-                        hard: slot.budget.hard,
-                    });
-                }
-            }
-            let remaining = slot.limit.saturating_sub(state.spent + state.reserved);
-            if tightest.as_ref().is_none_or(|(r, _, _)| remaining < *r) {
-                tightest = Some((remaining, slot, state.spent));
+        let mut tightest: Option<(Cost, &Slot, Cost, Option<&str>)> = None;
+        for (i, slot) in self.slots.iter().enumerate() {
+            let Some(value) = slot.value(&call) else {
+                continue;
+            };
+            let cell = self.store.cell(value);
+            let hold = holds.iter().find(|h| h.slot == i && h.cell == cell);
+            let booked = self
+                .store
+                .settle(i, slot, cell, value, hold, cost, call.now());
+            verdict
+                .alerts
+                .extend(alerts(slot, value, booked.spent, booked.crossed));
+            let remaining = slot.limit.saturating_sub(booked.spent + booked.reserved);
+            if tightest.as_ref().is_none_or(|(r, ..)| remaining < *r) {
+                tightest = Some((remaining, slot, booked.spent, value));
             }
         }
-        verdict.budget = tightest.map(|(remaining, slot, spent)| BudgetReading {
-            name: slot.budget.name.clone(),
+        // Holds in budgets the call no longer falls under (its attribution changed after
+        // admission) are given back.
+        for hold in holds {
+            let slot = &self.slots[hold.slot];
+            if slot.value(&call).map(|v| self.store.cell(v)) != Some(hold.cell) {
+                self.store.release(hold);
+            }
+        }
+        verdict.budget = tightest.map(|(remaining, slot, spent, value)| BudgetReading {
+            name: slot.label(value),
             remaining: usd(remaining),
             utilization: if slot.limit == Cost::ZERO {
                 1.0
@@ -314,12 +339,72 @@ impl Governance {
 
     /// Runs the alert callbacks and counts the alerts; call with no lock held.
     pub(crate) fn deliver(&self, alerts: &[BudgetAlert]) {
+        self.alerts.deliver(alerts);
+    }
+
+    /// Every budget's current window; a per-value budget's spend summed over its values.
+    pub(crate) fn statuses(&self) -> Vec<BudgetStatus> {
+        let now = self.clock.now();
+        self.slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let (spent, reserved) = self.store.status(i, slot, now);
+                BudgetStatus {
+                    name: slot.budget.name.clone(),
+                    limit: usd(slot.limit),
+                    spent: usd(spent),
+                    reserved: usd(reserved),
+                    hard: slot.budget.hard,
+                }
+            })
+            .collect()
+    }
+
+    /// Errors talking to the budget store so far.
+    pub(crate) fn store_errors(&self) -> u64 {
+        self.store.errors()
+    }
+
+    /// Alerts fired so far: (budget, threshold) → count.
+    #[cfg(feature = "prometheus")]
+    pub(crate) fn alert_counts(&self) -> BTreeMap<(String, String), u64> {
+        self.alerts
+            .fired
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// The alerts of the thresholds in `crossed`, for `value` of `slot`.
+fn alerts<'s>(
+    slot: &'s Slot,
+    value: Option<&'s str>,
+    spent: Cost,
+    crossed: u32,
+) -> impl Iterator<Item = BudgetAlert> + 's {
+    slot.budget
+        .thresholds
+        .iter()
+        .enumerate()
+        .filter(move |(t, _)| crossed & (1 << t) != 0)
+        .map(move |(_, threshold)| BudgetAlert {
+            budget: slot.budget.name.clone(),
+            threshold: *threshold,
+            limit: usd(slot.limit),
+            spent: usd(spent),
+            hard: slot.budget.hard,
+            value: value.map(str::to_owned),
+        })
+}
+
+impl Alerts {
+    /// Runs the alert callbacks and counts the alerts; call with no lock held.
+    pub(crate) fn deliver(&self, alerts: &[BudgetAlert]) {
         for alert in alerts {
             {
-                let mut fired = self
-                    .alerts_fired
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
+                let mut fired = self.fired.lock().unwrap_or_else(PoisonError::into_inner);
                 *fired
                     .entry((alert.budget.clone(), alert.threshold.to_string()))
                     .or_default() += 1;
@@ -327,6 +412,7 @@ impl Governance {
             tracing::warn!(
                 target: "genops",
                 budget = alert.budget.as_str(),
+                value = alert.value.as_deref(),
                 threshold = alert.threshold,
                 spent_usd = alert.spent,
                 limit_usd = alert.limit,
@@ -337,32 +423,5 @@ impl Governance {
                 callback(alert);
             }
         }
-    }
-
-    /// Every budget's current window.
-    pub(crate) fn statuses(&self) -> Vec<BudgetStatus> {
-        let now = self.clock.now();
-        self.slots
-            .iter()
-            .map(|slot| {
-                let state = slot.current(now);
-                BudgetStatus {
-                    name: slot.budget.name.clone(),
-                    limit: usd(slot.limit),
-                    spent: usd(state.spent),
-                    reserved: usd(state.reserved),
-                    hard: slot.budget.hard,
-                }
-            })
-            .collect()
-    }
-
-    /// Alerts fired so far: (budget, threshold) → count.
-    #[cfg(feature = "prometheus")]
-    pub(crate) fn alert_counts(&self) -> BTreeMap<(String, String), u64> {
-        self.alerts_fired
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
     }
 }

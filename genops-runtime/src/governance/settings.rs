@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Budget, BudgetAlert, Clock, Policy};
+use super::{Budget, BudgetAlert, BudgetStore, Clock, Policy};
 
 /// A callback run when a budget threshold is crossed.
 pub(crate) type AlertFn = Arc<dyn Fn(&BudgetAlert) + Send + Sync>;
@@ -15,6 +15,8 @@ pub(crate) struct GovernanceSettings {
     pub(crate) policies: Vec<Arc<dyn Policy>>,
     pub(crate) on_alert: Vec<AlertFn>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
+    /// Chosen in code; `None` leaves it to the environment (`init()`) or memory.
+    pub(crate) store: Option<BudgetStore>,
 }
 
 impl GovernanceSettings {
@@ -27,6 +29,7 @@ impl fmt::Debug for GovernanceSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GovernanceSettings")
             .field("budgets", &self.budgets)
+            .field("store", &self.store)
             .finish_non_exhaustive()
     }
 }

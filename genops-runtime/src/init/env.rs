@@ -3,7 +3,7 @@
 
 use crate::env;
 use crate::error::InitError;
-use crate::governance::{Budget, Scope, Usd};
+use crate::governance::{Budget, BudgetStore, Scope, Usd};
 
 /// The variable that names the log filter; `RUST_LOG` is read when it is unset.
 pub const LOG_LEVEL_VAR: &str = "GENOPS_LOG_LEVEL";
@@ -15,6 +15,9 @@ pub const PRICING_FILE_VAR: &str = "GENOPS_PRICING_FILE";
 pub const SAMPLING_RATE_VAR: &str = "GENOPS_SAMPLING_RATE";
 /// The variable that gives `GENOPS_TEAM` a daily hard budget in USD.
 pub const DAILY_BUDGET_VAR: &str = "GENOPS_DAILY_BUDGET_USD";
+/// The variable that says where budgets keep their state: `memory` (the default), a
+/// `redis://host:port/db` or `rediss://` URL, or a file path.
+pub const BUDGET_STORE_VAR: &str = "GENOPS_BUDGET_STORE";
 
 /// The log filter directives and where they came from: `code`, else `GENOPS_LOG_LEVEL`, else
 /// `RUST_LOG`, else `info`.
@@ -69,6 +72,17 @@ pub(crate) fn daily_budget() -> Result<Option<Budget>, InitError> {
     Ok(Some(
         Budget::daily(format!("{team}-daily"), Scope::team(team), Usd(limit)).hard(),
     ))
+}
+
+/// `GENOPS_BUDGET_STORE`: where budgets keep their state.
+pub(crate) fn budget_store() -> Result<Option<BudgetStore>, InitError> {
+    let Some(text) = env::var(BUDGET_STORE_VAR)? else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|problem| InitError::Env {
+        var: BUDGET_STORE_VAR,
+        problem,
+    })
 }
 
 /// The Prometheus endpoint's address: `code`, else `GENOPS_METRICS_ADDR`, else off.

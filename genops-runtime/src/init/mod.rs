@@ -15,7 +15,8 @@ use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::prelude::*;
 
 pub use env::{
-    DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR, SAMPLING_RATE_VAR,
+    BUDGET_STORE_VAR, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR,
+    SAMPLING_RATE_VAR,
 };
 pub use guard::Guard;
 
@@ -89,7 +90,8 @@ impl Config {
 
     /// Builds the GenOps layer these settings describe, for a subscriber of your own. The
     /// environment adds `GENOPS_PRICING_FILE` (unless a price file is given in code) and the
-    /// budget of `GENOPS_DAILY_BUDGET_USD`.
+    /// budget of `GENOPS_DAILY_BUDGET_USD`, and the budget store of `GENOPS_BUDGET_STORE`
+    /// (unless one is given in code).
     pub fn build_layer(&self) -> Result<GenOpsLayer, InitError> {
         let mut layer = self.layer.clone();
         if layer.pricing_file.is_none() {
@@ -98,7 +100,21 @@ impl Config {
         if let Some(budget) = env::daily_budget()? {
             layer.governance.budgets.push(budget);
         }
-        layer.build()
+        let from_env = layer.governance.store.is_none();
+        if from_env {
+            layer.governance.store = env::budget_store()?;
+        }
+        layer.build().map_err(|e| match e {
+            // A store named by the variable that cannot be opened: name the variable.
+            InitError::Invalid {
+                setting: "budget_store",
+                problem,
+            } if from_env => InitError::Env {
+                var: BUDGET_STORE_VAR,
+                problem,
+            },
+            e => e,
+        })
     }
 
     fn env_filter(&self) -> Result<EnvFilter, InitError> {

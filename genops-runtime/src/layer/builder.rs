@@ -71,11 +71,8 @@ impl LayerSettings {
         let governance = if self.governance.is_empty() {
             None
         } else {
-            let engine =
-                Governance::new(self.governance).map_err(|problem| InitError::Invalid {
-                    setting: "budget",
-                    problem,
-                })?;
+            let engine = Governance::new(self.governance)
+                .map_err(|(setting, problem)| InitError::Invalid { setting, problem })?;
             Some(Arc::new(engine))
         };
         let mut defaults = Attribution::default();
@@ -193,6 +190,14 @@ macro_rules! layer_setters {
                 .governance
                 .on_alert
                 .push(::std::sync::Arc::new(callback));
+            self
+        }
+
+        /// Where budgets keep their state (with `init()`, the default is
+        /// `GENOPS_BUDGET_STORE`, else memory). A store that cannot be used is an error when the
+        /// layer is built.
+        pub fn budget_store(mut self, store: $crate::BudgetStore) -> Self {
+            self.layer.governance.store = Some(store);
             self
         }
 

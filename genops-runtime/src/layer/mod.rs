@@ -83,6 +83,16 @@ impl GenOpsLayer {
             .map_or_else(Vec::new, |g| g.statuses())
     }
 
+    /// Errors talking to a shared budget store so far (always 0 in memory); the Prometheus
+    /// endpoint shows them as `genops_budget_store_errors_total`.
+    pub fn budget_store_errors(&self) -> u64 {
+        self.reach
+            .engine
+            .governance
+            .as_ref()
+            .map_or(0, |g| g.store_errors())
+    }
+
     /// The governance engine, when budgets or policies are configured.
     #[cfg(feature = "prometheus")]
     pub(crate) fn governance(&self) -> Option<Arc<crate::governance::Governance>> {

@@ -335,6 +335,17 @@ impl MetricsSource {
                     labels(&[("budget", &budget), ("threshold", &threshold)])
                 );
             }
+            header(
+                &mut out,
+                "genops_budget_store_errors_total",
+                "counter",
+                "Errors talking to a shared budget store (always 0 in memory).",
+            );
+            let _ = writeln!(
+                out,
+                "genops_budget_store_errors_total {}",
+                governance.store_errors()
+            );
         }
         if let Some(rss) = resident_memory_bytes() {
             header(
@@ -389,6 +400,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("genops_budget_utilization_ratio{budget=\"team-a\"} 0.6\n"));
+        assert!(
+            text.contains("genops_budget_store_errors_total 0\n"),
+            "{text}"
+        );
         assert!(
             text.contains("genops_budget_alerts_total{budget=\"team-a\",threshold=\"0.5\"} 1\n")
         );

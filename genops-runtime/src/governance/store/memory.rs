@@ -1,0 +1,392 @@
+//! The in-process budget store, the default: one lock per budget, and for a per-value budget a
+//! sharded map from a keyed 64-bit hash of the value to its spend, cleared when the window moves.
+
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use rustc_hash::FxHashMap;
+
+use super::{Booked, Denied, Hold};
+use crate::governance::budget::Window;
+use crate::governance::Slot;
+use crate::money::Cost;
+
+/// Shards of a per-value budget's map: calls for different values rarely share a lock.
+const SHARDS: usize = 16;
+
+/// The state of one budget without a per-value template.
+#[derive(Default)]
+struct BudgetState {
+    window: Option<u64>,
+    spent: Cost,
+    reserved: Cost,
+    fired: Vec<bool>,
+    rolling: VecDeque<(SystemTime, Cost)>,
+}
+
+/// One shard of a per-value budget: spend per value in the current window (picos, saturating
+/// at `u64::MAX`), and holds of calls in flight, which outlive a window change.
+#[derive(Default)]
+struct Shard {
+    window: Option<u64>,
+    spent: FxHashMap<u64, u64>,
+    reserved: FxHashMap<u64, u64>,
+}
+
+enum Cells {
+    One(Mutex<BudgetState>),
+    PerValue(Box<[Mutex<Shard>; SHARDS]>),
+}
+
+/// Budget state in this process's memory.
+pub(crate) struct MemoryStore {
+    cells: Vec<Cells>,
+    /// Keys the hash of values: a caller cannot choose values that collide.
+    keys: (u64, u64),
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn picos64(cost: Cost) -> u64 {
+    u64::try_from(cost.picos()).unwrap_or(u64::MAX)
+}
+
+/// Thresholds (shares of `limit`) crossed going from `before` to `after`, as a bit set.
+fn crossed(slot: &Slot, before: Cost, after: Cost) -> u32 {
+    let mut bits = 0;
+    for (i, threshold) in slot.budget.thresholds.iter().enumerate() {
+        let line = threshold * slot.limit.picos() as f64;
+        if (before.picos() as f64) < line && after.picos() as f64 >= line {
+            bits |= 1 << i;
+        }
+    }
+    bits
+}
+
+impl BudgetState {
+    /// Moves the window to `now`.
+    fn roll(&mut self, slot: &Slot, now: SystemTime) {
+        match slot.budget.window {
+            Window::Rolling(period) => {
+                while let Some(&(t, amount)) = self.rolling.front() {
+                    if now.duration_since(t).unwrap_or_default() < period {
+                        break;
+                    }
+                    self.rolling.pop_front();
+                    self.spent = self.spent.saturating_sub(amount);
+                }
+            }
+            window => {
+                let id = window.fixed_id(now);
+                if self.window != id {
+                    self.window = id;
+                    self.spent = Cost::ZERO;
+                    self.fired = vec![false; slot.budget.thresholds.len()];
+                }
+            }
+        }
+        if self.fired.len() != slot.budget.thresholds.len() {
+            self.fired = vec![false; slot.budget.thresholds.len()];
+        }
+    }
+}
+
+impl Shard {
+    fn roll(&mut self, slot: &Slot, now: SystemTime) {
+        let id = slot.budget.window.fixed_id(now);
+        if self.window != id {
+            self.window = id;
+            // The window's state is evicted with it, and its memory returned.
+            self.spent = FxHashMap::default();
+        }
+    }
+}
+
+impl MemoryStore {
+    pub(crate) fn new(slots: &[Slot]) -> Self {
+        let random = std::hash::RandomState::new();
+        Self::with_keys(slots, (random.hash_one(0u8), random.hash_one(1u8)))
+    }
+
+    /// A store whose value hashes are keyed by `keys` (a durable store keeps them).
+    pub(crate) fn with_keys(slots: &[Slot], keys: (u64, u64)) -> Self {
+        let cells = slots
+            .iter()
+            .map(|slot| match slot.budget.per {
+                None => Cells::One(Mutex::new(BudgetState::default())),
+                Some(_) => Cells::PerValue(Box::new(std::array::from_fn(|_| {
+                    Mutex::new(Shard::default())
+                }))),
+            })
+            .collect();
+        MemoryStore { cells, keys }
+    }
+
+    /// The cell of `value` in a per-value budget (0 for a budget without one).
+    pub(crate) fn cell(&self, value: Option<&str>) -> u64 {
+        value.map_or(0, |v| {
+            // SipHash-2-4 with secret keys: the only keyed hash std lets one seed.
+            #[allow(deprecated)]
+            let mut hasher = std::hash::SipHasher::new_with_keys(self.keys.0, self.keys.1);
+            v.hash(&mut hasher);
+            hasher.finish()
+        })
+    }
+
+    /// `cell`'s window of budget `i`: its id, spent and reserved (0 for none).
+    #[cfg(feature = "embedded")]
+    pub(crate) fn cell_state(&self, i: usize, cell: u64) -> (u64, Cost, Cost) {
+        match &self.cells[i] {
+            Cells::One(state) => {
+                let state = lock(state);
+                (state.window.unwrap_or(0), state.spent, state.reserved)
+            }
+            Cells::PerValue(shards) => {
+                let shard = Self::shard(shards, cell);
+                let get = |m: &FxHashMap<u64, u64>| {
+                    Cost::from_picos(m.get(&cell).copied().unwrap_or(0).into())
+                };
+                (
+                    shard.window.unwrap_or(0),
+                    get(&shard.spent),
+                    get(&shard.reserved),
+                )
+            }
+        }
+    }
+
+    /// Sets `cell`'s spend in window `window` of budget `i`, as a durable store read it back.
+    #[cfg(feature = "embedded")]
+    pub(crate) fn restore(&self, i: usize, cell: u64, window: u64, spent: Cost) {
+        match &self.cells[i] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.window = Some(window);
+                state.spent = spent;
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, cell);
+                if shard.window != Some(window) {
+                    shard.window = Some(window);
+                    shard.spent = FxHashMap::default();
+                }
+                shard.spent.insert(cell, picos64(spent));
+            }
+        }
+    }
+
+    fn shard(shards: &[Mutex<Shard>; SHARDS], cell: u64) -> MutexGuard<'_, Shard> {
+        // The high bits pick the shard; the map hashes the low ones.
+        lock(&shards[(cell >> 60) as usize % SHARDS])
+    }
+
+    /// Reserves `amount` for a call in `cell` of budget `i`, if the limit has room.
+    pub(crate) fn reserve(
+        &self,
+        i: usize,
+        slot: &Slot,
+        cell: u64,
+        amount: Cost,
+        now: SystemTime,
+    ) -> Result<Hold, Denied> {
+        let hold = Hold {
+            slot: i,
+            cell,
+            amount,
+            id: 0,
+        };
+        match &self.cells[i] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.roll(slot, now);
+                if state.spent + state.reserved + amount > slot.limit {
+                    return Err(Denied::Full {
+                        spent: state.spent,
+                        reserved: state.reserved,
+                    });
+                }
+                state.reserved += amount;
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, cell);
+                shard.roll(slot, now);
+                let spent = Cost::from_picos(shard.spent.get(&cell).copied().unwrap_or(0).into());
+                let reserved =
+                    Cost::from_picos(shard.reserved.get(&cell).copied().unwrap_or(0).into());
+                if spent + reserved + amount > slot.limit {
+                    return Err(Denied::Full { spent, reserved });
+                }
+                let held = shard.reserved.entry(cell).or_default();
+                *held = held.saturating_add(picos64(amount));
+            }
+        }
+        Ok(hold)
+    }
+
+    /// Releases a hold without booking anything.
+    pub(crate) fn release(&self, hold: &Hold) {
+        match &self.cells[hold.slot] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.reserved = state.reserved.saturating_sub(hold.amount);
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, hold.cell);
+                if let Some(held) = shard.reserved.get_mut(&hold.cell) {
+                    *held = held.saturating_sub(picos64(hold.amount));
+                    if *held == 0 {
+                        shard.reserved.remove(&hold.cell);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Books `cost` in `cell` of budget `i`.
+    pub(crate) fn book(
+        &self,
+        i: usize,
+        slot: &Slot,
+        cell: u64,
+        cost: Cost,
+        now: SystemTime,
+    ) -> Booked {
+        match &self.cells[i] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.roll(slot, now);
+                state.spent += cost;
+                if matches!(slot.budget.window, Window::Rolling(_)) && cost > Cost::ZERO {
+                    state.rolling.push_back((now, cost));
+                }
+                let mut crossed = 0;
+                for (t, threshold) in slot.budget.thresholds.iter().enumerate() {
+                    let reached =
+                        state.spent.picos() as f64 >= threshold * slot.limit.picos() as f64;
+                    if reached && !state.fired[t] {
+                        state.fired[t] = true;
+                        crossed |= 1 << t;
+                    }
+                }
+                Booked {
+                    spent: state.spent,
+                    reserved: state.reserved,
+                    crossed,
+                }
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, cell);
+                shard.roll(slot, now);
+                let reserved =
+                    Cost::from_picos(shard.reserved.get(&cell).copied().unwrap_or(0).into());
+                if cost == Cost::ZERO {
+                    let spent = shard.spent.get(&cell).copied().unwrap_or(0);
+                    return Booked {
+                        spent: Cost::from_picos(spent.into()),
+                        reserved,
+                        crossed: 0,
+                    };
+                }
+                let spent = shard.spent.entry(cell).or_default();
+                let before = Cost::from_picos((*spent).into());
+                *spent = spent.saturating_add(picos64(cost));
+                let after = Cost::from_picos((*spent).into());
+                Booked {
+                    spent: after,
+                    reserved,
+                    crossed: crossed(slot, before, after),
+                }
+            }
+        }
+    }
+
+    /// Spent and reserved in budget `i`'s current window: for a per-value budget, summed over
+    /// its values.
+    pub(crate) fn status(&self, i: usize, slot: &Slot, now: SystemTime) -> (Cost, Cost) {
+        match &self.cells[i] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.roll(slot, now);
+                (state.spent, state.reserved)
+            }
+            Cells::PerValue(shards) => {
+                shards
+                    .iter()
+                    .fold((Cost::ZERO, Cost::ZERO), |(spent, reserved), shard| {
+                        let mut shard = lock(shard);
+                        shard.roll(slot, now);
+                        let sum = |m: &FxHashMap<u64, u64>| {
+                            Cost::from_picos(m.values().map(|&p| u128::from(p)).sum())
+                        };
+                        (spent + sum(&shard.spent), reserved + sum(&shard.reserved))
+                    })
+            }
+        }
+    }
+
+    /// Values with state in budget `i` (0 for a budget without a template).
+    #[cfg(test)]
+    pub(crate) fn values(&self, i: usize) -> usize {
+        match &self.cells[i] {
+            Cells::One(_) => 0,
+            Cells::PerValue(shards) => shards.iter().map(|s| lock(s).spent.len()).sum(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::attribution::Dimension;
+    use crate::governance::{slot, Budget, Usd};
+    use crate::test_support::heap::counting;
+
+    #[test]
+    fn a_million_customers_under_a_per_value_budget_stay_within_64_mb_until_their_window_ends() {
+        let slots = [slot(Budget::daily_per(Dimension::Customer, Usd(5.0)).hard()).unwrap()];
+        let now = UNIX_EPOCH + Duration::from_secs(1_795_910_340);
+        let cost = Cost::from_usd(0.003).unwrap();
+        let (store, retained) = counting(|| {
+            let store = MemoryStore::new(&slots);
+            let mut value = String::new();
+            for n in 0..1_000_000 {
+                value.clear();
+                let _ = write!(value, "customer-{n}");
+                let cell = store.cell(Some(&value));
+                let hold = store
+                    .reserve(0, &slots[0], cell, slots[0].reservation, now)
+                    .unwrap();
+                store.release(&hold);
+                store.book(0, &slots[0], cell, cost, now);
+            }
+            store
+        });
+        assert_eq!(store.values(0), 1_000_000);
+        assert_eq!(
+            store.status(0, &slots[0], now),
+            (Cost::from_picos(3_000_000_000 * 1_000_000), Cost::ZERO)
+        );
+        eprintln!("1,000,000 customers under a per-value budget: {retained} bytes retained");
+        assert!(retained < 64 << 20, "{retained} bytes");
+        // The next day, each shard drops the old window on its first call.
+        let tomorrow = now + Duration::from_secs(86_400);
+        let ((), after) = counting(|| {
+            for n in 0..64 {
+                let cell = store.cell(Some(&format!("customer-{n}")));
+                store.book(0, &slots[0], cell, cost, tomorrow);
+            }
+        });
+        assert_eq!(store.values(0), 64);
+        assert!(
+            after < -(retained * 9 / 10),
+            "{after} bytes after the window moved"
+        );
+    }
+}

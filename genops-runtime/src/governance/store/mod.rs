@@ -1,0 +1,308 @@
+//! Where budget state lives: [`BudgetStore`] chooses, and the engine talks to the chosen store
+//! through [`Backend`]. The in-memory store is the default and is called directly (no dynamic
+//! dispatch, no allocation); shared stores keep their own connection and fallback state.
+
+#[cfg(feature = "embedded")]
+mod file;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use memory::MemoryStore;
+
+use super::Slot;
+use crate::money::Cost;
+
+/// Where budgets keep their spend and the holds of calls in flight.
+///
+/// In memory (the default) every process has budgets of its own. A store in Redis shares them
+/// between every replica of a service (cargo feature `redis`).
+///
+/// ```
+/// use genops_runtime::BudgetStore;
+/// assert_eq!("memory".parse::<BudgetStore>().unwrap(), BudgetStore::memory());
+/// assert_eq!(
+///     "redis://127.0.0.1:6379/0".parse::<BudgetStore>().unwrap(),
+///     BudgetStore::redis("redis://127.0.0.1:6379/0")
+/// );
+/// assert!("http://nope".parse::<BudgetStore>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BudgetStore {
+    pub(crate) kind: Kind,
+    pub(crate) hold_timeout: Duration,
+    pub(crate) admission_timeout: Duration,
+}
+
+impl Default for BudgetStore {
+    fn default() -> Self {
+        Self::memory()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Kind {
+    #[default]
+    Memory,
+    Redis(String),
+    File(PathBuf),
+}
+
+impl BudgetStore {
+    /// Budgets in this process's memory (the default).
+    pub fn memory() -> Self {
+        Self::of(Kind::Memory)
+    }
+    fn of(kind: Kind) -> Self {
+        BudgetStore {
+            kind,
+            hold_timeout: Duration::from_secs(30),
+            admission_timeout: Duration::from_millis(250),
+        }
+    }
+    /// Budgets in the Redis (or Valkey) server at `url` (`redis://host:port/db`), shared by
+    /// every process that names it. Needs the `redis` cargo feature; the URL is checked when
+    /// the layer is built.
+    pub fn redis(url: impl Into<String>) -> Self {
+        Self::of(Kind::Redis(url.into()))
+    }
+    /// Budgets in an embedded database file that survives restarts of this node.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Self::of(Kind::File(path.into()))
+    }
+    /// How long a shared store keeps a call's hold without hearing from the process that owns
+    /// it (default 30 s). A live process renews its holds every third of that, however long
+    /// the call (or its stream) runs; the hold of a process that died is charged, not refunded,
+    /// when it expires, since its call may have run.
+    pub fn hold_timeout(mut self, timeout: Duration) -> Self {
+        self.hold_timeout = timeout;
+        self
+    }
+    /// How long a gated call waits for a shared store to answer before its budget's
+    /// [`FailMode`](crate::FailMode) decides (default 250 ms).
+    pub fn admission_timeout(mut self, timeout: Duration) -> Self {
+        self.admission_timeout = timeout;
+        self
+    }
+}
+
+/// `memory`, a `redis://` or `rediss://` URL, or a file path (absolute, or starting with `.`).
+impl FromStr for BudgetStore {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "memory" {
+            Ok(Self::memory())
+        } else if text.starts_with("redis://") || text.starts_with("rediss://") {
+            Ok(Self::redis(text))
+        } else if text.contains("://") {
+            Err(format!(
+                "{text:?} is not a budget store: expected `memory`, a redis:// or rediss:// \
+                 URL, or a file path"
+            ))
+        } else if text.starts_with('/') || text.starts_with('.') {
+            Ok(Self::file(text))
+        } else {
+            Err(format!(
+                "{text:?} is not a budget store: expected `memory`, a redis:// or rediss:// \
+                 URL, or a file path (absolute, or starting with `.`)"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for BudgetStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Memory => f.write_str("memory"),
+            Kind::Redis(url) => f.write_str(&redact_url(url)),
+            Kind::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// `url` without its password.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A reservation held by an admitted call in one budget: which budget (`slot`), which of its
+/// values (`cell`: a keyed hash of the value, 0 for a budget without a template), how much, and
+/// the store's id for it (0 in memory).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hold {
+    pub(crate) slot: usize,
+    pub(crate) cell: u64,
+    pub(crate) amount: Cost,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) id: u64,
+}
+
+/// Why a reservation was refused.
+#[derive(Debug)]
+pub(crate) enum Denied {
+    /// The budget has no room: its spend and holds.
+    Full { spent: Cost, reserved: Cost },
+    /// The store cannot be reached and the budget fails closed.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Unavailable(String),
+}
+
+/// A budget's window after a booking: spent, reserved, and the thresholds crossed by it (bit
+/// `t` for threshold `t`), each once per window.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Booked {
+    pub(crate) spent: Cost,
+    pub(crate) reserved: Cost,
+    pub(crate) crossed: u32,
+}
+
+/// The store an engine talks to.
+pub(crate) enum Backend {
+    Memory(MemoryStore),
+    #[cfg(feature = "redis")]
+    Redis(redis::RedisStore),
+    #[cfg(feature = "embedded")]
+    File(file::FileStore),
+}
+
+impl Backend {
+    /// Opens `store` for `slots`, or says why it cannot be used.
+    pub(crate) fn open(
+        store: &BudgetStore,
+        slots: &[Slot],
+        #[cfg_attr(not(feature = "redis"), allow(unused_variables))] alerts: std::sync::Arc<
+            super::Alerts,
+        >,
+        #[cfg_attr(not(feature = "embedded"), allow(unused_variables))] now: SystemTime,
+    ) -> Result<Self, String> {
+        match &store.kind {
+            Kind::Memory => Ok(Backend::Memory(MemoryStore::new(slots))),
+            #[cfg(feature = "redis")]
+            Kind::Redis(url) => Ok(Backend::Redis(redis::RedisStore::open(
+                url, store, slots, alerts,
+            )?)),
+            #[cfg(not(feature = "redis"))]
+            Kind::Redis(_) => Err(
+                "a Redis budget store needs the `redis` cargo feature of genops, which this \
+                 build lacks"
+                    .into(),
+            ),
+            #[cfg(feature = "embedded")]
+            Kind::File(path) => Ok(Backend::File(file::FileStore::open(path, slots, now)?)),
+            #[cfg(not(feature = "embedded"))]
+            Kind::File(_) => Err(
+                "a budget store file needs the `embedded` cargo feature of genops, which this \
+                 build lacks"
+                    .into(),
+            ),
+        }
+    }
+
+    /// The cell of `value` (0 for a budget without a template).
+    pub(crate) fn cell(&self, value: Option<&str>) -> u64 {
+        match self {
+            Backend::Memory(m) => m.cell(value),
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.cell(value),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.memory().cell(value),
+        }
+    }
+
+    /// Reserves `amount` in budget `i` for the call whose value for the budget's template is
+    /// `value`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn reserve(
+        &self,
+        i: usize,
+        slot: &Slot,
+        cell: u64,
+        #[cfg_attr(not(feature = "redis"), allow(unused_variables))] value: Option<&str>,
+        amount: Cost,
+        now: SystemTime,
+    ) -> Result<Hold, Denied> {
+        match self {
+            Backend::Memory(m) => m.reserve(i, slot, cell, amount, now),
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.reserve(i, slot, cell, value, amount, now),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.reserve(i, slot, cell, amount, now),
+        }
+    }
+
+    /// Gives a hold back without booking anything.
+    pub(crate) fn release(&self, hold: &Hold) {
+        match self {
+            Backend::Memory(m) => m.release(hold),
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.release(hold),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.release(hold),
+        }
+    }
+
+    /// Books a closed call's `cost` in budget `i`, giving back `hold` (its reservation there)
+    /// in the same step.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn settle(
+        &self,
+        i: usize,
+        slot: &Slot,
+        cell: u64,
+        #[cfg_attr(not(feature = "redis"), allow(unused_variables))] value: Option<&str>,
+        hold: Option<&Hold>,
+        cost: Cost,
+        now: SystemTime,
+    ) -> Booked {
+        match self {
+            Backend::Memory(m) => {
+                if let Some(hold) = hold {
+                    m.release(hold);
+                }
+                m.book(i, slot, cell, cost, now)
+            }
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.settle(i, slot, cell, value, hold, cost, now),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => {
+                if let Some(hold) = hold {
+                    f.memory().release(hold);
+                }
+                f.book(i, slot, cell, cost, now)
+            }
+        }
+    }
+
+    /// Errors talking to a shared store so far (none in memory).
+    pub(crate) fn errors(&self) -> u64 {
+        match self {
+            Backend::Memory(_) => 0,
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.errors(),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.errors(),
+        }
+    }
+
+    /// Spent and reserved in budget `i`'s current window.
+    pub(crate) fn status(&self, i: usize, slot: &Slot, now: SystemTime) -> (Cost, Cost) {
+        match self {
+            Backend::Memory(m) => m.status(i, slot, now),
+            #[cfg(feature = "redis")]
+            Backend::Redis(r) => r.status(i, slot, now),
+            #[cfg(feature = "embedded")]
+            Backend::File(f) => f.memory().status(i, slot, now),
+        }
+    }
+}

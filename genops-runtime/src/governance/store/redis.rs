@@ -1,0 +1,882 @@
+//! The Redis budget store: budgets shared by every replica that names the same server.
+//!
+//! Each budget window (and, for a per-value budget, each value's) is one Redis hash with a
+//! sorted set of hold deadlines and one of recently settled reservation ids, under one hash tag
+//! so the scripts run on Redis Cluster too. Amounts are integer nano-dollars, passed to
+//! `HINCRBY` as strings; Lua compares them as doubles, exact below 2^53 nano-dollars
+//! ($9,007,199 a window), which [`RedisStore::open`] checks of every limit.
+//!
+//! Admission is synchronous for the tracked call, which may run on an async executor: the
+//! reservation script runs on this store's own thread (a current-thread tokio runtime) and the
+//! call waits for its answer at most the store's admission timeout, then applies the budget's
+//! [`FailMode`]. Settling never waits: it is sent to that thread, retried with the same
+//! reservation id until the store takes it, and flushed when the layer is dropped.
+
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use redis::aio::ConnectionManager;
+use redis::{Client, Script};
+use rustc_hash::FxHashMap;
+use tokio::runtime::Handle;
+
+use super::{redact_url, Booked, BudgetStore, Denied, Hold};
+use crate::governance::budget::{FailMode, Window};
+use crate::governance::{Alerts, Slot};
+use crate::money::Cost;
+
+/// How long settled reservation ids are remembered, so that a retried settle applies once.
+const SETTLED_MEMORY_MS: u64 = 3_600_000;
+/// At most one store-error warning per this period; the others are counted.
+const WARN_EVERY: Duration = Duration::from_secs(10);
+/// Replicas that have not announced themselves for this long are no longer counted.
+const REPLICA_TTL_MS: u64 = 15_000;
+/// The most settlements kept for the store's return; older ones are dropped, counted.
+const PENDING_CAP: usize = 1_000_000;
+/// The most cells whose last-known state is kept for an outage.
+const KNOWN_CAP: usize = 65_536;
+
+/// Charges expired holds, then reserves ARGV[2] nano-dollars under id ARGV[1] if the window has
+/// room below the limit ARGV[3]; the hold lives ARGV[4] ms; keys expire at unix time ARGV[5].
+/// Returns {admitted (0/1), spent, reserved}. A retried reservation (same id) is not applied
+/// twice, nor one whose call was already settled.
+const RESERVE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, hid in ipairs(dead) do
+  local amount = redis.call('HGET', KEYS[1], 'h:' .. hid)
+  if amount then
+    redis.call('HINCRBY', KEYS[1], 'spent', amount)
+    redis.call('HINCRBY', KEYS[1], 'reserved', '-' .. amount)
+    redis.call('HDEL', KEYS[1], 'h:' .. hid)
+    redis.call('HSET', KEYS[1], 'x:' .. hid, amount)
+  end
+  redis.call('ZREM', KEYS[2], hid)
+end
+local id = ARGV[1]
+local spent = redis.call('HGET', KEYS[1], 'spent') or '0'
+local reserved = redis.call('HGET', KEYS[1], 'reserved') or '0'
+if redis.call('HEXISTS', KEYS[1], 'h:' .. id) == 1 or redis.call('ZSCORE', KEYS[3], id) then
+  return {1, spent, reserved}
+end
+if tonumber(spent) + tonumber(reserved) + tonumber(ARGV[2]) > tonumber(ARGV[3]) then
+  return {0, spent, reserved}
+end
+reserved = tostring(redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[2]))
+redis.call('HSET', KEYS[1], 'h:' .. id, ARGV[2])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), id)
+for i = 1, 3 do redis.call('EXPIREAT', KEYS[i], ARGV[5]) end
+return {1, spent, reserved}
+";
+
+/// Settles reservation ARGV[1]: gives back its hold (or takes back the charge of its expiry)
+/// and books ARGV[2] nano-dollars, once per id; keys expire at unix time ARGV[3]; settled ids
+/// are remembered ARGV[4] ms; ARGV[5..] are the alert lines in nano-dollars, each reported once per window across replicas. Releasing
+/// is settling with nothing to book. Returns {spent, reserved, applied (0/1), lines crossed...}.
+const SETTLE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local id = ARGV[1]
+if redis.call('ZSCORE', KEYS[3], id) then
+  return {redis.call('HGET', KEYS[1], 'spent') or '0', redis.call('HGET', KEYS[1], 'reserved') or '0', 0}
+end
+local held = redis.call('HGET', KEYS[1], 'h:' .. id)
+if held then
+  redis.call('HINCRBY', KEYS[1], 'reserved', '-' .. held)
+  redis.call('HDEL', KEYS[1], 'h:' .. id)
+  redis.call('ZREM', KEYS[2], id)
+else
+  local charged = redis.call('HGET', KEYS[1], 'x:' .. id)
+  if charged then
+    redis.call('HINCRBY', KEYS[1], 'spent', '-' .. charged)
+    redis.call('HDEL', KEYS[1], 'x:' .. id)
+  end
+end
+local spent = tostring(redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2]))
+redis.call('ZADD', KEYS[3], now, id)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[4]))
+for i = 1, 3 do redis.call('EXPIREAT', KEYS[i], ARGV[3]) end
+local out = {spent, redis.call('HGET', KEYS[1], 'reserved') or '0', 1}
+for i = 5, #ARGV do
+  if tonumber(spent) >= tonumber(ARGV[i]) and redis.call('HSETNX', KEYS[1], 'a:' .. (i - 4), '1') == 1 then
+    table.insert(out, i - 4)
+  end
+end
+return out
+";
+
+/// Pushes the deadline of holds still in flight: ARGV pairs of (id, ms from now); only holds
+/// that still exist.
+const RENEW: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], 'h:' .. ARGV[i]) == 1 then
+    redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[i + 1]), ARGV[i])
+  end
+end
+return 0
+";
+
+fn nanos(cost: Cost) -> u64 {
+    u64::try_from(cost.nanos()).unwrap_or(u64::MAX)
+}
+
+fn from_nanos(nanos: u64) -> Cost {
+    Cost::from_picos(u128::from(nanos) * 1_000)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One budget window in Redis: the names of its three keys and when they expire.
+#[derive(Clone, Debug)]
+struct Keys {
+    hash: String,
+    deadlines: String,
+    settled: String,
+    expire_at: u64,
+}
+
+/// A settlement waiting to reach the store.
+#[derive(Clone, Debug)]
+struct Pending {
+    keys: Keys,
+    id: u64,
+    cost: u64,
+    lines: Vec<u64>,
+    slot: usize,
+    cell: u64,
+    value: Option<String>,
+}
+
+/// What this replica last knew of a cell, and what it admitted while the store was away.
+#[derive(Clone, Debug, Default)]
+struct Known {
+    spent: u64,
+    reserved: u64,
+    /// Held by calls this replica admitted without the store, in the current outage.
+    local_holds: u64,
+    /// Booked by this replica and not yet taken by the store.
+    local_spent: u64,
+}
+
+/// A hold in flight: its window's keys, renewed while the call runs.
+#[derive(Clone, Debug)]
+struct InFlight {
+    keys: Keys,
+    known: (usize, u64),
+    /// Admitted by this replica's fail mode, not by the store.
+    local: bool,
+}
+
+struct Shared {
+    url: String,
+    conn: ConnectionManager,
+    reserve: Script,
+    settle: Script,
+    renew: Script,
+    replica: u64,
+    /// Redis `TIME` minus this host's clock, in ms.
+    offset_ms: AtomicI64,
+    replicas: AtomicU64,
+    errors: AtomicU64,
+    suppressed: AtomicU64,
+    last_warn: Mutex<Option<Instant>>,
+    known: Mutex<FxHashMap<(usize, u64), Known>>,
+    in_flight: Mutex<FxHashMap<u64, InFlight>>,
+    pending: Mutex<VecDeque<Pending>>,
+    /// Settlements sent and not yet answered.
+    sending: AtomicUsize,
+    alerts: Arc<Alerts>,
+    /// The budgets, to report their alerts.
+    budgets: Vec<Slot>,
+    /// A hold's lifetime in the store; renewed every third of that while its call runs, so
+    /// only the holds of a dead process expire (and are charged).
+    hold_ttl: Duration,
+    /// How long a gated call waits for the store before its budget's fail mode decides.
+    admission_timeout: Duration,
+}
+
+/// Budget state in Redis, shared by every replica.
+pub(crate) struct RedisStore {
+    shared: Arc<Shared>,
+    handle: Handle,
+    next_id: AtomicU64,
+    keys: std::hash::RandomState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RedisStore {
+    /// Connects (lazily: an unreachable server is an outage, not an error) to `url`.
+    pub(crate) fn open(
+        url: &str,
+        store: &BudgetStore,
+        slots: &[Slot],
+        alerts: Arc<Alerts>,
+    ) -> Result<Self, String> {
+        let shown = redact_url(url);
+        if url.starts_with("rediss://") {
+            return Err(format!(
+                "{shown}: TLS to Redis (rediss://) is not built into genops's `redis` feature; \
+                 reach the server through a TLS sidecar or tunnel with a redis:// URL"
+            ));
+        }
+        let client = Client::open(url).map_err(|e| format!("{shown}: {e}"))?;
+        for slot in slots {
+            if nanos(slot.limit) >= 1 << 53 {
+                return Err(format!(
+                    "budget `{}`: a limit in Redis must stay below $9,007,199 (2^53 \
+                     nano-dollars)",
+                    slot.budget.name
+                ));
+            }
+            if matches!(slot.budget.window, Window::Rolling(_)) {
+                return Err(format!(
+                    "budget `{}`: rolling windows are kept in memory only; use a daily or \
+                     monthly budget with a Redis store",
+                    slot.budget.name
+                ));
+            }
+        }
+        let (handle_tx, handle_rx) = mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("genops-budget-store".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = handle_tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let _ = handle_tx.send(Ok(runtime.handle().clone()));
+                // The runtime lives and is dropped on this thread, outside any other runtime.
+                runtime.block_on(async {
+                    let _ = stopped.await;
+                });
+            })
+            .map_err(|e| format!("could not start the budget store thread: {e}"))?;
+        let handle = handle_rx
+            .recv()
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("could not start the budget store runtime: {e}"))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(store.admission_timeout))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let conn = {
+            let _entered = handle.enter();
+            ConnectionManager::new_lazy_with_config(client, config)
+                .map_err(|e| format!("{shown}: {e}"))?
+        };
+        let keys = std::hash::RandomState::new();
+        let shared = Arc::new(Shared {
+            url: shown,
+            conn,
+            reserve: Script::new(RESERVE),
+            settle: Script::new(SETTLE),
+            renew: Script::new(RENEW),
+            replica: keys.hash_one(std::process::id()) ^ now_ms(),
+            offset_ms: AtomicI64::new(0),
+            replicas: AtomicU64::new(1),
+            errors: AtomicU64::new(0),
+            suppressed: AtomicU64::new(0),
+            last_warn: Mutex::new(None),
+            known: Mutex::new(FxHashMap::default()),
+            in_flight: Mutex::new(FxHashMap::default()),
+            pending: Mutex::new(VecDeque::new()),
+            sending: AtomicUsize::new(0),
+            alerts,
+            budgets: slots
+                .iter()
+                .map(|s| Slot {
+                    budget: s.budget.clone(),
+                    limit: s.limit,
+                    reservation: s.reservation,
+                })
+                .collect(),
+            hold_ttl: store.hold_timeout,
+            admission_timeout: store.admission_timeout,
+        });
+        handle.spawn(background(Arc::clone(&shared)));
+        Ok(RedisStore {
+            shared,
+            handle,
+            next_id: AtomicU64::new(1),
+            keys,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The cell of `value`: a keyed hash, for this replica's own tables.
+    pub(crate) fn cell(&self, value: Option<&str>) -> u64 {
+        value.map_or(0, |v| self.keys.hash_one(v))
+    }
+
+    /// A reservation id unique across replicas: this replica's id, then a sequence.
+    fn id(&self) -> u64 {
+        self.shared
+            .replica
+            .rotate_left(32)
+            .wrapping_add(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The keys of `value`'s window of budget `slot` at `now` (store time).
+    fn keys(&self, slot: &Slot, value: Option<&str>, now: SystemTime) -> Keys {
+        let offset = self.shared.offset_ms.load(Ordering::Relaxed);
+        let store_now = shift(now, offset);
+        let window = slot.budget.window.fixed_id(store_now).unwrap_or(0);
+        let end = window_end(slot.budget.window, store_now);
+        let tag = match value {
+            Some(value) => format!("{}|{value}", slot.budget.name),
+            None => slot.budget.name.clone(),
+        };
+        let base = format!("genops:{{{tag}}}:{window}");
+        Keys {
+            deadlines: format!("{base}:d"),
+            settled: format!("{base}:s"),
+            hash: base,
+            // A day past the window's end: late settlements still find their window.
+            expire_at: end + 86_400,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn reserve(
+        &self,
+        i: usize,
+        slot: &Slot,
+        cell: u64,
+        value: Option<&str>,
+        amount: Cost,
+        now: SystemTime,
+    ) -> Result<Hold, Denied> {
+        let keys = self.keys(slot, value, now);
+        let id = self.id();
+        let hold = Hold {
+            slot: i,
+            cell,
+            amount,
+            id,
+        };
+        let (tx, rx) = mpsc::sync_channel(1);
+        let shared = Arc::clone(&self.shared);
+        let task_keys = keys.clone();
+        let limit = nanos(slot.limit);
+        let amount_nanos = nanos(amount);
+        self.handle.spawn(async move {
+            let mut conn = shared.conn.clone();
+            let reply: redis::RedisResult<(u8, String, String)> = shared
+                .reserve
+                .key(&task_keys.hash)
+                .key(&task_keys.deadlines)
+                .key(&task_keys.settled)
+                .arg(id.to_string())
+                .arg(amount_nanos.to_string())
+                .arg(limit.to_string())
+                .arg(shared.hold_ttl.as_millis().to_string())
+                .arg(task_keys.expire_at)
+                .invoke_async(&mut conn)
+                .await;
+            let _ = tx.send(reply);
+        });
+        let wait = self.shared.admission_timeout;
+        let reply = match rx.recv_timeout(wait) {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {} ms", wait.as_millis())),
+        };
+        match reply {
+            Ok((admitted, spent, reserved)) => {
+                let spent = spent.parse().unwrap_or(0);
+                let reserved = reserved.parse().unwrap_or(0);
+                let mut known = lock(&self.shared.known);
+                remember(&mut known, (i, cell), spent, reserved);
+                drop(known);
+                if admitted == 0 {
+                    return Err(Denied::Full {
+                        spent: from_nanos(spent),
+                        reserved: from_nanos(reserved),
+                    });
+                }
+                lock(&self.shared.in_flight).insert(
+                    id,
+                    InFlight {
+                        keys,
+                        known: (i, cell),
+                        local: false,
+                    },
+                );
+                Ok(hold)
+            }
+            Err(problem) => {
+                self.shared.failed(&problem);
+                // The script may still run: the hold keeps its id, so settling or releasing
+                // it later undoes it either way.
+                lock(&self.shared.in_flight).insert(
+                    id,
+                    InFlight {
+                        keys,
+                        known: (i, cell),
+                        local: true,
+                    },
+                );
+                match self.fallback(i, slot, cell, amount_nanos, &problem) {
+                    Ok(()) => {
+                        let mut known = lock(&self.shared.known);
+                        known.entry((i, cell)).or_default().local_holds += amount_nanos;
+                        Ok(hold)
+                    }
+                    Err(denied) => {
+                        // Undone in the store if the script ran after all.
+                        self.release_unheld(&hold);
+                        Err(denied)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The budget's fail mode, applied to a reservation the store did not answer.
+    fn fallback(
+        &self,
+        i: usize,
+        slot: &Slot,
+        cell: u64,
+        amount: u64,
+        problem: &str,
+    ) -> Result<(), Denied> {
+        let known = lock(&self.shared.known);
+        let state = known.get(&(i, cell)).cloned().unwrap_or_default();
+        let seen = known.contains_key(&(i, cell));
+        drop(known);
+        let used = state.local_holds + state.local_spent;
+        let room = match slot.budget.on_store_failure {
+            FailMode::Closed => {
+                return Err(Denied::Unavailable(format!(
+                    "{}: {problem}",
+                    self.shared.url
+                )))
+            }
+            FailMode::Open { cap: None } => return Ok(()),
+            FailMode::Open { cap: Some(cap) } => cap.to_cost().map_or(0, nanos),
+            FailMode::Local => {
+                if !seen {
+                    0
+                } else {
+                    let remaining = nanos(slot.limit)
+                        .saturating_sub(state.spent)
+                        .saturating_sub(state.reserved);
+                    remaining / self.shared.replicas.load(Ordering::Relaxed).max(1)
+                }
+            }
+        };
+        if used + amount > room {
+            return Err(Denied::Full {
+                spent: from_nanos(state.spent + state.local_spent),
+                reserved: from_nanos(state.reserved + state.local_holds),
+            });
+        }
+        Ok(())
+    }
+
+    /// Gives `hold` back: settles it with nothing to book.
+    pub(crate) fn release(&self, hold: &Hold) {
+        let flight = lock(&self.shared.in_flight).get(&hold.id).cloned();
+        if let Some(flight) = flight {
+            self.unhold(&flight, hold);
+        }
+        self.release_unheld(hold);
+    }
+
+    /// Settles `hold` in the store with nothing to book, without touching local holds.
+    fn release_unheld(&self, hold: &Hold) {
+        let Some(flight) = lock(&self.shared.in_flight).remove(&hold.id) else {
+            return;
+        };
+        self.send(Pending {
+            keys: flight.keys,
+            id: hold.id,
+            cost: 0,
+            lines: Vec::new(),
+            slot: hold.slot,
+            cell: hold.cell,
+            value: None,
+        });
+    }
+
+    /// Forgets what this replica held locally for `hold` during an outage.
+    fn unhold(&self, flight: &InFlight, hold: &Hold) {
+        if !flight.local {
+            return;
+        }
+        if let Some(known) = lock(&self.shared.known).get_mut(&flight.known) {
+            known.local_holds = known.local_holds.saturating_sub(nanos(hold.amount));
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn settle(
+        &self,
+        i: usize,
+        slot: &Slot,
+        cell: u64,
+        value: Option<&str>,
+        hold: Option<&Hold>,
+        cost: Cost,
+        now: SystemTime,
+    ) -> Booked {
+        let flight = hold.and_then(|h| lock(&self.shared.in_flight).remove(&h.id));
+        let (keys, id) = match flight {
+            Some(flight) => {
+                if let Some(hold) = hold {
+                    self.unhold(&flight, hold);
+                }
+                (flight.keys, hold.map_or(0, |h| h.id))
+            }
+            None => (self.keys(slot, value, now), self.id()),
+        };
+        let cost_nanos = nanos(cost);
+        let lines = slot
+            .budget
+            .thresholds
+            .iter()
+            .map(|t| (t * nanos(slot.limit) as f64).ceil() as u64)
+            .collect();
+        // The reply comes later; the span sees what this replica knows, this call included.
+        let booked = {
+            let mut known = lock(&self.shared.known);
+            let entry = known.entry((i, cell)).or_default();
+            entry.local_spent += cost_nanos;
+            if let Some(hold) = hold {
+                entry.reserved = entry.reserved.saturating_sub(nanos(hold.amount));
+            }
+            Booked {
+                spent: from_nanos(entry.spent + entry.local_spent),
+                reserved: from_nanos(entry.reserved + entry.local_holds),
+                crossed: 0,
+            }
+        };
+        self.send(Pending {
+            keys,
+            id,
+            cost: cost_nanos,
+            lines,
+            slot: i,
+            cell,
+            value: value.map(str::to_owned),
+        });
+        booked
+    }
+
+    /// Sends a settlement to the store thread, which retries it until the store takes it.
+    fn send(&self, pending: Pending) {
+        let shared = Arc::clone(&self.shared);
+        shared.sending.fetch_add(1, Ordering::SeqCst);
+        self.handle.spawn(async move {
+            if let Err(pending) = shared.apply(pending).await {
+                shared.park(pending);
+            }
+            shared.sending.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+
+    /// Spent and reserved in budget `i`'s current window: read from the store (summed over
+    /// the values this replica knows, for a per-value budget), or last known.
+    pub(crate) fn status(&self, i: usize, slot: &Slot, now: SystemTime) -> (Cost, Cost) {
+        if slot.budget.per.is_none() {
+            let keys = self.keys(slot, None, now);
+            let (tx, rx) = mpsc::sync_channel(1);
+            let shared = Arc::clone(&self.shared);
+            self.handle.spawn(async move {
+                let mut conn = shared.conn.clone();
+                let reply: redis::RedisResult<(Option<u64>, Option<u64>)> = redis::cmd("HMGET")
+                    .arg(&keys.hash)
+                    .arg("spent")
+                    .arg("reserved")
+                    .query_async(&mut conn)
+                    .await;
+                let _ = tx.send(reply);
+            });
+            if let Ok(Ok((spent, reserved))) = rx.recv_timeout(self.shared.admission_timeout) {
+                let (spent, reserved) = (spent.unwrap_or(0), reserved.unwrap_or(0));
+                remember(&mut lock(&self.shared.known), (i, 0), spent, reserved);
+                return (from_nanos(spent), from_nanos(reserved));
+            }
+        }
+        let known = lock(&self.shared.known);
+        let (spent, reserved) = known
+            .iter()
+            .filter(|((slot, _), _)| *slot == i)
+            .fold((0, 0), |(s, r), (_, k)| {
+                (s + k.spent + k.local_spent, r + k.reserved + k.local_holds)
+            });
+        (from_nanos(spent), from_nanos(reserved))
+    }
+
+    /// Store errors so far.
+    pub(crate) fn errors(&self) -> u64 {
+        self.shared.errors.load(Ordering::Relaxed)
+    }
+}
+
+/// Records what the store said of a cell, keeping the table bounded.
+fn remember(
+    known: &mut FxHashMap<(usize, u64), Known>,
+    cell: (usize, u64),
+    spent: u64,
+    reserved: u64,
+) {
+    if known.len() >= KNOWN_CAP && !known.contains_key(&cell) {
+        known.retain(|_, k| k.local_holds + k.local_spent > 0);
+    }
+    let entry = known.entry(cell).or_default();
+    entry.spent = spent;
+    entry.reserved = reserved;
+}
+
+impl Shared {
+    /// Runs a settlement; the error hands it back for a later retry.
+    async fn apply(&self, pending: Pending) -> Result<(), Pending> {
+        let mut conn = self.conn.clone();
+        let reply: redis::RedisResult<Vec<redis::Value>> = {
+            let mut call = self.settle.prepare_invoke();
+            call.key(&pending.keys.hash)
+                .key(&pending.keys.deadlines)
+                .key(&pending.keys.settled)
+                .arg(pending.id.to_string())
+                .arg(pending.cost.to_string())
+                .arg(pending.keys.expire_at)
+                .arg(SETTLED_MEMORY_MS);
+            for line in &pending.lines {
+                call.arg(line.to_string());
+            }
+            call.invoke_async(&mut conn).await
+        };
+        match reply {
+            Ok(values) => {
+                if let Some(known) = lock(&self.known).get_mut(&(pending.slot, pending.cell)) {
+                    known.local_spent = known.local_spent.saturating_sub(pending.cost);
+                }
+                let number = |v: Option<&redis::Value>| -> u64 {
+                    v.and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0)
+                };
+                let spent = number(values.first());
+                let crossed = values
+                    .iter()
+                    .skip(3)
+                    .filter_map(|v| redis::from_redis_value_ref::<u32>(v).ok())
+                    .fold(0u32, |bits, t| bits | 1 << (t - 1));
+                if crossed != 0 {
+                    let slot = &self.budgets[pending.slot];
+                    let alerts: Vec<_> = crate::governance::alerts(
+                        slot,
+                        pending.value.as_deref(),
+                        from_nanos(spent),
+                        crossed,
+                    )
+                    .collect();
+                    self.alerts.deliver(&alerts);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.failed(&e.to_string());
+                Err(pending)
+            }
+        }
+    }
+
+    /// Keeps a settlement the store did not take, for the background task to retry.
+    fn park(&self, pending: Pending) {
+        let mut queue = lock(&self.pending);
+        if queue.len() >= PENDING_CAP {
+            queue.pop_front();
+            self.failed(
+                "the queue of settlements waiting for the store is full; the oldest was dropped",
+            );
+        }
+        queue.push_back(pending);
+    }
+
+    /// Counts a store error and warns, at most once per [`WARN_EVERY`].
+    fn failed(&self, problem: &str) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        let mut last = lock(&self.last_warn);
+        if last.is_some_and(|t| t.elapsed() < WARN_EVERY) {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        *last = Some(Instant::now());
+        drop(last);
+        let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+        tracing::warn!(
+            target: "genops",
+            store = self.url.as_str(),
+            problem,
+            suppressed,
+            "the budget store is unavailable: hard budgets admit by their fail mode, and spend \
+             is booked when the store is back (`genops_budget_store_errors_total` counts the \
+             errors)"
+        );
+    }
+}
+
+/// The store thread's chores: replica heartbeat and clock offset (every 5 s), renewing holds
+/// in flight (every third of the hold timeout), retrying parked settlements (every 100 ms).
+async fn background(shared: Arc<Shared>) {
+    const TICK: Duration = Duration::from_millis(100);
+    let mut tick = tokio::time::interval(TICK);
+    let renew_every = (shared.hold_ttl.as_millis() / 3 / TICK.as_millis()).max(1) as u64;
+    let mut n: u64 = 0;
+    loop {
+        tick.tick().await;
+        n += 1;
+        // Parked settlements, oldest first, until one fails.
+        loop {
+            let Some(next) = lock(&shared.pending).pop_front() else {
+                break;
+            };
+            if let Err(pending) = shared.apply(next).await {
+                lock(&shared.pending).push_front(pending);
+                break;
+            }
+        }
+        if n % 50 == 1 {
+            heartbeat(&shared).await;
+        }
+        if n % renew_every == 0 {
+            renew(&shared).await;
+        }
+    }
+}
+
+/// Announces this replica, counts the live ones, and measures the store's clock.
+async fn heartbeat(shared: &Shared) {
+    let mut conn = shared.conn.clone();
+    let before = now_ms();
+    let reply: redis::RedisResult<((u64, u64), u64)> = redis::pipe()
+        .cmd("TIME")
+        .cmd("ZADD")
+        .arg("genops:{replicas}")
+        .arg(before)
+        .arg(shared.replica)
+        .ignore()
+        .cmd("ZREMRANGEBYSCORE")
+        .arg("genops:{replicas}")
+        .arg("-inf")
+        .arg(before.saturating_sub(REPLICA_TTL_MS))
+        .ignore()
+        .cmd("ZCARD")
+        .arg("genops:{replicas}")
+        .query_async(&mut conn)
+        .await;
+    match reply {
+        Ok(((secs, micros), replicas)) => {
+            let after = now_ms();
+            let store_ms = secs * 1_000 + micros / 1_000;
+            let local = (before + after) / 2;
+            shared
+                .offset_ms
+                .store(store_ms as i64 - local as i64, Ordering::Relaxed);
+            shared.replicas.store(replicas.max(1), Ordering::Relaxed);
+        }
+        Err(e) => shared.failed(&e.to_string()),
+    }
+}
+
+/// Pushes back the deadlines of this replica's holds in flight.
+async fn renew(shared: &Shared) {
+    let by_window: FxHashMap<String, (Keys, Vec<u64>)> = {
+        let flights = lock(&shared.in_flight);
+        let mut by_window: FxHashMap<String, (Keys, Vec<u64>)> = FxHashMap::default();
+        for (id, flight) in flights.iter() {
+            by_window
+                .entry(flight.keys.hash.clone())
+                .or_insert_with(|| (flight.keys.clone(), Vec::new()))
+                .1
+                .push(*id);
+        }
+        by_window
+    };
+    for (keys, ids) in by_window.into_values() {
+        let mut conn = shared.conn.clone();
+        let mut call = shared.renew.prepare_invoke();
+        call.key(&keys.hash).key(&keys.deadlines);
+        for id in ids {
+            call.arg(id.to_string())
+                .arg(shared.hold_ttl.as_millis().to_string());
+        }
+        if let Err(e) = call.invoke_async::<i64>(&mut conn).await {
+            shared.failed(&e.to_string());
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or(u64::MAX)
+}
+
+fn shift(time: SystemTime, offset_ms: i64) -> SystemTime {
+    let by = Duration::from_millis(offset_ms.unsigned_abs());
+    if offset_ms >= 0 {
+        time + by
+    } else {
+        time.checked_sub(by).unwrap_or(UNIX_EPOCH)
+    }
+}
+
+/// The unix second at which the fixed window holding `time` ends.
+fn window_end(window: Window, time: SystemTime) -> u64 {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    match window {
+        Window::Daily => (secs / 86_400 + 1) * 86_400,
+        // At most 31 days on: the key outlives a month's end by a day or more.
+        Window::Monthly => (secs / 86_400 + 32) * 86_400,
+        Window::Rolling(period) => secs + period.as_secs(),
+    }
+}
+
+impl Drop for RedisStore {
+    /// Waits (at most 5 s) for settlements in flight and parked ones to reach the store, then
+    /// stops the store thread.
+    fn drop(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline
+            && (self.shared.sending.load(Ordering::SeqCst) > 0
+                || !lock(&self.shared.pending).is_empty())
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
