@@ -8,7 +8,7 @@ use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use genops::{Dimension, Usage};
+use genops::{Budget, Dimension, Usage, Usd};
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -43,7 +43,10 @@ fn customer_call(customer: &str) {
 }
 
 fn fresh() -> (Dispatch, genops::Ledger) {
-    let layer = genops::layer();
+    with_layer(genops::layer())
+}
+
+fn with_layer(layer: genops::GenOpsLayer) -> (Dispatch, genops::Ledger) {
     let ledger = layer.ledger();
     (
         Dispatch::new(tracing_subscriber::registry().with(layer)),
@@ -71,9 +74,9 @@ fn per_call(rounds: usize, calls: u64, run: impl Fn(u64)) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Bytes left allocated by `calls` with distinct values, with the layer and ledger still alive.
-fn retained(vals: &[String], call: fn(&str)) -> i64 {
-    let (dispatch, ledger) = fresh();
+/// Bytes left allocated by a call per value of `vals`, with the layer and ledger still alive.
+fn retained(layer: genops::GenOpsLayer, vals: &[String], call: fn(&str)) -> i64 {
+    let (dispatch, ledger) = with_layer(layer);
     tracing::dispatcher::with_default(&dispatch, || {
         heap_start_this_thread();
         let base = heap_read().live;
@@ -109,14 +112,22 @@ pub(crate) fn measure_cardinality(plan: &Plan, m: &mut Metrics) {
         m.insert(format!("cardinality.new_{n}_ns"), new);
         m.insert(
             format!("cardinality.retained_{n}_users_bytes"),
-            retained(&vals, user_call) as f64,
+            retained(genops::layer(), &vals, user_call) as f64,
         );
     }
     let million = *DISTINCT.last().expect("three sizes");
     let customers = values(million, "customer");
     m.insert(
         format!("cardinality.retained_{million}_customers_bytes"),
-        retained(&customers, customer_call) as f64,
+        retained(genops::layer(), &customers, customer_call) as f64,
+    );
+    // Every customer with a budget of its own: its spend today is kept until the day ends.
+    let per_customer = genops::GenOpsLayer::builder()
+        .budget(Budget::daily_per(Dimension::Customer, Usd(5.0)))
+        .build();
+    m.insert(
+        format!("cardinality.retained_{million}_budgeted_customers_bytes"),
+        retained(per_customer, &customers, customer_call) as f64,
     );
 
     // The ledger and the metrics at their caps: a million distinct users, labelled by user.
@@ -202,11 +213,17 @@ pub(crate) fn cardinality_section(out: &mut String, g: &dyn Fn(&str) -> f64) {
     let million = *DISTINCT.last().expect("three sizes");
     let _ = writeln!(
         out,
-        "{} distinct customers leave {} MB. With {} distinct users booked and metrics \
-         labelled by user, a ledger snapshot takes {} ms and a Prometheus scrape {} ms.\n",
+        "{} distinct customers leave {} MB; {} MB with `Budget::daily_per(Dimension::Customer, \
+         Usd(5.0))`, which keeps each customer's spend until the day ends. With {} distinct \
+         users booked and metrics labelled by user, a ledger snapshot takes {} ms and a \
+         Prometheus scrape {} ms.\n",
         thousands(million as f64),
         f(
             g(&format!("cardinality.retained_{million}_customers_bytes")) / 1e6,
+            1
+        ),
+        f(
+            g(&format!("cardinality.retained_{million}_budgeted_customers_bytes")) / 1e6,
             1
         ),
         thousands(million as f64),

@@ -216,16 +216,23 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         ),
         new <= 1.5 * literal && recent <= 1.2 * literal,
     );
-    let (users, customers) = (
+    let (users, customers, budgeted) = (
         g("cardinality.retained_1000000_users_bytes"),
         g("cardinality.retained_1000000_customers_bytes"),
+        g("cardinality.retained_1000000_budgeted_customers_bytes"),
     );
     add(
         "genops target",
-        "Memory retained by 1,000,000 distinct users / customers (default caps)",
+        "Memory retained by 1,000,000 distinct users / customers / customers with a per-customer \
+         budget (default caps)",
         "≤ 64 MB each",
-        format!("{} MB / {} MB", f(users / 1e6, 1), f(customers / 1e6, 1)),
-        users.max(customers) <= 64.0 * 1024.0 * 1024.0,
+        format!(
+            "{} MB / {} MB / {} MB",
+            f(users / 1e6, 1),
+            f(customers / 1e6, 1),
+            f(budgeted / 1e6, 1)
+        ),
+        users.max(customers).max(budgeted) <= 64.0 * 1024.0 * 1024.0,
     );
     let (snapshot, scrape) = (
         g("cardinality.snapshot_at_cap_ms"),
