@@ -30,7 +30,8 @@
 //! Each module only uses the ones below it.
 //!
 //! 1. Values: `env`, `error`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
-//!    `outcome`.
+//!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
+//!    reasons).
 //! 2. Pricing and the ledger: `pricing`, `ledger`.
 //! 3. Governance and export: `governance`, `export`.
 //! 4. The life of one tracked call: `call`.
@@ -54,6 +55,7 @@ mod error;
 mod intern;
 mod money;
 mod outcome;
+mod recordable;
 #[cfg(feature = "otlp")]
 mod redact;
 pub mod semconv;
@@ -81,7 +83,9 @@ mod test_support;
 
 pub use attribution::Dimension;
 pub use call::future::Tracked;
-pub use call::record::{record_cost, record_cumulative_usage, record_response_model, record_usage};
+pub use call::record::{
+    record, record_cost, record_cumulative_usage, record_response_model, record_usage,
+};
 pub use call::stream::{ItemOutcome, TrackedStream};
 pub use call::tracked_span::TrackedSpan;
 pub use error::InitError;
@@ -105,4 +109,5 @@ pub use pricing::{
 };
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
+pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
 pub use usage::{SearchContextSize, ServiceTier, Usage};

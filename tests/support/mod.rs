@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod child;
+pub mod providers;
 
 use std::collections::BTreeMap;
 use std::fmt;
