@@ -45,6 +45,9 @@
 //! - `otlp` (on by default): trace and metric export over OTLP, with tracing-opentelemetry and a
 //!   tokio runtime of genops's own.
 //! - `prometheus` (on by default): the `/metrics` endpoint.
+//! - `async-openai`: async-openai's chat completion, Responses API and embeddings types, and
+//!   their stream events, implement [`Recordable`]: a tracked function that returns them, or a
+//!   tracked stream of them, is recorded by itself.
 //!
 //! Without them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]

@@ -87,6 +87,7 @@ fn openai_chat<'a>(body: &'a Value, report: &mut Report<'a>) {
             count(usage, "completion_tokens"),
         )
         .cache_read(count(input, "cached_tokens"))
+        .cache_creation(count(input, "cache_write_tokens"))
         .input_audio(count(input, "audio_tokens"))
         .reasoning(count(output, "reasoning_tokens"))
         .output_audio(count(output, "audio_tokens"))
@@ -123,6 +124,7 @@ fn openai_response<'a>(body: &'a Value, report: &mut Report<'a>) {
     report.usage = Some(UsageReport::Part(
         Usage::new(count(usage, "input_tokens"), count(usage, "output_tokens"))
             .cache_read(count(input, "cached_tokens"))
+            .cache_creation(count(input, "cache_write_tokens"))
             .reasoning(count(output, "reasoning_tokens"))
             .web_search(searches)
             .service_tier(service_tier(body)),

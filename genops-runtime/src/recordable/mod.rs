@@ -6,6 +6,8 @@
 //!   Anthropic Messages, Gemini `generateContent`, and their stream events;
 //! - `async_openai` (feature `async-openai`): async-openai's response and stream types.
 
+#[cfg(feature = "async-openai")]
+mod async_openai;
 mod json;
 
 use std::sync::Arc;
