@@ -48,6 +48,7 @@
 //! - `async-openai`: async-openai's chat completion, Responses API and embeddings types, and
 //!   their stream events, implement [`Recordable`]: a tracked function that returns them, or a
 //!   tracked stream of them, is recorded by itself.
+//! - `genai`: genai's `ChatResponse` and `ChatStreamEvent` implement [`Recordable`].
 //!
 //! Without them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]

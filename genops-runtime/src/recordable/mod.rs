@@ -8,6 +8,8 @@
 
 #[cfg(feature = "async-openai")]
 mod async_openai;
+#[cfg(feature = "genai")]
+mod genai;
 mod json;
 
 use std::sync::Arc;
