@@ -187,6 +187,17 @@ impl Site<'_> {
         }
     }
 
+    /// Records `__genops_ret` on the call if its type is `Recordable` (or a `Result` of one), and
+    /// does nothing for any other type.
+    fn record_returned(&self) -> TokenStream {
+        let krate = &self.krate;
+        quote! {{
+            #[allow(unused_imports)]
+            use #krate::__private::{IgnoreReturned as _, RecordReturned as _};
+            (&#krate::__private::Returned(&__genops_ret)).record_returned();
+        }}
+    }
+
     /// Statements that create the span into `__genops_span`.
     fn create_span(&self) -> TokenStream {
         let imports = self.imports();
@@ -250,13 +261,17 @@ impl Site<'_> {
                     Some(ty),
                     TokenStream::new(),
                 );
+                let record = self.record_returned();
                 quote! {
                     async move {
                         #edge
                         #gate
                         let __genops_ret: #ty = #body;
                         #[allow(unreachable_code)]
-                        __genops_ret
+                        {
+                            #record
+                            __genops_ret
+                        }
                     }
                 }
             }
@@ -469,10 +484,29 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
         let __genops_call = #krate::__private::TrackedSpan::__new(__genops_span);
         #gate
     };
-    match site.args.err {
+    // A function that returns a value may return a `Recordable` one: it runs as a closure so
+    // that its value can be recorded inside the span, whichever way it returns.
+    let returned = match (output, nameable(output)) {
+        (ReturnType::Type(..), Some(ty)) => Some(ty),
+        _ => None,
+    };
+    let record = site.record_returned();
+    // The closure's "fake return edge" points a type error in the body at the return type, as
+    // the async path's does.
+    let closure = |ty: &Type| {
+        let edge = quote_spanned! {syn::spanned::Spanned::span(ty)=>
+            #[allow(unknown_lints, unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop, clippy::let_unit_value, clippy::unreachable, clippy::needless_return)]
+            if false {
+                let __genops_fake_return: #ty = loop {};
+                return __genops_fake_return;
+            }
+        };
+        quote!(#krate::__private::call_once::<#ty, _>(move || { #edge #block }))
+    };
+    match (site.args.err, returned) {
         // The common case keeps the span in place and finishes it through a borrow, so the
         // disabled path costs what `#[tracing::instrument]`'s does.
-        None if site.args.enforce.is_none() => {
+        (None, None) if site.args.enforce.is_none() => {
             let stmts = &block.stmts;
             quote! {
                 #create
@@ -480,7 +514,17 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
                 #(#stmts)*
             }
         }
-        None => {
+        (None, Some(ty)) if site.args.enforce.is_none() => {
+            let closure = closure(&ty);
+            quote! {
+                #create
+                let __genops_scope = #krate::__private::TrackedScope::enter(&__genops_span);
+                let __genops_ret = #closure;
+                #record
+                __genops_ret
+            }
+        }
+        (None, None) => {
             let stmts = &block.stmts;
             quote! {
                 #create
@@ -489,17 +533,35 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
                 #(#stmts)*
             }
         }
-        Some(err) => {
+        (None, Some(ty)) => {
+            let closure = closure(&ty);
+            quote! {
+                #create
+                #call
+                let __genops_entered = __genops_call.enter();
+                let __genops_ret = #closure;
+                #record
+                __genops_ret
+            }
+        }
+        (Some(err), returned) => {
+            let record = if returned.is_some() {
+                record
+            } else {
+                TokenStream::new()
+            };
             let outcome = quote_spanned!(err=> #krate::__private::outcome_of(&__genops_ret));
             // `call_once` makes the closure `FnOnce` (so it may return borrows of what it
             // captures) and gives it the declared return type (so coercions still apply).
-            let ty = nameable(output).map_or_else(|| quote!(_), |ty| ty.to_token_stream());
+            let ty = returned.map_or_else(|| quote!(_), |ty| ty.to_token_stream());
             quote! {
                 #create
                 #call
                 let __genops_ret = {
                     let __genops_entered = __genops_call.enter();
-                    #krate::__private::call_once::<#ty, _>(move || #block)
+                    let __genops_ret = #krate::__private::call_once::<#ty, _>(move || #block);
+                    #record
+                    __genops_ret
                 };
                 __genops_call.__finish(#outcome);
                 __genops_ret
@@ -574,9 +636,12 @@ impl Site<'_> {
         span: TokenStream,
     ) -> TokenStream {
         let krate = &self.krate;
-        let track = quote! {
-            (&#krate::__private::Items::of(&__genops_stream)).track(#span, __genops_stream)
-        };
+        // Items that are `Result`s mark the call as an error; `Recordable` ones are recorded.
+        let track = quote! {{
+            let __genops_record = (&#krate::__private::ItemsOf::of(&__genops_stream)).recorder();
+            (&#krate::__private::Items::of(&__genops_stream))
+                .track(#span, __genops_stream, __genops_record)
+        }};
         match kind {
             StreamReturn::Impl(_) | StreamReturn::Result(_) => {
                 let ty = match kind {
@@ -588,7 +653,9 @@ impl Site<'_> {
                     quote_spanned!(ty=> #krate::__private::returns_stream(__genops_unchecked));
                 quote! {{
                     #[allow(unused_imports)]
-                    use #krate::__private::{TrackAnyItems as _, TrackResultItems as _};
+                    use #krate::__private::{
+                        KeepItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
+                    };
                     let __genops_unchecked = #value;
                     let __genops_stream = #checked;
                     #track
@@ -600,7 +667,9 @@ impl Site<'_> {
                 };
                 quote! {{
                     #[allow(unused_imports)]
-                    use #krate::__private::{TrackAnyItems as _, TrackResultItems as _};
+                    use #krate::__private::{
+                        KeepItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
+                    };
                     let __genops_stream: #ty = #value;
                     #rebox(#track)
                 }}

@@ -7,6 +7,10 @@ pub use tracing::Level;
 
 pub use crate::__tracked_span;
 pub use crate::call::attr_text::{record_model, AttrText, AttrViaDisplay, AttrViaStr};
+pub use crate::call::auto::{
+    IgnoreReturned, ItemRecorder, ItemsOf, Keep, KeepItems, Record, RecordItems, RecordReturned,
+    Returned,
+};
 pub use crate::call::future::Tracked;
 pub use crate::call::gate::{admit, denied, Gated};
 pub use crate::call::scope::{call_once, TrackedScope};

@@ -33,7 +33,8 @@
 //! Each module only uses the ones below it.
 //!
 //! 1. Values: `env`, `error`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
-//!    `outcome`.
+//!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
+//!    reasons).
 //! 2. Pricing and the ledger: `pricing`, `ledger`.
 //! 3. Governance and export: `governance`, `export`.
 //! 4. The life of one tracked call: `call`.
@@ -47,6 +48,10 @@
 //! - `otlp` (on by default): trace and metric export over OTLP, with tracing-opentelemetry and a
 //!   tokio runtime of genops's own.
 //! - `prometheus` (on by default): the `/metrics` endpoint.
+//! - `async-openai`: async-openai's chat completion, Responses API and embeddings types, and
+//!   their stream events, implement [`Recordable`]: a tracked function that returns them, or a
+//!   tracked stream of them, is recorded by itself.
+//! - `genai`: genai's `ChatResponse` and `ChatStreamEvent` implement [`Recordable`].
 //!
 //! Without them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]
@@ -57,6 +62,7 @@ mod error;
 mod intern;
 mod money;
 mod outcome;
+mod recordable;
 #[cfg(feature = "otlp")]
 mod redact;
 pub mod semconv;
@@ -84,7 +90,9 @@ mod test_support;
 
 pub use attribution::Dimension;
 pub use call::future::Tracked;
-pub use call::record::{record_cost, record_cumulative_usage, record_response_model, record_usage};
+pub use call::record::{
+    record, record_cost, record_cumulative_usage, record_response_model, record_usage,
+};
 pub use call::stream::{ItemOutcome, TrackedStream};
 pub use call::tracked_span::TrackedSpan;
 pub use error::InitError;
@@ -110,4 +118,5 @@ pub use pricing::{
 };
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
+pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
 pub use usage::{SearchContextSize, ServiceTier, Usage};

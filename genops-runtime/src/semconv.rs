@@ -32,6 +32,8 @@ macro_rules! __genops_field_table {
             GEN_AI_PROVIDER_NAME = "gen_ai.provider.name", provider, "The GenAI provider (`openai`, `aws.bedrock`, ...).";
             GEN_AI_REQUEST_MODEL = "gen_ai.request.model", model, "The model the caller asked for.";
             GEN_AI_RESPONSE_MODEL = "gen_ai.response.model", -, "The model that answered, when the provider reports it.";
+            GEN_AI_RESPONSE_ID = "gen_ai.response.id", -, "The provider's id of the response (of the last one, when the call made several).";
+            GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons", -, "Why the model stopped, one reason per choice and response, as a JSON array of strings (`[\"stop\"]`): tracing records no arrays, and OpenTelemetry represents an array as JSON where only a string fits.";
             GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens", -, "Input tokens, including cache reads and cache writes (`i64`).";
             GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens", -, "Output tokens, including reasoning tokens (`i64`).";
             GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens", -, "Input tokens served from the provider's prompt cache (`i64`).";
@@ -123,6 +125,8 @@ pub(crate) mod index {
     pub const PROVIDER: usize = super::position(super::GEN_AI_PROVIDER_NAME);
     pub const REQUEST_MODEL: usize = super::position(super::GEN_AI_REQUEST_MODEL);
     pub const RESPONSE_MODEL: usize = super::position(super::GEN_AI_RESPONSE_MODEL);
+    pub const RESPONSE_ID: usize = super::position(super::GEN_AI_RESPONSE_ID);
+    pub const FINISH_REASONS: usize = super::position(super::GEN_AI_RESPONSE_FINISH_REASONS);
     pub const INPUT_TOKENS: usize = super::position(super::GEN_AI_USAGE_INPUT_TOKENS);
     pub const OUTPUT_TOKENS: usize = super::position(super::GEN_AI_USAGE_OUTPUT_TOKENS);
     pub const CACHE_READ: usize = super::position(super::GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS);

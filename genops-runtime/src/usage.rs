@@ -190,6 +190,29 @@ impl Usage {
         self.web_search_requests = self
             .web_search_requests
             .saturating_add(other.web_search_requests);
+        self.keep_choices(other);
+    }
+}
+
+impl Usage {
+    /// Raises each count of `self` to `other`'s where `other`'s is higher: a newer cumulative
+    /// report of the same response, which may leave out counts it reported before. A service
+    /// tier or search context size other than the default replaces the one recorded so far.
+    pub(crate) fn raise(&mut self, other: Usage) {
+        self.input = self.input.max(other.input);
+        self.output = self.output.max(other.output);
+        self.cache_read = self.cache_read.max(other.cache_read);
+        self.cache_creation = self.cache_creation.max(other.cache_creation);
+        self.cache_creation_1h = self.cache_creation_1h.max(other.cache_creation_1h);
+        self.reasoning = self.reasoning.max(other.reasoning);
+        self.input_audio = self.input_audio.max(other.input_audio);
+        self.output_audio = self.output_audio.max(other.output_audio);
+        self.web_search_requests = self.web_search_requests.max(other.web_search_requests);
+        self.keep_choices(other);
+    }
+
+    /// Takes `other`'s service tier and search context size where they are not the default.
+    fn keep_choices(&mut self, other: Usage) {
         if other.service_tier != ServiceTier::Standard {
             self.service_tier = other.service_tier;
         }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every top-level module and its tier, bottom (1) to top (6).
-const TIERS: [(&str, u8); 18] = [
+const TIERS: [(&str, u8); 19] = [
     // 1. values
     ("env", 1),
     ("redact", 1),
@@ -16,6 +16,7 @@ const TIERS: [(&str, u8); 18] = [
     ("intern", 1),
     ("attribution", 1),
     ("outcome", 1),
+    ("recordable", 1),
     // 2. pricing, the ledger, and set-up errors (which carry pricing's)
     ("pricing", 2),
     ("ledger", 2),

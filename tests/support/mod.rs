@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod child;
 pub mod redis;
+pub mod providers;
 
 use std::collections::BTreeMap;
 use std::fmt;

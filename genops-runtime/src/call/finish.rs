@@ -61,15 +61,18 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
     if let Some(stream) = done.stream.filter(|s| s.usage_missing) {
         let site = span.metadata().map_or(0, |m| m as *const _ as usize);
         if engine.first_missing_usage(site) {
+            // The stream's items say why, when they know (OpenAI chat chunks).
+            let hint = done.usage_hint.unwrap_or(
+                "Record usage from the stream's final chunk; OpenAI chat streams carry it only \
+                 with `stream_options.include_usage`",
+            );
             tracing::warn!(
                 target: "genops",
                 provider = done.key.provider.as_ref().map_or("", Sym::as_str),
                 model = done.key.model.as_ref().map_or("", Sym::as_str),
                 chunks = stream.chunks,
                 "a streamed call completed without recorded usage: its tokens are not booked \
-                 (`genops.usage.missing`). Record usage from the stream's final chunk; OpenAI \
-                 chat streams carry it only with `stream_options.include_usage`. Warned once \
-                 per call site."
+                 (`genops.usage.missing`). {hint}. Warned once per call site."
             );
         }
     }

@@ -5,7 +5,8 @@
 //! - [`engine`]: what every call of a layer shares (prices, ledger, governance);
 //! - [`reach`]: how code outside the layer's callbacks finds a call's state;
 //! - [`state`]: the per-call state kept in the span's extensions;
-//! - [`record`]: `record_usage` and friends, applied to the nearest tracked call;
+//! - [`record`]: `record_usage` and friends, applied to the nearest tracked call, and [`auto`]:
+//!   recording the values a tracked function returns or its stream yields;
 //! - [`finish`] and [`result_fields`]: closing the books, settling governance and recording
 //!   the result fields once;
 //! - [`future`], [`scope`] and [`tracked_span`]: the three ways a call runs inside its span
@@ -13,6 +14,7 @@
 //! - [`attr_text`] and [`gate`]: helpers of the generated code.
 
 pub(crate) mod attr_text;
+pub(crate) mod auto;
 pub(crate) mod declared;
 pub(crate) mod engine;
 pub(crate) mod finish;

@@ -12,6 +12,7 @@ use super::reach::Reach;
 use super::state::TrackedState;
 use crate::intern::intern;
 use crate::money::Cost;
+use crate::recordable::{Recordable, Report};
 use crate::usage::Usage;
 
 /// Runs `f` on the nearest unfinished tracked span of the current span, if there is one.
@@ -65,6 +66,44 @@ pub fn record_usage(usage: Usage) {
 /// ```
 pub fn record_cumulative_usage(usage: Usage) {
     with_nearest_tracked(|state, engine| state.set_usage(engine, usage));
+}
+
+/// Records what a provider's response or stream event says on the nearest tracked call: its
+/// usage, the model that answered (`gen_ai.response.model`, which then drives pricing), the
+/// response id (`gen_ai.response.id`) and the finish reasons
+/// (`gen_ai.response.finish_reasons`). Works for any [`Recordable`] value: raw provider JSON,
+/// the types of the SDK integrations, or your own.
+///
+/// A tracked function that *returns* such a value, or a tracked `stream` that yields them, has
+/// them recorded without this call. When user code records usage itself (with this function or
+/// [`record_usage`]), automatic recording steps aside for that call: the usage it recorded is
+/// discarded and it records no more, so a response is never counted twice.
+///
+/// ```
+/// #[genops::track(team = "search", provider = "anthropic", model = "claude-sonnet-4-5")]
+/// fn answer(body: &serde_json::Value) -> String {
+///     genops::record(body);
+///     body["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+/// }
+/// let body = serde_json::json!({
+///     "type": "message", "id": "msg_01", "model": "claude-sonnet-4-5-20250929",
+///     "content": [{"type": "text", "text": "Hi"}], "stop_reason": "end_turn",
+///     "usage": {"input_tokens": 12, "cache_read_input_tokens": 1000, "output_tokens": 5}
+/// });
+/// assert_eq!(answer(&body), "Hi");
+/// ```
+pub fn record<R: Recordable + ?Sized>(value: &R) {
+    apply(value, false);
+}
+
+/// Applies `value`'s report to the nearest tracked call; `auto` for a value the call returned
+/// or its stream yielded.
+pub(crate) fn apply<R: Recordable + ?Sized>(value: &R, auto: bool) {
+    with_nearest_tracked(|state, engine| {
+        let mut report = Report::default();
+        value.report(&mut report);
+        state.apply(engine, &report, auto);
+    });
 }
 
 /// Records the model that answered. It wins over the requested model for pricing and is recorded

@@ -91,6 +91,8 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let own = done.own_cost.as_usd();
     let total = done.total_cost.as_usd();
     let response_model = done.response_model.as_ref().map(|m| m.as_str());
+    let response_id = done.response_id.as_deref();
+    let finish_reasons = done.finish_reasons.as_deref();
     let cost_tier = done.cost_tier;
     let service_tier = done.service_tier.map(ServiceTier::as_str);
     let error_type = done.outcome.error_type();
@@ -165,6 +167,8 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
             &f[index::RESPONSE_MODEL],
             response_model.as_ref().map(|m| m as &dyn Value),
         ),
+        (&f[index::RESPONSE_ID], opt(&response_id)),
+        (&f[index::FINISH_REASONS], opt(&finish_reasons)),
         (&f[index::ATTRIBUTION], attr_value(0)),
         (&f[index::ATTRIBUTION + 1], attr_value(1)),
         (&f[index::ATTRIBUTION + 2], attr_value(2)),

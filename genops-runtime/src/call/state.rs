@@ -8,12 +8,24 @@ use super::engine::Engine;
 use super::stream::{StreamEnd, StreamReport};
 use crate::attribution::{Attribution, Dimension};
 use crate::governance::{Admission, Governance, GovernanceError};
+use crate::intern::intern;
 use crate::intern::Sym;
 use crate::ledger::{Entry, LedgerKey};
 use crate::money::Cost;
 use crate::outcome::Outcome;
 use crate::pricing::Priced;
+use crate::recordable::{Report, UsageReport};
 use crate::usage::{ServiceTier, Usage};
+
+/// Who recorded a call's usage: automatic recording steps aside for user code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Nobody,
+    /// A value the call returned or its stream yielded.
+    Auto,
+    /// User code: `record_usage`, `record_cumulative_usage` or `record`.
+    Explicit,
+}
 
 /// The state of one tracked call, kept in its span's extensions from creation to close.
 pub(crate) struct TrackedState {
@@ -22,8 +34,22 @@ pub(crate) struct TrackedState {
     own: u8,
     request_model: Option<Sym>,
     response_model: Option<Sym>,
+    /// The call's usage so far: `settled` plus `running`.
     usage: Usage,
+    /// Usage of parts and of finished responses.
+    settled: Usage,
+    /// The cumulative usage of the response being reported now.
+    running: Usage,
     usage_recorded: bool,
+    source: Source,
+    /// A tracked call finished inside this one: it recorded its own response.
+    had_child: bool,
+    response_id: Option<Box<str>>,
+    /// `["reason","reason"` (closed at finish), empty when no reason was reported.
+    finish_reasons: String,
+    finish_reason_count: usize,
+    /// What to tell the user if a stream of these items ends without usage.
+    usage_hint: Option<&'static str>,
     priced: bool,
     /// The cost of the usage and how it was priced: tiers and flags for the span.
     pricing: Priced,
@@ -64,6 +90,10 @@ pub(crate) struct Finished {
     pub(crate) warn_unsupported: Option<Box<(String, String, &'static str)>>,
     pub(crate) rejected: bool,
     pub(crate) response_model: Option<Sym>,
+    pub(crate) response_id: Option<Box<str>>,
+    /// A JSON array of strings.
+    pub(crate) finish_reasons: Option<String>,
+    pub(crate) usage_hint: Option<&'static str>,
     pub(crate) outcome: Outcome,
     #[cfg(feature = "otlp")]
     pub(crate) duration: Duration,
@@ -146,7 +176,15 @@ impl TrackedState {
             own,
             response_model: None,
             usage: Usage::default(),
+            settled: Usage::default(),
+            running: Usage::default(),
             usage_recorded: false,
+            source: Source::Nobody,
+            had_child: false,
+            response_id: None,
+            finish_reasons: String::new(),
+            finish_reason_count: 0,
+            usage_hint: None,
             priced: true,
             pricing: Priced::default(),
             manual_cost: Cost::ZERO,
@@ -208,16 +246,112 @@ impl TrackedState {
     }
 
     pub(crate) fn add_usage(&mut self, engine: &Engine, usage: Usage) {
-        self.usage.accumulate(usage);
-        self.usage_recorded = true;
+        self.recorded_by(Source::Explicit);
+        self.settled.accumulate(usage);
+        self.sum_usage();
         self.reprice(engine);
     }
 
     /// Replaces the usage so far with `usage`, a cumulative count.
     pub(crate) fn set_usage(&mut self, engine: &Engine, usage: Usage) {
-        self.usage = usage;
-        self.usage_recorded = true;
+        self.recorded_by(Source::Explicit);
+        self.settled = usage;
+        self.running = Usage::default();
+        self.sum_usage();
         self.reprice(engine);
+    }
+
+    /// Notes who records usage now. User code's first recording discards what was recorded
+    /// automatically before, so a response is never counted twice.
+    fn recorded_by(&mut self, source: Source) {
+        if source == Source::Explicit && self.source == Source::Auto {
+            self.settled = Usage::default();
+            self.running = Usage::default();
+        }
+        self.source = source;
+        self.usage_recorded = true;
+    }
+
+    fn sum_usage(&mut self) {
+        self.usage = self.settled;
+        self.usage.accumulate(self.running);
+    }
+
+    /// Applies what a response or stream event reported (`auto`: a value the call returned or
+    /// its stream yielded). Automatic recording steps aside for user code: it records no usage
+    /// once user code has, and nothing once a tracked call finished inside this one.
+    pub(crate) fn apply(&mut self, engine: &Engine, report: &Report<'_>, auto: bool) {
+        if auto && self.had_child {
+            return;
+        }
+        let mut changed = false;
+        if let Some(model) = report.response_model {
+            if self.response_model.as_ref().map(Sym::as_str) != Some(model) {
+                let model = intern(model);
+                self.key.model = Some(model.clone());
+                self.response_model = Some(model);
+                changed = true;
+            }
+        }
+        let new_response = match report.response_id {
+            Some(id) if self.response_id.as_deref() != Some(id) => {
+                self.response_id = Some(id.into());
+                true
+            }
+            _ => false,
+        };
+        for reason in report.finish_reasons() {
+            self.add_finish_reason(reason);
+        }
+        if report.if_usage_missing.is_some() {
+            self.usage_hint = report.if_usage_missing;
+        }
+        let usage = report
+            .usage
+            .filter(|_| !(auto && self.source == Source::Explicit));
+        if let Some(usage) = usage {
+            self.recorded_by(if auto { Source::Auto } else { Source::Explicit });
+            match usage {
+                UsageReport::Part(usage) => self.settled.accumulate(usage),
+                UsageReport::Cumulative(usage) => {
+                    if new_response {
+                        let finished = std::mem::take(&mut self.running);
+                        self.settled.accumulate(finished);
+                    }
+                    self.running.raise(usage);
+                }
+            }
+            self.sum_usage();
+            changed = true;
+        }
+        if changed {
+            self.reprice(engine);
+        }
+    }
+
+    fn add_finish_reason(&mut self, reason: &str) {
+        if self.finish_reason_count >= crate::recordable::MAX_FINISH_REASONS {
+            return;
+        }
+        self.finish_reason_count += 1;
+        self.finish_reasons.push(if self.finish_reasons.is_empty() {
+            '['
+        } else {
+            ','
+        });
+        // A JSON string: the reasons are provider identifiers, escaped all the same.
+        self.finish_reasons.push('"');
+        for c in reason.chars() {
+            match c {
+                '"' | '\\' => {
+                    self.finish_reasons.push('\\');
+                    self.finish_reasons.push(c);
+                }
+                c if c.is_control() => {}
+                c => self.finish_reasons.push(c),
+            }
+        }
+        self.finish_reasons.push('"');
     }
 
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
@@ -229,6 +363,7 @@ impl TrackedState {
     }
 
     pub(crate) fn add_child_cost(&mut self, cost: Cost) {
+        self.had_child = true;
         self.children_cost += cost;
     }
 
@@ -315,6 +450,13 @@ impl TrackedState {
             warn_unsupported,
             rejected: self.rejected,
             response_model: self.response_model.clone(),
+            response_id: self.response_id.take(),
+            finish_reasons: (!self.finish_reasons.is_empty()).then(|| {
+                let mut reasons = std::mem::take(&mut self.finish_reasons);
+                reasons.push(']');
+                reasons
+            }),
+            usage_hint: self.usage_hint,
             outcome,
             #[cfg(feature = "otlp")]
             duration,

@@ -87,6 +87,8 @@ pin_project! {
         error: Option<Cow<'static, str>>,
         // `None` for streams whose items are never errors: no call per item.
         classify: Option<Classify<S::Item>>,
+        // `Some` for streams whose items are recorded (`record_items`).
+        record: Option<fn(&S::Item)>,
     }
 
     impl<S: Stream> PinnedDrop for TrackedStream<S> {
@@ -166,7 +168,40 @@ impl<S: Stream> TrackedStream<S> {
             items: 0,
             error: None,
             classify,
+            record: None,
         }
+    }
+
+    /// Records each item on the call as it is yielded, inside the call's span: its usage, the
+    /// model that answered, the response id and the finish reasons (see
+    /// [`record`](crate::record)). A tracked `stream` function does this by itself for items
+    /// that are [`Recordable`](crate::Recordable) (or `Result`s of them).
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// # futures::executor::block_on(async {
+    /// let call = genops::span!(team = "chat", provider = "openai", model = "gpt-4o-mini");
+    /// let events = futures::stream::iter([
+    ///     serde_json::json!({"object": "chat.completion.chunk", "model": "gpt-4o-mini",
+    ///         "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": "stop"}]}),
+    ///     serde_json::json!({"object": "chat.completion.chunk", "model": "gpt-4o-mini",
+    ///         "choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 1}}),
+    /// ]);
+    /// let chunks: Vec<_> = call.stream(events).record_items().collect().await;
+    /// assert_eq!(chunks.len(), 2);
+    /// # });
+    /// ```
+    pub fn record_items(mut self) -> Self
+    where
+        S::Item: crate::recordable::Recordable,
+    {
+        self.record = Some(super::auto::record_item::<S::Item>);
+        self
+    }
+
+    fn recording(mut self, record: Option<fn(&S::Item)>) -> Self {
+        self.record = record;
+        self
     }
 }
 
@@ -198,7 +233,11 @@ impl<S: Stream> Stream for TrackedStream<S> {
         *this.phase = POLLING;
         let polled = {
             let _entered = this.span.enter();
-            this.inner.poll_next(cx)
+            let polled = this.inner.poll_next(cx);
+            if let (Some(record), Poll::Ready(Some(item))) = (*this.record, &polled) {
+                record(item);
+            }
+            polled
         };
         *this.phase = RUNNING;
         match polled {
@@ -245,6 +284,7 @@ pub mod generated {
     use tracing::Span;
 
     use super::{ItemOutcome, TrackedStream};
+    use crate::call::auto::ItemRecorder;
 
     mod sealed {
         use std::pin::Pin;
@@ -321,28 +361,28 @@ pub mod generated {
 
     /// A stream of `Result`s: an `Err` item marks the call as an error.
     pub trait TrackResultItems<S: Stream>: sealed::Sealed {
-        /// `stream`, tracked in `span`.
-        fn track(&self, span: Span, stream: S) -> TrackedStream<S>;
+        /// `stream`, tracked in `span`, its items recorded as `record` says.
+        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S>;
     }
 
     impl<S: Stream> TrackResultItems<S> for Items<S>
     where
         S::Item: ItemOutcome,
     {
-        fn track(&self, span: Span, stream: S) -> TrackedStream<S> {
-            TrackedStream::fallible(span, stream)
+        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S> {
+            TrackedStream::fallible(span, stream).recording(record.recorder())
         }
     }
 
     /// Any other stream.
     pub trait TrackAnyItems<S: Stream>: sealed::Sealed {
-        /// `stream`, tracked in `span`.
-        fn track(&self, span: Span, stream: S) -> TrackedStream<S>;
+        /// `stream`, tracked in `span`, its items recorded as `record` says.
+        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S>;
     }
 
     impl<S: Stream> TrackAnyItems<S> for &Items<S> {
-        fn track(&self, span: Span, stream: S) -> TrackedStream<S> {
-            TrackedStream::new(span, stream)
+        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S> {
+            TrackedStream::new(span, stream).recording(record.recorder())
         }
     }
 }

@@ -1,0 +1,109 @@
+//! genai's chat responses and stream events (feature `genai`).
+
+use ::genai::adapter::AdapterKind;
+use ::genai::chat::{ChatResponse, ChatStreamEvent, StopReason, Usage as GenaiUsage};
+
+use super::{Recordable, Report, UsageReport};
+use crate::usage::Usage;
+
+/// What a genai stream that ended without usage needs.
+const GENAI_CAPTURE_USAGE: &str = "genai reports a stream's usage only when the chat options \
+     set `with_capture_usage(true)`";
+
+/// The provider's own name of the reason.
+fn stop_reason(reason: &StopReason) -> &str {
+    match reason {
+        StopReason::Completed(raw)
+        | StopReason::MaxTokens(raw)
+        | StopReason::ToolCall(raw)
+        | StopReason::ContentFilter(raw)
+        | StopReason::StopSequence(raw)
+        | StopReason::Other(raw) => raw,
+    }
+}
+
+/// genai's usage. `prompt_tokens` includes the cache reads and writes for every adapter but
+/// Bedrock's, which passes Bedrock's `inputTokens` (without them) through: `bedrock` adds them.
+fn usage(usage: &GenaiUsage, bedrock: bool) -> Usage {
+    let n = |v: Option<i32>| v.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+    let input = usage.prompt_tokens_details.as_ref();
+    let output = usage.completion_tokens_details.as_ref();
+    let cache_read = n(input.and_then(|d| d.cached_tokens));
+    let cache_creation = n(input.and_then(|d| d.cache_creation_tokens));
+    let one_hour = n(input
+        .and_then(|d| d.cache_creation_details.as_ref())
+        .and_then(|d| d.ephemeral_1h_tokens));
+    let mut prompt = n(usage.prompt_tokens);
+    if bedrock {
+        prompt = prompt
+            .saturating_add(cache_read)
+            .saturating_add(cache_creation);
+    }
+    Usage::new(prompt, n(usage.completion_tokens))
+        .cache_read(cache_read)
+        .cache_creation(cache_creation)
+        .cache_creation_1h(one_hour)
+        .input_audio(n(input.and_then(|d| d.audio_tokens)))
+        .reasoning(n(output.and_then(|d| d.reasoning_tokens)))
+        .output_audio(n(output.and_then(|d| d.audio_tokens)))
+}
+
+fn is_bedrock(kind: AdapterKind) -> bool {
+    // `BedrockSigv4` exists only with genai's `bedrock-sigv4` feature: match by name.
+    kind == AdapterKind::BedrockApi || kind.to_string().starts_with("Bedrock")
+}
+
+impl Recordable for ChatResponse {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        report.response_model = Some(self.provider_model_iden.model_name.as_str());
+        report.response_id = self.response_id.as_deref();
+        if let Some(reason) = &self.stop_reason {
+            report.finish_reason(stop_reason(reason));
+        }
+        let bedrock = is_bedrock(self.model_iden.adapter_kind);
+        report.usage = Some(UsageReport::Part(usage(&self.usage, bedrock)));
+    }
+}
+
+/// The `End` event carries the stream's usage (with `with_capture_usage(true)`), its stop
+/// reason and response id. It names no adapter, so a Bedrock stream's input is taken as genai
+/// reports it, without the cache tokens Bedrock leaves out.
+impl Recordable for ChatStreamEvent {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        report.if_usage_missing = Some(GENAI_CAPTURE_USAGE);
+        let ChatStreamEvent::End(end) = self else {
+            return;
+        };
+        report.response_id = end.captured_response_id.as_deref();
+        if let Some(reason) = &end.captured_stop_reason {
+            report.finish_reason(stop_reason(reason));
+        }
+        report.usage = end
+            .captured_usage
+            .as_ref()
+            .map(|u| UsageReport::Part(usage(u, false)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::genai::chat::PromptTokensDetails;
+
+    #[test]
+    fn bedrock_input_gets_the_cache_tokens_it_leaves_out() {
+        let genai_usage = GenaiUsage {
+            prompt_tokens: Some(10),
+            prompt_tokens_details: Some(PromptTokensDetails {
+                cached_tokens: Some(7),
+                cache_creation_tokens: Some(3),
+                ..Default::default()
+            }),
+            completion_tokens: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(usage(&genai_usage, true).input, 20);
+        assert_eq!(usage(&genai_usage, false).input, 10);
+        assert!(is_bedrock(AdapterKind::BedrockApi) && !is_bedrock(AdapterKind::Anthropic));
+    }
+}

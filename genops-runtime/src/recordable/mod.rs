@@ -1,0 +1,189 @@
+//! What a provider's response or stream event says about a call: its usage, the model that
+//! answered, the response id and the finish reasons. [`Recordable`] turns a value into a
+//! [`Report`]; `genops::record` and the tracked functions that return such values apply it.
+//!
+//! - [`json`]: raw provider JSON (`serde_json::Value`): OpenAI chat completions and Responses,
+//!   Anthropic Messages, Gemini `generateContent`, and their stream events;
+//! - `async_openai` (feature `async-openai`): async-openai's response and stream types.
+
+#[cfg(feature = "async-openai")]
+mod async_openai;
+#[cfg(feature = "genai")]
+mod genai;
+mod json;
+
+use std::sync::Arc;
+
+use crate::usage::Usage;
+
+/// A value genops can record on a tracked call: a provider's response, or one event of its
+/// streamed response. Implemented for raw provider JSON ([`serde_json::Value`]), for the
+/// response types of the SDK integrations enabled by cargo features, and for `&T`, `Box<T>`,
+/// `Arc<T>`, `Option<T>` and `Result<T, E>` (the `Ok` value) of any of them.
+///
+/// Implement it for your own client's types to have them recorded by
+/// [`record`](crate::record), by a tracked function that returns them (or a `Result` of them)
+/// and by a tracked stream whose items they are:
+///
+/// ```
+/// use genops::{Recordable, Report, Usage, UsageReport};
+///
+/// struct MyResponse {
+///     model: String,
+///     prompt_tokens: u64,
+///     cached_tokens: u64,
+///     completion_tokens: u64,
+///     stop: &'static str,
+/// }
+///
+/// impl Recordable for MyResponse {
+///     fn report<'a>(&'a self, report: &mut Report<'a>) {
+///         // The GenAI conventions: input includes the cached tokens.
+///         let usage = Usage::new(self.prompt_tokens, self.completion_tokens)
+///             .cache_read(self.cached_tokens);
+///         report.usage = Some(UsageReport::Part(usage));
+///         report.response_model = Some(&self.model);
+///         report.finish_reason(self.stop);
+///     }
+/// }
+///
+/// #[genops::track(team = "search", provider = "openai", model = "gpt-4o-mini")]
+/// fn answer() -> MyResponse {
+///     // Returned, so recorded: no `genops::record` needed.
+///     MyResponse {
+///         model: "gpt-4o-mini-2024-07-18".into(),
+///         prompt_tokens: 1_200,
+///         cached_tokens: 1_000,
+///         completion_tokens: 300,
+///         stop: "stop",
+///     }
+/// }
+/// answer();
+/// ```
+pub trait Recordable {
+    /// Fills `report` with what this value says about the call.
+    fn report<'a>(&'a self, report: &mut Report<'a>);
+}
+
+/// How a value's usage adds up with the usage recorded before on the same call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageReport {
+    /// The usage of this value alone, added to the call's: a whole response, or a stream event
+    /// that reports its own part (OpenAI's final usage chunk, the Responses API's
+    /// `response.completed`).
+    Part(Usage),
+    /// The usage of one response so far, as Anthropic's and Gemini's stream events report it:
+    /// each count replaces the lower one recorded for the same response. A report whose
+    /// [`response_id`](Report::response_id) differs from the previous one starts a new response,
+    /// whose usage adds to the call's.
+    Cumulative(Usage),
+}
+
+/// The most finish reasons a [`Report`] keeps: one per generated choice, up to this many.
+pub const MAX_FINISH_REASONS: usize = 8;
+
+/// What a [`Recordable`] value says about a call, filled by [`Recordable::report`].
+///
+/// ```
+/// use genops::{Recordable, Report};
+/// let body = serde_json::json!({
+///     "object": "chat.completion",
+///     "id": "chatcmpl-1",
+///     "model": "gpt-4o-mini-2024-07-18",
+///     "choices": [{"index": 0, "finish_reason": "stop"}],
+///     "usage": {"prompt_tokens": 10, "completion_tokens": 5}
+/// });
+/// let mut report = Report::default();
+/// body.report(&mut report);
+/// assert_eq!(report.response_id, Some("chatcmpl-1"));
+/// assert_eq!(report.finish_reasons().collect::<Vec<_>>(), ["stop"]);
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Report<'a> {
+    /// The tokens the value reports, and how they add up.
+    pub usage: Option<UsageReport>,
+    /// The model that answered (`gen_ai.response.model`); it drives pricing.
+    pub response_model: Option<&'a str>,
+    /// The provider's id of the response (`gen_ai.response.id`).
+    pub response_id: Option<&'a str>,
+    finish_reasons: [Option<&'a str>; MAX_FINISH_REASONS],
+    /// For a stream event: what to tell the user when a stream of such events ends without any
+    /// usage (warned once per call site).
+    pub if_usage_missing: Option<&'static str>,
+}
+
+impl<'a> Report<'a> {
+    /// Adds a reason the model stopped (`gen_ai.response.finish_reasons`); beyond
+    /// [`MAX_FINISH_REASONS`] they are dropped.
+    ///
+    /// ```
+    /// let mut report = genops::Report::default();
+    /// report.finish_reason("stop");
+    /// report.finish_reason("length");
+    /// assert_eq!(report.finish_reasons().collect::<Vec<_>>(), ["stop", "length"]);
+    /// ```
+    pub fn finish_reason(&mut self, reason: &'a str) {
+        if let Some(slot) = self.finish_reasons.iter_mut().find(|r| r.is_none()) {
+            *slot = Some(reason);
+        }
+    }
+
+    /// The finish reasons added so far, in order.
+    ///
+    /// ```
+    /// assert_eq!(genops::Report::default().finish_reasons().count(), 0);
+    /// ```
+    pub fn finish_reasons(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.finish_reasons.iter().map_while(|r| *r)
+    }
+}
+
+impl<T: Recordable + ?Sized> Recordable for &T {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        (**self).report(report);
+    }
+}
+
+impl<T: Recordable + ?Sized> Recordable for Box<T> {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        (**self).report(report);
+    }
+}
+
+impl<T: Recordable + ?Sized> Recordable for Arc<T> {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        (**self).report(report);
+    }
+}
+
+impl<T: Recordable> Recordable for Option<T> {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        if let Some(value) = self {
+            value.report(report);
+        }
+    }
+}
+
+impl<T: Recordable, E> Recordable for Result<T, E> {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        if let Ok(value) = self {
+            value.report(report);
+        }
+    }
+}
+
+/// A request that can ask an OpenAI chat stream to end with a usage chunk
+/// (`stream_options.include_usage`). Without it the stream carries no usage and its call is
+/// booked without tokens (`genops.usage.missing`). genops never changes a request by itself.
+///
+/// ```
+/// use genops::IncludeUsage;
+/// let mut body = serde_json::json!({"model": "gpt-4o-mini", "stream": true, "messages": []});
+/// body.include_usage();
+/// assert_eq!(body["stream_options"]["include_usage"], true);
+/// ```
+pub trait IncludeUsage {
+    /// Sets `stream_options.include_usage` to `true`, keeping the other stream options.
+    fn include_usage(&mut self) -> &mut Self;
+}
