@@ -4,9 +4,11 @@
 //! and a Prometheus scrape with the ledger at its caps.
 
 use std::fmt::Write as _;
+#[cfg(feature = "prometheus")]
 use std::io::{Read as _, Write as _};
+#[cfg(feature = "prometheus")]
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use genops::{Budget, Dimension, Usage, Usd};
 use tracing::Dispatch;
@@ -130,16 +132,21 @@ pub(crate) fn measure_cardinality(plan: &Plan, m: &mut Metrics) {
         retained(per_customer, &customers, customer_call) as f64,
     );
 
-    // The ledger and the metrics at their caps: a million distinct users, labelled by user.
+    at_the_caps(m, &values(million, "user"));
+}
+
+/// A ledger snapshot and a Prometheus scrape with the ledger at its caps: a million distinct
+/// users booked, the metrics labelled by user.
+#[cfg(feature = "prometheus")]
+fn at_the_caps(m: &mut Metrics, users: &[String]) {
     let (dispatch, guard) = genops::init()
         .log_output(false)
         .metrics_addr("127.0.0.1:0")
         .metrics_attribution_label(Dimension::User)
         .into_dispatch()
         .expect("a local metrics endpoint");
-    let users = values(million, "user");
     tracing::dispatcher::with_default(&dispatch, || {
-        for v in &users {
+        for v in users {
             user_call(v);
         }
     });
@@ -168,10 +175,14 @@ pub(crate) fn measure_cardinality(plan: &Plan, m: &mut Metrics) {
         .min()
         .unwrap_or_default();
     m.insert("cardinality.scrape_at_cap_ms".into(), ms(scrape));
-    drop(guard);
 }
 
-fn ms(d: Duration) -> f64 {
+/// Without the `prometheus` feature there is no endpoint to scrape.
+#[cfg(not(feature = "prometheus"))]
+fn at_the_caps(_: &mut Metrics, _: &[String]) {}
+
+#[cfg(feature = "prometheus")]
+fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
@@ -211,7 +222,8 @@ pub(crate) fn cardinality_section(out: &mut String, g: &dyn Fn(&str) -> f64) {
     }
     let _ = writeln!(out, "{}", t.render());
     let million = *DISTINCT.last().expect("three sizes");
-    let _ = writeln!(
+    let _ =
+        writeln!(
         out,
         "{} distinct customers leave {} MB; {} MB with `Budget::daily_per(Dimension::Customer, \
          Usd(5.0))`, which keeps each customer's spend until the day ends. With {} distinct \

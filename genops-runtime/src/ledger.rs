@@ -473,6 +473,7 @@ impl Ledger {
     }
 
     /// Visits every key's books, shard by shard (a key may be visited once per thread).
+    #[cfg(feature = "prometheus")]
     pub(crate) fn for_each(&self, mut f: impl FnMut(&LedgerKey, &Books)) {
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);

@@ -4,8 +4,8 @@
 
 pub mod backend;
 pub mod child;
-pub mod redis;
 pub mod providers;
+pub mod redis;
 
 use std::collections::BTreeMap;
 use std::fmt;
