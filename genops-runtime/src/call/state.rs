@@ -27,6 +27,48 @@ enum Source {
     Explicit,
 }
 
+/// What the provider responses of one call reported ([`TrackedState::apply`]).
+#[derive(Default)]
+struct Responses {
+    /// Usage of parts and of finished responses.
+    settled: Usage,
+    /// The cumulative usage of the response being reported now.
+    running: Usage,
+    response_id: Option<Box<str>>,
+    /// `["reason","reason"` (closed at finish), empty when no reason was reported.
+    finish_reasons: String,
+    finish_reason_count: usize,
+    /// What to tell the user if a stream of these items ends without usage.
+    usage_hint: Option<&'static str>,
+}
+
+impl Responses {
+    fn add_finish_reason(&mut self, reason: &str) {
+        if self.finish_reason_count >= crate::recordable::MAX_FINISH_REASONS {
+            return;
+        }
+        self.finish_reason_count += 1;
+        self.finish_reasons.push(if self.finish_reasons.is_empty() {
+            '['
+        } else {
+            ','
+        });
+        // A JSON string: the reasons are provider identifiers, escaped all the same.
+        self.finish_reasons.push('"');
+        for c in reason.chars() {
+            match c {
+                '"' | '\\' => {
+                    self.finish_reasons.push('\\');
+                    self.finish_reasons.push(c);
+                }
+                c if c.is_control() => {}
+                c => self.finish_reasons.push(c),
+            }
+        }
+        self.finish_reasons.push('"');
+    }
+}
+
 /// The state of one tracked call, kept in its span's extensions from creation to close.
 pub(crate) struct TrackedState {
     key: LedgerKey,
@@ -34,22 +76,15 @@ pub(crate) struct TrackedState {
     own: u8,
     request_model: Option<Sym>,
     response_model: Option<Sym>,
-    /// The call's usage so far: `settled` plus `running`.
+    /// The call's usage so far (with responses: their `settled` plus `running`).
     usage: Usage,
-    /// Usage of parts and of finished responses.
-    settled: Usage,
-    /// The cumulative usage of the response being reported now.
-    running: Usage,
     usage_recorded: bool,
     source: Source,
     /// A tracked call finished inside this one: it recorded its own response.
     had_child: bool,
-    response_id: Option<Box<str>>,
-    /// `["reason","reason"` (closed at finish), empty when no reason was reported.
-    finish_reasons: String,
-    finish_reason_count: usize,
-    /// What to tell the user if a stream of these items ends without usage.
-    usage_hint: Option<&'static str>,
+    /// What recorded provider responses reported, once one was (boxed: most calls record usage
+    /// by hand, and the state of every call is allocated).
+    responses: Option<Box<Responses>>,
     priced: bool,
     /// The cost of the usage and how it was priced: tiers and flags for the span.
     pricing: Priced,
@@ -176,15 +211,10 @@ impl TrackedState {
             own,
             response_model: None,
             usage: Usage::default(),
-            settled: Usage::default(),
-            running: Usage::default(),
             usage_recorded: false,
             source: Source::Nobody,
             had_child: false,
-            response_id: None,
-            finish_reasons: String::new(),
-            finish_reason_count: 0,
-            usage_hint: None,
+            responses: None,
             priced: true,
             pricing: Priced::default(),
             manual_cost: Cost::ZERO,
@@ -247,17 +277,27 @@ impl TrackedState {
 
     pub(crate) fn add_usage(&mut self, engine: &Engine, usage: Usage) {
         self.recorded_by(Source::Explicit);
-        self.settled.accumulate(usage);
-        self.sum_usage();
+        match &mut self.responses {
+            Some(responses) => {
+                responses.settled.accumulate(usage);
+                self.sum_usage();
+            }
+            None => self.usage.accumulate(usage),
+        }
         self.reprice(engine);
     }
 
     /// Replaces the usage so far with `usage`, a cumulative count.
     pub(crate) fn set_usage(&mut self, engine: &Engine, usage: Usage) {
         self.recorded_by(Source::Explicit);
-        self.settled = usage;
-        self.running = Usage::default();
-        self.sum_usage();
+        match &mut self.responses {
+            Some(responses) => {
+                responses.settled = usage;
+                responses.running = Usage::default();
+                self.sum_usage();
+            }
+            None => self.usage = usage,
+        }
         self.reprice(engine);
     }
 
@@ -265,16 +305,22 @@ impl TrackedState {
     /// automatically before, so a response is never counted twice.
     fn recorded_by(&mut self, source: Source) {
         if source == Source::Explicit && self.source == Source::Auto {
-            self.settled = Usage::default();
-            self.running = Usage::default();
+            if let Some(responses) = &mut self.responses {
+                responses.settled = Usage::default();
+                responses.running = Usage::default();
+            }
+            self.usage = Usage::default();
         }
         self.source = source;
         self.usage_recorded = true;
     }
 
+    /// The usage so far, from the responses' (without responses, `usage` is kept directly).
     fn sum_usage(&mut self) {
-        self.usage = self.settled;
-        self.usage.accumulate(self.running);
+        if let Some(responses) = &self.responses {
+            self.usage = responses.settled;
+            self.usage.accumulate(responses.running);
+        }
     }
 
     /// Applies what a response or stream event reported (`auto`: a value the call returned or
@@ -293,32 +339,42 @@ impl TrackedState {
                 changed = true;
             }
         }
+        // Until now the usage was kept directly: it is what the responses start from.
+        let usage_so_far = self.usage;
+        let responses = self.responses.get_or_insert_with(|| {
+            Box::new(Responses {
+                settled: usage_so_far,
+                ..Responses::default()
+            })
+        });
         let new_response = match report.response_id {
-            Some(id) if self.response_id.as_deref() != Some(id) => {
-                self.response_id = Some(id.into());
+            Some(id) if responses.response_id.as_deref() != Some(id) => {
+                responses.response_id = Some(id.into());
                 true
             }
             _ => false,
         };
         for reason in report.finish_reasons() {
-            self.add_finish_reason(reason);
+            responses.add_finish_reason(reason);
         }
         if report.if_usage_missing.is_some() {
-            self.usage_hint = report.if_usage_missing;
+            responses.usage_hint = report.if_usage_missing;
         }
         let usage = report
             .usage
             .filter(|_| !(auto && self.source == Source::Explicit));
         if let Some(usage) = usage {
             self.recorded_by(if auto { Source::Auto } else { Source::Explicit });
-            match usage {
-                UsageReport::Part(usage) => self.settled.accumulate(usage),
-                UsageReport::Cumulative(usage) => {
-                    if new_response {
-                        let finished = std::mem::take(&mut self.running);
-                        self.settled.accumulate(finished);
+            if let Some(responses) = &mut self.responses {
+                match usage {
+                    UsageReport::Part(usage) => responses.settled.accumulate(usage),
+                    UsageReport::Cumulative(usage) => {
+                        if new_response {
+                            let finished = std::mem::take(&mut responses.running);
+                            responses.settled.accumulate(finished);
+                        }
+                        responses.running.raise(usage);
                     }
-                    self.running.raise(usage);
                 }
             }
             self.sum_usage();
@@ -327,31 +383,6 @@ impl TrackedState {
         if changed {
             self.reprice(engine);
         }
-    }
-
-    fn add_finish_reason(&mut self, reason: &str) {
-        if self.finish_reason_count >= crate::recordable::MAX_FINISH_REASONS {
-            return;
-        }
-        self.finish_reason_count += 1;
-        self.finish_reasons.push(if self.finish_reasons.is_empty() {
-            '['
-        } else {
-            ','
-        });
-        // A JSON string: the reasons are provider identifiers, escaped all the same.
-        self.finish_reasons.push('"');
-        for c in reason.chars() {
-            match c {
-                '"' | '\\' => {
-                    self.finish_reasons.push('\\');
-                    self.finish_reasons.push(c);
-                }
-                c if c.is_control() => {}
-                c => self.finish_reasons.push(c),
-            }
-        }
-        self.finish_reasons.push('"');
     }
 
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
@@ -394,6 +425,7 @@ impl TrackedState {
             return None;
         }
         self.finished = true;
+        let mut responses = self.responses.take();
         let duration = self.start.elapsed();
         let stream =
             stream.map(|report| StreamFinished::new(report, self.start, self.usage_recorded));
@@ -450,13 +482,16 @@ impl TrackedState {
             warn_unsupported,
             rejected: self.rejected,
             response_model: self.response_model.clone(),
-            response_id: self.response_id.take(),
-            finish_reasons: (!self.finish_reasons.is_empty()).then(|| {
-                let mut reasons = std::mem::take(&mut self.finish_reasons);
-                reasons.push(']');
-                reasons
-            }),
-            usage_hint: self.usage_hint,
+            response_id: responses.as_mut().and_then(|r| r.response_id.take()),
+            finish_reasons: responses
+                .as_mut()
+                .filter(|r| !r.finish_reasons.is_empty())
+                .map(|r| {
+                    let mut reasons = std::mem::take(&mut r.finish_reasons);
+                    reasons.push(']');
+                    reasons
+                }),
+            usage_hint: responses.as_ref().and_then(|r| r.usage_hint),
             outcome,
             #[cfg(feature = "otlp")]
             duration,
@@ -464,5 +499,17 @@ impl TrackedState {
             blocked: self.blocked.take(),
             stream,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_state_stays_small() {
+        // Every tracked call allocates one: what only some calls need is boxed.
+        let size = std::mem::size_of::<TrackedState>();
+        assert!(size <= 336, "TrackedState is {size} bytes");
     }
 }
