@@ -35,6 +35,7 @@ pub(crate) fn render(m: &Metrics, plan: &Plan, runs: usize, stats: &str) -> Stri
     memory_section(&mut out, &g);
     throughput_section(&mut out, &g);
     crate::streaming::streaming_section(&mut out, &g);
+    crate::shared_budgets::shared_budgets_section(&mut out, &g);
     let _ = writeln!(out, "{stats}");
     load_section(&mut out, &g, plan);
     sla_section(&mut out, m);
