@@ -274,3 +274,56 @@ fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend(
     assert_eq!(spent, billed);
     assert_eq!((reserved, holds.len(), charged.len()), (0, 0, 0));
 }
+
+/// Four processes on a Redis of the test's own, restarted (`kill -9`, then started again)
+/// mid-run; returns (the summed records, the store's spend after the run).
+fn restarted_mid_run(persist: bool, fail: &str) -> (u64, u64) {
+    let mut server = support::redis::OwnRedis::start("restart", persist);
+    let url = server.url();
+    let budget = unique(&format!("restart-{fail}"));
+    let paths = files("restart", 4);
+    let envs = [("WORKER_FAIL", fail)];
+    let children = (0..4)
+        .map(|i| worker(&url, &budget, &paths[i], i as u64 + 31, &envs))
+        .collect();
+    let admitted = || -> usize { paths.iter().map(|p| read_records(p).admitted.len()).sum() };
+    let start = Instant::now();
+    while admitted() < 40 {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.kill();
+    std::thread::sleep(Duration::from_millis(300));
+    server.resume();
+    wait_all(children);
+    let billed: u64 = paths.iter().flat_map(|p| read_records(p).admitted).sum();
+    let (spent, reserved, holds, _) = window(&url, &budget);
+    eprintln!(
+        "restart ({}, fail {fail}): ${:.6} billed, ${:.6} in the store",
+        if persist { "persistent" } else { "in memory" },
+        billed as f64 / 1e9,
+        spent as f64 / 1e9
+    );
+    assert_eq!((reserved, holds.len()), (0, 0), "no hold left behind");
+    (billed, spent)
+}
+
+#[test]
+fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
+    if redis_url().is_none() {
+        return;
+    }
+    // Persistent: nothing is forgotten. Failing closed, nothing is admitted without the
+    // store: no overshoot, every call booked once.
+    let (billed, spent) = restarted_mid_run(true, "closed");
+    assert_eq!(spent, billed);
+    assert!(spent <= DOLLAR, "{spent}");
+    // Failing local, the calls admitted during the outage are booked once each on its return.
+    let (billed, spent) = restarted_mid_run(true, "local");
+    assert_eq!(spent, billed);
+    // Without persistence the store forgets what was booked before the restart: the store's
+    // own spend stays within the limit (failing closed), and what was billed exceeds it by at
+    // most what was forgotten, which is all it can know.
+    let (billed, spent) = restarted_mid_run(false, "closed");
+    assert!(spent <= DOLLAR && spent <= billed, "{spent} of {billed}");
+}
