@@ -992,13 +992,21 @@ async fn background(shared: Arc<Shared>) {
         for pending in shared.retire_leases(false) {
             shared.park(pending);
         }
-        // Parked settlements, oldest first, until one fails.
+        // Parked settlements, oldest first, until one fails. Each is counted as being sent
+        // while out of the queue, so a dropping store waits for it.
         loop {
+            shared.sending.fetch_add(1, Ordering::SeqCst);
             let Some(next) = lock(&shared.pending).pop_front() else {
+                shared.sending.fetch_sub(1, Ordering::SeqCst);
                 break;
             };
-            if let Err(pending) = shared.apply(next).await {
+            let failed = shared.apply(next).await.err();
+            let stop = failed.is_some();
+            if let Some(pending) = failed {
                 lock(&shared.pending).push_front(pending);
+            }
+            shared.sending.fetch_sub(1, Ordering::SeqCst);
+            if stop {
                 break;
             }
         }
