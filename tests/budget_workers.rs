@@ -65,6 +65,13 @@ fn files(name: &str, n: usize) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Removes the directory of the records once checked.
+fn clean(paths: &[PathBuf]) {
+    if let Some(dir) = paths.first().and_then(|p| p.parent()) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 fn wait_all(children: Vec<Child>) {
     for mut child in children {
         let status = child.wait().unwrap();
@@ -119,6 +126,7 @@ fn ground_truth(name: &str, envs: &[(&str, &str)]) -> usize {
     assert_eq!(spent, billed, "every admitted call booked exactly once");
     assert!(spent <= DOLLAR, "spent {spent}");
     assert_eq!((reserved, holds.len(), charged.len()), (0, 0, 0));
+    clean(&paths);
     admitted.len()
 }
 
@@ -190,6 +198,7 @@ fn a_process_killed_mid_run_leaves_holds_that_are_charged_at_expiry_and_no_overs
         survivors + charged_sum <= spent && spent <= survivors + dead + charged_sum,
         "{survivors} + {charged_sum} <= {spent} <= + {dead}"
     );
+    clean(&paths);
 }
 
 /// A TCP proxy to `target` that delays every chunk by 50 ± 20 ms and drops 1% of chunks by
@@ -273,6 +282,7 @@ fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend(
     // nano-dollar, and nothing is held.
     assert_eq!(spent, billed);
     assert_eq!((reserved, holds.len(), charged.len()), (0, 0, 0));
+    clean(&paths);
 }
 
 /// Four processes on a Redis of the test's own, restarted (`kill -9`, then started again)
@@ -305,6 +315,7 @@ fn restarted_mid_run(persist: bool, fail: &str) -> (u64, u64) {
         spent as f64 / 1e9
     );
     assert_eq!((reserved, holds.len()), (0, 0), "no hold left behind");
+    clean(&paths);
     (billed, spent)
 }
 
