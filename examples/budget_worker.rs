@@ -8,7 +8,8 @@
 //!
 //! Variables: `WORKER_BUDGET` (the budget's name, $1 a day, hard, $0.01 reserved a call),
 //! `WORKER_RECORDS` (the file of records), `WORKER_TASKS` (default 25), `WORKER_SEED`,
-//! `WORKER_HOLD_MS` (the store's hold timeout), `WORKER_FAIL` (`closed`, `local` or `open`).
+//! `WORKER_HOLD_MS` (the store's hold timeout), `WORKER_FAIL` (`closed`, `local` or `open`),
+//! `WORKER_LEASE_USD` (admit from local leases of this slice).
 //!
 //! Each call is `gpt-4o-mini` with 10,000 input tokens and 1,000 to 13,999 output tokens: at
 //! $0.15 and $0.60 a million, between $0.0021 and $0.0099. A record is `admitted <nano-dollars>`
@@ -70,6 +71,10 @@ fn main() {
         .expect("a budget store");
     let store = match var("WORKER_HOLD_MS") {
         Some(ms) => store.hold_timeout(Duration::from_millis(ms.parse().expect("ms"))),
+        None => store,
+    };
+    let store = match var("WORKER_LEASE_USD") {
+        Some(usd) => store.lease(Usd(usd.parse().expect("USD"))),
         None => store,
     };
     let name = var("WORKER_BUDGET").expect("WORKER_BUDGET names the budget");

@@ -241,7 +241,8 @@ fn fail_local_keeps_to_its_share(persist: bool) {
     eventually("two replicas seen", || {
         support::redis::cli(&url, &["ZCARD", "genops:{replicas}"])[0] == "2"
     });
-    std::thread::sleep(Duration::from_secs(5));
+    // Each replica counts the replicas every 5 s: let both count two.
+    std::thread::sleep(Duration::from_secs(6));
     // $0.30 spent before the outage, as both replicas last read it: $0.70 remains, $0.35 each.
     for replica in [&a, &b] {
         replica.call("c", 0.05).unwrap();
@@ -321,4 +322,54 @@ fn fail_open_admits_up_to_its_cap() {
     server.kill();
     // Beyond the budget's own $0.10, up to the cap of $0.25 booked or held while away.
     assert_eq!(spend_until_denied(&replica, 0.05, 20), 5);
+}
+
+#[test]
+fn a_lease_admits_many_calls_with_one_reservation_and_books_them_once() {
+    let Some(url) = redis_url() else { return };
+    let name = unique("leased");
+    let budget = Budget::daily(&name, Scope::team("search"), Usd(1.0)).hard();
+    let replica = Replica::new(
+        BudgetStore::redis(&url).lease(Usd(0.1)),
+        std::slice::from_ref(&budget),
+        None,
+    );
+    // Eight $0.005 calls, $0.01 reserved each: all from one $0.10 slice.
+    for _ in 0..8 {
+        replica.call("c", 0.005).unwrap();
+    }
+    let key = window_key(&url, &name);
+    // While the lease lives, the store holds the whole slice.
+    let fields = hash(&url, &key);
+    assert_eq!(
+        fields.get("reserved").map(String::as_str),
+        Some("100000000"),
+        "{fields:?}"
+    );
+    // Dropped (or a second old), the lease is settled: one reservation id, the calls' cost.
+    drop(replica);
+    let fields = hash(&url, &key);
+    assert_eq!(
+        fields.get("spent").map(String::as_str),
+        Some("40000000"),
+        "{fields:?}"
+    );
+    assert_eq!(
+        fields.get("reserved").map(String::as_str),
+        Some("0"),
+        "{fields:?}"
+    );
+    let settled = support::redis::cli(&url, &["ZCARD", &format!("{key}:s")]);
+    assert_eq!(settled, ["1"]);
+    // A slice that is no amount is refused.
+    let err = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(&url).lease(Usd(0.0)))
+        .budget(budget)
+        .try_build()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "budget_store: a lease slice must be a positive number of USD"
+    );
 }

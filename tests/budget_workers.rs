@@ -65,6 +65,13 @@ fn files(name: &str, n: usize) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Removes the directory of the records once checked.
+fn clean(paths: &[PathBuf]) {
+    if let Some(dir) = paths.first().and_then(|p| p.parent()) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 fn wait_all(children: Vec<Child>) {
     for mut child in children {
         let status = child.wait().unwrap();
@@ -89,14 +96,15 @@ fn window(url: &str, budget: &str) -> (u64, u64, Vec<u64>, Vec<u64>) {
 
 const DOLLAR: u64 = 1_000_000_000;
 
-#[test]
-fn four_processes_never_overshoot_and_book_every_admitted_call_once() {
-    let Some(url) = redis_url() else { return };
-    let budget = unique("ground-truth");
-    let paths = files("workers", 4);
+/// Four processes of 25 tasks until the budget runs out; checks the store against their
+/// records, and returns the calls admitted.
+fn ground_truth(name: &str, envs: &[(&str, &str)]) -> usize {
+    let url = redis_url().expect("checked by the caller");
+    let budget = unique(name);
+    let paths = files(name, 4);
     let start = Instant::now();
     let children = (0..4)
-        .map(|i| worker(&url, &budget, &paths[i], i as u64 + 1, &[]))
+        .map(|i| worker(&url, &budget, &paths[i], i as u64 + 1, envs))
         .collect();
     wait_all(children);
     let elapsed = start.elapsed();
@@ -105,7 +113,7 @@ fn four_processes_never_overshoot_and_book_every_admitted_call_once() {
     let billed: u64 = admitted.iter().sum();
     let (spent, reserved, holds, charged) = window(&url, &budget);
     eprintln!(
-        "4 processes x 25 tasks: {} calls admitted, ${:.6} spent of $1, {:.0} calls/s",
+        "4 processes x 25 tasks{envs:?}: {} calls admitted, ${:.6} spent of $1, {:.0} calls/s",
         admitted.len(),
         spent as f64 / 1e9,
         admitted.len() as f64 / elapsed.as_secs_f64()
@@ -118,6 +126,27 @@ fn four_processes_never_overshoot_and_book_every_admitted_call_once() {
     assert_eq!(spent, billed, "every admitted call booked exactly once");
     assert!(spent <= DOLLAR, "spent {spent}");
     assert_eq!((reserved, holds.len(), charged.len()), (0, 0, 0));
+    clean(&paths);
+    admitted.len()
+}
+
+#[test]
+fn four_processes_never_overshoot_and_book_every_admitted_call_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    ground_truth("ground-truth", &[]);
+}
+
+#[test]
+fn with_leases_four_processes_never_overshoot_and_book_every_admitted_call_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    // Slices of $0.10 shrink as the dollar runs out; the last calls get reservations of
+    // their own.
+    let admitted = ground_truth("leased", &[("WORKER_LEASE_USD", "0.10")]);
+    assert!(admitted > 100, "{admitted} calls");
 }
 
 #[test]
@@ -169,6 +198,7 @@ fn a_process_killed_mid_run_leaves_holds_that_are_charged_at_expiry_and_no_overs
         survivors + charged_sum <= spent && spent <= survivors + dead + charged_sum,
         "{survivors} + {charged_sum} <= {spent} <= + {dead}"
     );
+    clean(&paths);
 }
 
 /// A TCP proxy to `target` that delays every chunk by 50 ± 20 ms and drops 1% of chunks by
@@ -252,4 +282,59 @@ fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend(
     // nano-dollar, and nothing is held.
     assert_eq!(spent, billed);
     assert_eq!((reserved, holds.len(), charged.len()), (0, 0, 0));
+    clean(&paths);
+}
+
+/// Four processes on a Redis of the test's own, restarted (`kill -9`, then started again)
+/// mid-run; returns (the summed records, the store's spend after the run).
+fn restarted_mid_run(persist: bool, fail: &str) -> (u64, u64) {
+    let mut server = support::redis::OwnRedis::start("restart", persist);
+    let url = server.url();
+    let budget = unique(&format!("restart-{fail}"));
+    let paths = files("restart", 4);
+    let envs = [("WORKER_FAIL", fail)];
+    let children = (0..4)
+        .map(|i| worker(&url, &budget, &paths[i], i as u64 + 31, &envs))
+        .collect();
+    let admitted = || -> usize { paths.iter().map(|p| read_records(p).admitted.len()).sum() };
+    let start = Instant::now();
+    while admitted() < 40 {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.kill();
+    std::thread::sleep(Duration::from_millis(300));
+    server.resume();
+    wait_all(children);
+    let billed: u64 = paths.iter().flat_map(|p| read_records(p).admitted).sum();
+    let (spent, reserved, holds, _) = window(&url, &budget);
+    eprintln!(
+        "restart ({}, fail {fail}): ${:.6} billed, ${:.6} in the store",
+        if persist { "persistent" } else { "in memory" },
+        billed as f64 / 1e9,
+        spent as f64 / 1e9
+    );
+    assert_eq!((reserved, holds.len()), (0, 0), "no hold left behind");
+    clean(&paths);
+    (billed, spent)
+}
+
+#[test]
+fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
+    if redis_url().is_none() {
+        return;
+    }
+    // Persistent: nothing is forgotten. Failing closed, nothing is admitted without the
+    // store: no overshoot, every call booked once.
+    let (billed, spent) = restarted_mid_run(true, "closed");
+    assert_eq!(spent, billed);
+    assert!(spent <= DOLLAR, "{spent}");
+    // Failing local, the calls admitted during the outage are booked once each on its return.
+    let (billed, spent) = restarted_mid_run(true, "local");
+    assert_eq!(spent, billed);
+    // Without persistence the store forgets what was booked before the restart: the store's
+    // own spend stays within the limit (failing closed), and what was billed exceeds it by at
+    // most what was forgotten, which is all it can know.
+    let (billed, spent) = restarted_mid_run(false, "closed");
+    assert!(spent <= DOLLAR && spent <= billed, "{spent} of {billed}");
 }

@@ -16,6 +16,9 @@
 //!    `run_benchmark_suite`) and prints mean, stdev and the 95% CI of every metric.
 //! 5. Realistic load: the guide's operation mix under its bursty profile, time-compressed.
 //! 6. The guide's SLA table and genops's own targets, with PASS/FAIL.
+//! 7. Shared budgets: a gated call's p50/p99 with its budget in memory and in Redis, Redis
+//!    operations per call, calls/s of 4 processes sharing a budget (with `--features redis`
+//!    and `GENOPS_REDIS_URL`).
 //!
 //! `--json` writes every figure with the machine and git revision. `--baseline` compares the
 //! ratios to the bare call of the same run (never absolute times) and the allocation counts of
@@ -44,6 +47,7 @@ mod modes;
 mod plan;
 mod providers;
 mod render;
+mod shared_budgets;
 mod stats;
 mod streaming;
 mod table;
@@ -74,6 +78,7 @@ use crate::modes::{in_dispatch, run_batch, Ctx, MODES};
 use crate::plan::{progress, Plan, LATENCY_SCALE};
 use crate::providers::measure_providers;
 use crate::render::render_stats;
+use crate::shared_budgets::measure_shared_budgets;
 use crate::stats::{summarise, Metrics};
 use crate::streaming::measure_streaming;
 use crate::targets::gate;
@@ -87,6 +92,7 @@ struct Options {
     tolerance: f64,
     child_out: Option<PathBuf>,
     profile: Option<(String, u64)>,
+    shared_budget_child: Option<(String, String, f64, f64)>,
 }
 
 const USAGE_TEXT: &str = "usage: perf_report [--quick] [--runs N] [--json out.json] \
@@ -101,6 +107,7 @@ fn parse_args() -> Result<Options, String> {
         tolerance: 0.15,
         child_out: None,
         profile: None,
+        shared_budget_child: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -130,6 +137,18 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|e| format!("--profile MODE CALLS: {e}"))?;
                 options.profile = Some((key, calls));
             }
+            "--shared-budget-child" => {
+                let url = value("--shared-budget-child")?;
+                let budget = value("--shared-budget-child")?;
+                let mut number = || {
+                    value("--shared-budget-child")?.parse().map_err(|e| {
+                        format!("--shared-budget-child URL BUDGET SECONDS LEASE_USD: {e}")
+                    })
+                };
+                let seconds = number()?;
+                let lease = number()?;
+                options.shared_budget_child = Some((url, budget, seconds, lease));
+            }
             "--bench" => {} // passed by `cargo bench`-style runners; nothing to do
             "-h" | "--help" => return Err(USAGE_TEXT.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE_TEXT}")),
@@ -149,6 +168,9 @@ fn run_once(plan: &Plan) -> Metrics {
     measure_memory(&ctx, plan, &mut m, &mut books);
     measure_streaming(&ctx, plan, &mut m);
     crate::cardinality::measure_cardinality(plan, &mut m);
+    if cfg!(feature = "redis") {
+        measure_shared_budgets(plan, &mut m);
+    }
     // From here on the GenOps layer is the global default, as `genops::init()` installs it.
     let (global, ledger) = genops_dispatch();
     if tracing::dispatcher::set_global_default(global).is_err() {
@@ -213,6 +235,10 @@ fn main() -> ExitCode {
 
     if let Some((key, calls)) = &options.profile {
         return profile(key, *calls);
+    }
+    if let Some((url, budget, seconds, lease)) = &options.shared_budget_child {
+        shared_budgets::child(url, budget, *seconds, *lease);
+        return ExitCode::SUCCESS;
     }
 
     if let Some(out) = &options.child_out {

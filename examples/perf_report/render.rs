@@ -36,6 +36,7 @@ pub(crate) fn render(m: &Metrics, plan: &Plan, runs: usize, stats: &str) -> Stri
     throughput_section(&mut out, &g);
     crate::streaming::streaming_section(&mut out, &g);
     crate::cardinality::cardinality_section(&mut out, &g);
+    crate::shared_budgets::shared_budgets_section(&mut out, &g);
     let _ = writeln!(out, "{stats}");
     load_section(&mut out, &g, plan);
     sla_section(&mut out, m);

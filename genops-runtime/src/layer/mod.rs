@@ -85,6 +85,14 @@ impl GenOpsLayer {
 
     /// Errors talking to a shared budget store so far (always 0 in memory); the Prometheus
     /// endpoint shows them as `genops_budget_store_errors_total`.
+    ///
+    /// ```
+    /// use genops::{Budget, GenOpsLayer, Scope, Usd};
+    /// let layer = GenOpsLayer::builder()
+    ///     .budget(Budget::daily("d", Scope::all(), Usd(1.0)).hard())
+    ///     .build();
+    /// assert_eq!(layer.budget_store_errors(), 0);
+    /// ```
     pub fn budget_store_errors(&self) -> u64 {
         self.reach
             .engine

@@ -375,9 +375,14 @@ mod tests {
         );
         eprintln!("1,000,000 customers under a per-value budget: {retained} bytes retained");
         assert!(retained < 64 << 20, "{retained} bytes");
-        // The next day, each shard drops the old window on its first call.
+        // The next day, each shard drops the old window when it is next used (a status reads
+        // them all).
         let tomorrow = now + Duration::from_secs(86_400);
         let ((), after) = counting(|| {
+            assert_eq!(
+                store.status(0, &slots[0], tomorrow),
+                (Cost::ZERO, Cost::ZERO)
+            );
             for n in 0..64 {
                 let cell = store.cell(Some(&format!("customer-{n}")));
                 store.book(0, &slots[0], cell, cost, tomorrow);

@@ -37,6 +37,7 @@ pub struct BudgetStore {
     pub(crate) kind: Kind,
     pub(crate) hold_timeout: Duration,
     pub(crate) admission_timeout: Duration,
+    pub(crate) lease: Option<Cost>,
 }
 
 impl Default for BudgetStore {
@@ -63,6 +64,7 @@ impl BudgetStore {
             kind,
             hold_timeout: Duration::from_secs(30),
             admission_timeout: Duration::from_millis(250),
+            lease: None,
         }
     }
     /// Budgets in the Redis (or Valkey) server at `url` (`redis://host:port/db`), shared by
@@ -81,6 +83,24 @@ impl BudgetStore {
     /// when it expires, since its call may have run.
     pub fn hold_timeout(mut self, timeout: Duration) -> Self {
         self.hold_timeout = timeout;
+        self
+    }
+    /// Admits gated calls from local leases: this replica reserves up to `slice` of a budget
+    /// (without a per-value template) as one hold and admits calls against it with no round
+    /// trip, settling the lease with what its calls cost after a second (or when it runs out).
+    /// Slices shrink to half this replica's share of what remains as the budget runs low. The
+    /// overshoot bound is unchanged (a lease is a hold); the price is that a replica's unused
+    /// slice is unavailable to the others for up to a second, and that a replica killed with
+    /// its lease has the whole slice charged when the hold expires. A slice that is not a
+    /// positive amount is an error when the layer is built.
+    ///
+    /// ```
+    /// use genops_runtime::{BudgetStore, Usd};
+    /// let store = BudgetStore::redis("redis://127.0.0.1:6379/0").lease(Usd(0.50));
+    /// # let _ = store;
+    /// ```
+    pub fn lease(mut self, slice: crate::governance::Usd) -> Self {
+        self.lease = Some(slice.to_cost().unwrap_or(Cost::ZERO));
         self
     }
     /// How long a gated call waits for a shared store to answer before its budget's

@@ -38,6 +38,9 @@ const REPLICA_TTL_MS: u64 = 15_000;
 const PENDING_CAP: usize = 1_000_000;
 /// The most cells whose last-known state is kept for an outage.
 const KNOWN_CAP: usize = 65_536;
+/// A lease is settled, and a new one taken, once it is this old: its spend reaches the store
+/// (and the other replicas, and the alerts) at most this late.
+const LEASE_AGE: Duration = Duration::from_secs(1);
 
 /// Charges expired holds, then reserves ARGV[2] nano-dollars under id ARGV[1] if the window has
 /// room below the limit ARGV[3]; the hold lives ARGV[4] ms; keys expire at unix time ARGV[5].
@@ -175,6 +178,33 @@ struct InFlight {
     local: bool,
 }
 
+/// A slice of a budget reserved in the store as one hold, admitted from locally.
+#[derive(Debug)]
+struct Lease {
+    slot: usize,
+    keys: Keys,
+    /// Nano-dollars held in the store.
+    size: u64,
+    /// Reserved by calls in flight plus booked by calls done.
+    used: u64,
+    /// Booked by calls done.
+    spent: u64,
+    /// Calls in flight.
+    calls: u32,
+    taken: Instant,
+    /// No longer admitting; settled when its last call is.
+    retired: bool,
+}
+
+/// This replica's leases: the current one of each budget, every live one, and which lease each
+/// call in flight was admitted from.
+#[derive(Debug, Default)]
+struct Leases {
+    current: Vec<Option<u64>>,
+    live: FxHashMap<u64, Lease>,
+    calls: FxHashMap<u64, u64>,
+}
+
 struct Shared {
     url: String,
     conn: ConnectionManager,
@@ -201,6 +231,9 @@ struct Shared {
     hold_ttl: Duration,
     /// How long a gated call waits for the store before its budget's fail mode decides.
     admission_timeout: Duration,
+    /// The slice a lease takes, when leases are on.
+    lease: Option<u64>,
+    leases: Mutex<Leases>,
 }
 
 /// Budget state in Redis, shared by every replica.
@@ -244,6 +277,9 @@ impl RedisStore {
                     slot.budget.name
                 ));
             }
+        }
+        if store.lease.is_some_and(|slice| nanos(slice) == 0) {
+            return Err("a lease slice must be a positive number of USD".into());
         }
         let (handle_tx, handle_rx) = mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -309,6 +345,11 @@ impl RedisStore {
                 .collect(),
             hold_ttl: store.hold_timeout,
             admission_timeout: store.admission_timeout,
+            lease: store.lease.map(nanos),
+            leases: Mutex::new(Leases {
+                current: vec![None; slots.len()],
+                ..Leases::default()
+            }),
         });
         handle.spawn(background(Arc::clone(&shared)));
         Ok(RedisStore {
@@ -364,90 +405,230 @@ impl RedisStore {
         amount: Cost,
         now: SystemTime,
     ) -> Result<Hold, Denied> {
+        if self.shared.lease.is_some() && slot.budget.per.is_none() {
+            if let Some(result) = self.reserve_from_lease(i, slot, amount, now) {
+                return result;
+            }
+        }
         let keys = self.keys(slot, value, now);
-        let id = self.id();
         let hold = Hold {
             slot: i,
             cell,
             amount,
-            id,
+            id: self.id(),
         };
-        let (tx, rx) = mpsc::sync_channel(1);
-        let shared = Arc::clone(&self.shared);
-        let task_keys = keys.clone();
-        let limit = nanos(slot.limit);
-        let amount_nanos = nanos(amount);
-        self.handle.spawn(async move {
-            let mut conn = shared.conn.clone();
-            let reply: redis::RedisResult<(u8, String, String)> = shared
-                .reserve
-                .key(&task_keys.hash)
-                .key(&task_keys.deadlines)
-                .key(&task_keys.settled)
-                .arg(id.to_string())
-                .arg(amount_nanos.to_string())
-                .arg(limit.to_string())
-                .arg(shared.hold_ttl.as_millis().to_string())
-                .arg(task_keys.expire_at)
-                .invoke_async(&mut conn)
-                .await;
-            let _ = tx.send(reply);
-        });
-        let wait = self.shared.admission_timeout;
-        let reply = match rx.recv_timeout(wait) {
-            Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {} ms", wait.as_millis())),
-        };
-        match reply {
+        match self.ask(&keys, hold.id, nanos(amount), nanos(slot.limit)) {
             Ok((admitted, spent, reserved)) => {
-                let spent = spent.parse().unwrap_or(0);
-                let reserved = reserved.parse().unwrap_or(0);
-                let mut known = lock(&self.shared.known);
-                remember(&mut known, (i, cell), spent, reserved);
-                drop(known);
-                if admitted == 0 {
+                remember(&mut lock(&self.shared.known), (i, cell), spent, reserved);
+                if !admitted {
                     return Err(Denied::Full {
                         spent: from_nanos(spent),
                         reserved: from_nanos(reserved),
                     });
                 }
-                lock(&self.shared.in_flight).insert(
-                    id,
-                    InFlight {
-                        keys,
-                        known: (i, cell),
-                        local: false,
-                    },
-                );
+                self.track(hold.id, keys, (i, cell), false);
                 Ok(hold)
             }
-            Err(problem) => {
-                self.shared.failed(&problem);
-                // The script may still run: the hold keeps its id, so settling or releasing
-                // it later undoes it either way.
-                lock(&self.shared.in_flight).insert(
-                    id,
-                    InFlight {
-                        keys,
-                        known: (i, cell),
-                        local: true,
-                    },
-                );
-                match self.fallback(i, slot, cell, amount_nanos, &problem) {
-                    Ok(()) => {
-                        let mut known = lock(&self.shared.known);
-                        known.entry((i, cell)).or_default().local_holds += amount_nanos;
-                        Ok(hold)
-                    }
-                    Err(denied) => {
-                        // Undone in the store if the script ran after all.
-                        self.release_unheld(&hold);
-                        Err(denied)
-                    }
+            Err(problem) => self.unavailable(slot, keys, hold, &problem),
+        }
+    }
+
+    /// Remembers a hold in the store, to renew it and to settle it.
+    fn track(&self, id: u64, keys: Keys, known: (usize, u64), local: bool) {
+        lock(&self.shared.in_flight).insert(id, InFlight { keys, known, local });
+    }
+
+    /// Runs the reservation script on the store thread, waiting at most the admission timeout:
+    /// (admitted, spent, reserved) or what went wrong.
+    fn ask(
+        &self,
+        keys: &Keys,
+        id: u64,
+        amount: u64,
+        limit: u64,
+    ) -> Result<(bool, u64, u64), String> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let shared = Arc::clone(&self.shared);
+        let keys = keys.clone();
+        self.handle.spawn(async move {
+            let mut conn = shared.conn.clone();
+            let reply: redis::RedisResult<(u8, String, String)> = shared
+                .reserve
+                .key(&keys.hash)
+                .key(&keys.deadlines)
+                .key(&keys.settled)
+                .arg(id.to_string())
+                .arg(amount.to_string())
+                .arg(limit.to_string())
+                .arg(shared.hold_ttl.as_millis().to_string())
+                .arg(keys.expire_at)
+                .invoke_async(&mut conn)
+                .await;
+            let _ = tx.send(reply);
+        });
+        let wait = self.shared.admission_timeout;
+        match rx.recv_timeout(wait) {
+            Ok(Ok((admitted, spent, reserved))) => Ok((
+                admitted == 1,
+                spent.parse().unwrap_or(0),
+                reserved.parse().unwrap_or(0),
+            )),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {} ms", wait.as_millis())),
+        }
+    }
+
+    /// The store did not answer the reservation of `hold`: the budget's fail mode decides.
+    fn unavailable(
+        &self,
+        slot: &Slot,
+        keys: Keys,
+        hold: Hold,
+        problem: &str,
+    ) -> Result<Hold, Denied> {
+        self.shared.failed(problem);
+        // The script may still run: the hold keeps its id, so settling or releasing it later
+        // undoes it either way.
+        self.track(hold.id, keys, (hold.slot, hold.cell), true);
+        let amount = nanos(hold.amount);
+        match self.fallback(hold.slot, slot, hold.cell, amount, problem) {
+            Ok(()) => {
+                let mut known = lock(&self.shared.known);
+                known.entry((hold.slot, hold.cell)).or_default().local_holds += amount;
+                Ok(hold)
+            }
+            Err(denied) => {
+                // Undone in the store if the script ran after all.
+                self.release_unheld(&hold);
+                Err(denied)
+            }
+        }
+    }
+
+    /// Admits from budget `i`'s current lease, or a new one; `None` leaves the call to a
+    /// reservation of its own (no room for a slice bigger than the call's).
+    fn reserve_from_lease(
+        &self,
+        i: usize,
+        slot: &Slot,
+        amount: Cost,
+        now: SystemTime,
+    ) -> Option<Result<Hold, Denied>> {
+        let slice = self.shared.lease?;
+        let keys = self.keys(slot, None, now);
+        let wanted = nanos(amount);
+        let hold = Hold {
+            slot: i,
+            cell: 0,
+            amount,
+            id: self.id(),
+        };
+        {
+            let mut leases = lock(&self.shared.leases);
+            if let Some(lid) = leases.current[i] {
+                let lease = leases.live.get_mut(&lid)?;
+                if lease.keys.hash == keys.hash
+                    && lease.taken.elapsed() < LEASE_AGE
+                    && lease.used + wanted <= lease.size
+                {
+                    lease.used += wanted;
+                    lease.calls += 1;
+                    leases.calls.insert(hold.id, lid);
+                    return Some(Ok(hold));
+                }
+                leases.current[i] = None;
+                let done = retire(&mut leases, lid);
+                drop(leases);
+                if let Some(pending) = done.map(|lease| self.shared.lease_settlement(lid, lease)) {
+                    self.send(pending);
                 }
             }
         }
+        // The slice, shrunk to half this replica's share of the room last seen.
+        let limit = nanos(slot.limit);
+        let (spent, reserved) = lock(&self.shared.known).get(&(i, 0)).map_or((0, 0), |k| {
+            (k.spent + k.local_spent, k.reserved + k.local_holds)
+        });
+        let replicas = self.shared.replicas.load(Ordering::Relaxed).max(1);
+        let share = limit.saturating_sub(spent + reserved) / replicas / 2;
+        let size = slice.min(share);
+        if size <= wanted {
+            return None;
+        }
+        let lid = self.id();
+        match self.ask(&keys, lid, size, limit) {
+            Ok((true, spent, reserved)) => {
+                remember(&mut lock(&self.shared.known), (i, 0), spent, reserved);
+                self.track(lid, keys.clone(), (i, 0), false);
+                let mut leases = lock(&self.shared.leases);
+                let retired = leases.current[i].is_some();
+                if !retired {
+                    leases.current[i] = Some(lid);
+                }
+                leases.live.insert(
+                    lid,
+                    Lease {
+                        slot: i,
+                        keys,
+                        size,
+                        used: wanted,
+                        spent: 0,
+                        calls: 1,
+                        taken: Instant::now(),
+                        retired,
+                    },
+                );
+                leases.calls.insert(hold.id, lid);
+                Some(Ok(hold))
+            }
+            Ok((false, spent, reserved)) => {
+                remember(&mut lock(&self.shared.known), (i, 0), spent, reserved);
+                None
+            }
+            Err(problem) => {
+                // Undone in the store if the script ran after all.
+                self.track(lid, keys.clone(), (i, 0), false);
+                self.release_unheld(&Hold {
+                    slot: i,
+                    cell: 0,
+                    amount: Cost::ZERO,
+                    id: lid,
+                });
+                Some(self.unavailable(slot, keys, hold, &problem))
+            }
+        }
+    }
+
+    /// Books a call admitted from a lease (`None` for any other call): its lease is settled in
+    /// the store once retired and done.
+    fn settle_leased(&self, hold: &Hold, cost: u64) -> Option<Booked> {
+        let mut leases = lock(&self.shared.leases);
+        let lid = leases.calls.remove(&hold.id)?;
+        let lease = leases.live.get_mut(&lid)?;
+        lease.spent += cost;
+        lease.used = (lease.used + cost).saturating_sub(nanos(hold.amount));
+        lease.calls -= 1;
+        let done = if lease.retired && lease.calls == 0 {
+            leases.live.remove(&lid)
+        } else {
+            None
+        };
+        drop(leases);
+        let booked = {
+            let mut known = lock(&self.shared.known);
+            let entry = known.entry((hold.slot, 0)).or_default();
+            entry.local_spent += cost;
+            Booked {
+                spent: from_nanos(entry.spent + entry.local_spent),
+                reserved: from_nanos(entry.reserved + entry.local_holds),
+                crossed: 0,
+            }
+        };
+        if let Some(lease) = done {
+            let pending = self.shared.lease_settlement(lid, lease);
+            self.send(pending);
+        }
+        Some(booked)
     }
 
     /// The budget's fail mode, applied to a reservation the store did not answer.
@@ -495,6 +676,9 @@ impl RedisStore {
 
     /// Gives `hold` back: settles it with nothing to book.
     pub(crate) fn release(&self, hold: &Hold) {
+        if self.settle_leased(hold, 0).is_some() {
+            return;
+        }
         let flight = lock(&self.shared.in_flight).get(&hold.id).cloned();
         if let Some(flight) = flight {
             self.unhold(&flight, hold);
@@ -539,6 +723,9 @@ impl RedisStore {
         cost: Cost,
         now: SystemTime,
     ) -> Booked {
+        if let Some(booked) = hold.and_then(|h| self.settle_leased(h, nanos(cost))) {
+            return booked;
+        }
         let flight = hold.and_then(|h| lock(&self.shared.in_flight).remove(&h.id));
         let (keys, id) = match flight {
             Some(flight) => {
@@ -550,12 +737,7 @@ impl RedisStore {
             None => (self.keys(slot, value, now), self.id()),
         };
         let cost_nanos = nanos(cost);
-        let lines = slot
-            .budget
-            .thresholds
-            .iter()
-            .map(|t| (t * nanos(slot.limit) as f64).ceil() as u64)
-            .collect();
+        let lines = lines(slot);
         // The reply comes later; the span sees what this replica knows, this call included.
         let booked = {
             let mut known = lock(&self.shared.known);
@@ -648,7 +830,67 @@ fn remember(
     entry.reserved = reserved;
 }
 
+/// The alert lines of `slot`, in nano-dollars.
+fn lines(slot: &Slot) -> Vec<u64> {
+    slot.budget
+        .thresholds
+        .iter()
+        .map(|t| (t * nanos(slot.limit) as f64).ceil() as u64)
+        .collect()
+}
+
+/// Stops lease `lid` admitting; returns it when no call of it is in flight, to be settled.
+fn retire(leases: &mut Leases, lid: u64) -> Option<Lease> {
+    let lease = leases.live.get_mut(&lid)?;
+    lease.retired = true;
+    if lease.calls == 0 {
+        leases.live.remove(&lid)
+    } else {
+        None
+    }
+}
+
 impl Shared {
+    /// The settlement of a finished lease: its hold given back, what its calls cost booked.
+    fn lease_settlement(&self, lid: u64, lease: Lease) -> Pending {
+        lock(&self.in_flight).remove(&lid);
+        Pending {
+            lines: lines(&self.budgets[lease.slot]),
+            keys: lease.keys,
+            id: lid,
+            cost: lease.spent,
+            slot: lease.slot,
+            cell: 0,
+            value: None,
+        }
+    }
+
+    /// Retires the current leases older than [`LEASE_AGE`] (or all, with `all`); the
+    /// settlements of those with no call in flight.
+    fn retire_leases(&self, all: bool) -> Vec<Pending> {
+        let mut leases = lock(&self.leases);
+        let mut done = Vec::new();
+        for i in 0..leases.current.len() {
+            let Some(lid) = leases.current[i] else {
+                continue;
+            };
+            let old = leases
+                .live
+                .get(&lid)
+                .is_none_or(|l| l.taken.elapsed() >= LEASE_AGE);
+            if all || old {
+                leases.current[i] = None;
+                if let Some(lease) = retire(&mut leases, lid) {
+                    done.push((lid, lease));
+                }
+            }
+        }
+        drop(leases);
+        done.into_iter()
+            .map(|(lid, lease)| self.lease_settlement(lid, lease))
+            .collect()
+    }
+
     /// Runs a settlement; the error hands it back for a later retry.
     async fn apply(&self, pending: Pending) -> Result<(), Pending> {
         let mut conn = self.conn.clone();
@@ -747,13 +989,24 @@ async fn background(shared: Arc<Shared>) {
     loop {
         tick.tick().await;
         n += 1;
-        // Parked settlements, oldest first, until one fails.
+        for pending in shared.retire_leases(false) {
+            shared.park(pending);
+        }
+        // Parked settlements, oldest first, until one fails. Each is counted as being sent
+        // while out of the queue, so a dropping store waits for it.
         loop {
+            shared.sending.fetch_add(1, Ordering::SeqCst);
             let Some(next) = lock(&shared.pending).pop_front() else {
+                shared.sending.fetch_sub(1, Ordering::SeqCst);
                 break;
             };
-            if let Err(pending) = shared.apply(next).await {
+            let failed = shared.apply(next).await.err();
+            let stop = failed.is_some();
+            if let Some(pending) = failed {
                 lock(&shared.pending).push_front(pending);
+            }
+            shared.sending.fetch_sub(1, Ordering::SeqCst);
+            if stop {
                 break;
             }
         }
@@ -865,6 +1118,9 @@ impl Drop for RedisStore {
     /// Waits (at most 5 s) for settlements in flight and parked ones to reach the store, then
     /// stops the store thread.
     fn drop(&mut self) {
+        for pending in self.shared.retire_leases(true) {
+            self.send(pending);
+        }
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline
             && (self.shared.sending.load(Ordering::SeqCst) > 0
