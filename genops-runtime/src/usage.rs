@@ -211,6 +211,23 @@ impl Usage {
         self.keep_choices(other);
     }
 
+    /// Takes `part` out of each count of `self` (a cumulative report about to be replaced).
+    pub(crate) fn remove(&mut self, part: Usage) {
+        self.input = self.input.saturating_sub(part.input);
+        self.output = self.output.saturating_sub(part.output);
+        self.cache_read = self.cache_read.saturating_sub(part.cache_read);
+        self.cache_creation = self.cache_creation.saturating_sub(part.cache_creation);
+        self.cache_creation_1h = self
+            .cache_creation_1h
+            .saturating_sub(part.cache_creation_1h);
+        self.reasoning = self.reasoning.saturating_sub(part.reasoning);
+        self.input_audio = self.input_audio.saturating_sub(part.input_audio);
+        self.output_audio = self.output_audio.saturating_sub(part.output_audio);
+        self.web_search_requests = self
+            .web_search_requests
+            .saturating_sub(part.web_search_requests);
+    }
+
     /// Takes `other`'s service tier and search context size where they are not the default.
     fn keep_choices(&mut self, other: Usage) {
         if other.service_tier != ServiceTier::Standard {

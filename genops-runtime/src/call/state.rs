@@ -34,22 +34,14 @@ pub(crate) struct TrackedState {
     own: u8,
     request_model: Option<Sym>,
     response_model: Option<Sym>,
-    /// The call's usage so far: `settled` plus `running`.
+    /// The call's usage so far, including the `running` usage of [`Reported`].
     usage: Usage,
-    /// Usage of parts and of finished responses.
-    settled: Usage,
-    /// The cumulative usage of the response being reported now.
-    running: Usage,
     usage_recorded: bool,
     source: Source,
     /// A tracked call finished inside this one: it recorded its own response.
     had_child: bool,
-    response_id: Option<Box<str>>,
-    /// `["reason","reason"` (closed at finish), empty when no reason was reported.
-    finish_reasons: String,
-    finish_reason_count: usize,
-    /// What to tell the user if a stream of these items ends without usage.
-    usage_hint: Option<&'static str>,
+    /// What recorded responses said beyond usage; allocated by the first that says more.
+    reported: Option<Box<Reported>>,
     priced: bool,
     /// The cost of the usage and how it was priced: tiers and flags for the span.
     pricing: Priced,
@@ -63,6 +55,44 @@ pub(crate) struct TrackedState {
     admission: Option<Admission>,
     /// Why a gated call was denied (boxed: rare, and the state is moved into the span).
     blocked: Option<Box<GovernanceError>>,
+}
+
+/// What a call's recorded responses said beyond their usage. Boxed in the state, which every
+/// tracked span carries: a call that only records usage does not pay for it.
+#[derive(Default)]
+struct Reported {
+    /// The cumulative usage of the response being reported now (already in the call's usage).
+    running: Usage,
+    response_id: Option<Box<str>>,
+    /// `["reason","reason"` (closed at finish), empty when no reason was reported.
+    finish_reasons: String,
+    finish_reason_count: usize,
+    /// What to tell the user if a stream of these items ends without usage.
+    usage_hint: Option<&'static str>,
+}
+
+impl Reported {
+    fn add_finish_reason(&mut self, reason: &str) {
+        if self.finish_reason_count >= crate::recordable::MAX_FINISH_REASONS {
+            return;
+        }
+        self.finish_reason_count += 1;
+        let reasons = &mut self.finish_reasons;
+        reasons.push(if reasons.is_empty() { '[' } else { ',' });
+        // A JSON string: the reasons are provider identifiers, escaped all the same.
+        reasons.push('"');
+        for c in reason.chars() {
+            match c {
+                '"' | '\\' => {
+                    reasons.push('\\');
+                    reasons.push(c);
+                }
+                c if c.is_control() => {}
+                c => reasons.push(c),
+            }
+        }
+        reasons.push('"');
+    }
 }
 
 /// What a finished call records on its span and reports, after the books are closed.
@@ -175,15 +205,10 @@ impl TrackedState {
             request_model: declared.model,
             response_model: None,
             usage: Usage::default(),
-            settled: Usage::default(),
-            running: Usage::default(),
             usage_recorded: false,
             source: Source::Nobody,
             had_child: false,
-            response_id: None,
-            finish_reasons: String::new(),
-            finish_reason_count: 0,
-            usage_hint: None,
+            reported: None,
             priced: true,
             pricing: Priced::default(),
             manual_cost: Cost::ZERO,
@@ -242,17 +267,17 @@ impl TrackedState {
 
     pub(crate) fn add_usage(&mut self, engine: &Engine, usage: Usage) {
         self.recorded_by(Source::Explicit);
-        self.settled.accumulate(usage);
-        self.sum_usage();
+        self.usage.accumulate(usage);
         self.reprice(engine);
     }
 
     /// Replaces the usage so far with `usage`, a cumulative count.
     pub(crate) fn set_usage(&mut self, engine: &Engine, usage: Usage) {
         self.recorded_by(Source::Explicit);
-        self.settled = usage;
-        self.running = Usage::default();
-        self.sum_usage();
+        self.usage = usage;
+        if let Some(reported) = &mut self.reported {
+            reported.running = Usage::default();
+        }
         self.reprice(engine);
     }
 
@@ -260,16 +285,13 @@ impl TrackedState {
     /// automatically before, so a response is never counted twice.
     fn recorded_by(&mut self, source: Source) {
         if source == Source::Explicit && self.source == Source::Auto {
-            self.settled = Usage::default();
-            self.running = Usage::default();
+            self.usage = Usage::default();
+            if let Some(reported) = &mut self.reported {
+                reported.running = Usage::default();
+            }
         }
         self.source = source;
         self.usage_recorded = true;
-    }
-
-    fn sum_usage(&mut self) {
-        self.usage = self.settled;
-        self.usage.accumulate(self.running);
     }
 
     /// Applies what a response or stream event reported (`auto`: a value the call returned or
@@ -286,65 +308,52 @@ impl TrackedState {
                 changed = true;
             }
         }
-        let new_response = match report.response_id {
-            Some(id) if self.response_id.as_deref() != Some(id) => {
-                self.response_id = Some(id.into());
-                true
+        let cumulative = matches!(report.usage, Some(UsageReport::Cumulative(_)));
+        let says_more = cumulative
+            || report.response_id.is_some()
+            || report.if_usage_missing.is_some()
+            || report.finish_reasons().next().is_some();
+        let mut new_response = false;
+        if says_more {
+            let reported = self.reported.get_or_insert_with(Box::default);
+            if let Some(id) = report.response_id {
+                if reported.response_id.as_deref() != Some(id) {
+                    reported.response_id = Some(id.into());
+                    new_response = true;
+                }
             }
-            _ => false,
-        };
-        for reason in report.finish_reasons() {
-            self.add_finish_reason(reason);
-        }
-        if report.if_usage_missing.is_some() {
-            self.usage_hint = report.if_usage_missing;
+            for reason in report.finish_reasons() {
+                reported.add_finish_reason(reason);
+            }
+            if report.if_usage_missing.is_some() {
+                reported.usage_hint = report.if_usage_missing;
+            }
         }
         let usage = report
             .usage
             .filter(|_| !(auto && self.source == Source::Explicit));
         if let Some(usage) = usage {
             self.recorded_by(if auto { Source::Auto } else { Source::Explicit });
-            match usage {
-                UsageReport::Part(usage) => self.settled.accumulate(usage),
-                UsageReport::Cumulative(usage) => {
+            match (usage, self.reported.as_deref_mut()) {
+                (UsageReport::Cumulative(usage), Some(reported)) => {
+                    // A new response keeps the last total of the one before in the call's usage.
                     if new_response {
-                        let finished = std::mem::take(&mut self.running);
-                        self.settled.accumulate(finished);
+                        reported.running = Usage::default();
+                    } else {
+                        self.usage.remove(reported.running);
                     }
-                    self.running.raise(usage);
+                    reported.running.raise(usage);
+                    self.usage.accumulate(reported.running);
+                }
+                (UsageReport::Part(usage) | UsageReport::Cumulative(usage), _) => {
+                    self.usage.accumulate(usage);
                 }
             }
-            self.sum_usage();
             changed = true;
         }
         if changed {
             self.reprice(engine);
         }
-    }
-
-    fn add_finish_reason(&mut self, reason: &str) {
-        if self.finish_reason_count >= crate::recordable::MAX_FINISH_REASONS {
-            return;
-        }
-        self.finish_reason_count += 1;
-        self.finish_reasons.push(if self.finish_reasons.is_empty() {
-            '['
-        } else {
-            ','
-        });
-        // A JSON string: the reasons are provider identifiers, escaped all the same.
-        self.finish_reasons.push('"');
-        for c in reason.chars() {
-            match c {
-                '"' | '\\' => {
-                    self.finish_reasons.push('\\');
-                    self.finish_reasons.push(c);
-                }
-                c if c.is_control() => {}
-                c => self.finish_reasons.push(c),
-            }
-        }
-        self.finish_reasons.push('"');
     }
 
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
@@ -443,13 +452,17 @@ impl TrackedState {
             warn_unsupported,
             rejected: self.rejected,
             response_model: self.response_model,
-            response_id: self.response_id.take(),
-            finish_reasons: (!self.finish_reasons.is_empty()).then(|| {
-                let mut reasons = std::mem::take(&mut self.finish_reasons);
-                reasons.push(']');
-                reasons
-            }),
-            usage_hint: self.usage_hint,
+            response_id: self.reported.as_mut().and_then(|r| r.response_id.take()),
+            finish_reasons: self
+                .reported
+                .as_mut()
+                .filter(|r| !r.finish_reasons.is_empty())
+                .map(|r| {
+                    let mut reasons = std::mem::take(&mut r.finish_reasons);
+                    reasons.push(']');
+                    reasons
+                }),
+            usage_hint: self.reported.as_ref().and_then(|r| r.usage_hint),
             outcome,
             #[cfg(feature = "otlp")]
             duration,
