@@ -92,3 +92,23 @@ fn a_price_genops_cannot_apply_is_flagged_and_warned_about_once() {
     assert_eq!(warnings[0].1["pricing"], V::Str("off_peak_pricing".into()));
     assert_eq!(warnings[0].1["model"], V::Str("deepseek-v4-pro".into()));
 }
+
+#[genops::track(
+    provider = "aws.bedrock",
+    model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+)]
+fn bedrock_cross_region() {
+    genops::record_usage(Usage::new(1_000, 100));
+}
+
+#[test]
+fn a_bedrock_cross_region_profile_is_priced_as_its_model() {
+    let (_, cap, ledger) = capture(true, bedrock_cross_region);
+    let span = &cap.spans()[0];
+    assert!(!span.has(GENOPS_COST_UNKNOWN_MODEL));
+    // claude-sonnet-4-5: 1,000 × 3,000,000 p$ + 100 × 15,000,000 p$
+    assert_eq!(
+        ledger.snapshot().total.cost.picos(),
+        1_000 * 3_000_000 + 100 * 15_000_000
+    );
+}

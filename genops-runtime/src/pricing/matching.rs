@@ -11,10 +11,12 @@ pub(super) fn resolve(table: &PriceTable, provider: &str, model: &str) -> Option
     })
 }
 
-/// Rules 1 to 3 for one name.
+/// Rules 1 to 4 for one name.
 fn resolve_name(table: &PriceTable, provider: &str, model: &str) -> Option<EntryId> {
     let unprefixed = model.split_once('/').map(|(_, rest)| rest);
-    let candidates = [Some(model), unprefixed];
+    let regionless = without_region(model);
+    let bedrock = bedrock_model(regionless.unwrap_or(model));
+    let candidates = [Some(model), unprefixed, regionless, bedrock];
     candidates
         .iter()
         .flatten()
@@ -52,9 +54,71 @@ pub(super) fn undated(name: &str) -> Option<&str> {
     None
 }
 
+/// A Bedrock model id without its cross-region inference profile's prefix:
+/// `us.anthropic.claude-…` → `anthropic.claude-…`.
+pub(super) fn without_region(name: &str) -> Option<&str> {
+    const PROFILES: [&str; 8] = [
+        "us.", "us-gov.", "eu.", "apac.", "jp.", "au.", "ca.", "global.",
+    ];
+    PROFILES
+        .iter()
+        .find_map(|profile| name.strip_prefix(profile))
+        .filter(|rest| rest.contains('.'))
+}
+
+/// The model of a Bedrock model id, without its vendor and version:
+/// `anthropic.claude-sonnet-4-5-20250929-v1:0` → `claude-sonnet-4-5-20250929`.
+pub(super) fn bedrock_model(name: &str) -> Option<&str> {
+    let (vendor, model) = name.split_once('.')?;
+    if vendor.is_empty() || !vendor.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let version = model.rfind("-v").filter(|&i| {
+        let rest = &model.as_bytes()[i + 2..];
+        rest.first().is_some_and(u8::is_ascii_digit)
+            && rest.iter().all(|&b| b.is_ascii_digit() || b == b':')
+    });
+    Some(version.map_or(model, |i| &model[..i])).filter(|m| !m.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::undated;
+    use super::{bedrock_model, undated, without_region};
+    use crate::pricing::PriceTable;
+
+    #[test]
+    fn bedrock_cross_region_profiles_are_priced_as_their_model() {
+        let table = PriceTable::embedded();
+        for (id, entry) in [
+            (
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "claude-sonnet-4-5-20250929",
+            ),
+            (
+                "eu.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "claude-haiku-4-5-20251001",
+            ),
+            (
+                "global.anthropic.claude-opus-4-5-20251101-v1:0",
+                "claude-opus-4-5-20251101",
+            ),
+            (
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "claude-sonnet-4-5-20250929",
+            ),
+            // Entries of the profile itself win.
+            ("us.deepseek.v3.2", "us.deepseek.v3.2"),
+        ] {
+            let found = table.find("aws.bedrock", id).map(|id| table.name(id));
+            assert_eq!(found, Some(entry), "{id}");
+        }
+        assert_eq!(without_region("us.gpt-4o"), None);
+        assert_eq!(bedrock_model("gpt-4.1"), None);
+        assert_eq!(
+            bedrock_model("meta.llama3-70b-instruct-v1:0"),
+            Some("llama3-70b-instruct")
+        );
+    }
 
     #[test]
     fn strips_snapshot_dates() {

@@ -405,7 +405,11 @@ impl PriceTable {
     /// 2. without a `provider/` prefix (`openai/gpt-4o` → `gpt-4o`);
     /// 3. a dated snapshot to its base when the dated one is absent (`gpt-4o-2024-08-06` →
     ///    `gpt-4o`, `claude-opus-4-5-20251101` → `claude-opus-4-5`);
-    /// 4. a user-defined [`alias`](Self::alias).
+    /// 4. a Bedrock model id as its model: without a cross-region inference profile's prefix
+    ///    (`us.`, `eu.`, `apac.`, `global.`, ...), then without its vendor and version
+    ///    (`us.anthropic.claude-sonnet-4-5-20250929-v1:0` → `claude-sonnet-4-5-20250929`), at
+    ///    that model's list price;
+    /// 5. a user-defined [`alias`](Self::alias).
     ///
     /// ```
     /// use genops_runtime::PriceTable;
