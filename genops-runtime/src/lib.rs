@@ -74,6 +74,8 @@ mod pricing;
 mod export;
 mod governance;
 
+#[cfg(feature = "aws-bedrock")]
+pub mod bedrock;
 mod call;
 
 mod layer;

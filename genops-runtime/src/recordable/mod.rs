@@ -8,6 +8,8 @@
 
 #[cfg(feature = "async-openai")]
 mod async_openai;
+#[cfg(feature = "aws-bedrock")]
+mod aws_bedrock;
 #[cfg(feature = "genai")]
 mod genai;
 mod json;
