@@ -22,7 +22,7 @@ use genops::semconv::*;
 use genops::IncludeUsage;
 use mock_provider::MockProvider;
 use serde_json::Value;
-use support::{capture, Capture, V};
+use support::{capture, run};
 
 /// gpt-4o-mini per token: input 150,000 p$, cached input 75,000 p$, output 600,000 p$.
 const MINI_IN: u128 = 150_000;
@@ -37,15 +37,6 @@ fn client(mock: &MockProvider) -> Client<OpenAIConfig> {
     )
 }
 
-/// Runs `f` on a current-thread runtime, so the capture's subscriber sees every span.
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(f)
-}
-
 fn chat_request(stream: bool) -> CreateChatCompletionRequest {
     CreateChatCompletionRequestArgs::default()
         .model("gpt-4o-mini")
@@ -57,14 +48,6 @@ fn chat_request(stream: bool) -> CreateChatCompletionRequest {
             .into()])
         .build()
         .expect("a request")
-}
-
-fn warnings(cap: &Capture) -> Vec<String> {
-    cap.events()
-        .into_iter()
-        .filter(|(_, f)| f["level"] == V::Str("WARN".into()))
-        .map(|(message, _)| message)
-        .collect()
 }
 
 #[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", err)]
@@ -178,7 +161,7 @@ fn a_chat_stream_with_include_usage_books_the_usage_of_its_last_chunk() {
         ledger.snapshot().total.cost.picos(),
         1_000 * MINI_IN + 200 * MINI_OUT
     );
-    assert!(warnings(&cap).is_empty());
+    assert!(cap.warnings().is_empty());
 }
 
 #[test]
@@ -210,7 +193,7 @@ fn a_chat_stream_without_include_usage_is_flagged_and_warned_about_once() {
             r#"["stop"]"#
         );
     }
-    let warnings = warnings(&cap);
+    let warnings = cap.warnings();
     assert_eq!(warnings.len(), 1, "once per call site: {warnings:?}");
     assert_eq!(
         warnings[0],

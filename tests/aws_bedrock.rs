@@ -8,6 +8,8 @@
 
 #[path = "../examples/support/mock_bedrock.rs"]
 mod mock_bedrock;
+#[path = "../examples/support/mock_provider.rs"]
+mod mock_provider;
 mod support;
 
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
@@ -16,13 +18,15 @@ use aws_sdk_bedrockruntime::operation::converse::{ConverseError, ConverseOutput}
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamError as SendError;
 use aws_sdk_bedrockruntime::types::{
     CachePointBlock, CachePointType, ContentBlock, ConversationRole, ConverseStreamOutput, Message,
+    MessageStopEvent, StopReason,
 };
 use aws_sdk_bedrockruntime::Client;
 use futures::{Stream, StreamExt};
 use genops::bedrock::{into_stream, ConverseStreamError};
 use genops::semconv::*;
-use mock_bedrock::{MockBedrock, CACHED_USAGE, CONVERSE_USAGE, REQUEST_ID, STREAM_USAGE};
-use support::{capture, V};
+use mock_bedrock::{CACHED_USAGE, CONVERSE_USAGE, REQUEST_ID, STREAM_USAGE};
+use mock_provider::MockProvider;
+use support::{capture, run, SpanRecord, V};
 
 /// claude-3-5-sonnet on Bedrock (`anthropic.claude-3-5-sonnet-20240620-v1:0`) and
 /// claude-sonnet-4-5, per token: input 3,000,000 p$, output 15,000,000 p$, cache read
@@ -39,7 +43,7 @@ const HAIKU_OUT: u128 = 5_000_000;
 const SONNET_4_5_US: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const HAIKU_4_5_US: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
-fn client(mock: &MockBedrock) -> Client {
+fn client(mock: &MockProvider) -> Client {
     let config = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -51,13 +55,16 @@ fn client(mock: &MockBedrock) -> Client {
     Client::from_conf(config)
 }
 
-/// Runs `f` on a current-thread runtime, so the capture's subscriber sees every span.
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(f)
+/// What an answered Bedrock call records besides its usage: no response model, as Bedrock names
+/// none (the requested model prices the call), the request id and the stop reason.
+fn assert_answered(span: &SpanRecord) {
+    assert!(!span.has(GEN_AI_RESPONSE_MODEL));
+    assert!(!span.has(GENOPS_COST_UNKNOWN_MODEL));
+    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), REQUEST_ID);
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
+        r#"["end_turn"]"#
+    );
 }
 
 /// A user message; with `cache_point`, the prompt up to it is cached.
@@ -92,10 +99,9 @@ async fn converse(client: &Client) -> Result<ConverseOutput, SdkError<ConverseEr
 
 #[test]
 fn a_converse_output_is_booked_at_the_requested_model() {
-    let mock = MockBedrock::start();
+    let mock = mock_bedrock::start();
     let client = client(&mock);
-    let (output, cap, ledger) = capture(true, || run(converse(&client)));
-    output.expect("the mock answers");
+    let (_, cap, ledger) = capture(true, || run(converse(&client)).expect("the mock answers"));
     assert_eq!(
         mock.paths(),
         ["/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"]
@@ -106,14 +112,7 @@ fn a_converse_output_is_booked_at_the_requested_model() {
     assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 300);
     assert!(!span.has(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS));
     assert!(!span.has(GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS));
-    // Bedrock names no model: none is recorded, and the requested one prices the call.
-    assert!(!span.has(GEN_AI_RESPONSE_MODEL));
-    assert!(!span.has(GENOPS_COST_UNKNOWN_MODEL));
-    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), REQUEST_ID);
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["end_turn"]"#
-    );
+    assert_answered(&span);
     let picos = u128::from(input) * SONNET_IN + u128::from(output) * SONNET_OUT;
     // 1,200 × 3,000,000 + 300 × 15,000,000.
     assert_eq!(picos, 8_100_000_000);
@@ -136,10 +135,11 @@ async fn converse_cached(
 
 #[test]
 fn a_cached_converse_output_books_its_cache_reads_and_writes_as_input_at_a_cross_region_profile() {
-    let mock = MockBedrock::start();
+    let mock = mock_bedrock::start();
     let client = client(&mock);
-    let (output, cap, ledger) = capture(true, || run(converse_cached(&client, SONNET_4_5_US)));
-    output.expect("the mock answers");
+    let (_, cap, ledger) = capture(true, || {
+        run(converse_cached(&client, SONNET_4_5_US)).expect("the mock answers")
+    });
     let span = cap.span("chat");
     assert_eq!(span.field(GEN_AI_REQUEST_MODEL).str(), SONNET_4_5_US);
     let (input, output, read, write) = CACHED_USAGE;
@@ -154,8 +154,7 @@ fn a_cached_converse_output_books_its_cache_reads_and_writes_as_input_at_a_cross
         500
     );
     assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 150);
-    assert!(!span.has(GEN_AI_RESPONSE_MODEL));
-    assert!(!span.has(GENOPS_COST_UNKNOWN_MODEL));
+    assert_answered(&span);
     // us.anthropic.claude-sonnet-4-5-20250929-v1:0 is priced as claude-sonnet-4-5-20250929.
     let picos = u128::from(input) * SONNET_IN
         + u128::from(read) * SONNET_CACHE_READ
@@ -185,7 +184,7 @@ async fn converse_stream(
 
 #[test]
 fn a_converse_stream_is_booked_from_its_metadata_event() {
-    let mock = MockBedrock::start();
+    let mock = mock_bedrock::start();
     let client = client(&mock);
     let (text, cap, ledger) = capture(true, || {
         run(async {
@@ -219,14 +218,8 @@ fn a_converse_stream_is_booked_from_its_metadata_event() {
     assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 900);
     assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 40);
     assert!(!span.has(GENOPS_USAGE_MISSING));
-    assert!(!span.has(GEN_AI_RESPONSE_MODEL));
-    assert!(!span.has(GENOPS_COST_UNKNOWN_MODEL));
     // The request id, recorded by `into_stream`; the stop reason, from `messageStop`.
-    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), REQUEST_ID);
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["end_turn"]"#
-    );
+    assert_answered(&span);
     // us.anthropic.claude-haiku-4-5-20251001-v1:0 is priced as claude-haiku-4-5-20251001.
     let picos = u128::from(input) * HAIKU_IN + u128::from(output) * HAIKU_OUT;
     // 900 × 1,000,000 + 40 × 5,000,000.
@@ -236,7 +229,7 @@ fn a_converse_stream_is_booked_from_its_metadata_event() {
 
 #[test]
 fn a_converse_stream_dropped_before_its_metadata_is_cancelled_without_usage() {
-    let mock = MockBedrock::start();
+    let mock = mock_bedrock::start();
     let client = client(&mock);
     let ((), cap, ledger) = capture(true, || {
         run(async {
@@ -265,4 +258,42 @@ fn a_converse_stream_dropped_before_its_metadata_is_cancelled_without_usage() {
     assert_eq!(span.field(GEN_AI_USAGE_COST), &V::F64(0.0));
     assert_eq!(ledger.snapshot().total.cost.picos(), 0);
     assert_eq!(ledger.snapshot().total.calls, 1);
+}
+
+/// A ConverseStream's events without the closing `metadata`, as a tracked stream yields them.
+#[genops::track(team = "assistant", provider = "aws.bedrock", model = HAIKU_4_5_US, stream)]
+fn events_without_metadata() -> impl Stream<Item = Result<ConverseStreamOutput, ConverseStreamError>>
+{
+    let stop = MessageStopEvent::builder()
+        .stop_reason(StopReason::EndTurn)
+        .build()
+        .expect("a stop reason");
+    futures::stream::iter([Ok(ConverseStreamOutput::MessageStop(stop))])
+}
+
+#[test]
+fn a_converse_stream_that_ends_without_metadata_is_flagged_and_says_where_usage_comes() {
+    let (events, cap, ledger) = capture(true, || {
+        futures::executor::block_on(events_without_metadata().count())
+    });
+    assert_eq!(events, 1);
+    let span = cap.span("chat");
+    assert_eq!(span.field(GENOPS_STREAM_END).str(), "completed");
+    assert!(span.field(GENOPS_USAGE_MISSING).bool());
+    assert!(!span.has(GEN_AI_USAGE_INPUT_TOKENS));
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
+        r#"["end_turn"]"#
+    );
+    let warnings = cap.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains(
+            "Bedrock sends a ConverseStream's usage in its last event, `metadata`, and this \
+             stream ended without it"
+        ),
+        "{}",
+        warnings[0]
+    );
+    assert_eq!(ledger.snapshot().total.cost.picos(), 0);
 }

@@ -15,7 +15,7 @@ use genai::resolver::{AuthData, Endpoint, ServiceTargetResolver};
 use genai::{Client, ModelIden, ServiceTarget};
 use genops::semconv::*;
 use mock_provider::MockProvider;
-use support::{capture, V};
+use support::{capture, run};
 
 /// gpt-4o-mini per token: input 150,000 p$, cached input 75,000 p$, output 600,000 p$.
 const MINI_IN: u128 = 150_000;
@@ -37,14 +37,6 @@ fn client(mock: &MockProvider) -> Client {
         .with_service_target_resolver(resolver)
         .build()
         .expect("a genai client")
-}
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(f)
 }
 
 fn question() -> ChatRequest {
@@ -132,10 +124,8 @@ fn a_chat_stream_without_captured_usage_is_flagged_and_says_how_to_capture_it() 
     assert!(span.field(GENOPS_USAGE_MISSING).bool());
     assert!(!span.has(GEN_AI_USAGE_INPUT_TOKENS));
     let warnings: Vec<_> = cap
-        .events()
+        .warnings()
         .into_iter()
-        .filter(|(_, f)| f["level"] == V::Str("WARN".into()))
-        .map(|(message, _)| message)
         // genai warns about the empty choice of OpenAI's last chunk on its own.
         .filter(|message| message != "EMPTY CHOICE CONTENT")
         .collect();

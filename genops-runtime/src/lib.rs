@@ -37,7 +37,8 @@
 //!    reasons).
 //! 2. Pricing and the ledger: `pricing`, `ledger`.
 //! 3. Governance and export: `governance`, `export`.
-//! 4. The life of one tracked call: `call`.
+//! 4. The life of one tracked call: `call`; `bedrock` (feature `aws-bedrock`), which turns a
+//!    Bedrock ConverseStream into a stream and records its request id on the call.
 //! 5. The layer and the Prometheus endpoint: `layer`, `prometheus`.
 //! 6. Set-up: `init` (with its `env` and `guard`).
 //!
@@ -52,6 +53,9 @@
 //!   their stream events, implement [`Recordable`]: a tracked function that returns them, or a
 //!   tracked stream of them, is recorded by itself.
 //! - `genai`: genai's `ChatResponse` and `ChatStreamEvent` implement [`Recordable`].
+//! - `aws-bedrock`: the AWS SDK's Bedrock Converse output and ConverseStream events implement
+//!   [`Recordable`], and `bedrock::into_stream` turns a ConverseStream into a stream of them.
+//!   Bedrock names no model in its responses: the requested `model` prices the call.
 //!
 //! Without them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]

@@ -123,6 +123,14 @@ impl Capture {
     pub fn events(&self) -> Vec<EventRecord> {
         self.events.lock().unwrap().clone()
     }
+    /// The messages of the WARN events.
+    pub fn warnings(&self) -> Vec<String> {
+        self.events()
+            .into_iter()
+            .filter(|(_, f)| f["level"] == V::Str("WARN".into()))
+            .map(|(message, _)| message)
+            .collect()
+    }
 }
 
 struct Collect<'a>(&'a mut Vec<(String, V)>);
@@ -230,6 +238,15 @@ pub fn capture_with<R>(
         tracing::subscriber::with_default(sub, f)
     };
     (out, cap, ledger)
+}
+
+/// Runs `f` on a current-thread runtime, so the capture's subscriber sees every span.
+pub fn run<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(f)
 }
 
 /// USD as whole nano-dollars, rounding, for exact comparisons of f64 span fields.

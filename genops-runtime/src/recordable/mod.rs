@@ -4,7 +4,10 @@
 //!
 //! - [`json`]: raw provider JSON (`serde_json::Value`): OpenAI chat completions and Responses,
 //!   Anthropic Messages, Gemini `generateContent`, and their stream events;
-//! - `async_openai` (feature `async-openai`): async-openai's response and stream types.
+//! - `async_openai` (feature `async-openai`): async-openai's response and stream types;
+//! - `genai` (feature `genai`): genai's `ChatResponse` and `ChatStreamEvent`;
+//! - `aws_bedrock` (feature `aws-bedrock`): the AWS SDK's Bedrock Converse output, ConverseStream
+//!   output (its request id) and ConverseStream events.
 
 #[cfg(feature = "async-openai")]
 mod async_openai;
