@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every top-level module and its tier, bottom (1) to top (6).
-const TIERS: [(&str, u8); 19] = [
+const TIERS: [(&str, u8); 20] = [
     // 1. values
     ("env", 1),
     ("redact", 1),
@@ -24,8 +24,9 @@ const TIERS: [(&str, u8); 19] = [
     // 3. governance and export
     ("governance", 3),
     ("export", 3),
-    // 4. the life of one tracked call
+    // 4. the life of one tracked call, and a Bedrock stream that records on it
     ("call", 4),
+    ("bedrock", 4),
     // 5. the layer and the Prometheus endpoint
     ("layer", 5),
     ("prometheus", 5),
