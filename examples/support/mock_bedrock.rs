@@ -5,7 +5,7 @@
 //! | request | answer |
 //! |---|---|
 //! | `POST /model/{modelId}/converse` | a JSON response; with a `cachePoint` in the request, its usage reads and writes the prompt cache |
-//! | `POST /model/{modelId}/converse-stream` | AWS event-stream frames (`application/vnd.amazon.eventstream`): `messageStart`, two `contentBlockDelta`s, `contentBlockStop`, `messageStop`, then `metadata` with the usage |
+//! | `POST /model/{modelId}/converse-stream` | AWS event-stream frames (`application/vnd.amazon.eventstream`): `messageStart`, two `contentBlockDelta`s, `contentBlockStop`, `messageStop`, then `metadata` with the usage, prompt cache included |
 //!
 //! Every answer carries the request id [`REQUEST_ID`] (`x-amzn-RequestId`).
 #![allow(dead_code)]
@@ -24,8 +24,8 @@ pub const CONVERSE_USAGE: (u64, u64) = (1_200, 300);
 /// The usage of a Converse answer to a request with a `cachePoint`: input, output, cache read,
 /// cache write.
 pub const CACHED_USAGE: (u64, u64, u64, u64) = (200, 150, 1_500, 500);
-/// The usage in a ConverseStream's `metadata` event: input, output.
-pub const STREAM_USAGE: (u64, u64) = (900, 40);
+/// The usage in a ConverseStream's `metadata` event: input, output, cache read, cache write.
+pub const STREAM_USAGE: (u64, u64, u64, u64) = (900, 40, 600, 100);
 
 /// Starts a mock Bedrock Runtime on a free port of 127.0.0.1; its endpoint URL is
 /// [`MockProvider::endpoint`].
@@ -76,7 +76,7 @@ fn reply(path: &str, body: &Value) -> Reply {
 
 /// The frames of a ConverseStream, each an event message with a JSON payload.
 fn stream_body() -> Vec<u8> {
-    let (input, output) = STREAM_USAGE;
+    let (input, output, read, write) = STREAM_USAGE;
     let events: [(&'static str, Value); 6] = [
         ("messageStart", json!({"role": "assistant"})),
         (
@@ -92,7 +92,8 @@ fn stream_body() -> Vec<u8> {
         (
             "metadata",
             json!({"usage": {"inputTokens": input, "outputTokens": output,
-                             "totalTokens": input + output},
+                             "totalTokens": input + output + read + write,
+                             "cacheReadInputTokens": read, "cacheWriteInputTokens": write},
                    "metrics": {"latencyMs": 640}}),
         ),
     ];

@@ -360,9 +360,14 @@ impl TrackedState {
         if report.if_usage_missing.is_some() {
             responses.usage_hint = report.if_usage_missing;
         }
+        let provider = self.key.provider.as_ref().map(Sym::as_str);
         let usage = report
             .usage
-            .filter(|_| !(auto && self.source == Source::Explicit));
+            .filter(|_| !(auto && self.source == Source::Explicit))
+            .map(|usage| match report.input_excludes_cache_on {
+                Some(excludes) if provider == Some(excludes) => usage.with_cache_in_input(),
+                _ => usage,
+            });
         if let Some(usage) = usage {
             self.recorded_by(if auto { Source::Auto } else { Source::Explicit });
             if let Some(responses) = &mut self.responses {

@@ -10,6 +10,9 @@ use crate::usage::Usage;
 const GENAI_CAPTURE_USAGE: &str = "genai reports a stream's usage only when the chat options \
      set `with_capture_usage(true)`";
 
+/// The provider whose input count genai passes through without the cache tokens.
+const BEDROCK: &str = "aws.bedrock";
+
 /// The provider's own name of the reason.
 fn stop_reason(reason: &StopReason) -> &str {
     match reason {
@@ -66,11 +69,12 @@ impl Recordable for ChatResponse {
 }
 
 /// The `End` event carries the stream's usage (with `with_capture_usage(true)`), its stop
-/// reason and response id. It names no adapter, so a Bedrock stream's input is taken as genai
-/// reports it, without the cache tokens Bedrock leaves out.
+/// reason and response id. It names no adapter: on a call whose provider is `aws.bedrock`, the
+/// cache tokens Bedrock's input count leaves out are added to it.
 impl Recordable for ChatStreamEvent {
     fn report<'a>(&'a self, report: &mut Report<'a>) {
         report.if_usage_missing = Some(GENAI_CAPTURE_USAGE);
+        report.input_excludes_cache_on = Some(BEDROCK);
         let ChatStreamEvent::End(end) = self else {
             return;
         };

@@ -116,6 +116,33 @@ pub struct Report<'a> {
     /// For a stream event: what to tell the user when a stream of such events ends without any
     /// usage (warned once per call site).
     pub if_usage_missing: Option<&'static str>,
+    /// For a value whose input count depends on the provider behind it, as genai's stream
+    /// events do: the provider (`gen_ai.provider.name`, e.g. `"aws.bedrock"`) whose input count
+    /// leaves out the cache reads and writes. On a call to that provider they are added to
+    /// [`Usage::input`], as the GenAI conventions count it.
+    ///
+    /// ```
+    /// use genops::{Recordable, Report, Usage, UsageReport};
+    ///
+    /// /// A gateway's usage: its `prompt` is whatever the provider behind it said.
+    /// struct GatewayUsage { prompt: u64, cached: u64, completion: u64 }
+    ///
+    /// impl Recordable for GatewayUsage {
+    ///     fn report<'a>(&'a self, report: &mut Report<'a>) {
+    ///         let usage = Usage::new(self.prompt, self.completion).cache_read(self.cached);
+    ///         report.usage = Some(UsageReport::Part(usage));
+    ///         report.input_excludes_cache_on = Some("aws.bedrock");
+    ///     }
+    /// }
+    ///
+    /// #[genops::track(team = "search", provider = "bedrock", model = "amazon.nova-lite-v1:0")]
+    /// fn answer() -> GatewayUsage {
+    ///     // Booked as 1,100 input tokens, 1,000 of them cache reads.
+    ///     GatewayUsage { prompt: 100, cached: 1_000, completion: 20 }
+    /// }
+    /// answer();
+    /// ```
+    pub input_excludes_cache_on: Option<&'static str>,
 }
 
 impl<'a> Report<'a> {
@@ -141,6 +168,24 @@ impl<'a> Report<'a> {
     /// ```
     pub fn finish_reasons(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.finish_reasons.iter().map_while(|r| *r)
+    }
+}
+
+impl UsageReport {
+    /// The same report with the cache reads and writes added to the input, for a provider that
+    /// leaves them out of its count.
+    pub(crate) fn with_cache_in_input(self) -> Self {
+        let add = |mut usage: Usage| {
+            usage.input = usage
+                .input
+                .saturating_add(usage.cache_read)
+                .saturating_add(usage.cache_creation);
+            usage
+        };
+        match self {
+            Self::Part(usage) => Self::Part(add(usage)),
+            Self::Cumulative(usage) => Self::Cumulative(add(usage)),
+        }
     }
 }
 
