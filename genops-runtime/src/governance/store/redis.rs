@@ -727,6 +727,8 @@ impl RedisStore {
             return booked;
         }
         let flight = hold.and_then(|h| lock(&self.shared.in_flight).remove(&h.id));
+        // A hold the fail mode admitted was never in the reserved amount read from the store.
+        let read_hold = hold.filter(|_| flight.as_ref().is_some_and(|f| !f.local));
         let (keys, id) = match flight {
             Some(flight) => {
                 if let Some(hold) = hold {
@@ -743,7 +745,7 @@ impl RedisStore {
             let mut known = lock(&self.shared.known);
             let entry = known.entry((i, cell)).or_default();
             entry.local_spent += cost_nanos;
-            if let Some(hold) = hold {
+            if let Some(hold) = read_hold {
                 entry.reserved = entry.reserved.saturating_sub(nanos(hold.amount));
             }
             Booked {
