@@ -373,3 +373,107 @@ fn a_lease_admits_many_calls_with_one_reservation_and_books_them_once() {
         "budget_store: a lease slice must be a positive number of USD"
     );
 }
+
+/// A budget in a Redis that speaks only TLS (`--port 0 --tls-port ...`), its certificate issued
+/// by a CA of the test's own, which the store is told to trust.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn over_tls_with_the_servers_ca_trusted_calls_are_admitted_and_booked_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    let server = OwnRedis::start_tls("tls");
+    let name = unique("tls");
+    let budget = Budget::daily(&name, Scope::team("search"), Usd(1.0))
+        .reservation(Usd(0.3))
+        .hard();
+    let store = BudgetStore::redis(server.url()).tls_ca_file(server.ca());
+    let replica = Replica::new(store, &[budget], None);
+    // Three $0.25 calls fit; a fourth would make $0.75 + a $0.30 hold.
+    for _ in 0..3 {
+        replica.call("c", 0.25).unwrap();
+    }
+    let denied = replica.call("c", 0.25).unwrap_err();
+    let AppError::Denied(GovernanceError::BudgetExceeded { spent, .. }) = denied else {
+        panic!("{denied:?}");
+    };
+    assert_eq!(spent, 0.75);
+    assert_eq!(replica.layer.budget_store_errors(), 0);
+    drop(replica);
+    let fields = server.hash(&server.window_key(&name));
+    assert_eq!(
+        (fields.get("spent"), fields.get("reserved")),
+        (Some(&"750000000".to_owned()), Some(&"0".to_owned())),
+        "{fields:?}"
+    );
+}
+
+/// A server whose certificate the store does not trust (its CA is not among the system's
+/// roots): failing closed, calls are denied with an error that names the store, without its
+/// password, and says why.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn over_tls_an_untrusted_certificate_denies_with_an_error_naming_the_store() {
+    if redis_url().is_none() {
+        return;
+    }
+    let server = OwnRedis::start_tls("tls-untrusted");
+    let url = format!("rediss://default:s3cret@127.0.0.1:{}/0", server.port);
+    let budget = Budget::daily(unique("tls-untrusted"), Scope::team("search"), Usd(1.0))
+        .hard()
+        .on_store_failure(FailMode::Closed);
+    let replica = Replica::new(BudgetStore::redis(&url), &[budget], None);
+    let shown = format!("rediss://***@127.0.0.1:{}/0: ", server.port);
+    // The first call may time out before the handshake has failed; from then on, calls say
+    // why.
+    let mut problem = String::new();
+    eventually("a denial that says why", || {
+        let denied = replica.call("c", 0.01).unwrap_err();
+        let AppError::Denied(GovernanceError::StoreUnavailable { problem: p, .. }) = denied else {
+            panic!("{denied:?}");
+        };
+        assert!(p.starts_with(&shown), "{p}");
+        problem = p;
+        problem.contains("certificate")
+    });
+    eprintln!("{problem}");
+    assert!(problem.contains("UnknownIssuer"), "{problem}");
+    assert!(!problem.contains("s3cret"), "{problem}");
+    assert!(replica.layer.budget_store_errors() >= 1);
+}
+
+/// A CA file that cannot be read, or holds no certificate, is an error when the layer is built
+/// that names it and the store.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn a_ca_file_without_a_certificate_is_an_error_naming_the_file_and_the_store() {
+    let dir = std::env::temp_dir().join(unique("tls-ca"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let missing = dir.join("missing.pem");
+    let build = |ca: &std::path::Path| {
+        GenOpsLayer::builder()
+            .budget_store(BudgetStore::redis("rediss://u:pw@127.0.0.1:1/0").tls_ca_file(ca))
+            .budget(Budget::daily("d", Scope::all(), Usd(1.0)).hard())
+            .try_build()
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        build(&empty),
+        format!(
+            "budget_store: rediss://***@127.0.0.1:1/0: the CA file {} holds no PEM certificate",
+            empty.display()
+        )
+    );
+    assert_eq!(
+        build(&missing),
+        format!(
+            "budget_store: rediss://***@127.0.0.1:1/0: the CA file {}: No such file or \
+             directory (os error 2)",
+            missing.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -568,3 +568,37 @@ fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
         run.check_store(persist, bound);
     }
 }
+
+/// Configured by its environment alone, a process reaches a Redis that speaks only TLS with
+/// `GENOPS_BUDGET_STORE=rediss://...` and trusts its CA through `SSL_CERT_FILE`; every call it
+/// makes until the budget runs out is booked once.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn over_tls_a_process_trusting_the_ca_through_ssl_cert_file_books_every_call_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    let server = support::redis::OwnRedis::start_tls("tls-worker");
+    let budget = unique("tls-worker");
+    let paths = files("tls-worker", 1);
+    let ca = server.ca().display().to_string();
+    let envs = [("SSL_CERT_FILE", ca.as_str()), ("WORKER_TASKS", "4")];
+    wait_all(vec![worker(&server.url(), &budget, &paths[0], 41, &envs)]);
+    let records = read_records(&paths[0]);
+    let billed: u64 = records.costs().sum();
+    let fields = server.hash(&server.window_key(&budget));
+    let number = |f: &str| fields.get(f).map_or(0, |v| v.parse::<u64>().unwrap());
+    eprintln!(
+        "over TLS: {} calls, ${:.6} billed, ${:.6} in the store",
+        records.admitted.len(),
+        usd(billed),
+        usd(number("spent"))
+    );
+    assert_eq!(
+        records.denied, 4,
+        "every task ends denied: the budget ran out"
+    );
+    assert_eq!((number("spent"), number("reserved")), (billed, 0));
+    assert!(billed <= DOLLAR && billed > DOLLAR - 4 * HOLD, "{billed}");
+    clean(&paths);
+}

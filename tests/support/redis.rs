@@ -17,8 +17,14 @@ pub fn redis_url() -> Option<String> {
 
 /// `redis-cli -u url args...`, its output lines.
 pub fn cli(url: &str, args: &[&str]) -> Vec<String> {
+    run_cli(&["-u".into(), url.into()], args)
+}
+
+/// `redis-cli <connection> args...`, its output lines.
+fn run_cli(connection: &[String], args: &[&str]) -> Vec<String> {
     let out = Command::new("redis-cli")
-        .args(["-u", url, "--raw"])
+        .args(connection)
+        .arg("--raw")
         .args(args)
         .output()
         .expect("redis-cli runs (it comes with redis-server)");
@@ -35,7 +41,10 @@ pub fn cli(url: &str, args: &[&str]) -> Vec<String> {
 
 /// Every field of the hash `key`.
 pub fn hash(url: &str, key: &str) -> BTreeMap<String, String> {
-    let lines = cli(url, &["HGETALL", key]);
+    fields(cli(url, &["HGETALL", key]))
+}
+
+fn fields(lines: Vec<String>) -> BTreeMap<String, String> {
     lines
         .chunks(2)
         .filter(|pair| pair.len() == 2)
@@ -45,7 +54,15 @@ pub fn hash(url: &str, key: &str) -> BTreeMap<String, String> {
 
 /// The keys of budget `name`'s windows (`genops:{name}:<window>`).
 pub fn window_key(url: &str, name: &str) -> String {
-    let keys: Vec<String> = cli(url, &["KEYS", &format!("genops:{{{name}}}:*")])
+    only_window(cli(url, &["KEYS", &window_pattern(name)]))
+}
+
+fn window_pattern(name: &str) -> String {
+    format!("genops:{{{name}}}:*")
+}
+
+fn only_window(keys: Vec<String>) -> String {
+    let keys: Vec<String> = keys
         .into_iter()
         .filter(|k| !k.ends_with(":d") && !k.ends_with(":s"))
         .collect();
@@ -58,12 +75,23 @@ pub struct OwnRedis {
     pub port: u16,
     dir: PathBuf,
     persist: bool,
+    tls: bool,
     child: Option<Child>,
 }
 
 impl OwnRedis {
     /// Starts one; with `persist`, every write is in its append-only file before it answers.
     pub fn start(name: &str, persist: bool) -> Self {
+        Self::new(name, persist, false)
+    }
+
+    /// Starts one that speaks only TLS, with a certificate for 127.0.0.1 and localhost issued
+    /// by a CA of its own ([`ca`](Self::ca)); clients need no certificate.
+    pub fn start_tls(name: &str) -> Self {
+        Self::new(name, false, true)
+    }
+
+    fn new(name: &str, persist: bool, tls: bool) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -71,31 +99,78 @@ impl OwnRedis {
             .port();
         let dir = std::env::temp_dir().join(super::backend::unique(name));
         std::fs::create_dir_all(&dir).unwrap();
+        if tls {
+            issue_certificates(&dir);
+        }
         let mut server = OwnRedis {
             port,
             dir,
             persist,
+            tls,
             child: None,
         };
         server.resume();
         server
     }
 
+    /// `redis://127.0.0.1:<port>/0`, or `rediss://` for a TLS server.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}/0", self.port)
+    }
+
+    /// The PEM file of the CA that issued a TLS server's certificate.
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// `redis-cli`'s arguments to reach this server.
+    fn connection(&self) -> Vec<String> {
+        let mut args = vec!["-p".to_owned(), self.port.to_string()];
+        if self.tls {
+            args.extend(["--tls".to_owned(), "--cacert".to_owned()]);
+            args.push(self.ca().display().to_string());
+        }
+        args
+    }
+
+    /// `redis-cli args...` against this server, its output lines.
+    pub fn cli(&self, args: &[&str]) -> Vec<String> {
+        run_cli(&self.connection(), args)
+    }
+
+    /// Every field of the hash `key`.
+    pub fn hash(&self, key: &str) -> BTreeMap<String, String> {
+        fields(self.cli(&["HGETALL", key]))
+    }
+
+    /// The key of budget `name`'s window.
+    pub fn window_key(&self, name: &str) -> String {
+        only_window(self.cli(&["KEYS", &window_pattern(name)]))
     }
 
     /// Starts the server again on the same port and directory.
     pub fn resume(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
+        let port = self.port.to_string();
+        let mut cmd = Command::new("redis-server");
+        if self.tls {
+            let file = |name: &str| self.dir.join(name).display().to_string();
+            cmd.args([
                 "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
+                "0",
+                "--tls-port",
+                &port,
+                "--tls-auth-clients",
+                "no",
             ])
+            .args(["--tls-cert-file", &file("server.pem")])
+            .args(["--tls-key-file", &file("server.key")])
+            .args(["--tls-ca-cert-file", &file("ca.pem")]);
+        } else {
+            cmd.args(["--port", &port]);
+        }
+        let child = cmd
+            .args(["--bind", "127.0.0.1", "--save", ""])
             .args(["--appendonly", if self.persist { "yes" } else { "no" }])
             .args(["--appendfsync", "always"])
             .arg("--dir")
@@ -106,7 +181,8 @@ impl OwnRedis {
         self.child = Some(child);
         let start = Instant::now();
         while Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "PING"])
+            .args(self.connection())
+            .arg("PING")
             .output()
             .map_or(true, |o| {
                 !String::from_utf8_lossy(&o.stdout).contains("PONG")
@@ -134,4 +210,23 @@ impl Drop for OwnRedis {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Writes into `dir` a CA of its own (`ca.pem`) and a certificate it issued for 127.0.0.1 and
+/// localhost (`server.pem`, `server.key`).
+fn issue_certificates(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "genops test CA");
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("server.pem"), server.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
 }

@@ -218,6 +218,8 @@ struct Shared {
     errors: AtomicU64,
     suppressed: AtomicU64,
     last_warn: Mutex<Option<Instant>>,
+    /// The store's last error, which a reservation that timed out reports.
+    last_error: Mutex<Option<String>>,
     known: Mutex<FxHashMap<(usize, u64), Known>>,
     in_flight: Mutex<FxHashMap<u64, InFlight>>,
     pending: Mutex<VecDeque<Pending>>,
@@ -255,13 +257,12 @@ impl RedisStore {
         alerts: Arc<Alerts>,
     ) -> Result<Self, String> {
         let shown = redact_url(url);
-        if url.starts_with("rediss://") {
-            return Err(format!(
-                "{shown}: TLS to Redis (rediss://) is not built into genops's `redis` feature; \
-                 reach the server through a TLS sidecar or tunnel with a redis:// URL"
-            ));
+        let client = if url.starts_with("rediss://") {
+            tls_client(url, store.tls_ca.as_deref())
+        } else {
+            Client::open(url).map_err(|e| e.to_string())
         }
-        let client = Client::open(url).map_err(|e| format!("{shown}: {e}"))?;
+        .map_err(|e| format!("{shown}: {e}"))?;
         for slot in slots {
             if nanos(slot.limit) >= 1 << 53 {
                 return Err(format!(
@@ -330,6 +331,7 @@ impl RedisStore {
             errors: AtomicU64::new(0),
             suppressed: AtomicU64::new(0),
             last_warn: Mutex::new(None),
+            last_error: Mutex::new(None),
             known: Mutex::new(FxHashMap::default()),
             in_flight: Mutex::new(FxHashMap::default()),
             pending: Mutex::new(VecDeque::new()),
@@ -464,6 +466,8 @@ impl RedisStore {
                 .arg(keys.expire_at)
                 .invoke_async(&mut conn)
                 .await;
+            // Known even when the call waiting for it has given up.
+            *lock(&shared.last_error) = reply.as_ref().err().map(ToString::to_string);
             let _ = tx.send(reply);
         });
         let wait = self.shared.admission_timeout;
@@ -474,7 +478,13 @@ impl RedisStore {
                 reserved.parse().unwrap_or(0),
             )),
             Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {} ms", wait.as_millis())),
+            Err(_) => Err(match lock(&self.shared.last_error).as_deref() {
+                Some(last) => format!(
+                    "no answer within {} ms; last error: {last}",
+                    wait.as_millis()
+                ),
+                None => format!("no answer within {} ms", wait.as_millis()),
+            }),
         }
     }
 
@@ -832,6 +842,40 @@ fn remember(
     entry.reserved = reserved;
 }
 
+/// A client of `url` (`rediss://`) that trusts the CA certificates of the PEM file `ca`, or
+/// the system's roots.
+#[cfg(feature = "redis-tls")]
+fn tls_client(url: &str, ca: Option<&std::path::Path>) -> Result<Client, String> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    // rustls needs a process-wide crypto provider: ring, unless the application chose one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(path) = ca else {
+        return Client::open(url).map_err(|e| e.to_string());
+    };
+    let file = path.display();
+    let pem = std::fs::read(path).map_err(|e| format!("the CA file {file}: {e}"))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("the CA file {file}: {e}"))?;
+    if certificates.is_empty() {
+        return Err(format!("the CA file {file} holds no PEM certificate"));
+    }
+    let tls = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem),
+    };
+    Client::build_with_tls(url, tls).map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "redis-tls"))]
+fn tls_client(_: &str, _: Option<&std::path::Path>) -> Result<Client, String> {
+    Err(
+        "TLS to Redis (rediss://) needs the `redis-tls` cargo feature of genops, which this \
+         build lacks"
+            .into(),
+    )
+}
+
 /// The alert lines of `slot`, in nano-dollars.
 fn lines(slot: &Slot) -> Vec<u64> {
     slot.budget
@@ -940,7 +984,7 @@ impl Shared {
                 Ok(())
             }
             Err(e) => {
-                self.failed(&e.to_string());
+                self.store_error(&e);
                 Err(pending)
             }
         }
@@ -956,6 +1000,13 @@ impl Shared {
             );
         }
         queue.push_back(pending);
+    }
+
+    /// Remembers an error of the store, counts it and warns.
+    fn store_error(&self, e: &redis::RedisError) {
+        let problem = e.to_string();
+        self.failed(&problem);
+        *lock(&self.last_error) = Some(problem);
     }
 
     /// Counts a store error and warns, at most once per [`WARN_EVERY`].
@@ -1051,7 +1102,7 @@ async fn heartbeat(shared: &Shared) {
                 .store(store_ms as i64 - local as i64, Ordering::Relaxed);
             shared.replicas.store(replicas.max(1), Ordering::Relaxed);
         }
-        Err(e) => shared.failed(&e.to_string()),
+        Err(e) => shared.store_error(&e),
     }
 }
 
@@ -1078,7 +1129,7 @@ async fn renew(shared: &Shared) {
                 .arg(shared.hold_ttl.as_millis().to_string());
         }
         if let Err(e) = call.invoke_async::<i64>(&mut conn).await {
-            shared.failed(&e.to_string());
+            shared.store_error(&e);
         }
     }
 }
