@@ -2,8 +2,10 @@
 //! once, alerts fire once across replicas, and each fail mode keeps to its bound when the
 //! server goes away and comes back (with and without persistence).
 //!
+//! Also over TLS (a server that speaks only TLS) and in a Redis Cluster of three masters.
+//!
 //! The shared server comes from `GENOPS_REDIS_URL` (`.ci/run` starts one); the tests that stop
-//! and restart a server start their own `redis-server`.
+//! and restart a server, speak TLS or form a cluster start their own `redis-server`s.
 
 mod support;
 
@@ -476,4 +478,66 @@ fn a_ca_file_without_a_certificate_is_an_error_naming_the_file_and_the_store() {
         )
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Three budgets in a Redis Cluster of three masters, one on each (by its hash tag's slot);
+/// every call is gated by all three, so each admission and settlement runs a script on each
+/// node. Two replicas share them, and each call is booked once, on its budget's node.
+#[cfg(feature = "redis-cluster")]
+#[test]
+fn in_a_redis_cluster_budgets_on_every_node_are_shared_and_each_call_is_booked_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    let cluster = support::redis::RedisCluster::start("cluster");
+    let mut names: Vec<Option<String>> = vec![None; 3];
+    for i in 0.. {
+        if names.iter().all(Option::is_some) {
+            break;
+        }
+        let name = unique(&format!("cluster-{i}"));
+        let node = cluster.node_of(&format!("genops:{{{name}}}:0"));
+        names[node].get_or_insert(name);
+    }
+    let names: Vec<String> = names.into_iter().flatten().collect();
+    let budgets: Vec<Budget> = names
+        .iter()
+        .map(|name| {
+            Budget::daily(name, Scope::team("search"), Usd(1.0))
+                .reservation(Usd(0.3))
+                .hard()
+        })
+        .collect();
+    let a = Replica::new(BudgetStore::redis(cluster.url()), &budgets, None);
+    let b = Replica::new(BudgetStore::redis(cluster.url()), &budgets, None);
+    // $0.25 a call, alternating replicas: three fit in each budget, the fourth does not.
+    let results: Vec<_> = (0..4)
+        .map(|n| if n % 2 == 0 { &a } else { &b }.call("c", 0.25))
+        .collect();
+    assert_eq!(results[..3], [Ok(()), Ok(()), Ok(())]);
+    let Err(AppError::Denied(GovernanceError::BudgetExceeded { spent, .. })) = &results[3] else {
+        panic!("{results:?}");
+    };
+    assert_eq!(*spent, 0.75);
+    // The replicas announce themselves (a pipeline of `TIME` and the replicas' set), too.
+    let replicas = "genops:{replicas}";
+    let node = &cluster.nodes[cluster.node_of(replicas)];
+    eventually("both replicas announced", || {
+        node.cli(&["ZCARD", replicas]) == ["2"]
+    });
+    assert_eq!(
+        a.layer.budget_store_errors() + b.layer.budget_store_errors(),
+        0
+    );
+    drop((a, b));
+    // Each budget's window is on its own node, with the three calls booked once.
+    for (node, name) in cluster.nodes.iter().zip(&names) {
+        let fields = node.hash(&node.window_key(name));
+        assert_eq!(
+            (fields.get("spent"), fields.get("reserved")),
+            (Some(&"750000000".to_owned()), Some(&"0".to_owned())),
+            "{fields:?}"
+        );
+        assert!(!fields.keys().any(|f| f.starts_with("h:")), "{fields:?}");
+    }
 }

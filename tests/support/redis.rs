@@ -76,27 +76,36 @@ pub struct OwnRedis {
     dir: PathBuf,
     persist: bool,
     tls: bool,
+    cluster: bool,
     child: Option<Child>,
 }
 
 impl OwnRedis {
     /// Starts one; with `persist`, every write is in its append-only file before it answers.
     pub fn start(name: &str, persist: bool) -> Self {
-        Self::new(name, persist, false)
+        Self::new(name, persist, false, false)
     }
 
     /// Starts one that speaks only TLS, with a certificate for 127.0.0.1 and localhost issued
     /// by a CA of its own ([`ca`](Self::ca)); clients need no certificate.
     pub fn start_tls(name: &str) -> Self {
-        Self::new(name, false, true)
+        Self::new(name, false, true, false)
     }
 
-    fn new(name: &str, persist: bool, tls: bool) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+    fn new(name: &str, persist: bool, tls: bool, cluster: bool) -> Self {
+        // A cluster node also listens on its port + 10000 (the cluster bus).
+        let port = loop {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            if !cluster
+                || (port < 55_000 && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok())
+            {
+                break port;
+            }
+        };
         let dir = std::env::temp_dir().join(super::backend::unique(name));
         std::fs::create_dir_all(&dir).unwrap();
         if tls {
@@ -107,6 +116,7 @@ impl OwnRedis {
             dir,
             persist,
             tls,
+            cluster,
             child: None,
         };
         server.resume();
@@ -169,6 +179,14 @@ impl OwnRedis {
         } else {
             cmd.args(["--port", &port]);
         }
+        if self.cluster {
+            cmd.args([
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+            ]);
+        }
         let child = cmd
             .args(["--bind", "127.0.0.1", "--save", ""])
             .args(["--appendonly", if self.persist { "yes" } else { "no" }])
@@ -229,4 +247,69 @@ fn issue_certificates(dir: &std::path::Path) {
     std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
     std::fs::write(dir.join("server.pem"), server.pem()).unwrap();
     std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+}
+
+/// A Redis Cluster of the test's own: three masters without replicas, the slots split evenly
+/// between them in order.
+pub struct RedisCluster {
+    pub nodes: Vec<OwnRedis>,
+}
+
+impl RedisCluster {
+    pub fn start(name: &str) -> Self {
+        let nodes: Vec<OwnRedis> = (0..3)
+            .map(|i| OwnRedis::new(&format!("{name}-{i}"), false, false, true))
+            .collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let start = Instant::now();
+        while !nodes.iter().all(|n| {
+            n.cli(&["CLUSTER", "INFO"])
+                .iter()
+                .any(|l| l.trim() == "cluster_state:ok")
+        }) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the cluster did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        RedisCluster { nodes }
+    }
+
+    /// `redis+cluster://` with every node.
+    pub fn url(&self) -> String {
+        let nodes: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        format!("redis+cluster://{}", nodes.join(","))
+    }
+
+    /// The index of the node that holds `key`'s slot.
+    pub fn node_of(&self, key: &str) -> usize {
+        let slot: usize = self.nodes[0].cli(&["CLUSTER", "KEYSLOT", key])[0]
+            .parse()
+            .unwrap();
+        // `--cluster create` gives the first node slots 0-5460, the second 5461-10922, the
+        // third the rest.
+        [5_461, 10_923, 16_384]
+            .iter()
+            .position(|&end| slot < end)
+            .unwrap()
+    }
 }

@@ -7,6 +7,8 @@ mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod redis_connection;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -74,7 +76,12 @@ impl BudgetStore {
     /// every process that names it. Needs the `redis` cargo feature; the URL is checked when
     /// the layer is built.
     ///
-    /// A `rediss://` URL connects over TLS (cargo feature `redis-tls`) and verifies the
+    /// A Redis Cluster is named by its nodes, any of which the store asks for the others:
+    /// `redis+cluster://host1:6379,host2:6379,host3:6379` (database 0 only, credentials once
+    /// before the first node). Each budget window's keys share one hash tag, so its scripts run
+    /// on the node of that slot.
+    ///
+    /// A `rediss://` (or `rediss+cluster://`) URL connects over TLS (cargo feature `redis-tls`) and verifies the
     /// server's certificate and host name against the system's root certificates (or those of
     /// the files `SSL_CERT_FILE` and `SSL_CERT_DIR` name, when set), or against
     /// [`tls_ca_file`](Self::tls_ca_file). rustls's process-wide crypto provider is ring's,
@@ -137,26 +144,36 @@ impl BudgetStore {
     }
 }
 
-/// `memory`, a `redis://` or `rediss://` URL, or a file path (absolute, or starting with `.`).
+/// `memory`, a `redis://`, `rediss://`, `redis+cluster://` or `rediss+cluster://` URL, or a
+/// file path (absolute, or starting with `.`).
 impl FromStr for BudgetStore {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text == "memory" {
             Ok(Self::memory())
-        } else if text.starts_with("redis://") || text.starts_with("rediss://") {
+        } else if [
+            "redis://",
+            "rediss://",
+            "redis+cluster://",
+            "rediss+cluster://",
+        ]
+        .iter()
+        .any(|scheme| text.starts_with(scheme))
+        {
             Ok(Self::redis(text))
         } else if text.contains("://") {
             Err(format!(
-                "{text:?} is not a budget store: expected `memory`, a redis:// or rediss:// \
-                 URL, or a file path"
+                "{text:?} is not a budget store: expected `memory`, a redis://, rediss://, \
+                 redis+cluster:// or rediss+cluster:// URL, or a file path"
             ))
         } else if text.starts_with('/') || text.starts_with('.') {
             Ok(Self::file(text))
         } else {
             Err(format!(
-                "{text:?} is not a budget store: expected `memory`, a redis:// or rediss:// \
-                 URL, or a file path (absolute, or starting with `.`)"
+                "{text:?} is not a budget store: expected `memory`, a redis://, rediss://, \
+                 redis+cluster:// or rediss+cluster:// URL, or a file path (absolute, or \
+                 starting with `.`)"
             ))
         }
     }

@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use redis::aio::ConnectionManager;
-use redis::{Client, Script};
+use redis::Script;
 use rustc_hash::FxHashMap;
 use tokio::runtime::Handle;
 
+use super::redis_connection::{Conn, Target};
 use super::{redact_url, Booked, BudgetStore, Denied, Hold};
 use crate::governance::budget::{FailMode, Window};
 use crate::governance::{Alerts, Slot};
@@ -207,7 +207,7 @@ struct Leases {
 
 struct Shared {
     url: String,
-    conn: ConnectionManager,
+    conn: Conn,
     reserve: Script,
     settle: Script,
     renew: Script,
@@ -257,12 +257,8 @@ impl RedisStore {
         alerts: Arc<Alerts>,
     ) -> Result<Self, String> {
         let shown = redact_url(url);
-        let client = if url.starts_with("rediss://") {
-            tls_client(url, store.tls_ca.as_deref())
-        } else {
-            Client::open(url).map_err(|e| e.to_string())
-        }
-        .map_err(|e| format!("{shown}: {e}"))?;
+        let target =
+            Target::parse(url, store.tls_ca.as_deref()).map_err(|e| format!("{shown}: {e}"))?;
         for slot in slots {
             if nanos(slot.limit) >= 1 << 53 {
                 return Err(format!(
@@ -308,16 +304,9 @@ impl RedisStore {
             .recv()
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("could not start the budget store runtime: {e}"))?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(store.admission_timeout))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(1));
-        let conn = {
-            let _entered = handle.enter();
-            ConnectionManager::new_lazy_with_config(client, config)
-                .map_err(|e| format!("{shown}: {e}"))?
-        };
+        let conn = target
+            .connect(&handle, store.admission_timeout)
+            .map_err(|e| format!("{shown}: {e}"))?;
         let keys = std::hash::RandomState::new();
         let shared = Arc::new(Shared {
             url: shown,
@@ -840,40 +829,6 @@ fn remember(
     let entry = known.entry(cell).or_default();
     entry.spent = spent;
     entry.reserved = reserved;
-}
-
-/// A client of `url` (`rediss://`) that trusts the CA certificates of the PEM file `ca`, or
-/// the system's roots.
-#[cfg(feature = "redis-tls")]
-fn tls_client(url: &str, ca: Option<&std::path::Path>) -> Result<Client, String> {
-    use rustls::pki_types::{pem::PemObject, CertificateDer};
-    // rustls needs a process-wide crypto provider: ring, unless the application chose one.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(path) = ca else {
-        return Client::open(url).map_err(|e| e.to_string());
-    };
-    let file = path.display();
-    let pem = std::fs::read(path).map_err(|e| format!("the CA file {file}: {e}"))?;
-    let certificates = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("the CA file {file}: {e}"))?;
-    if certificates.is_empty() {
-        return Err(format!("the CA file {file} holds no PEM certificate"));
-    }
-    let tls = redis::TlsCertificates {
-        client_tls: None,
-        root_cert: Some(pem),
-    };
-    Client::build_with_tls(url, tls).map_err(|e| e.to_string())
-}
-
-#[cfg(not(feature = "redis-tls"))]
-fn tls_client(_: &str, _: Option<&std::path::Path>) -> Result<Client, String> {
-    Err(
-        "TLS to Redis (rediss://) needs the `redis-tls` cargo feature of genops, which this \
-         build lacks"
-            .into(),
-    )
 }
 
 /// The alert lines of `slot`, in nano-dollars.
