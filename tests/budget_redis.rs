@@ -489,7 +489,29 @@ fn in_a_redis_cluster_budgets_on_every_node_are_shared_and_each_call_is_booked_o
     if redis_url().is_none() {
         return;
     }
-    let cluster = support::redis::RedisCluster::start("cluster");
+    in_a_cluster(
+        support::redis::RedisCluster::start("cluster", false),
+        |store| store,
+    );
+}
+
+/// The same in a cluster that speaks only TLS (`rediss+cluster://`), its CA trusted.
+#[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
+#[test]
+fn in_a_redis_cluster_over_tls_each_call_is_booked_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    let cluster = support::redis::RedisCluster::start("cluster-tls", true);
+    let ca = cluster.nodes[0].ca();
+    in_a_cluster(cluster, |store| store.tls_ca_file(&ca));
+}
+
+#[cfg(feature = "redis-cluster")]
+fn in_a_cluster(
+    cluster: support::redis::RedisCluster,
+    configure: impl Fn(BudgetStore) -> BudgetStore,
+) {
     let mut names: Vec<Option<String>> = vec![None; 3];
     for i in 0.. {
         if names.iter().all(Option::is_some) {
@@ -508,8 +530,9 @@ fn in_a_redis_cluster_budgets_on_every_node_are_shared_and_each_call_is_booked_o
                 .hard()
         })
         .collect();
-    let a = Replica::new(BudgetStore::redis(cluster.url()), &budgets, None);
-    let b = Replica::new(BudgetStore::redis(cluster.url()), &budgets, None);
+    let store = configure(BudgetStore::redis(cluster.url()));
+    let a = Replica::new(store.clone(), &budgets, None);
+    let b = Replica::new(store, &budgets, None);
     // $0.25 a call, alternating replicas: three fit in each budget, the fourth does not.
     let results: Vec<_> = (0..4)
         .map(|n| if n % 2 == 0 { &a } else { &b }.call("c", 0.25))

@@ -83,16 +83,24 @@ pub struct OwnRedis {
 impl OwnRedis {
     /// Starts one; with `persist`, every write is in its append-only file before it answers.
     pub fn start(name: &str, persist: bool) -> Self {
-        Self::new(name, persist, false, false)
+        Self::new(name, persist, false, false, None)
     }
 
     /// Starts one that speaks only TLS, with a certificate for 127.0.0.1 and localhost issued
     /// by a CA of its own ([`ca`](Self::ca)); clients need no certificate.
     pub fn start_tls(name: &str) -> Self {
-        Self::new(name, false, true, false)
+        Self::new(name, false, true, false, None)
     }
 
-    fn new(name: &str, persist: bool, tls: bool, cluster: bool) -> Self {
+    /// With `tls`, the certificates are those of the directory `certificates` (another
+    /// server's), or new ones.
+    fn new(
+        name: &str,
+        persist: bool,
+        tls: bool,
+        cluster: bool,
+        certificates: Option<&std::path::Path>,
+    ) -> Self {
         // A cluster node also listens on its port + 10000 (the cluster bus).
         let port = loop {
             let port = TcpListener::bind("127.0.0.1:0")
@@ -108,8 +116,14 @@ impl OwnRedis {
         };
         let dir = std::env::temp_dir().join(super::backend::unique(name));
         std::fs::create_dir_all(&dir).unwrap();
-        if tls {
-            issue_certificates(&dir);
+        match (tls, certificates) {
+            (false, _) => {}
+            (true, None) => issue_certificates(&dir),
+            (true, Some(from)) => {
+                for file in ["ca.pem", "server.pem", "server.key"] {
+                    std::fs::copy(from.join(file), dir.join(file)).unwrap();
+                }
+            }
         }
         let mut server = OwnRedis {
             port,
@@ -137,11 +151,17 @@ impl OwnRedis {
     /// `redis-cli`'s arguments to reach this server.
     fn connection(&self) -> Vec<String> {
         let mut args = vec!["-p".to_owned(), self.port.to_string()];
-        if self.tls {
-            args.extend(["--tls".to_owned(), "--cacert".to_owned()]);
-            args.push(self.ca().display().to_string());
-        }
+        args.extend(self.tls_args());
         args
+    }
+
+    /// `redis-cli`'s arguments to speak TLS with this server (none without TLS).
+    fn tls_args(&self) -> Vec<String> {
+        if !self.tls {
+            return Vec::new();
+        }
+        let ca = self.ca().display().to_string();
+        vec!["--tls".to_owned(), "--cacert".to_owned(), ca]
     }
 
     /// `redis-cli args...` against this server, its output lines.
@@ -180,12 +200,13 @@ impl OwnRedis {
             cmd.args(["--port", &port]);
         }
         if self.cluster {
-            cmd.args([
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                "nodes.conf",
-            ]);
+            // The bus port, which is not derived from `--tls-port` when `--port` is 0.
+            let bus = (self.port + 10_000).to_string();
+            cmd.args(["--cluster-enabled", "yes", "--cluster-port", &bus])
+                .args(["--cluster-config-file", "nodes.conf"]);
+            if self.tls {
+                cmd.args(["--tls-cluster", "yes"]);
+            }
         }
         let child = cmd
             .args(["--bind", "127.0.0.1", "--save", ""])
@@ -250,21 +271,25 @@ fn issue_certificates(dir: &std::path::Path) {
 }
 
 /// A Redis Cluster of the test's own: three masters without replicas, the slots split evenly
-/// between them in order.
+/// between them in order; with TLS, every node and the bus between them speak only TLS, with
+/// certificates of one CA ([`OwnRedis::ca`] of any node).
 pub struct RedisCluster {
     pub nodes: Vec<OwnRedis>,
 }
 
 impl RedisCluster {
-    pub fn start(name: &str) -> Self {
-        let nodes: Vec<OwnRedis> = (0..3)
-            .map(|i| OwnRedis::new(&format!("{name}-{i}"), false, false, true))
+    pub fn start(name: &str, tls: bool) -> Self {
+        let first = OwnRedis::new(&format!("{name}-0"), false, tls, true, None);
+        let mut nodes: Vec<OwnRedis> = (1..3)
+            .map(|i| OwnRedis::new(&format!("{name}-{i}"), false, tls, true, Some(&first.dir)))
             .collect();
+        nodes.insert(0, first);
         let addresses: Vec<String> = nodes
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
         let out = Command::new("redis-cli")
+            .args(nodes[0].tls_args())
             .args(["--cluster", "create"])
             .args(&addresses)
             .args(["--cluster-replicas", "0", "--cluster-yes"])
@@ -290,14 +315,15 @@ impl RedisCluster {
         RedisCluster { nodes }
     }
 
-    /// `redis+cluster://` with every node.
+    /// `redis+cluster://` (`rediss+cluster://` with TLS) with every node.
     pub fn url(&self) -> String {
         let nodes: Vec<String> = self
             .nodes
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
-        format!("redis+cluster://{}", nodes.join(","))
+        let scheme = if self.nodes[0].tls { "rediss" } else { "redis" };
+        format!("{scheme}+cluster://{}", nodes.join(","))
     }
 
     /// The index of the node that holds `key`'s slot.
