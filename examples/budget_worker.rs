@@ -8,17 +8,19 @@
 //!
 //! Variables: `WORKER_BUDGET` (the budget's name, $1 a day, hard, $0.01 reserved a call),
 //! `WORKER_RECORDS` (the file of records), `WORKER_TASKS` (default 25), `WORKER_SEED`,
-//! `WORKER_HOLD_MS` (the store's hold timeout), `WORKER_FAIL` (`closed`, `local` or `open`),
-//! `WORKER_LEASE_USD` (admit from local leases of this slice).
+//! `WORKER_HOLD_MS` (the store's hold timeout), `WORKER_ADMISSION_MS` (its admission timeout), `WORKER_FAIL` (`closed`, `local` or `open`),
+//! `WORKER_OPEN_CAP_USD` (the cap of `open`; none without), `WORKER_LEASE_USD` (admit from local
+//! leases of this slice), `WORKER_CALL_MS` (a call's work takes this to 6 times this, default 2).
 //!
 //! Each call is `gpt-4o-mini` with 10,000 input tokens and 1,000 to 13,999 output tokens: at
-//! $0.15 and $0.60 a million, between $0.0021 and $0.0099. A record is `admitted <nano-dollars>`
-//! or `denied`, one line per call, written when the call returns.
+//! $0.15 and $0.60 a million, between $0.0021 and $0.0099. A record is `admitted <nano-dollars>
+//! <start> <end>` (the unix milliseconds at which the admitted call began and finished its
+//! work) or `denied`, one line per call, written when the call returns.
 
 use std::fs::File;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use genops::{Budget, BudgetStore, FailMode, GenOpsLayer, GovernanceError, Scope, Usage, Usd};
 use tracing::instrument::WithSubscriber;
@@ -33,17 +35,26 @@ impl From<GovernanceError> for Denied {
     }
 }
 
-/// The model's answer takes `ms`, then reports its usage.
+/// The model's answer takes `ms`, then reports its usage; returns when the admitted call began
+/// and finished its work, in unix milliseconds.
 #[genops::track(
     team = "ground-truth",
     provider = "openai",
     model = "gpt-4o-mini",
     enforce
 )]
-async fn answer(output_tokens: u64, ms: u64) -> Result<(), Denied> {
+async fn answer(output_tokens: u64, ms: u64) -> Result<(u128, u128), Denied> {
+    let start = unix_ms();
     tokio::time::sleep(Duration::from_millis(ms)).await;
     genops::record_usage(Usage::new(10_000, output_tokens));
-    Ok(())
+    Ok((start, unix_ms()))
+}
+
+fn unix_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis()
 }
 
 /// The price of a call, worked out here from the published rates, in nano-dollars.
@@ -73,6 +84,10 @@ fn main() {
         Some(ms) => store.hold_timeout(Duration::from_millis(ms.parse().expect("ms"))),
         None => store,
     };
+    let store = match var("WORKER_ADMISSION_MS") {
+        Some(ms) => store.admission_timeout(Duration::from_millis(ms.parse().expect("ms"))),
+        None => store,
+    };
     let store = match var("WORKER_LEASE_USD") {
         Some(usd) => store.lease(Usd(usd.parse().expect("USD"))),
         None => store,
@@ -80,11 +95,14 @@ fn main() {
     let name = var("WORKER_BUDGET").expect("WORKER_BUDGET names the budget");
     let fail = match var("WORKER_FAIL").as_deref() {
         Some("closed") => FailMode::Closed,
-        Some("open") => FailMode::Open { cap: None },
+        Some("open") => FailMode::Open {
+            cap: var("WORKER_OPEN_CAP_USD").map(|usd| Usd(usd.parse().expect("USD"))),
+        },
         _ => FailMode::Local,
     };
     let tasks: u64 = var("WORKER_TASKS").map_or(25, |t| t.parse().expect("a number"));
     let seed: u64 = var("WORKER_SEED").map_or(1, |s| s.parse().expect("a number"));
+    let call_ms: u64 = var("WORKER_CALL_MS").map_or(2, |s| s.parse().expect("a number"));
     let records = File::create(var("WORKER_RECORDS").expect("WORKER_RECORDS names a file"))
         .expect("the records file");
     let records = Arc::new(Mutex::new(records));
@@ -113,10 +131,12 @@ fn main() {
                     async move {
                         loop {
                             let output = 1_000 + next(&mut state) % 13_000;
-                            let ms = 2 + next(&mut state) % 10;
+                            let ms = call_ms + next(&mut state) % (5 * call_ms);
                             let result = answer(output, ms).await;
                             let line = match &result {
-                                Ok(()) => format!("admitted {}\n", nanos(output)),
+                                Ok((start, end)) => {
+                                    format!("admitted {} {start} {end}\n", nanos(output))
+                                }
                                 Err(_) => "denied\n".to_owned(),
                             };
                             // Written as the call returns, so a killed process leaves its

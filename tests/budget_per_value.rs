@@ -192,17 +192,37 @@ fn the_budget_store_setting_names_what_is_wrong() {
     #[cfg(feature = "redis")]
     {
         // A URL the Redis client refuses names the setting, without the password.
-        let err = GenOpsLayer::builder()
-            .budget(Budget::daily("d", Scope::all(), Usd(1.0)))
-            .budget_store(BudgetStore::redis("rediss://app:s3cret@127.0.0.1:6380/0"))
-            .try_build()
-            .unwrap_err()
-            .to_string();
+        let refused = |url: &str| {
+            GenOpsLayer::builder()
+                .budget(Budget::daily("d", Scope::all(), Usd(1.0)))
+                .budget_store(BudgetStore::redis(url))
+                .try_build()
+                .unwrap_err()
+                .to_string()
+        };
+        #[cfg(feature = "redis-cluster")]
         assert_eq!(
-            err,
-            "budget_store: rediss://***@127.0.0.1:6380/0: TLS to Redis (rediss://) is not \
-             built into genops's `redis` feature; reach the server through a TLS sidecar or \
-             tunnel with a redis:// URL"
+            refused("redis+cluster://app:s3cret@127.0.0.1:7000,127.0.0.1/0"),
+            "budget_store: redis+cluster://***@127.0.0.1:7000,127.0.0.1/0: `127.0.0.1` is not \
+             a cluster node: expected host:port, with nodes separated by commas"
+        );
+        #[cfg(feature = "redis-cluster")]
+        assert_eq!(
+            refused("redis+cluster://127.0.0.1:7000/2"),
+            "budget_store: redis+cluster://127.0.0.1:7000/2: a Redis Cluster has only \
+             database 0, not `2`"
+        );
+        #[cfg(not(feature = "redis-cluster"))]
+        assert_eq!(
+            refused("redis+cluster://app:s3cret@127.0.0.1:7000/0"),
+            "budget_store: redis+cluster://***@127.0.0.1:7000/0: a Redis Cluster store needs \
+             the `redis-cluster` cargo feature of genops, which this build lacks"
+        );
+        #[cfg(not(feature = "redis-tls"))]
+        assert_eq!(
+            refused("rediss://app:s3cret@127.0.0.1:6380/0"),
+            "budget_store: rediss://***@127.0.0.1:6380/0: TLS to Redis (rediss://) needs the \
+             `redis-tls` cargo feature of genops, which this build lacks"
         );
     }
     // The variable: malformed, or naming a store this build cannot open, names the variable.
@@ -214,7 +234,8 @@ fn the_budget_store_setting_names_what_is_wrong() {
     assert_eq!(
         err.to_string(),
         "environment variable GENOPS_BUDGET_STORE: \"http://localhost:6379\" is not a budget \
-         store: expected `memory`, a redis:// or rediss:// URL, or a file path"
+         store: expected `memory`, a redis://, rediss://, redis+cluster:// or rediss+cluster:// \
+         URL, or a file path"
     );
     std::env::set_var("GENOPS_BUDGET_STORE", "/no/such/dir/budgets.redb");
     let err = genops::init()

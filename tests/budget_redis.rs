@@ -2,8 +2,10 @@
 //! once, alerts fire once across replicas, and each fail mode keeps to its bound when the
 //! server goes away and comes back (with and without persistence).
 //!
+//! Also over TLS (a server that speaks only TLS) and in a Redis Cluster of three masters.
+//!
 //! The shared server comes from `GENOPS_REDIS_URL` (`.ci/run` starts one); the tests that stop
-//! and restart a server start their own `redis-server`.
+//! and restart a server, speak TLS or form a cluster start their own `redis-server`s.
 
 mod support;
 
@@ -372,4 +374,193 @@ fn a_lease_admits_many_calls_with_one_reservation_and_books_them_once() {
         err,
         "budget_store: a lease slice must be a positive number of USD"
     );
+}
+
+/// A budget in a Redis that speaks only TLS (`--port 0 --tls-port ...`), its certificate issued
+/// by a CA of the test's own, which the store is told to trust.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn over_tls_with_the_servers_ca_trusted_calls_are_admitted_and_booked_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    let server = OwnRedis::start_tls("tls");
+    let name = unique("tls");
+    let budget = Budget::daily(&name, Scope::team("search"), Usd(1.0))
+        .reservation(Usd(0.3))
+        .hard();
+    let store = BudgetStore::redis(server.url()).tls_ca_file(server.ca());
+    let replica = Replica::new(store, &[budget], None);
+    // Three $0.25 calls fit; a fourth would make $0.75 + a $0.30 hold.
+    for _ in 0..3 {
+        replica.call("c", 0.25).unwrap();
+    }
+    let denied = replica.call("c", 0.25).unwrap_err();
+    let AppError::Denied(GovernanceError::BudgetExceeded { spent, .. }) = denied else {
+        panic!("{denied:?}");
+    };
+    assert_eq!(spent, 0.75);
+    assert_eq!(replica.layer.budget_store_errors(), 0);
+    drop(replica);
+    let fields = server.hash(&server.window_key(&name));
+    assert_eq!(
+        (fields.get("spent"), fields.get("reserved")),
+        (Some(&"750000000".to_owned()), Some(&"0".to_owned())),
+        "{fields:?}"
+    );
+}
+
+/// A server whose certificate the store does not trust (its CA is not among the system's
+/// roots): failing closed, calls are denied with an error that names the store, without its
+/// password, and says why.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn over_tls_an_untrusted_certificate_denies_with_an_error_naming_the_store() {
+    if redis_url().is_none() {
+        return;
+    }
+    let server = OwnRedis::start_tls("tls-untrusted");
+    let url = format!("rediss://default:s3cret@127.0.0.1:{}/0", server.port);
+    let budget = Budget::daily(unique("tls-untrusted"), Scope::team("search"), Usd(1.0))
+        .hard()
+        .on_store_failure(FailMode::Closed);
+    let replica = Replica::new(BudgetStore::redis(&url), &[budget], None);
+    let shown = format!("rediss://***@127.0.0.1:{}/0: ", server.port);
+    // The first call may time out before the handshake has failed; from then on, calls say
+    // why.
+    let mut problem = String::new();
+    eventually("a denial that says why", || {
+        let denied = replica.call("c", 0.01).unwrap_err();
+        let AppError::Denied(GovernanceError::StoreUnavailable { problem: p, .. }) = denied else {
+            panic!("{denied:?}");
+        };
+        assert!(p.starts_with(&shown), "{p}");
+        problem = p;
+        problem.contains("certificate")
+    });
+    eprintln!("{problem}");
+    assert!(problem.contains("UnknownIssuer"), "{problem}");
+    assert!(!problem.contains("s3cret"), "{problem}");
+    assert!(replica.layer.budget_store_errors() >= 1);
+}
+
+/// A CA file that cannot be read, or holds no certificate, is an error when the layer is built
+/// that names it and the store.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn a_ca_file_without_a_certificate_is_an_error_naming_the_file_and_the_store() {
+    let dir = std::env::temp_dir().join(unique("tls-ca"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let missing = dir.join("missing.pem");
+    let build = |ca: &std::path::Path| {
+        GenOpsLayer::builder()
+            .budget_store(BudgetStore::redis("rediss://u:pw@127.0.0.1:1/0").tls_ca_file(ca))
+            .budget(Budget::daily("d", Scope::all(), Usd(1.0)).hard())
+            .try_build()
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        build(&empty),
+        format!(
+            "budget_store: rediss://***@127.0.0.1:1/0: the CA file {} holds no PEM certificate",
+            empty.display()
+        )
+    );
+    assert_eq!(
+        build(&missing),
+        format!(
+            "budget_store: rediss://***@127.0.0.1:1/0: the CA file {}: No such file or \
+             directory (os error 2)",
+            missing.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Three budgets in a Redis Cluster of three masters, one on each (by its hash tag's slot);
+/// every call is gated by all three, so each admission and settlement runs a script on each
+/// node. Two replicas share them, and each call is booked once, on its budget's node.
+#[cfg(feature = "redis-cluster")]
+#[test]
+fn in_a_redis_cluster_budgets_on_every_node_are_shared_and_each_call_is_booked_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    in_a_cluster(
+        support::redis::RedisCluster::start("cluster", false),
+        |store| store,
+    );
+}
+
+/// The same in a cluster that speaks only TLS (`rediss+cluster://`), its CA trusted.
+#[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
+#[test]
+fn in_a_redis_cluster_over_tls_each_call_is_booked_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    let cluster = support::redis::RedisCluster::start("cluster-tls", true);
+    let ca = cluster.nodes[0].ca();
+    in_a_cluster(cluster, |store| store.tls_ca_file(&ca));
+}
+
+#[cfg(feature = "redis-cluster")]
+fn in_a_cluster(
+    cluster: support::redis::RedisCluster,
+    configure: impl Fn(BudgetStore) -> BudgetStore,
+) {
+    let mut names: Vec<Option<String>> = vec![None; 3];
+    for i in 0.. {
+        if names.iter().all(Option::is_some) {
+            break;
+        }
+        let name = unique(&format!("cluster-{i}"));
+        let node = cluster.node_of(&format!("genops:{{{name}}}:0"));
+        names[node].get_or_insert(name);
+    }
+    let names: Vec<String> = names.into_iter().flatten().collect();
+    let budgets: Vec<Budget> = names
+        .iter()
+        .map(|name| {
+            Budget::daily(name, Scope::team("search"), Usd(1.0))
+                .reservation(Usd(0.3))
+                .hard()
+        })
+        .collect();
+    let store = configure(BudgetStore::redis(cluster.url()));
+    let a = Replica::new(store.clone(), &budgets, None);
+    let b = Replica::new(store, &budgets, None);
+    // $0.25 a call, alternating replicas: three fit in each budget, the fourth does not.
+    let results: Vec<_> = (0..4)
+        .map(|n| if n % 2 == 0 { &a } else { &b }.call("c", 0.25))
+        .collect();
+    assert_eq!(results[..3], [Ok(()), Ok(()), Ok(())]);
+    let Err(AppError::Denied(GovernanceError::BudgetExceeded { spent, .. })) = &results[3] else {
+        panic!("{results:?}");
+    };
+    assert_eq!(*spent, 0.75);
+    // The replicas announce themselves (a pipeline of `TIME` and the replicas' set), too.
+    let replicas = "genops:{replicas}";
+    let node = &cluster.nodes[cluster.node_of(replicas)];
+    eventually("both replicas announced", || {
+        node.cli(&["ZCARD", replicas]) == ["2"]
+    });
+    assert_eq!(
+        a.layer.budget_store_errors() + b.layer.budget_store_errors(),
+        0
+    );
+    drop((a, b));
+    // Each budget's window is on its own node, with the three calls booked once.
+    for (node, name) in cluster.nodes.iter().zip(&names) {
+        let fields = node.hash(&node.window_key(name));
+        assert_eq!(
+            (fields.get("spent"), fields.get("reserved")),
+            (Some(&"750000000".to_owned()), Some(&"0".to_owned())),
+            "{fields:?}"
+        );
+        assert!(!fields.keys().any(|f| f.starts_with("h:")), "{fields:?}");
+    }
 }

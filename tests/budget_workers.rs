@@ -17,21 +17,42 @@ use std::time::{Duration, Instant};
 use support::backend::{example, unique};
 use support::redis::{hash, redis_url, window_key};
 
-/// What one process wrote down: the cost of each admitted call, and the denials.
+/// An admitted call as its process wrote it down: its cost in nano-dollars, and the unix
+/// milliseconds at which its work began (just after admission) and ended (just before it was
+/// settled).
+#[derive(Clone, Copy, Debug)]
+struct Call {
+    nanos: u64,
+    start: u64,
+    end: u64,
+}
+
+/// What one process wrote down: its admitted calls, and the denials.
 #[derive(Debug, Default)]
 struct Records {
-    admitted: Vec<u64>,
+    admitted: Vec<Call>,
     denied: usize,
+}
+
+impl Records {
+    fn costs(&self) -> impl Iterator<Item = u64> + '_ {
+        self.admitted.iter().map(|c| c.nanos)
+    }
 }
 
 fn read_records(path: &Path) -> Records {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut records = Records::default();
     // A killed process may leave a last line half written: only whole lines count.
-    for line in text.lines() {
-        match line.split_once(' ') {
-            Some(("admitted", nanos)) => records.admitted.push(nanos.parse().unwrap()),
-            _ if line == "denied" => records.denied += 1,
+    for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+        let fields: Vec<&str> = line.trim_end().split(' ').collect();
+        match fields[..] {
+            ["admitted", nanos, start, end] => records.admitted.push(Call {
+                nanos: nanos.parse().unwrap(),
+                start: start.parse().unwrap(),
+                end: end.parse().unwrap(),
+            }),
+            ["denied"] => records.denied += 1,
             _ => {}
         }
     }
@@ -109,7 +130,7 @@ fn ground_truth(name: &str, envs: &[(&str, &str)]) -> usize {
     wait_all(children);
     let elapsed = start.elapsed();
     let records: Vec<Records> = paths.iter().map(|p| read_records(p)).collect();
-    let admitted: Vec<u64> = records.iter().flat_map(|r| r.admitted.clone()).collect();
+    let admitted: Vec<u64> = records.iter().flat_map(Records::costs).collect();
     let billed: u64 = admitted.iter().sum();
     let (spent, reserved, holds, charged) = window(&url, &budget);
     eprintln!(
@@ -179,8 +200,8 @@ fn a_process_killed_mid_run_leaves_holds_that_are_charged_at_expiry_and_no_overs
     )]);
     let records: Vec<Records> = paths.iter().map(|p| read_records(p)).collect();
     let (spent, reserved, holds, charged) = window(&url, &budget);
-    let survivors: u64 = records[1..].iter().flat_map(|r| &r.admitted).sum();
-    let dead: u64 = records[0].admitted.iter().sum();
+    let survivors: u64 = records[1..].iter().flat_map(Records::costs).sum();
+    let dead: u64 = records[0].costs().sum();
     let charged_sum: u64 = charged.iter().sum();
     eprintln!(
         "killed process: {} calls recorded, {} holds charged at expiry (${:.4}); ${:.6} spent",
@@ -269,7 +290,10 @@ fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend(
         .map(|i| worker(&proxied, &budget, &paths[i], i as u64 + 21, &[]))
         .collect();
     wait_all(children);
-    let billed: u64 = paths.iter().flat_map(|p| read_records(p).admitted).sum();
+    let billed: u64 = paths
+        .iter()
+        .flat_map(|p| read_records(p).costs().collect::<Vec<_>>())
+        .sum();
     let (spent, reserved, holds, charged) = window(&url, &budget);
     let drops = drops.load(Ordering::Relaxed);
     eprintln!(
@@ -285,38 +309,220 @@ fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend(
     clean(&paths);
 }
 
-/// Four processes on a Redis of the test's own, restarted (`kill -9`, then started again)
-/// mid-run; returns (the summed records, the store's spend after the run).
-fn restarted_mid_run(persist: bool, fail: &str) -> (u64, u64) {
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// How long the server stays down, and how long before that the store is watched.
+const OUTAGE_MS: u64 = 1_000;
+const WATCH_MS: u64 = 50;
+/// A call whose work began this long after the server died (and before it was started again)
+/// was admitted without the store.
+const DEAD_MS: u64 = 50;
+/// The most between an admission and its call's work beginning, and between that work's end
+/// and its settlement.
+const STEP_MS: u64 = 5;
+/// A reservation.
+const HOLD: u64 = 10_000_000;
+/// The cap of `FailMode::Open` in the restart runs.
+const OPEN_CAP: u64 = 250_000_000;
+
+/// What four processes did around a restart of their Redis.
+struct Restart {
+    records: Vec<Records>,
+    /// The summed records, and the store's spend after the run.
+    billed: u64,
+    spent: u64,
+    /// Unix ms: the watch began, the server was killed, was dead, was started again.
+    watched: u64,
+    killed: u64,
+    dead: u64,
+    back: u64,
+    /// The most room (limit − spent − reserved) the store had in the watch.
+    room: u64,
+}
+
+/// Four processes, each call working 20 to 120 ms and waiting at most 50 ms for the store to
+/// admit it, on a Redis of the test's own, killed
+/// (`kill -9`) mid-run and started again after [`OUTAGE_MS`].
+fn restarted_mid_run(persist: bool, envs: &[(&str, &str)]) -> Restart {
     let mut server = support::redis::OwnRedis::start("restart", persist);
     let url = server.url();
-    let budget = unique(&format!("restart-{fail}"));
+    let budget = unique("restart");
     let paths = files("restart", 4);
-    let envs = [("WORKER_FAIL", fail)];
+    let envs = [
+        envs,
+        &[("WORKER_CALL_MS", "20"), ("WORKER_ADMISSION_MS", "50")],
+    ]
+    .concat();
     let children = (0..4)
         .map(|i| worker(&url, &budget, &paths[i], i as u64 + 31, &envs))
         .collect();
     let admitted = || -> usize { paths.iter().map(|p| read_records(p).admitted.len()).sum() };
     let start = Instant::now();
-    while admitted() < 40 {
+    while admitted() < 20 {
         assert!(start.elapsed() < Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(2));
     }
+    // Every process still making calls reads the store at each reservation, every few ms:
+    // its last read before the kill falls in this watch.
+    let key = window_key(&url, &budget);
+    let watched = unix_ms();
+    let mut room = 0;
+    while unix_ms() < watched + WATCH_MS {
+        let fields = hash(&url, &key);
+        let number = |f: &str| fields.get(f).map_or(0, |v| v.parse::<u64>().unwrap());
+        room = room.max(DOLLAR.saturating_sub(number("spent") + number("reserved")));
+    }
+    let killed = unix_ms();
     server.kill();
-    std::thread::sleep(Duration::from_millis(300));
+    let dead = unix_ms();
+    std::thread::sleep(Duration::from_millis(OUTAGE_MS));
+    let back = unix_ms();
     server.resume();
     wait_all(children);
-    let billed: u64 = paths.iter().flat_map(|p| read_records(p).admitted).sum();
+    let records: Vec<Records> = paths.iter().map(|p| read_records(p)).collect();
+    let billed: u64 = records.iter().flat_map(Records::costs).sum();
     let (spent, reserved, holds, _) = window(&url, &budget);
-    eprintln!(
-        "restart ({}, fail {fail}): ${:.6} billed, ${:.6} in the store",
-        if persist { "persistent" } else { "in memory" },
-        billed as f64 / 1e9,
-        spent as f64 / 1e9
-    );
     assert_eq!((reserved, holds.len()), (0, 0), "no hold left behind");
     clean(&paths);
-    (billed, spent)
+    let run = Restart {
+        records,
+        billed,
+        spent,
+        watched,
+        killed,
+        dead,
+        back,
+        room,
+    };
+    eprintln!(
+        "restart ({}, {envs:?}): ${:.6} billed, ${:.6} in the store; ${:.4} left before the \
+         kill; admitted in the outage: ${:?}",
+        if persist { "persistent" } else { "in memory" },
+        billed as f64 / 1e9,
+        spent as f64 / 1e9,
+        room as f64 / 1e9,
+        (0..4).map(|r| usd(run.outage(r))).collect::<Vec<_>>(),
+    );
+    run
+}
+
+fn usd(nanos: u64) -> f64 {
+    nanos as f64 / 1e9
+}
+
+impl Restart {
+    /// Process `r`'s calls admitted by its fail mode: begun while the server was dead.
+    fn outage_calls(&self, r: usize) -> impl Iterator<Item = &Call> {
+        self.records[r]
+            .admitted
+            .iter()
+            .filter(|c| c.start > self.dead + DEAD_MS && c.start < self.back)
+    }
+
+    fn outage(&self, r: usize) -> u64 {
+        self.outage_calls(r).map(|c| c.nanos).sum()
+    }
+
+    /// What `FailMode::Open { cap }` counts against the cap at process `r`'s last admission
+    /// in the outage: the calls it admitted then, and those the store admitted before and
+    /// whose settlement waits for it, settled before that admission.
+    fn open_used(&self, r: usize) -> u64 {
+        let Some(last) = self.outage_calls(r).map(|c| c.start).max() else {
+            return 0;
+        };
+        let waiting = self.records[r]
+            .admitted
+            .iter()
+            .filter(|c| c.start < self.killed && c.end > self.dead && c.end + 2 * STEP_MS < last)
+            .map(|c| c.nanos);
+        self.outage(r) + waiting.sum::<u64>()
+    }
+
+    /// The most `FailMode::Local` lets process `r` admit in the outage when it has seen `n`
+    /// replicas: its share of the room it last read, that room being at most the most the
+    /// store had in the watch plus the holds it gave back since (of a call whose settlement
+    /// waits for the store, the hold less the call's cost, which counts as spent).
+    fn local_share(&self, r: usize, n: u64) -> u64 {
+        let calls = &self.records[r].admitted;
+        // A call that ended before the kill had its task reserve again, a read, before it:
+        // the last read is after such ends.
+        let last_read = calls
+            .iter()
+            .map(|c| c.end)
+            .filter(|&end| end + 2 * STEP_MS < self.killed)
+            .max()
+            .map_or(self.watched, |end| end.max(self.watched));
+        (last_read..=self.killed)
+            .map(|t| {
+                let given_back: u64 = calls
+                    .iter()
+                    .filter(|c| c.start <= t + STEP_MS && c.end + STEP_MS >= t)
+                    .map(|c| {
+                        if c.end < self.dead + STEP_MS {
+                            HOLD / n
+                        } else {
+                            (HOLD / n).saturating_sub(c.nanos)
+                        }
+                    })
+                    .sum();
+                (self.room + HOLD) / n + given_back
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The most `FailMode::Local` lets the four processes admit in the outage: each has seen
+    /// at least 1, 2, 3 and 4 replicas, in some order (each counts those that announced
+    /// themselves before it, and itself).
+    fn local_bound(&self) -> u64 {
+        let mut worst = 0;
+        for order in permutations(&[1, 2, 3, 4]) {
+            let bound = (0..4).map(|r| self.local_share(r, order[r])).sum();
+            worst = worst.max(bound);
+        }
+        worst
+    }
+
+    /// With persistence every call is booked once and the spend stays within the limit plus
+    /// `overshoot`; without, the store forgot the spend before the restart, and its own spend
+    /// stays within the same bound.
+    fn check_store(&self, persist: bool, overshoot: u64) {
+        if persist {
+            assert_eq!(self.spent, self.billed, "every call booked once");
+        } else {
+            assert!(
+                self.spent <= self.billed,
+                "{} of {}",
+                self.spent,
+                self.billed
+            );
+        }
+        assert!(
+            self.spent <= DOLLAR + overshoot,
+            "{} > $1 + {overshoot}",
+            self.spent
+        );
+    }
+}
+
+fn permutations(items: &[u64]) -> Vec<Vec<u64>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut all = Vec::new();
+    for (i, &first) in items.iter().enumerate() {
+        let rest: Vec<u64> = [&items[..i], &items[i + 1..]].concat();
+        for mut tail in permutations(&rest) {
+            tail.insert(0, first);
+            all.push(tail);
+        }
+    }
+    all
 }
 
 #[test]
@@ -324,17 +530,75 @@ fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
     if redis_url().is_none() {
         return;
     }
-    // Persistent: nothing is forgotten. Failing closed, nothing is admitted without the
-    // store: no overshoot, every call booked once.
-    let (billed, spent) = restarted_mid_run(true, "closed");
-    assert_eq!(spent, billed);
-    assert!(spent <= DOLLAR, "{spent}");
-    // Failing local, the calls admitted during the outage are booked once each on its return.
-    let (billed, spent) = restarted_mid_run(true, "local");
-    assert_eq!(spent, billed);
-    // Without persistence the store forgets what was booked before the restart: the store's
-    // own spend stays within the limit (failing closed), and what was billed exceeds it by at
-    // most what was forgotten, which is all it can know.
-    let (billed, spent) = restarted_mid_run(false, "closed");
-    assert!(spent <= DOLLAR && spent <= billed, "{spent} of {billed}");
+    let cap = usd(OPEN_CAP).to_string();
+    for persist in [true, false] {
+        // Failing closed, nothing is admitted without the store.
+        let run = restarted_mid_run(persist, &[("WORKER_FAIL", "closed")]);
+        assert_eq!((0..4).map(|r| run.outage(r)).sum::<u64>(), 0);
+        run.check_store(persist, 0);
+        // Failing open with a cap, each process admits during the outage up to the cap,
+        // counting the calls it booked meanwhile: 4 × the cap at most.
+        let run = restarted_mid_run(
+            persist,
+            &[("WORKER_FAIL", "open"), ("WORKER_OPEN_CAP_USD", &cap)],
+        );
+        let used: Vec<u64> = (0..4).map(|r| run.open_used(r)).collect();
+        eprintln!(
+            "failing open: counted against the cap ${:?}",
+            used.iter().map(|&u| usd(u)).collect::<Vec<_>>()
+        );
+        assert!(
+            (0..4).any(|r| run.outage(r) > 0),
+            "nothing admitted in the outage"
+        );
+        assert!(used.iter().all(|&u| u <= OPEN_CAP), "{used:?}");
+        run.check_store(persist, 4 * OPEN_CAP);
+        // Failing local, each process admits its share of the room it last read. (A replica
+        // that counted the holds of its own outage calls as given back to that room admitted
+        // $0.30 here against a bound of $0.27.)
+        let run = restarted_mid_run(persist, &[("WORKER_FAIL", "local")]);
+        let outage: u64 = (0..4).map(|r| run.outage(r)).sum();
+        let bound = run.local_bound();
+        eprintln!(
+            "failing local: ${:.4} admitted in the outage, bound ${:.4}",
+            usd(outage),
+            usd(bound)
+        );
+        assert!(outage <= bound, "{outage} > {bound}");
+        run.check_store(persist, bound);
+    }
+}
+
+/// Configured by its environment alone, a process reaches a Redis that speaks only TLS with
+/// `GENOPS_BUDGET_STORE=rediss://...` and trusts its CA through `SSL_CERT_FILE`; every call it
+/// makes until the budget runs out is booked once.
+#[cfg(feature = "redis-tls")]
+#[test]
+fn over_tls_a_process_trusting_the_ca_through_ssl_cert_file_books_every_call_once() {
+    if redis_url().is_none() {
+        return;
+    }
+    let server = support::redis::OwnRedis::start_tls("tls-worker");
+    let budget = unique("tls-worker");
+    let paths = files("tls-worker", 1);
+    let ca = server.ca().display().to_string();
+    let envs = [("SSL_CERT_FILE", ca.as_str()), ("WORKER_TASKS", "4")];
+    wait_all(vec![worker(&server.url(), &budget, &paths[0], 41, &envs)]);
+    let records = read_records(&paths[0]);
+    let billed: u64 = records.costs().sum();
+    let fields = server.hash(&server.window_key(&budget));
+    let number = |f: &str| fields.get(f).map_or(0, |v| v.parse::<u64>().unwrap());
+    eprintln!(
+        "over TLS: {} calls, ${:.6} billed, ${:.6} in the store",
+        records.admitted.len(),
+        usd(billed),
+        usd(number("spent"))
+    );
+    assert_eq!(
+        records.denied, 4,
+        "every task ends denied: the budget ran out"
+    );
+    assert_eq!((number("spent"), number("reserved")), (billed, 0));
+    assert!(billed <= DOLLAR && billed > DOLLAR - 4 * HOLD, "{billed}");
+    clean(&paths);
 }

@@ -7,6 +7,8 @@ mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod redis_connection;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -38,6 +40,8 @@ pub struct BudgetStore {
     pub(crate) hold_timeout: Duration,
     pub(crate) admission_timeout: Duration,
     pub(crate) lease: Option<Cost>,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) tls_ca: Option<PathBuf>,
 }
 
 impl Default for BudgetStore {
@@ -65,11 +69,25 @@ impl BudgetStore {
             hold_timeout: Duration::from_secs(30),
             admission_timeout: Duration::from_millis(250),
             lease: None,
+            tls_ca: None,
         }
     }
     /// Budgets in the Redis (or Valkey) server at `url` (`redis://host:port/db`), shared by
     /// every process that names it. Needs the `redis` cargo feature; the URL is checked when
     /// the layer is built.
+    ///
+    /// A Redis Cluster is named by its nodes, any of which the store asks for the others:
+    /// `redis+cluster://host1:6379,host2:6379,host3:6379` (database 0 only, credentials once
+    /// before the first node). Each budget window's keys share one hash tag, so its scripts run
+    /// on the node of that slot.
+    ///
+    /// A `rediss://` (or `rediss+cluster://`) URL connects over TLS (cargo feature `redis-tls`) and verifies the
+    /// server's certificate and host name against the system's root certificates (or those of
+    /// the files `SSL_CERT_FILE` and `SSL_CERT_DIR` name, when set), or against
+    /// [`tls_ca_file`](Self::tls_ca_file). rustls's process-wide crypto provider is ring's,
+    /// installed when the store opens unless the application installed one first. Credentials
+    /// go in the URL (`rediss://user:password@host:port/db`) and never appear in logs or
+    /// errors.
     pub fn redis(url: impl Into<String>) -> Self {
         Self::of(Kind::Redis(url.into()))
     }
@@ -103,6 +121,21 @@ impl BudgetStore {
         self.lease = Some(slice.to_cost().unwrap_or(Cost::ZERO));
         self
     }
+    /// Trusts the CA certificates of the PEM file at `path`, instead of the system's roots, for
+    /// a `rediss://` store: a server with a certificate of a private CA. The file is read when
+    /// the layer is built; one that cannot be read, or holds no certificate, is an error then
+    /// that names it.
+    ///
+    /// ```
+    /// use genops_runtime::BudgetStore;
+    /// let store = BudgetStore::redis("rediss://redis.internal:6380/0")
+    ///     .tls_ca_file("/etc/genops/redis-ca.pem");
+    /// # let _ = store;
+    /// ```
+    pub fn tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls_ca = Some(path.into());
+        self
+    }
     /// How long a gated call waits for a shared store to answer before its budget's
     /// [`FailMode`](crate::FailMode) decides (default 250 ms).
     pub fn admission_timeout(mut self, timeout: Duration) -> Self {
@@ -111,26 +144,36 @@ impl BudgetStore {
     }
 }
 
-/// `memory`, a `redis://` or `rediss://` URL, or a file path (absolute, or starting with `.`).
+/// `memory`, a `redis://`, `rediss://`, `redis+cluster://` or `rediss+cluster://` URL, or a
+/// file path (absolute, or starting with `.`).
 impl FromStr for BudgetStore {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text == "memory" {
             Ok(Self::memory())
-        } else if text.starts_with("redis://") || text.starts_with("rediss://") {
+        } else if [
+            "redis://",
+            "rediss://",
+            "redis+cluster://",
+            "rediss+cluster://",
+        ]
+        .iter()
+        .any(|scheme| text.starts_with(scheme))
+        {
             Ok(Self::redis(text))
         } else if text.contains("://") {
             Err(format!(
-                "{text:?} is not a budget store: expected `memory`, a redis:// or rediss:// \
-                 URL, or a file path"
+                "{text:?} is not a budget store: expected `memory`, a redis://, rediss://, \
+                 redis+cluster:// or rediss+cluster:// URL, or a file path"
             ))
         } else if text.starts_with('/') || text.starts_with('.') {
             Ok(Self::file(text))
         } else {
             Err(format!(
-                "{text:?} is not a budget store: expected `memory`, a redis:// or rediss:// \
-                 URL, or a file path (absolute, or starting with `.`)"
+                "{text:?} is not a budget store: expected `memory`, a redis://, rediss://, \
+                 redis+cluster:// or rediss+cluster:// URL, or a file path (absolute, or \
+                 starting with `.`)"
             ))
         }
     }

@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use redis::aio::ConnectionManager;
-use redis::{Client, Script};
+use redis::Script;
 use rustc_hash::FxHashMap;
 use tokio::runtime::Handle;
 
+use super::redis_connection::{Conn, Target};
 use super::{redact_url, Booked, BudgetStore, Denied, Hold};
 use crate::governance::budget::{FailMode, Window};
 use crate::governance::{Alerts, Slot};
@@ -207,7 +207,7 @@ struct Leases {
 
 struct Shared {
     url: String,
-    conn: ConnectionManager,
+    conn: Conn,
     reserve: Script,
     settle: Script,
     renew: Script,
@@ -218,6 +218,8 @@ struct Shared {
     errors: AtomicU64,
     suppressed: AtomicU64,
     last_warn: Mutex<Option<Instant>>,
+    /// The store's last error, which a reservation that timed out reports.
+    last_error: Mutex<Option<String>>,
     known: Mutex<FxHashMap<(usize, u64), Known>>,
     in_flight: Mutex<FxHashMap<u64, InFlight>>,
     pending: Mutex<VecDeque<Pending>>,
@@ -255,13 +257,8 @@ impl RedisStore {
         alerts: Arc<Alerts>,
     ) -> Result<Self, String> {
         let shown = redact_url(url);
-        if url.starts_with("rediss://") {
-            return Err(format!(
-                "{shown}: TLS to Redis (rediss://) is not built into genops's `redis` feature; \
-                 reach the server through a TLS sidecar or tunnel with a redis:// URL"
-            ));
-        }
-        let client = Client::open(url).map_err(|e| format!("{shown}: {e}"))?;
+        let target =
+            Target::parse(url, store.tls_ca.as_deref()).map_err(|e| format!("{shown}: {e}"))?;
         for slot in slots {
             if nanos(slot.limit) >= 1 << 53 {
                 return Err(format!(
@@ -307,16 +304,9 @@ impl RedisStore {
             .recv()
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("could not start the budget store runtime: {e}"))?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(store.admission_timeout))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(1));
-        let conn = {
-            let _entered = handle.enter();
-            ConnectionManager::new_lazy_with_config(client, config)
-                .map_err(|e| format!("{shown}: {e}"))?
-        };
+        let conn = target
+            .connect(&handle, store.admission_timeout)
+            .map_err(|e| format!("{shown}: {e}"))?;
         let keys = std::hash::RandomState::new();
         let shared = Arc::new(Shared {
             url: shown,
@@ -330,6 +320,7 @@ impl RedisStore {
             errors: AtomicU64::new(0),
             suppressed: AtomicU64::new(0),
             last_warn: Mutex::new(None),
+            last_error: Mutex::new(None),
             known: Mutex::new(FxHashMap::default()),
             in_flight: Mutex::new(FxHashMap::default()),
             pending: Mutex::new(VecDeque::new()),
@@ -464,6 +455,8 @@ impl RedisStore {
                 .arg(keys.expire_at)
                 .invoke_async(&mut conn)
                 .await;
+            // Known even when the call waiting for it has given up.
+            *lock(&shared.last_error) = reply.as_ref().err().map(ToString::to_string);
             let _ = tx.send(reply);
         });
         let wait = self.shared.admission_timeout;
@@ -474,7 +467,13 @@ impl RedisStore {
                 reserved.parse().unwrap_or(0),
             )),
             Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {} ms", wait.as_millis())),
+            Err(_) => Err(match lock(&self.shared.last_error).as_deref() {
+                Some(last) => format!(
+                    "no answer within {} ms; last error: {last}",
+                    wait.as_millis()
+                ),
+                None => format!("no answer within {} ms", wait.as_millis()),
+            }),
         }
     }
 
@@ -727,6 +726,8 @@ impl RedisStore {
             return booked;
         }
         let flight = hold.and_then(|h| lock(&self.shared.in_flight).remove(&h.id));
+        // A hold the fail mode admitted was never in the reserved amount read from the store.
+        let read_hold = hold.filter(|_| flight.as_ref().is_some_and(|f| !f.local));
         let (keys, id) = match flight {
             Some(flight) => {
                 if let Some(hold) = hold {
@@ -743,7 +744,7 @@ impl RedisStore {
             let mut known = lock(&self.shared.known);
             let entry = known.entry((i, cell)).or_default();
             entry.local_spent += cost_nanos;
-            if let Some(hold) = hold {
+            if let Some(hold) = read_hold {
                 entry.reserved = entry.reserved.saturating_sub(nanos(hold.amount));
             }
             Booked {
@@ -938,7 +939,7 @@ impl Shared {
                 Ok(())
             }
             Err(e) => {
-                self.failed(&e.to_string());
+                self.store_error(&e);
                 Err(pending)
             }
         }
@@ -954,6 +955,13 @@ impl Shared {
             );
         }
         queue.push_back(pending);
+    }
+
+    /// Remembers an error of the store, counts it and warns.
+    fn store_error(&self, e: &redis::RedisError) {
+        let problem = e.to_string();
+        self.failed(&problem);
+        *lock(&self.last_error) = Some(problem);
     }
 
     /// Counts a store error and warns, at most once per [`WARN_EVERY`].
@@ -1049,7 +1057,7 @@ async fn heartbeat(shared: &Shared) {
                 .store(store_ms as i64 - local as i64, Ordering::Relaxed);
             shared.replicas.store(replicas.max(1), Ordering::Relaxed);
         }
-        Err(e) => shared.failed(&e.to_string()),
+        Err(e) => shared.store_error(&e),
     }
 }
 
@@ -1076,7 +1084,7 @@ async fn renew(shared: &Shared) {
                 .arg(shared.hold_ttl.as_millis().to_string());
         }
         if let Err(e) = call.invoke_async::<i64>(&mut conn).await {
-            shared.failed(&e.to_string());
+            shared.store_error(&e);
         }
     }
 }
