@@ -11,11 +11,20 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use support::backend::{example, unique};
 use support::redis::{hash, redis_url, window_key};
+
+/// The Redis URL, and this file's turn: its tests run one at a time, so that four worker
+/// processes time their calls on a machine not also busy with another test's four. (The
+/// restart runs tell the calls admitted in an outage by when their work began.)
+fn redis_alone() -> Option<(String, MutexGuard<'static, ()>)> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let url = redis_url()?;
+    Some((url, ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())))
+}
 
 /// An admitted call as its process wrote it down: its cost in nano-dollars, and the unix
 /// milliseconds at which its work began (just after admission) and ended (just before it was
@@ -153,17 +162,17 @@ fn ground_truth(name: &str, envs: &[(&str, &str)]) -> usize {
 
 #[test]
 fn four_processes_never_overshoot_and_book_every_admitted_call_once() {
-    if redis_url().is_none() {
+    let Some((_, _alone)) = redis_alone() else {
         return;
-    }
+    };
     ground_truth("ground-truth", &[]);
 }
 
 #[test]
 fn with_leases_four_processes_never_overshoot_and_book_every_admitted_call_once() {
-    if redis_url().is_none() {
+    let Some((_, _alone)) = redis_alone() else {
         return;
-    }
+    };
     // Slices of $0.10 shrink as the dollar runs out; the last calls get reservations of
     // their own.
     let admitted = ground_truth("leased", &[("WORKER_LEASE_USD", "0.10")]);
@@ -172,7 +181,9 @@ fn with_leases_four_processes_never_overshoot_and_book_every_admitted_call_once(
 
 #[test]
 fn a_process_killed_mid_run_leaves_holds_that_are_charged_at_expiry_and_no_overshoot() {
-    let Some(url) = redis_url() else { return };
+    let Some((url, _alone)) = redis_alone() else {
+        return;
+    };
     let budget = unique("killed");
     let paths = files("killed", 5);
     let hold = [("WORKER_HOLD_MS", "1500")];
@@ -275,7 +286,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, state: &mut u64, drops: &AtomicU
 
 #[test]
 fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend() {
-    let Some(url) = redis_url() else { return };
+    let Some((url, _alone)) = redis_alone() else {
+        return;
+    };
     let target = url
         .trim_start_matches("redis://")
         .split('/')
@@ -527,9 +540,9 @@ fn permutations(items: &[u64]) -> Vec<Vec<u64>> {
 
 #[test]
 fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
-    if redis_url().is_none() {
+    let Some((_, _alone)) = redis_alone() else {
         return;
-    }
+    };
     let cap = usd(OPEN_CAP).to_string();
     for persist in [true, false] {
         // Failing closed, nothing is admitted without the store.
@@ -575,9 +588,9 @@ fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
 #[cfg(feature = "redis-tls")]
 #[test]
 fn over_tls_a_process_trusting_the_ca_through_ssl_cert_file_books_every_call_once() {
-    if redis_url().is_none() {
+    let Some((_, _alone)) = redis_alone() else {
         return;
-    }
+    };
     let server = support::redis::OwnRedis::start_tls("tls-worker");
     let budget = unique("tls-worker");
     let paths = files("tls-worker", 1);
