@@ -26,6 +26,7 @@ use genops::bedrock::{into_stream, ConverseStreamError};
 use genops::semconv::*;
 use mock_bedrock::{CACHED_USAGE, CONVERSE_USAGE, REQUEST_ID, STREAM_USAGE};
 use mock_provider::MockProvider;
+use support::bedrock::{self, HAIKU_4_5_US};
 use support::{capture, run, SpanRecord, V};
 
 /// claude-3-5-sonnet on Bedrock (`anthropic.claude-3-5-sonnet-20240620-v1:0`) and
@@ -35,28 +36,8 @@ const SONNET_IN: u128 = 3_000_000;
 const SONNET_OUT: u128 = 15_000_000;
 const SONNET_CACHE_READ: u128 = 300_000;
 const SONNET_CACHE_WRITE: u128 = 3_750_000;
-/// claude-haiku-4-5 per token: input 1,000,000 p$, output 5,000,000 p$, cache read 100,000
-/// p$, cache write 1,250,000 p$.
-const HAIKU_IN: u128 = 1_000_000;
-const HAIKU_OUT: u128 = 5_000_000;
-const HAIKU_CACHE_READ: u128 = 100_000;
-const HAIKU_CACHE_WRITE: u128 = 1_250_000;
-/// The mock's ConverseStream at us.anthropic.claude-haiku-4-5-20251001-v1:0, priced as
-/// claude-haiku-4-5-20251001: 900 × 1,000,000 + 600 × 100,000 + 100 × 1,250,000 + 40 ×
-/// 5,000,000.
-const HAIKU_STREAM_PICOS: u128 = {
-    let (input, output, read, write) = STREAM_USAGE;
-    let picos = input as u128 * HAIKU_IN
-        + read as u128 * HAIKU_CACHE_READ
-        + write as u128 * HAIKU_CACHE_WRITE
-        + output as u128 * HAIKU_OUT;
-    assert!(picos == 1_285_000_000);
-    picos
-};
-
 /// A cross-region inference profile: the price table has its model, not the profile.
 const SONNET_4_5_US: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-const HAIKU_4_5_US: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 fn client(mock: &MockProvider) -> Client {
     let config = aws_sdk_bedrockruntime::Config::builder()
@@ -229,18 +210,10 @@ fn a_converse_stream_is_booked_from_its_metadata_event() {
     let span = cap.span("chat");
     assert_eq!(span.field(GENOPS_STREAM_END).str(), "completed");
     assert_eq!(span.field(GENOPS_STREAM_CHUNKS).i64(), 6);
-    // Bedrock's inputTokens (900) leaves out the cache reads (600) and writes (100).
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_600);
-    assert_eq!(span.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS).i64(), 600);
-    assert_eq!(
-        span.field(GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS).i64(),
-        100
-    );
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 40);
-    assert!(!span.has(GENOPS_USAGE_MISSING));
+    assert_eq!(STREAM_USAGE, bedrock::STREAM_USAGE);
+    bedrock::assert_stream_booked(&span, &ledger);
     // The request id, recorded by `into_stream`; the stop reason, from `messageStop`.
     assert_answered(&span);
-    assert_eq!(ledger.snapshot().total.cost.picos(), HAIKU_STREAM_PICOS);
 }
 
 #[test]

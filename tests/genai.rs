@@ -11,8 +11,7 @@ mod support;
 use futures::{Stream, StreamExt};
 use genai::adapter::AdapterKind;
 use genai::chat::{ChatMessage, ChatOptions, ChatRequest, ChatResponse, ChatStreamEvent};
-use genai::resolver::{AuthData, Endpoint, ServiceTargetResolver};
-use genai::{Client, ModelIden, ServiceTarget};
+use genai::Client;
 use genops::semconv::*;
 use mock_provider::MockProvider;
 use support::{capture, run};
@@ -24,19 +23,7 @@ const MINI_OUT: u128 = 600_000;
 
 fn client(mock: &MockProvider) -> Client {
     let base = format!("{}/", mock.openai_base());
-    let resolver = ServiceTargetResolver::from_resolver_fn(
-        move |target: ServiceTarget| -> Result<ServiceTarget, genai::resolver::Error> {
-            Ok(ServiceTarget {
-                endpoint: Endpoint::from_owned(base.clone()),
-                auth: AuthData::from_single("sk-test-not-a-real-key"),
-                model: ModelIden::new(AdapterKind::OpenAI, target.model.model_name),
-            })
-        },
-    );
-    Client::builder()
-        .with_service_target_resolver(resolver)
-        .build()
-        .expect("a genai client")
+    support::genai::client(base, AdapterKind::OpenAI, "sk-test-not-a-real-key")
 }
 
 fn question() -> ChatRequest {

@@ -13,30 +13,15 @@ mod support;
 use futures::{Stream, StreamExt};
 use genai::adapter::AdapterKind;
 use genai::chat::{ChatMessage, ChatOptions, ChatRequest, ChatStreamEvent};
-use genai::resolver::{AuthData, Endpoint, ServiceTargetResolver};
-use genai::{Client, ModelIden, ServiceTarget};
-use genops::semconv::*;
-use mock_bedrock::STREAM_USAGE;
+use genai::Client;
+use genops::semconv::GENOPS_STREAM_END;
 use mock_provider::MockProvider;
+use support::bedrock::{self, HAIKU_4_5_US};
 use support::{capture, run};
-
-const HAIKU_4_5_US: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 fn client(mock: &MockProvider) -> Client {
     let base = format!("{}/", mock.endpoint());
-    let resolver = ServiceTargetResolver::from_resolver_fn(
-        move |target: ServiceTarget| -> Result<ServiceTarget, genai::resolver::Error> {
-            Ok(ServiceTarget {
-                endpoint: Endpoint::from_owned(base.clone()),
-                auth: AuthData::from_single("bedrock-api-key-test"),
-                model: ModelIden::new(AdapterKind::BedrockApi, target.model.model_name),
-            })
-        },
-    );
-    Client::builder()
-        .with_service_target_resolver(resolver)
-        .build()
-        .expect("a genai client")
+    support::genai::client(base, AdapterKind::BedrockApi, "bedrock-api-key-test")
 }
 
 #[genops::track(team = "chat", provider = "aws.bedrock", model = HAIKU_4_5_US, stream, err)]
@@ -74,18 +59,7 @@ fn a_genai_bedrock_stream_books_the_cache_tokens_bedrock_leaves_out_of_its_input
     );
     let span = cap.span("chat");
     assert_eq!(span.field(GENOPS_STREAM_END).str(), "completed");
-    let (input, output, read, write) = STREAM_USAGE;
-    assert_eq!((input, read, write), (900, 600, 100));
-    // genai reports 900; the GenAI conventions count the cache too.
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_600);
-    assert_eq!(span.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS).i64(), 600);
-    assert_eq!(
-        span.field(GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS).i64(),
-        100
-    );
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), output as i64);
-    // claude-haiku-4-5 per token: input 1,000,000 p$, cache read 100,000 p$, cache write
-    // 1,250,000 p$, output 5,000,000 p$.
-    let picos = 900 * 1_000_000 + 600 * 100_000 + 100 * 1_250_000 + 40 * 5_000_000;
-    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
+    assert_eq!(mock_bedrock::STREAM_USAGE, bedrock::STREAM_USAGE);
+    // genai reports 900 input tokens; the call books 1,600.
+    bedrock::assert_stream_booked(&span, &ledger);
 }

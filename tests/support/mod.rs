@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod bedrock;
 pub mod child;
+#[cfg(feature = "genai")]
+pub mod genai;
 pub mod providers;
 pub mod redis;
 
