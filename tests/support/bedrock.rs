@@ -12,9 +12,12 @@ pub const HAIKU_4_5_US: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 /// cache read, cache write. Each test checks the mock's `STREAM_USAGE` against it.
 pub const STREAM_USAGE: (u64, u64, u64, u64) = (900, 40, 600, 100);
 
-/// Asserts the span's usage fields and the ledger's total for the mock's stream at
-/// [`HAIKU_4_5_US`].
-pub fn assert_stream_booked(span: &SpanRecord, ledger: &genops::Ledger) {
+/// Asserts that the mock served one stream at [`HAIKU_4_5_US`] (`paths`: what it was asked),
+/// that the call's span saw it to its end, and the span's usage fields and the ledger's total.
+pub fn assert_stream_booked(paths: &[String], span: &SpanRecord, ledger: &genops::Ledger) {
+    let model = HAIKU_4_5_US.replace(':', "%3A");
+    assert_eq!(paths, [format!("/model/{model}/converse-stream")]);
+    assert_eq!(span.field(GENOPS_STREAM_END).str(), "completed");
     // Bedrock's inputTokens (900) leaves out the cache reads (600) and writes (100); the GenAI
     // conventions count them.
     assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_600);
