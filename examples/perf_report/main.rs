@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example perf_report -- [--quick] [--runs N] [--json out.json]
 //!                                              [--baseline report.json|dir] [--tolerance 0.15]
+//!                                              [--instructions] [--count-tolerance 0.05]
 //! ```
 //!
 //! 1. Latency: per-call overhead of each instrumentation mode (mean, stdev, min, max, p50, p95,
@@ -19,20 +20,25 @@
 //! 7. Shared budgets: a gated call's p50/p99 with its budget in memory and in Redis, Redis
 //!    operations per call, calls/s of 4 processes sharing a budget (with `--features redis`
 //!    and `GENOPS_REDIS_URL`).
+//! 8. With `--instructions`: instructions per call of every gated mode and of the bare calls,
+//!    counted by callgrind (valgrind must be installed), which do not move with the machine's
+//!    load.
 //!
 //! `--json` writes every figure with the machine and git revision. `--baseline` compares the
-//! ratios to the bare call of the same run (never absolute times) and the allocation counts of
-//! the modes that run genops code with a saved report, and exits 1 listing every regression
-//! beyond `--tolerance` (a ratio must also grow by at least one bare call); with `--runs N`, each
-//! gate figure is its best run's. Its argument is a
+//! timed ratios to the bare call of the same run (never absolute times), the instruction ratios
+//! and the allocation counts of the modes that run genops code with a saved report, and exits 1
+//! listing every regression: a timed ratio beyond `--tolerance` (that also grows by at least one
+//! bare call), a count beyond `--count-tolerance`. With `--runs N`, each timed gate figure is its
+//! best run's. Its argument is a
 //! report, or a directory of them, one per kind of machine: the one measured on this machine's
 //! CPU model is used, since ratios to a bare call still differ between CPU models; with none, a
 //! figure must regress against all of them. The anchors (`tracing::instrument`, fastrace) and
 //! the OpenTelemetry modes are reported but not gated: the anchors run no genops code, and the
 //! OpenTelemetry cost rides on a background thread sharing the cores. `--quick` takes about
-//! 20 s on 2 cores.
+//! 20 s on 2 cores; `--instructions` adds about a minute.
 //!
-//! CI: `cargo run --release --example perf_report -- --quick --baseline perf/baselines`
+//! CI: `cargo run --release --example perf_report -- --quick --runs 3 --instructions \
+//!      --baseline perf/baselines --tolerance 1.0`
 //!
 //! `--profile MODE CALLS` runs only one mode, for `valgrind --tool=callgrind`.
 
@@ -40,6 +46,7 @@ mod baseline;
 mod books;
 mod cardinality;
 mod heap;
+mod instructions;
 mod latency;
 mod load;
 mod machine;
@@ -69,13 +76,14 @@ use machine::machine;
 use render::render;
 use targets::targets;
 
-use crate::baseline::check_regressions;
+use crate::baseline::{check_regressions, Tolerance};
 use crate::books::Books;
+use crate::instructions::{counted_batch, measure_instructions, render_instructions};
 use crate::latency::measure_latency;
 use crate::load::measure_load;
 use crate::machine::{git_dirty, git_revision, loadavg};
 use crate::memory::measure_memory;
-use crate::modes::{in_dispatch, run_batch, Ctx, MODES};
+use crate::modes::{find_mode, in_dispatch, run_batch, Ctx, BARE, MODES};
 use crate::plan::{progress, Plan, LATENCY_SCALE};
 use crate::providers::measure_providers;
 use crate::render::render_stats;
@@ -91,13 +99,16 @@ struct Options {
     json: Option<PathBuf>,
     baseline: Option<PathBuf>,
     tolerance: f64,
+    count_tolerance: f64,
+    instructions: bool,
     child_out: Option<PathBuf>,
     profile: Option<(String, u64)>,
     shared_budget_child: Option<(String, String, f64, f64)>,
 }
 
 const USAGE_TEXT: &str = "usage: perf_report [--quick] [--runs N] [--json out.json] \
-                          [--baseline report.json|dir] [--tolerance 0.15]";
+                          [--baseline report.json|dir] [--tolerance 0.15] \
+                          [--instructions] [--count-tolerance 0.05]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -106,6 +117,8 @@ fn parse_args() -> Result<Options, String> {
         json: None,
         baseline: None,
         tolerance: 0.15,
+        count_tolerance: 0.05,
+        instructions: false,
         child_out: None,
         profile: None,
         shared_budget_child: None,
@@ -130,6 +143,12 @@ fn parse_args() -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--tolerance: {e}"))?;
             }
+            "--count-tolerance" => {
+                options.count_tolerance = value("--count-tolerance")?
+                    .parse()
+                    .map_err(|e| format!("--count-tolerance: {e}"))?;
+            }
+            "--instructions" => options.instructions = true,
             "--child-out" => options.child_out = Some(value("--child-out")?.into()),
             "--profile" => {
                 let key = value("--profile")?;
@@ -199,15 +218,16 @@ fn run_once(plan: &Plan) -> Metrics {
     m
 }
 
-/// `--profile MODE CALLS`: only `CALLS` calls of one mode, for a profiler:
+/// `--profile MODE CALLS`: only `CALLS` calls of one mode (or of `bare` or `bare_async`), after
+/// 1,000 to warm up, for a profiler:
 ///
 /// ```text
-/// valgrind --tool=callgrind --toggle-collect='*time_sync*' \
+/// valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*counted_batch*' \
 ///     target/release/examples/perf_report --profile genops_layer_priced 100000
 /// ```
 fn profile(key: &str, calls: u64) -> ExitCode {
-    let Some(mode) = MODES.iter().find(|m| m.key == key) else {
-        let keys: Vec<&str> = MODES.iter().map(|m| m.key).collect();
+    let Some(mode) = find_mode(key) else {
+        let keys: Vec<&str> = MODES.iter().chain(BARE).map(|m| m.key).collect();
         eprintln!("unknown mode {key}; one of: {}", keys.join(", "));
         return ExitCode::from(2);
     };
@@ -215,7 +235,9 @@ fn profile(key: &str, calls: u64) -> ExitCode {
     ctx.prepare(mode.stack);
     let dispatch = ctx.dispatch(mode.stack);
     in_dispatch(dispatch, || run_batch(&ctx.rt, mode.body, 1_000));
-    let elapsed = in_dispatch(dispatch, || run_batch(&ctx.rt, mode.body, calls));
+    let started = Instant::now();
+    in_dispatch(dispatch, || counted_batch(&ctx.rt, mode.body, calls));
+    let elapsed = started.elapsed();
     ctx.drain(mode.stack);
     println!(
         "{key}: {calls} calls, {:.1} ns per call",
@@ -285,7 +307,21 @@ fn main() -> ExitCode {
         runs
     };
     let summary = summarise(&runs);
-    let means: Metrics = summary.iter().map(|(k, s)| (k.clone(), s.mean)).collect();
+    let mut means: Metrics = summary.iter().map(|(k, s)| (k.clone(), s.mean)).collect();
+    // The gate takes each timed figure from its best run: on a shared machine noise only ever
+    // adds time, so the least disturbed of N fresh processes is the steadiest measure, and a real
+    // regression raises every run. (Gate figures are all lower-is-better.)
+    let mut best: Metrics = summary.iter().map(|(k, s)| (k.clone(), s.min)).collect();
+    // Instruction counts are the same in every process, so they are counted once, here.
+    let mut counted = Metrics::new();
+    if options.instructions {
+        if let Err(e) = measure_instructions(&mut counted) {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+        means.extend(counted.clone());
+        best.extend(counted.clone());
+    }
 
     let stats = if runs.len() > 1 {
         render_stats(&summary, runs.len())
@@ -295,6 +331,9 @@ fn main() -> ExitCode {
             .to_owned()
     };
     println!("{}", render(&means, &plan, runs.len(), &stats));
+    if options.instructions {
+        println!("{}", render_instructions(&counted));
+    }
     let machine = machine();
     let revision = git_revision();
     println!(
@@ -317,10 +356,6 @@ fn main() -> ExitCode {
         },
     );
 
-    // The gate takes each figure from its best run: on a shared machine noise only ever adds
-    // time, so the least disturbed of N fresh processes is the steadiest measure, and a real
-    // regression raises every run. (Gate figures are all lower-is-better.)
-    let best: Metrics = summary.iter().map(|(k, s)| (k.clone(), s.min)).collect();
     let gate_now = gate(&best);
     let target_list = targets(&means);
     if let Some(path) = &options.json {
@@ -368,7 +403,11 @@ fn main() -> ExitCode {
     }
 
     if let Some(baseline) = &options.baseline {
-        match check_regressions(baseline, &machine, &gate_now, options.tolerance) {
+        let tolerance = Tolerance {
+            time: options.tolerance,
+            count: options.count_tolerance,
+        };
+        match check_regressions(baseline, &machine, &gate_now, tolerance) {
             Ok(regressions) if regressions.is_empty() => {
                 println!("No performance regression beyond the tolerance.");
             }

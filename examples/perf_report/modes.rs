@@ -178,6 +178,36 @@ pub(crate) const MODES: &[Mode] = &[
     },
 ];
 
+/// The bare calls, sync and async, that the modes are compared with, as modes of their own for
+/// `--profile` and the instruction counts.
+pub(crate) const BARE: &[Mode] = &[
+    Mode {
+        key: "bare",
+        label: "bare call",
+        body: Body::Bare,
+        stack: Stack::None,
+    },
+    Mode {
+        key: "bare_async",
+        label: "bare async call",
+        body: Body::BareAsync,
+        stack: Stack::None,
+    },
+];
+
+/// The mode, or bare call, named `key`.
+pub(crate) fn find_mode(key: &str) -> Option<&'static Mode> {
+    MODES.iter().chain(BARE).find(|m| m.key == key)
+}
+
+/// The bare call of `BARE` a mode is compared with.
+pub(crate) fn bare_of(mode: &Mode) -> &'static Mode {
+    let body = reference(mode.body);
+    BARE.iter()
+        .find(|m| m.body == body)
+        .expect("a bare call for each reference body")
+}
+
 fn is_async(body: Body) -> bool {
     matches!(
         body,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::modes::{Stack, MODES};
+use crate::modes::{Mode, Stack, MODES};
 use crate::providers::PROVIDERS;
 use crate::stats::Metrics;
 use crate::table::{f, thousands};
@@ -300,20 +300,25 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
     out
 }
 
-/// The figures the regression gate compares: ratios to the bare call of the same run, and
-/// allocation counts. Never absolute times.
+/// Whether a mode's figures are gated. Only the modes that run genops code: the anchors
+/// (`tracing::instrument`, the cost-summing layer) cannot regress with a change to genops, and
+/// their ratios move with the CPU model. The OpenTelemetry modes are left out too: their cost
+/// depends on a background thread sharing the two cores, so it moves with the machine's load,
+/// not with genops.
+pub(crate) fn gated(mode: &Mode) -> bool {
+    mode.key.starts_with("genops_") && !matches!(mode.stack, Stack::GenopsOtel)
+}
+
+/// The figures the regression gate compares: ratios to the bare call of the same run, in time
+/// and (with `--instructions`) in instructions, and allocation counts. Never absolute times.
 pub(crate) fn gate(m: &Metrics) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
-    // Only the modes that run genops code: the anchors (`tracing::instrument`, the cost-summing
-    // layer) cannot regress with a change to genops, and their ratios move with the CPU model.
-    // The OpenTelemetry modes are left out too: their cost depends on a background thread
-    // sharing the two cores, so it moves with the machine's load, not with genops.
-    for mode in MODES
-        .iter()
-        .filter(|m| m.key.starts_with("genops_") && !matches!(m.stack, Stack::GenopsOtel))
-    {
+    for mode in MODES.iter().filter(|mode| gated(mode)) {
         if let Some(v) = m.get(&format!("latency.{}.ratio", mode.key)) {
             out.insert(format!("{}.ratio_to_bare", mode.key), *v);
+        }
+        if let Some(v) = m.get(&format!("instructions.{}.ratio", mode.key)) {
+            out.insert(format!("{}.instruction_ratio", mode.key), *v);
         }
     }
     for key in [
