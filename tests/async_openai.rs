@@ -22,12 +22,10 @@ use genops::semconv::*;
 use genops::IncludeUsage;
 use mock_provider::MockProvider;
 use serde_json::Value;
+use support::providers::{
+    assert_cached_chat_booked, assert_reasoning_response_booked, MINI_IN, MINI_OUT,
+};
 use support::{capture, run};
-
-/// gpt-4o-mini per token: input 150,000 p$, cached input 75,000 p$, output 600,000 p$.
-const MINI_IN: u128 = 150_000;
-const MINI_CACHED: u128 = 75_000;
-const MINI_OUT: u128 = 600_000;
 
 fn client(mock: &MockProvider) -> Client<OpenAIConfig> {
     Client::with_config(
@@ -62,28 +60,11 @@ fn a_chat_completion_with_cached_prompt_tokens_is_booked_from_the_returned_respo
     let (response, cap, ledger) = capture(true, || run(chat(&client)));
     response.expect("the mock answers");
     let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 2_000);
-    assert_eq!(
-        span.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS).i64(),
-        1_500
-    );
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 300);
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_MODEL).str(),
-        "gpt-4o-mini-2024-07-18"
-    );
+    assert_cached_chat_booked(&span, &ledger);
     assert_eq!(
         span.field(GEN_AI_RESPONSE_ID).str(),
         "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG"
     );
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["stop"]"#
-    );
-    // 500 uncached + 1,500 cached input tokens, 300 output tokens.
-    let picos = 500 * MINI_IN + 1_500 * MINI_CACHED + 300 * MINI_OUT;
-    assert_eq!(picos, 367_500_000);
-    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
 }
 
 #[genops::track(team = "research", provider = "openai", model = "gpt-5", err)]
@@ -102,21 +83,7 @@ fn a_responses_api_call_books_its_reasoning_tokens_as_output() {
     let client = client(&mock);
     let (response, cap, ledger) = capture(true, || run(reason(&client)));
     response.expect("the mock answers");
-    let span = cap.span("chat gpt-5");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_000);
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 2_000);
-    assert_eq!(
-        span.field(GEN_AI_USAGE_REASONING_OUTPUT_TOKENS).i64(),
-        1_500
-    );
-    assert_eq!(span.field(GEN_AI_RESPONSE_MODEL).str(), "gpt-5-2025-08-07");
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["completed"]"#
-    );
-    // gpt-5 per token: input 1,250,000 p$, output 10,000,000 p$ (reasoning included).
-    let picos = 1_000 * 1_250_000 + 2_000 * 10_000_000;
-    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
+    assert_reasoning_response_booked(&cap.span("chat gpt-5"), &ledger);
 }
 
 #[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", stream, err)]

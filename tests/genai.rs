@@ -14,12 +14,8 @@ use genai::chat::{ChatMessage, ChatOptions, ChatRequest, ChatResponse, ChatStrea
 use genai::Client;
 use genops::semconv::*;
 use mock_provider::MockProvider;
+use support::providers::{assert_cached_chat_booked, MINI_IN, MINI_OUT};
 use support::{capture, run};
-
-/// gpt-4o-mini per token: input 150,000 p$, cached input 75,000 p$, output 600,000 p$.
-const MINI_IN: u128 = 150_000;
-const MINI_CACHED: u128 = 75_000;
-const MINI_OUT: u128 = 600_000;
 
 fn client(mock: &MockProvider) -> Client {
     let base = format!("{}/", mock.openai_base());
@@ -41,23 +37,7 @@ fn a_chat_response_is_booked_with_its_cached_tokens() {
     let client = client(&mock);
     let (response, cap, ledger) = capture(true, || run(chat(&client)));
     response.expect("the mock answers");
-    let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 2_000);
-    assert_eq!(
-        span.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS).i64(),
-        1_500
-    );
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 300);
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_MODEL).str(),
-        "gpt-4o-mini-2024-07-18"
-    );
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["stop"]"#
-    );
-    let picos = 500 * MINI_IN + 1_500 * MINI_CACHED + 300 * MINI_OUT;
-    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
+    assert_cached_chat_booked(&cap.span("chat gpt-4o-mini"), &ledger);
 }
 
 #[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", stream, err)]

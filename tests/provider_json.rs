@@ -9,7 +9,9 @@ use futures::{Stream, StreamExt};
 use genops::semconv::*;
 use genops::Usage;
 use serde_json::Value;
-use support::providers::{body, sse_events};
+use support::providers::{
+    assert_cached_chat_booked, assert_reasoning_response_booked, body, sse_events,
+};
 use support::{capture, V};
 
 #[derive(Debug)]
@@ -37,29 +39,11 @@ fn a_returned_openai_chat_completion_is_recorded_with_its_cached_tokens() {
     let (value, cap, ledger) = capture(true, || block_on(openai_chat()));
     assert!(value.is_ok());
     let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 2_000);
-    assert_eq!(
-        span.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS).i64(),
-        1_500
-    );
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 300);
-    assert!(!span.has(GEN_AI_USAGE_REASONING_OUTPUT_TOKENS));
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_MODEL).str(),
-        "gpt-4o-mini-2024-07-18"
-    );
+    assert_cached_chat_booked(&span, &ledger);
     assert_eq!(
         span.field(GEN_AI_RESPONSE_ID).str(),
         "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG"
     );
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["stop"]"#
-    );
-    // gpt-4o-mini: 500 uncached × 150,000 p$ + 1,500 cached × 75,000 p$ + 300 out × 600,000 p$
-    let picos = 500 * 150_000 + 1_500 * 75_000 + 300 * 600_000;
-    assert_eq!(picos, 367_500_000);
-    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
 }
 
 #[genops::track(team = "chat", provider = "openai", model = "gpt-5")]
@@ -70,21 +54,7 @@ fn openai_response() -> Value {
 #[test]
 fn a_returned_responses_api_body_is_recorded_with_its_reasoning_tokens() {
     let (_, cap, ledger) = capture(true, openai_response);
-    let span = cap.span("chat gpt-5");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_000);
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 2_000);
-    assert_eq!(
-        span.field(GEN_AI_USAGE_REASONING_OUTPUT_TOKENS).i64(),
-        1_500
-    );
-    assert_eq!(span.field(GEN_AI_RESPONSE_MODEL).str(), "gpt-5-2025-08-07");
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["completed"]"#
-    );
-    // gpt-5: 1,000 in × 1,250,000 p$ + 2,000 out (reasoning included) × 10,000,000 p$
-    let picos = 1_000 * 1_250_000 + 2_000 * 10_000_000;
-    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
+    assert_reasoning_response_booked(&cap.span("chat gpt-5"), &ledger);
 }
 
 #[genops::track(

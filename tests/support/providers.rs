@@ -24,3 +24,57 @@ pub fn sse_events(name: &str) -> Vec<Value> {
         .map(|data| serde_json::from_str(data).expect("an SSE data line of JSON"))
         .collect()
 }
+
+/// gpt-4o-mini per token, in pico-dollars: input 150,000, cached input 75,000, output 600,000.
+pub const MINI_IN: u128 = 150_000;
+/// See [`MINI_IN`].
+pub const MINI_CACHED: u128 = 75_000;
+/// See [`MINI_IN`].
+pub const MINI_OUT: u128 = 600_000;
+
+/// What the documented chat completion with a cached prompt (`openai_chat_cached.json`, which
+/// the mock provider also serves) books, whichever path carried it: 2,000 input tokens of which
+/// 1,500 cached, 300 output tokens, the dated model that answered, and its finish reason.
+pub fn assert_cached_chat_booked(span: &super::SpanRecord, ledger: &genops::Ledger) {
+    use genops::semconv::*;
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 2_000);
+    assert_eq!(
+        span.field(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS).i64(),
+        1_500
+    );
+    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 300);
+    assert!(!span.has(GEN_AI_USAGE_REASONING_OUTPUT_TOKENS));
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_MODEL).str(),
+        "gpt-4o-mini-2024-07-18"
+    );
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
+        r#"["stop"]"#
+    );
+    // 500 uncached + 1,500 cached input tokens, 300 output tokens.
+    let picos = 500 * MINI_IN + 1_500 * MINI_CACHED + 300 * MINI_OUT;
+    assert_eq!(picos, 367_500_000);
+    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
+}
+
+/// What the documented Responses API reply of gpt-5 with reasoning
+/// (`openai_responses_reasoning.json`, which the mock provider also serves) books: 1,000 input
+/// tokens and 2,000 output tokens, 1,500 of them reasoning.
+pub fn assert_reasoning_response_booked(span: &super::SpanRecord, ledger: &genops::Ledger) {
+    use genops::semconv::*;
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_000);
+    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 2_000);
+    assert_eq!(
+        span.field(GEN_AI_USAGE_REASONING_OUTPUT_TOKENS).i64(),
+        1_500
+    );
+    assert_eq!(span.field(GEN_AI_RESPONSE_MODEL).str(), "gpt-5-2025-08-07");
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
+        r#"["completed"]"#
+    );
+    // gpt-5: 1,000 in × 1,250,000 p$ + 2,000 out (reasoning included) × 10,000,000 p$
+    let picos = 1_000 * 1_250_000 + 2_000 * 10_000_000;
+    assert_eq!(ledger.snapshot().total.cost.picos(), picos);
+}
