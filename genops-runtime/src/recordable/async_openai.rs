@@ -56,34 +56,32 @@ fn chat_usage(usage: &CompletionUsage, tier: Option<&ChatServiceTier>) -> UsageR
     )
 }
 
-impl Recordable for CreateChatCompletionResponse {
-    fn report<'a>(&'a self, report: &mut Report<'a>) {
-        report.response_model = Some(&self.model);
-        report.response_id = Some(&self.id);
-        for reason in self.choices.iter().filter_map(|c| c.finish_reason.as_ref()) {
-            report.finish_reason(finish_reason(reason));
+/// A chat completion and a chunk of its stream carry the same fields. A stream has usage only
+/// with `stream_options.include_usage`, in its last chunk.
+macro_rules! chat_recordable {
+    ($ty:ty, if_usage_missing: $if_missing:expr) => {
+        impl Recordable for $ty {
+            fn report<'a>(&'a self, report: &mut Report<'a>) {
+                let if_missing: Option<&'static str> = $if_missing;
+                if if_missing.is_some() {
+                    report.if_usage_missing = if_missing;
+                }
+                report.response_model = Some(&self.model);
+                report.response_id = Some(&self.id);
+                for reason in self.choices.iter().filter_map(|c| c.finish_reason.as_ref()) {
+                    report.finish_reason(finish_reason(reason));
+                }
+                report.usage = self
+                    .usage
+                    .as_ref()
+                    .map(|u| chat_usage(u, self.service_tier.as_ref()));
+            }
         }
-        report.usage = self
-            .usage
-            .as_ref()
-            .map(|u| chat_usage(u, self.service_tier.as_ref()));
-    }
+    };
 }
 
-impl Recordable for CreateChatCompletionStreamResponse {
-    fn report<'a>(&'a self, report: &mut Report<'a>) {
-        report.if_usage_missing = Some(OPENAI_INCLUDE_USAGE);
-        report.response_model = Some(&self.model);
-        report.response_id = Some(&self.id);
-        for reason in self.choices.iter().filter_map(|c| c.finish_reason.as_ref()) {
-            report.finish_reason(finish_reason(reason));
-        }
-        report.usage = self
-            .usage
-            .as_ref()
-            .map(|u| chat_usage(u, self.service_tier.as_ref()));
-    }
-}
+chat_recordable!(CreateChatCompletionResponse, if_usage_missing: None);
+chat_recordable!(CreateChatCompletionStreamResponse, if_usage_missing: Some(OPENAI_INCLUDE_USAGE));
 
 /// A Responses API response: `input_tokens` includes the cached tokens, `output_tokens` the
 /// reasoning tokens; each web search call is one web search.
