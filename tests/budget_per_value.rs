@@ -4,30 +4,14 @@
 mod support;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use genops::semconv::*;
 use genops::{
     Budget, BudgetAlert, BudgetStore, Dimension, GenOpsLayer, GovernanceError, InitError,
     ManualClock, Scope, Usd,
 };
-use support::{capture_with, nanos};
-
-#[derive(Debug, PartialEq)]
-enum AppError {
-    Denied(GovernanceError),
-}
-
-impl From<GovernanceError> for AppError {
-    fn from(e: GovernanceError) -> Self {
-        AppError::Denied(e)
-    }
-}
-
-/// 2026-11-28T23:59:00Z.
-fn late_evening() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_795_910_340)
-}
+use support::{capture_with, late_evening, nanos, AppError};
 
 #[genops::track(team = "search", customer = customer, provider = "openai", operation = "chat", enforce)]
 fn answer(customer: &str, usd: f64) -> Result<(), AppError> {

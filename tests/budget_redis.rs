@@ -16,19 +16,9 @@ use std::time::{Duration, Instant};
 use genops::{Budget, BudgetStore, Dimension, FailMode, GenOpsLayer, GovernanceError, Scope, Usd};
 use support::backend::unique;
 use support::redis::{hash, redis_url, window_key, OwnRedis};
+use support::AppError;
 use tracing::Dispatch;
 use tracing_subscriber::prelude::*;
-
-#[derive(Debug, PartialEq)]
-enum AppError {
-    Denied(GovernanceError),
-}
-
-impl From<GovernanceError> for AppError {
-    fn from(e: GovernanceError) -> Self {
-        AppError::Denied(e)
-    }
-}
 
 #[genops::track(team = "search", customer = customer, provider = "openai", operation = "chat", enforce)]
 fn call(customer: &str, usd: f64) -> Result<(), AppError> {

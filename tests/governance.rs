@@ -5,30 +5,14 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use genops::semconv::*;
 use genops::{
     AllowedModels, Budget, BudgetAlert, Dimension, GenOpsLayer, GovernanceError, ManualClock,
     MaxCostPerCall, RateLimit, RequiredAttribution, Scope, Usd,
 };
-use support::{capture_with, nanos, V};
-
-#[derive(Debug, PartialEq)]
-enum AppError {
-    Denied(GovernanceError),
-}
-
-impl From<GovernanceError> for AppError {
-    fn from(e: GovernanceError) -> Self {
-        AppError::Denied(e)
-    }
-}
-
-/// 2026-11-28T23:59:00Z.
-fn late_evening() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_795_910_340)
-}
+use support::{capture_with, late_evening, nanos, AppError, V};
 
 #[genops::track(team = "search", provider = "openai", operation = "generate_content")]
 fn spend(usd: f64) {

@@ -2,24 +2,15 @@
 //! its end, released when it is dropped with nothing booked. 1,000 streams dropped at random
 //! points on a multi-thread runtime leave nothing reserved and the books exact.
 
+mod support;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::{Stream, StreamExt};
-use genops::{Budget, GenOpsLayer, GovernanceError, Scope, Usage, Usd};
+use genops::{Budget, GenOpsLayer, Scope, Usage, Usd};
+use support::AppError;
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::prelude::*;
-
-#[derive(Debug)]
-#[allow(dead_code)]
-enum AppError {
-    Denied(GovernanceError),
-}
-
-impl From<GovernanceError> for AppError {
-    fn from(e: GovernanceError) -> Self {
-        AppError::Denied(e)
-    }
-}
 
 /// Usage reports made, wherever the stream was dropped after them.
 static RECORDED: AtomicU64 = AtomicU64::new(0);

@@ -256,3 +256,20 @@ pub fn run<F: std::future::Future>(f: F) -> F::Output {
 pub fn nanos(usd: f64) -> i128 {
     (usd * 1e9).round() as i128
 }
+
+/// An application's error with a variant for a call genops denied, as `enforce` needs.
+#[derive(Debug, PartialEq)]
+pub enum AppError {
+    Denied(genops::GovernanceError),
+}
+
+impl From<genops::GovernanceError> for AppError {
+    fn from(e: genops::GovernanceError) -> Self {
+        AppError::Denied(e)
+    }
+}
+
+/// 2026-11-28T23:59:00Z: a minute before a daily window ends.
+pub fn late_evening() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_910_340)
+}
