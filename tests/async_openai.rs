@@ -23,7 +23,8 @@ use genops::IncludeUsage;
 use mock_provider::MockProvider;
 use serde_json::Value;
 use support::providers::{
-    assert_cached_chat_booked, assert_reasoning_response_booked, MINI_IN, MINI_OUT,
+    assert_cached_chat_booked, assert_chat_stream_booked, assert_reasoning_response_booked,
+    assert_responses_stream_booked,
 };
 use support::{capture, run};
 
@@ -114,20 +115,8 @@ fn a_chat_stream_with_include_usage_books_the_usage_of_its_last_chunk() {
         Value::Bool(true)
     );
     let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GENOPS_STREAM_END).str(), "completed");
+    assert_chat_stream_booked(&span, &ledger);
     assert_eq!(span.field(GENOPS_STREAM_CHUNKS).i64(), 5);
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_000);
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 200);
-    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), "chatcmpl-123");
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["stop"]"#
-    );
-    assert!(!span.has(GENOPS_USAGE_MISSING));
-    assert_eq!(
-        ledger.snapshot().total.cost.picos(),
-        1_000 * MINI_IN + 200 * MINI_OUT
-    );
     assert!(cap.warnings().is_empty());
 }
 
@@ -225,18 +214,7 @@ fn a_responses_api_stream_books_the_usage_of_response_completed() {
     });
     assert_eq!(events.len(), 5);
     assert!(events.iter().all(Result::is_ok), "{events:?}");
-    let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 37);
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 11);
-    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), "resp_123");
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["completed"]"#
-    );
-    assert_eq!(
-        ledger.snapshot().total.cost.picos(),
-        37 * MINI_IN + 11 * MINI_OUT
-    );
+    assert_responses_stream_booked(&cap.span("chat gpt-4o-mini"), &ledger);
 }
 
 #[genops::track(

@@ -10,7 +10,8 @@ use genops::semconv::*;
 use genops::Usage;
 use serde_json::Value;
 use support::providers::{
-    assert_cached_chat_booked, assert_reasoning_response_booked, body, sse_events,
+    assert_cached_chat_booked, assert_chat_stream_booked, assert_reasoning_response_booked,
+    assert_responses_stream_booked, body, sse_events,
 };
 use support::{capture, V};
 
@@ -93,17 +94,7 @@ fn an_openai_chat_stream_books_the_usage_of_its_last_chunk_without_choices() {
         block_on(openai_stream("openai_chat_stream.sse").collect::<Vec<_>>())
     });
     assert_eq!(items.len(), 5);
-    let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GENOPS_STREAM_END).str(), "completed");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_000);
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 200);
-    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), "chatcmpl-123");
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["stop"]"#
-    );
-    assert!(!span.has(GENOPS_USAGE_MISSING));
-    // gpt-4o-mini: 1,000 × 150,000 p$ + 200 × 600,000 p$
+    assert_chat_stream_booked(&cap.span("chat gpt-4o-mini"), &ledger);
     assert_eq!(ledger.snapshot().total.cost.picos(), 270_000_000);
     assert!(warnings(&cap).is_empty());
 }
@@ -144,19 +135,7 @@ fn a_responses_api_stream_books_the_usage_of_response_completed_once() {
     let ((), cap, ledger) = capture(true, || {
         block_on(responses_stream().for_each(|_| async {}));
     });
-    let span = cap.span("chat gpt-4o-mini");
-    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 37);
-    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 11);
-    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), "resp_123");
-    assert_eq!(
-        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
-        r#"["completed"]"#
-    );
-    // 37 × 150,000 p$ + 11 × 600,000 p$
-    assert_eq!(
-        ledger.snapshot().total.cost.picos(),
-        37 * 150_000 + 11 * 600_000
-    );
+    assert_responses_stream_booked(&cap.span("chat gpt-4o-mini"), &ledger);
 }
 
 #[genops::track(

@@ -78,3 +78,43 @@ pub fn assert_reasoning_response_booked(span: &super::SpanRecord, ledger: &genop
     let picos = 1_000 * 1_250_000 + 2_000 * 10_000_000;
     assert_eq!(ledger.snapshot().total.cost.picos(), picos);
 }
+
+/// What the documented chat stream with usage in its last chunk (`openai_chat_stream.sse`, which
+/// the mock provider also serves) books: 1,000 input and 200 output tokens, completed, with no
+/// usage missing.
+pub fn assert_chat_stream_booked(span: &super::SpanRecord, ledger: &genops::Ledger) {
+    use genops::semconv::*;
+    assert_eq!(span.field(GENOPS_STREAM_END).str(), "completed");
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_000);
+    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 200);
+    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), "chatcmpl-123");
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
+        r#"["stop"]"#
+    );
+    assert!(!span.has(GENOPS_USAGE_MISSING));
+    // 1,000 × 150,000 p$ + 200 × 600,000 p$
+    assert_eq!(
+        ledger.snapshot().total.cost.picos(),
+        1_000 * MINI_IN + 200 * MINI_OUT
+    );
+}
+
+/// What the documented Responses API stream (`openai_responses_stream.sse`, which the mock
+/// provider also serves) books, from its `response.completed` event: 37 input and 11 output
+/// tokens.
+pub fn assert_responses_stream_booked(span: &super::SpanRecord, ledger: &genops::Ledger) {
+    use genops::semconv::*;
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 37);
+    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 11);
+    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), "resp_123");
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
+        r#"["completed"]"#
+    );
+    // 37 × 150,000 p$ + 11 × 600,000 p$
+    assert_eq!(
+        ledger.snapshot().total.cost.picos(),
+        37 * MINI_IN + 11 * MINI_OUT
+    );
+}
