@@ -31,8 +31,8 @@ use crate::outcome::Outcome;
 /// The GenOps layer: recognises tracked spans, prices their usage, rolls costs up to tracked
 /// ancestors and books every call in its [`Ledger`].
 ///
-/// Build it with [`layer()`](crate::layer) or [`GenOpsLayer::builder`], or let
-/// [`init()`](crate::init) install it.
+/// Build it with [`layer()`](crate::layer) or [`GenOpsLayer::builder`], or let `genops::init()`
+/// install it.
 ///
 /// ```
 /// use tracing_subscriber::prelude::*;
