@@ -67,7 +67,6 @@ mod intern;
 mod money;
 mod outcome;
 mod recordable;
-#[cfg(feature = "otlp")]
 mod redact;
 pub mod semconv;
 mod usage;

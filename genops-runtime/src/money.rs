@@ -12,6 +12,9 @@ use serde::Serialize;
 /// Pico-dollars in one US dollar.
 pub const PICOS_PER_USD: u128 = 1_000_000_000_000;
 
+/// Pico-dollars in one nano-dollar, the unit shared stores count in.
+const PICOS_PER_NANO: u128 = 1_000;
+
 /// An exact amount of money in pico-dollars.
 ///
 /// ```
@@ -58,7 +61,24 @@ impl Cost {
 
     /// The amount in whole nano-dollars (10^-9 USD), rounded to nearest.
     pub const fn nanos(self) -> u128 {
-        (self.0 + 500) / 1_000
+        (self.0 + PICOS_PER_NANO / 2) / PICOS_PER_NANO
+    }
+
+    /// An amount of whole nano-dollars, as a shared store counts them.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) const fn from_nanos(nanos: u64) -> Self {
+        Cost(nanos as u128 * PICOS_PER_NANO)
+    }
+
+    /// The amount in whole nano-dollars, rounded to nearest and saturating at `u64::MAX`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn nanos_u64(self) -> u64 {
+        u64::try_from(self.nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// The amount in pico-dollars, saturating at `u64::MAX` (about $18.4 million).
+    pub(crate) fn picos_u64(self) -> u64 {
+        u64::try_from(self.0).unwrap_or(u64::MAX)
     }
 
     /// The amount in dollars, as a float for display and export.

@@ -1,9 +1,9 @@
 //! Keeping credentials out of errors, logs and `Debug` output.
 //!
-//! OTLP settings carry secrets: API keys in headers, user and password in an endpoint URL, a
-//! token in its query. Whatever genops prints about them goes through here first: URLs lose
-//! their user-info and the values of query parameters named like a credential, and headers are
-//! shown by name only.
+//! OTLP settings and budget store URLs carry secrets: API keys in headers, user and password in
+//! an endpoint URL, a token in its query. Whatever genops prints about them goes through here
+//! first: URLs lose their user-info and the values of query parameters named like a credential,
+//! and headers are shown by name only.
 
 use std::fmt;
 
@@ -74,6 +74,7 @@ fn is_secret_param(name: &str) -> bool {
 
 /// `text` with every URL in it passed through [`url`]: for error messages from other crates,
 /// which may quote the endpoint they failed to reach.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) fn urls_in(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -97,6 +98,7 @@ pub(crate) fn urls_in(text: &str) -> String {
 }
 
 /// Headers for `Debug`: their names, never their values.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) struct HeaderNames<'a>(pub(crate) &'a [(String, String)]);
 
 impl fmt::Debug for HeaderNames<'_> {
@@ -115,6 +117,7 @@ impl fmt::Debug for HeaderNames<'_> {
 }
 
 /// An optional URL for `Debug`, redacted.
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
 pub(crate) struct Url<'a>(pub(crate) Option<&'a str>);
 
 impl fmt::Debug for Url<'_> {

@@ -114,6 +114,9 @@ impl fmt::Display for Scope {
     }
 }
 
+/// Seconds in a day: a daily window's length, and the unit of the calendar arithmetic.
+pub(crate) const SECS_PER_DAY: u64 = 86_400;
+
 /// How a budget's window is cut.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Window {
@@ -128,11 +131,7 @@ pub enum Window {
 impl Window {
     /// The id of the fixed window that holds `time` (`None` for rolling windows).
     pub(crate) fn fixed_id(self, time: SystemTime) -> Option<u64> {
-        let secs = time
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let days = secs / 86_400;
+        let days = unix_secs(time) / SECS_PER_DAY;
         match self {
             Window::Daily => Some(days),
             Window::Monthly => {
@@ -142,6 +141,25 @@ impl Window {
             Window::Rolling(_) => None,
         }
     }
+
+    /// The unix second at which the window holding `time` ends; for a month, at most 31 days
+    /// on, so that what is kept for the window outlives it by a day or more.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn end(self, time: SystemTime) -> u64 {
+        let secs = unix_secs(time);
+        match self {
+            Window::Daily => (secs / SECS_PER_DAY + 1) * SECS_PER_DAY,
+            Window::Monthly => (secs / SECS_PER_DAY + 32) * SECS_PER_DAY,
+            Window::Rolling(period) => secs + period.as_secs(),
+        }
+    }
+}
+
+/// Whole seconds since the unix epoch (0 before it).
+fn unix_secs(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }
 
 /// (year, month 0-11) of a day count since 1970-01-01 (Howard Hinnant's civil calendar).
@@ -337,7 +355,7 @@ mod tests {
 
     #[test]
     fn months_roll_over_at_utc_boundaries() {
-        let day = |d: u64| UNIX_EPOCH + Duration::from_secs(d * 86_400);
+        let day = |d: u64| UNIX_EPOCH + Duration::from_secs(d * SECS_PER_DAY);
         // 1970-01-31 and 1970-02-01.
         assert_ne!(
             Window::Monthly.fixed_id(day(30)),

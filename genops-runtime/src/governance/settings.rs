@@ -3,10 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Budget, BudgetAlert, BudgetStore, Clock, Policy};
-
-/// A callback run when a budget threshold is crossed.
-pub(crate) type AlertFn = Arc<dyn Fn(&BudgetAlert) + Send + Sync>;
+use super::alerts::AlertFn;
+use super::budget::Budget;
+use super::clock::Clock;
+use super::policy::Policy;
+use super::store::BudgetStore;
 
 /// Settings for the governance engine; see `LayerBuilder::budget` and friends.
 #[derive(Clone, Default)]

@@ -311,11 +311,7 @@ impl MetricsSource {
                 "Spent share of each budget in its current window.",
             );
             for b in &statuses {
-                let ratio = if b.limit > 0.0 {
-                    b.spent / b.limit
-                } else {
-                    1.0
-                };
+                let ratio = b.utilization();
                 let _ = writeln!(
                     out,
                     "genops_budget_utilization_ratio{} {ratio}",

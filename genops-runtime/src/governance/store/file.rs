@@ -16,11 +16,14 @@ use std::time::{Duration, SystemTime};
 use redb::{Database, ReadableTable, TableDefinition};
 use rustc_hash::FxHashSet;
 
+use super::backend::{Backend, Booked, BudgetCell, Denied, Hold};
 use super::memory::MemoryStore;
-use super::{Booked, Denied, Hold};
 use crate::governance::budget::Window;
-use crate::governance::Slot;
+use crate::governance::compiled::CompiledBudget;
 use crate::money::Cost;
+
+/// At most one warning that the file cannot be written per this period.
+const WARN_EVERY: Duration = Duration::from_secs(10);
 
 /// How often marked windows are written: the most spend a crash can lose is what was booked in
 /// this long.
@@ -31,6 +34,7 @@ const CELLS: TableDefinition<(&str, u64), (u64, u64, u64)> = TableDefinition::ne
 /// "keys" → the keys of value hashes, kept so a reopened file finds its values again.
 const META: TableDefinition<&str, (u64, u64)> = TableDefinition::new("meta");
 
+/// What the store and its writer thread share.
 struct Shared {
     memory: MemoryStore,
     db: Database,
@@ -48,21 +52,26 @@ pub(crate) struct FileStore {
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
+/// `e`, naming the file.
 fn err(path: &Path, e: impl std::fmt::Display) -> String {
     format!("budget store file {}: {e}", path.display())
 }
 
 impl FileStore {
-    /// Opens (or creates) the file at `path`, and reads back the current windows of `slots`.
-    pub(crate) fn open(path: &Path, slots: &[Slot], now: SystemTime) -> Result<Self, String> {
-        if let Some(slot) = slots
+    /// Opens (or creates) the file at `path`, and reads back the current windows of `budgets`.
+    pub(crate) fn open(
+        path: &Path,
+        budgets: &[CompiledBudget],
+        now: SystemTime,
+    ) -> Result<Self, String> {
+        if let Some(budget) = budgets
             .iter()
-            .find(|s| matches!(s.budget.window, Window::Rolling(_)))
+            .find(|b| matches!(b.budget.window, Window::Rolling(_)))
         {
             return Err(format!(
                 "budget `{}`: rolling windows are kept in memory only; use a daily or monthly \
                  budget with a budget store file",
-                slot.budget.name
+                budget.budget.name
             ));
         }
         let db = Database::create(path).map_err(|e| err(path, e))?;
@@ -89,8 +98,8 @@ impl FileStore {
             tx.commit().map_err(|e| err(path, e))?;
             keys
         };
-        let memory = MemoryStore::with_keys(slots, keys);
-        let index: BTreeMap<&str, usize> = slots
+        let memory = MemoryStore::with_keys(budgets, keys);
+        let index: BTreeMap<&str, usize> = budgets
             .iter()
             .enumerate()
             .map(|(i, s)| (s.budget.name.as_str(), i))
@@ -106,7 +115,7 @@ impl FileStore {
                 let (window, spent, reserved) = value.value();
                 let current = index
                     .get(name)
-                    .filter(|&&i| slots[i].budget.window.fixed_id(now) == Some(window));
+                    .filter(|&&i| budgets[i].budget.window.fixed_id(now) == Some(window));
                 let Some(&i) = current else {
                     // A past window, or a budget no longer configured: its row goes.
                     stale.push((name.to_owned(), cell));
@@ -137,7 +146,7 @@ impl FileStore {
         let shared = Arc::new(Shared {
             memory,
             db,
-            names: slots.iter().map(|s| s.budget.name.clone()).collect(),
+            names: budgets.iter().map(|b| b.budget.name.clone()).collect(),
             dirty: Mutex::new(dirty),
             stop: AtomicBool::new(false),
             wake: Condvar::new(),
@@ -157,52 +166,50 @@ impl FileStore {
         })
     }
 
-    pub(crate) fn memory(&self) -> &MemoryStore {
+    /// The memory store this store writes behind.
+    fn memory(&self) -> &MemoryStore {
         &self.shared.memory
     }
 
-    /// Marks `cell` of budget `i` for the next write.
-    pub(crate) fn touch(&self, i: usize, cell: u64) {
+    /// Marks `cell` of budget `index` for the next write.
+    fn touch(&self, index: usize, cell: u64) {
         self.shared
             .dirty
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert((i, cell));
+            .insert((index, cell));
+    }
+}
+
+/// Every operation is the memory store's, then marks the cell it changed for the writer.
+impl Backend for FileStore {
+    fn cell(&self, value: Option<&str>) -> u64 {
+        self.memory().cell(value)
     }
 
-    pub(crate) fn reserve(
-        &self,
-        i: usize,
-        slot: &Slot,
-        cell: u64,
-        amount: Cost,
-        now: SystemTime,
-    ) -> Result<Hold, Denied> {
-        let hold = self.memory().reserve(i, slot, cell, amount, now)?;
-        self.touch(i, cell);
+    fn reserve(&self, at: BudgetCell<'_>, amount: Cost) -> Result<Hold, Denied> {
+        let hold = self.memory().reserve(at, amount)?;
+        self.touch(at.index, at.cell);
         Ok(hold)
     }
 
-    pub(crate) fn release(&self, hold: &Hold) {
+    fn release(&self, hold: &Hold) {
         self.memory().release(hold);
-        self.touch(hold.slot, hold.cell);
+        self.touch(hold.budget, hold.cell);
     }
 
-    pub(crate) fn book(
-        &self,
-        i: usize,
-        slot: &Slot,
-        cell: u64,
-        cost: Cost,
-        now: SystemTime,
-    ) -> Booked {
-        let booked = self.memory().book(i, slot, cell, cost, now);
-        self.touch(i, cell);
+    fn settle(&self, at: BudgetCell<'_>, hold: Option<&Hold>, cost: Cost) -> Booked {
+        let booked = self.memory().settle(at, hold, cost);
+        self.touch(at.index, at.cell);
         booked
     }
 
+    fn status(&self, index: usize, budget: &CompiledBudget, now: SystemTime) -> (Cost, Cost) {
+        self.memory().status(index, budget, now)
+    }
+
     /// Errors writing the file so far.
-    pub(crate) fn errors(&self) -> u64 {
+    fn errors(&self) -> u64 {
         self.shared.errors.load(Ordering::Relaxed)
     }
 }
@@ -233,7 +240,6 @@ impl Shared {
         if dirty.is_empty() {
             return;
         }
-        let picos = |c: Cost| u64::try_from(c.picos()).unwrap_or(u64::MAX);
         let result = (|| -> Result<(), Box<redb::Error>> {
             let tx = self.db.begin_write().map_err(|e| Box::new(e.into()))?;
             {
@@ -243,7 +249,7 @@ impl Shared {
                     cells
                         .insert(
                             (self.names[i].as_str(), cell),
-                            (window, picos(spent), picos(reserved)),
+                            (window, spent.picos_u64(), reserved.picos_u64()),
                         )
                         .map_err(|e| Box::new(e.into()))?;
                 }
@@ -259,7 +265,7 @@ impl Shared {
                 .unwrap_or_else(PoisonError::into_inner)
                 .extend(dirty);
             let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
-            if warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+            if warned.is_none_or(|t| t.elapsed() >= WARN_EVERY) {
                 *warned = Some(std::time::Instant::now());
                 tracing::warn!(
                     target: "genops",

@@ -8,9 +8,9 @@ use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
 
-use super::{Booked, Denied, Hold};
+use super::backend::{Backend, Booked, BudgetCell, Denied, Hold};
 use crate::governance::budget::Window;
-use crate::governance::Slot;
+use crate::governance::compiled::CompiledBudget;
 use crate::money::Cost;
 
 /// Shards of a per-value budget's map: calls for different values rarely share a lock.
@@ -35,6 +35,7 @@ struct Shard {
     reserved: FxHashMap<u64, u64>,
 }
 
+/// One budget's state: whole, or sharded by value for a per-value budget.
 enum Cells {
     One(Mutex<BudgetState>),
     PerValue(Box<[Mutex<Shard>; SHARDS]>),
@@ -51,15 +52,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn picos64(cost: Cost) -> u64 {
-    u64::try_from(cost.picos()).unwrap_or(u64::MAX)
-}
-
 /// Thresholds (shares of `limit`) crossed going from `before` to `after`, as a bit set.
-fn crossed(slot: &Slot, before: Cost, after: Cost) -> u32 {
+fn crossed(budget: &CompiledBudget, before: Cost, after: Cost) -> u32 {
     let mut bits = 0;
-    for (i, threshold) in slot.budget.thresholds.iter().enumerate() {
-        let line = threshold * slot.limit.picos() as f64;
+    for (i, threshold) in budget.budget.thresholds.iter().enumerate() {
+        let line = threshold * budget.limit.picos() as f64;
         if (before.picos() as f64) < line && after.picos() as f64 >= line {
             bits |= 1 << i;
         }
@@ -69,8 +66,8 @@ fn crossed(slot: &Slot, before: Cost, after: Cost) -> u32 {
 
 impl BudgetState {
     /// Moves the window to `now`.
-    fn roll(&mut self, slot: &Slot, now: SystemTime) {
-        match slot.budget.window {
+    fn roll(&mut self, budget: &CompiledBudget, now: SystemTime) {
+        match budget.budget.window {
             Window::Rolling(period) => {
                 while let Some(&(t, amount)) = self.rolling.front() {
                     if now.duration_since(t).unwrap_or_default() < period {
@@ -85,19 +82,20 @@ impl BudgetState {
                 if self.window != id {
                     self.window = id;
                     self.spent = Cost::ZERO;
-                    self.fired = vec![false; slot.budget.thresholds.len()];
+                    self.fired = vec![false; budget.budget.thresholds.len()];
                 }
             }
         }
-        if self.fired.len() != slot.budget.thresholds.len() {
-            self.fired = vec![false; slot.budget.thresholds.len()];
+        if self.fired.len() != budget.budget.thresholds.len() {
+            self.fired = vec![false; budget.budget.thresholds.len()];
         }
     }
 }
 
 impl Shard {
-    fn roll(&mut self, slot: &Slot, now: SystemTime) {
-        let id = slot.budget.window.fixed_id(now);
+    /// Moves the window to `now`.
+    fn roll(&mut self, budget: &CompiledBudget, now: SystemTime) {
+        let id = budget.budget.window.fixed_id(now);
         if self.window != id {
             self.window = id;
             // The window's state is evicted with it, and its memory returned.
@@ -107,16 +105,17 @@ impl Shard {
 }
 
 impl MemoryStore {
-    pub(crate) fn new(slots: &[Slot]) -> Self {
+    /// Empty state for `budgets`, with value hashes keyed at random.
+    pub(crate) fn new(budgets: &[CompiledBudget]) -> Self {
         let random = std::hash::RandomState::new();
-        Self::with_keys(slots, (random.hash_one(0u8), random.hash_one(1u8)))
+        Self::with_keys(budgets, (random.hash_one(0u8), random.hash_one(1u8)))
     }
 
     /// A store whose value hashes are keyed by `keys` (a durable store keeps them).
-    pub(crate) fn with_keys(slots: &[Slot], keys: (u64, u64)) -> Self {
-        let cells = slots
+    pub(crate) fn with_keys(budgets: &[CompiledBudget], keys: (u64, u64)) -> Self {
+        let cells = budgets
             .iter()
-            .map(|slot| match slot.budget.per {
+            .map(|budget| match budget.budget.per {
                 None => Cells::One(Mutex::new(BudgetState::default())),
                 Some(_) => Cells::PerValue(Box::new(std::array::from_fn(|_| {
                     Mutex::new(Shard::default())
@@ -124,17 +123,6 @@ impl MemoryStore {
             })
             .collect();
         MemoryStore { cells, keys }
-    }
-
-    /// The cell of `value` in a per-value budget (0 for a budget without one).
-    pub(crate) fn cell(&self, value: Option<&str>) -> u64 {
-        value.map_or(0, |v| {
-            // SipHash-2-4 with secret keys: the only keyed hash std lets one seed.
-            #[allow(deprecated)]
-            let mut hasher = std::hash::SipHasher::new_with_keys(self.keys.0, self.keys.1);
-            v.hash(&mut hasher);
-            hasher.finish()
-        })
     }
 
     /// `cell`'s window of budget `i`: its id, spent and reserved (0 for none).
@@ -174,99 +162,32 @@ impl MemoryStore {
                     shard.window = Some(window);
                     shard.spent = FxHashMap::default();
                 }
-                shard.spent.insert(cell, picos64(spent));
+                shard.spent.insert(cell, spent.picos_u64());
             }
         }
     }
 
+    /// The shard of `cell`, locked.
     fn shard(shards: &[Mutex<Shard>; SHARDS], cell: u64) -> MutexGuard<'_, Shard> {
         // The high bits pick the shard; the map hashes the low ones.
         lock(&shards[(cell >> 60) as usize % SHARDS])
     }
 
-    /// Reserves `amount` for a call in `cell` of budget `i`, if the limit has room.
-    pub(crate) fn reserve(
-        &self,
-        i: usize,
-        slot: &Slot,
-        cell: u64,
-        amount: Cost,
-        now: SystemTime,
-    ) -> Result<Hold, Denied> {
-        let hold = Hold {
-            slot: i,
-            cell,
-            amount,
-            id: 0,
-        };
-        match &self.cells[i] {
+    /// Books `cost` in `at`.
+    fn book(&self, at: BudgetCell<'_>, cost: Cost) -> Booked {
+        let (index, budget, cell, now) = (at.index, at.budget, at.cell, at.now);
+        match &self.cells[index] {
             Cells::One(state) => {
                 let mut state = lock(state);
-                state.roll(slot, now);
-                if state.spent + state.reserved + amount > slot.limit {
-                    return Err(Denied::Full {
-                        spent: state.spent,
-                        reserved: state.reserved,
-                    });
-                }
-                state.reserved += amount;
-            }
-            Cells::PerValue(shards) => {
-                let mut shard = Self::shard(shards, cell);
-                shard.roll(slot, now);
-                let spent = Cost::from_picos(shard.spent.get(&cell).copied().unwrap_or(0).into());
-                let reserved =
-                    Cost::from_picos(shard.reserved.get(&cell).copied().unwrap_or(0).into());
-                if spent + reserved + amount > slot.limit {
-                    return Err(Denied::Full { spent, reserved });
-                }
-                let held = shard.reserved.entry(cell).or_default();
-                *held = held.saturating_add(picos64(amount));
-            }
-        }
-        Ok(hold)
-    }
-
-    /// Releases a hold without booking anything.
-    pub(crate) fn release(&self, hold: &Hold) {
-        match &self.cells[hold.slot] {
-            Cells::One(state) => {
-                let mut state = lock(state);
-                state.reserved = state.reserved.saturating_sub(hold.amount);
-            }
-            Cells::PerValue(shards) => {
-                let mut shard = Self::shard(shards, hold.cell);
-                if let Some(held) = shard.reserved.get_mut(&hold.cell) {
-                    *held = held.saturating_sub(picos64(hold.amount));
-                    if *held == 0 {
-                        shard.reserved.remove(&hold.cell);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Books `cost` in `cell` of budget `i`.
-    pub(crate) fn book(
-        &self,
-        i: usize,
-        slot: &Slot,
-        cell: u64,
-        cost: Cost,
-        now: SystemTime,
-    ) -> Booked {
-        match &self.cells[i] {
-            Cells::One(state) => {
-                let mut state = lock(state);
-                state.roll(slot, now);
+                state.roll(budget, now);
                 state.spent += cost;
-                if matches!(slot.budget.window, Window::Rolling(_)) && cost > Cost::ZERO {
+                if matches!(budget.budget.window, Window::Rolling(_)) && cost > Cost::ZERO {
                     state.rolling.push_back((now, cost));
                 }
                 let mut crossed = 0;
-                for (t, threshold) in slot.budget.thresholds.iter().enumerate() {
+                for (t, threshold) in budget.budget.thresholds.iter().enumerate() {
                     let reached =
-                        state.spent.picos() as f64 >= threshold * slot.limit.picos() as f64;
+                        state.spent.picos() as f64 >= threshold * budget.limit.picos() as f64;
                     if reached && !state.fired[t] {
                         state.fired[t] = true;
                         crossed |= 1 << t;
@@ -280,7 +201,7 @@ impl MemoryStore {
             }
             Cells::PerValue(shards) => {
                 let mut shard = Self::shard(shards, cell);
-                shard.roll(slot, now);
+                shard.roll(budget, now);
                 let reserved =
                     Cost::from_picos(shard.reserved.get(&cell).copied().unwrap_or(0).into());
                 if cost == Cost::ZERO {
@@ -293,37 +214,13 @@ impl MemoryStore {
                 }
                 let spent = shard.spent.entry(cell).or_default();
                 let before = Cost::from_picos((*spent).into());
-                *spent = spent.saturating_add(picos64(cost));
+                *spent = spent.saturating_add(cost.picos_u64());
                 let after = Cost::from_picos((*spent).into());
                 Booked {
                     spent: after,
                     reserved,
-                    crossed: crossed(slot, before, after),
+                    crossed: crossed(budget, before, after),
                 }
-            }
-        }
-    }
-
-    /// Spent and reserved in budget `i`'s current window: for a per-value budget, summed over
-    /// its values.
-    pub(crate) fn status(&self, i: usize, slot: &Slot, now: SystemTime) -> (Cost, Cost) {
-        match &self.cells[i] {
-            Cells::One(state) => {
-                let mut state = lock(state);
-                state.roll(slot, now);
-                (state.spent, state.reserved)
-            }
-            Cells::PerValue(shards) => {
-                shards
-                    .iter()
-                    .fold((Cost::ZERO, Cost::ZERO), |(spent, reserved), shard| {
-                        let mut shard = lock(shard);
-                        shard.roll(slot, now);
-                        let sum = |m: &FxHashMap<u64, u64>| {
-                            Cost::from_picos(m.values().map(|&p| u128::from(p)).sum())
-                        };
-                        (spent + sum(&shard.spent), reserved + sum(&shard.reserved))
-                    })
             }
         }
     }
@@ -338,6 +235,101 @@ impl MemoryStore {
     }
 }
 
+impl Backend for MemoryStore {
+    fn cell(&self, value: Option<&str>) -> u64 {
+        value.map_or(0, |v| {
+            // SipHash-2-4 with secret keys: the only keyed hash std lets one seed.
+            #[allow(deprecated)]
+            let mut hasher = std::hash::SipHasher::new_with_keys(self.keys.0, self.keys.1);
+            v.hash(&mut hasher);
+            hasher.finish()
+        })
+    }
+
+    fn reserve(&self, at: BudgetCell<'_>, amount: Cost) -> Result<Hold, Denied> {
+        let (index, budget, cell, now) = (at.index, at.budget, at.cell, at.now);
+        let hold = Hold {
+            budget: index,
+            cell,
+            amount,
+            id: 0,
+        };
+        match &self.cells[index] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.roll(budget, now);
+                if state.spent + state.reserved + amount > budget.limit {
+                    return Err(Denied::Full {
+                        spent: state.spent,
+                        reserved: state.reserved,
+                    });
+                }
+                state.reserved += amount;
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, cell);
+                shard.roll(budget, now);
+                let spent = Cost::from_picos(shard.spent.get(&cell).copied().unwrap_or(0).into());
+                let reserved =
+                    Cost::from_picos(shard.reserved.get(&cell).copied().unwrap_or(0).into());
+                if spent + reserved + amount > budget.limit {
+                    return Err(Denied::Full { spent, reserved });
+                }
+                let held = shard.reserved.entry(cell).or_default();
+                *held = held.saturating_add(amount.picos_u64());
+            }
+        }
+        Ok(hold)
+    }
+
+    fn release(&self, hold: &Hold) {
+        match &self.cells[hold.budget] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.reserved = state.reserved.saturating_sub(hold.amount);
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, hold.cell);
+                if let Some(held) = shard.reserved.get_mut(&hold.cell) {
+                    *held = held.saturating_sub(hold.amount.picos_u64());
+                    if *held == 0 {
+                        shard.reserved.remove(&hold.cell);
+                    }
+                }
+            }
+        }
+    }
+
+    fn settle(&self, at: BudgetCell<'_>, hold: Option<&Hold>, cost: Cost) -> Booked {
+        if let Some(hold) = hold {
+            self.release(hold);
+        }
+        self.book(at, cost)
+    }
+
+    fn status(&self, index: usize, budget: &CompiledBudget, now: SystemTime) -> (Cost, Cost) {
+        match &self.cells[index] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.roll(budget, now);
+                (state.spent, state.reserved)
+            }
+            Cells::PerValue(shards) => {
+                shards
+                    .iter()
+                    .fold((Cost::ZERO, Cost::ZERO), |(spent, reserved), shard| {
+                        let mut shard = lock(shard);
+                        shard.roll(budget, now);
+                        let sum = |m: &FxHashMap<u64, u64>| {
+                            Cost::from_picos(m.values().map(|&p| u128::from(p)).sum())
+                        };
+                        (spent + sum(&shard.spent), reserved + sum(&shard.reserved))
+                    })
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fmt::Write;
@@ -345,47 +337,58 @@ mod tests {
 
     use super::*;
     use crate::attribution::Dimension;
-    use crate::governance::{slot, Budget, Usd};
+    use crate::governance::budget::SECS_PER_DAY;
+    use crate::governance::{Budget, Usd};
     use crate::test_support::heap::counting;
 
     #[test]
     fn a_million_customers_under_a_per_value_budget_stay_within_64_mb_until_their_window_ends() {
-        let slots = [slot(Budget::daily_per(Dimension::Customer, Usd(5.0)).hard()).unwrap()];
+        let budgets =
+            [
+                CompiledBudget::new(Budget::daily_per(Dimension::Customer, Usd(5.0)).hard())
+                    .unwrap(),
+            ];
+        let at = |cell, now| BudgetCell {
+            index: 0,
+            budget: &budgets[0],
+            cell,
+            value: None,
+            now,
+        };
         let now = UNIX_EPOCH + Duration::from_secs(1_795_910_340);
         let cost = Cost::from_usd(0.003).unwrap();
         let (store, retained) = counting(|| {
-            let store = MemoryStore::new(&slots);
+            let store = MemoryStore::new(&budgets);
             let mut value = String::new();
             for n in 0..1_000_000 {
                 value.clear();
                 let _ = write!(value, "customer-{n}");
                 let cell = store.cell(Some(&value));
                 let hold = store
-                    .reserve(0, &slots[0], cell, slots[0].reservation, now)
+                    .reserve(at(cell, now), budgets[0].reservation)
                     .unwrap();
-                store.release(&hold);
-                store.book(0, &slots[0], cell, cost, now);
+                store.settle(at(cell, now), Some(&hold), cost);
             }
             store
         });
         assert_eq!(store.values(0), 1_000_000);
         assert_eq!(
-            store.status(0, &slots[0], now),
+            store.status(0, &budgets[0], now),
             (Cost::from_picos(3_000_000_000 * 1_000_000), Cost::ZERO)
         );
         eprintln!("1,000,000 customers under a per-value budget: {retained} bytes retained");
         assert!(retained < 64 << 20, "{retained} bytes");
         // The next day, each shard drops the old window when it is next used (a status reads
         // them all).
-        let tomorrow = now + Duration::from_secs(86_400);
+        let tomorrow = now + Duration::from_secs(SECS_PER_DAY);
         let ((), after) = counting(|| {
             assert_eq!(
-                store.status(0, &slots[0], tomorrow),
+                store.status(0, &budgets[0], tomorrow),
                 (Cost::ZERO, Cost::ZERO)
             );
             for n in 0..64 {
                 let cell = store.cell(Some(&format!("customer-{n}")));
-                store.book(0, &slots[0], cell, cost, tomorrow);
+                store.settle(at(cell, tomorrow), None, cost);
             }
         });
         assert_eq!(store.values(0), 64);

@@ -22,12 +22,18 @@ use redis::Script;
 use rustc_hash::FxHashMap;
 use tokio::runtime::Handle;
 
-use super::redis_connection::{Conn, Target};
-use super::{redact_url, Booked, BudgetStore, Denied, Hold};
-use crate::governance::budget::{FailMode, Window};
-use crate::governance::{Alerts, Slot};
-use crate::money::Cost;
+mod connection;
 
+use super::backend::{Backend, Booked, BudgetCell, Denied, Hold};
+use super::config::BudgetStore;
+use crate::governance::budget::{FailMode, Window, SECS_PER_DAY};
+use crate::governance::compiled::{Budgets, CompiledBudget};
+use crate::money::Cost;
+use crate::redact;
+use connection::{Conn, Target};
+
+/// Lua compares amounts as doubles: nano-dollar amounts are exact below this.
+const LUA_EXACT_BELOW: u64 = 1 << 53;
 /// How long settled reservation ids are remembered, so that a retried settle applies once.
 const SETTLED_MEMORY_MS: u64 = 3_600_000;
 /// At most one store-error warning per this period; the others are counted.
@@ -125,14 +131,6 @@ end
 return 0
 ";
 
-fn nanos(cost: Cost) -> u64 {
-    u64::try_from(cost.nanos()).unwrap_or(u64::MAX)
-}
-
-fn from_nanos(nanos: u64) -> Cost {
-    Cost::from_picos(u128::from(nanos) * 1_000)
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -225,9 +223,8 @@ struct Shared {
     pending: Mutex<VecDeque<Pending>>,
     /// Settlements sent and not yet answered.
     sending: AtomicUsize,
-    alerts: Arc<Alerts>,
     /// The budgets, to report their alerts.
-    budgets: Vec<Slot>,
+    budgets: Arc<Budgets>,
     /// A hold's lifetime in the store; renewed every third of that while its call runs, so
     /// only the holds of a dead process expire (and are charged).
     hold_ttl: Duration,
@@ -253,29 +250,28 @@ impl RedisStore {
     pub(crate) fn open(
         url: &str,
         store: &BudgetStore,
-        slots: &[Slot],
-        alerts: Arc<Alerts>,
+        budgets: &Arc<Budgets>,
     ) -> Result<Self, String> {
-        let shown = redact_url(url);
+        let shown = redact::url(url);
         let target =
             Target::parse(url, store.tls_ca.as_deref()).map_err(|e| format!("{shown}: {e}"))?;
-        for slot in slots {
-            if nanos(slot.limit) >= 1 << 53 {
+        for budget in &budgets.list {
+            if budget.limit.nanos_u64() >= LUA_EXACT_BELOW {
                 return Err(format!(
                     "budget `{}`: a limit in Redis must stay below $9,007,199 (2^53 \
                      nano-dollars)",
-                    slot.budget.name
+                    budget.budget.name
                 ));
             }
-            if matches!(slot.budget.window, Window::Rolling(_)) {
+            if matches!(budget.budget.window, Window::Rolling(_)) {
                 return Err(format!(
                     "budget `{}`: rolling windows are kept in memory only; use a daily or \
                      monthly budget with a Redis store",
-                    slot.budget.name
+                    budget.budget.name
                 ));
             }
         }
-        if store.lease.is_some_and(|slice| nanos(slice) == 0) {
+        if store.lease.is_some_and(|slice| slice.nanos_u64() == 0) {
             return Err("a lease slice must be a positive number of USD".into());
         }
         let (handle_tx, handle_rx) = mpsc::channel();
@@ -325,20 +321,12 @@ impl RedisStore {
             in_flight: Mutex::new(FxHashMap::default()),
             pending: Mutex::new(VecDeque::new()),
             sending: AtomicUsize::new(0),
-            alerts,
-            budgets: slots
-                .iter()
-                .map(|s| Slot {
-                    budget: s.budget.clone(),
-                    limit: s.limit,
-                    reservation: s.reservation,
-                })
-                .collect(),
+            budgets: Arc::clone(budgets),
             hold_ttl: store.hold_timeout,
             admission_timeout: store.admission_timeout,
-            lease: store.lease.map(nanos),
+            lease: store.lease.map(Cost::nanos_u64),
             leases: Mutex::new(Leases {
-                current: vec![None; slots.len()],
+                current: vec![None; budgets.list.len()],
                 ..Leases::default()
             }),
         });
@@ -353,11 +341,6 @@ impl RedisStore {
         })
     }
 
-    /// The cell of `value`: a keyed hash, for this replica's own tables.
-    pub(crate) fn cell(&self, value: Option<&str>) -> u64 {
-        value.map_or(0, |v| self.keys.hash_one(v))
-    }
-
     /// A reservation id unique across replicas: this replica's id, then a sequence.
     fn id(&self) -> u64 {
         self.shared
@@ -367,11 +350,11 @@ impl RedisStore {
     }
 
     /// The keys of `value`'s window of budget `slot` at `now` (store time).
-    fn keys(&self, slot: &Slot, value: Option<&str>, now: SystemTime) -> Keys {
+    fn keys(&self, slot: &CompiledBudget, value: Option<&str>, now: SystemTime) -> Keys {
         let offset = self.shared.offset_ms.load(Ordering::Relaxed);
         let store_now = shift(now, offset);
         let window = slot.budget.window.fixed_id(store_now).unwrap_or(0);
-        let end = window_end(slot.budget.window, store_now);
+        let end = slot.budget.window.end(store_now);
         let tag = match value {
             Some(value) => format!("{}|{value}", slot.budget.name),
             None => slot.budget.name.clone(),
@@ -382,45 +365,7 @@ impl RedisStore {
             settled: format!("{base}:s"),
             hash: base,
             // A day past the window's end: late settlements still find their window.
-            expire_at: end + 86_400,
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn reserve(
-        &self,
-        i: usize,
-        slot: &Slot,
-        cell: u64,
-        value: Option<&str>,
-        amount: Cost,
-        now: SystemTime,
-    ) -> Result<Hold, Denied> {
-        if self.shared.lease.is_some() && slot.budget.per.is_none() {
-            if let Some(result) = self.reserve_from_lease(i, slot, amount, now) {
-                return result;
-            }
-        }
-        let keys = self.keys(slot, value, now);
-        let hold = Hold {
-            slot: i,
-            cell,
-            amount,
-            id: self.id(),
-        };
-        match self.ask(&keys, hold.id, nanos(amount), nanos(slot.limit)) {
-            Ok((admitted, spent, reserved)) => {
-                remember(&mut lock(&self.shared.known), (i, cell), spent, reserved);
-                if !admitted {
-                    return Err(Denied::Full {
-                        spent: from_nanos(spent),
-                        reserved: from_nanos(reserved),
-                    });
-                }
-                self.track(hold.id, keys, (i, cell), false);
-                Ok(hold)
-            }
-            Err(problem) => self.unavailable(slot, keys, hold, &problem),
+            expire_at: end + SECS_PER_DAY,
         }
     }
 
@@ -480,7 +425,7 @@ impl RedisStore {
     /// The store did not answer the reservation of `hold`: the budget's fail mode decides.
     fn unavailable(
         &self,
-        slot: &Slot,
+        slot: &CompiledBudget,
         keys: Keys,
         hold: Hold,
         problem: &str,
@@ -488,12 +433,15 @@ impl RedisStore {
         self.shared.failed(problem);
         // The script may still run: the hold keeps its id, so settling or releasing it later
         // undoes it either way.
-        self.track(hold.id, keys, (hold.slot, hold.cell), true);
-        let amount = nanos(hold.amount);
-        match self.fallback(hold.slot, slot, hold.cell, amount, problem) {
+        self.track(hold.id, keys, (hold.budget, hold.cell), true);
+        let amount = hold.amount.nanos_u64();
+        match self.fallback(hold.budget, slot, hold.cell, amount, problem) {
             Ok(()) => {
                 let mut known = lock(&self.shared.known);
-                known.entry((hold.slot, hold.cell)).or_default().local_holds += amount;
+                known
+                    .entry((hold.budget, hold.cell))
+                    .or_default()
+                    .local_holds += amount;
                 Ok(hold)
             }
             Err(denied) => {
@@ -509,15 +457,15 @@ impl RedisStore {
     fn reserve_from_lease(
         &self,
         i: usize,
-        slot: &Slot,
+        slot: &CompiledBudget,
         amount: Cost,
         now: SystemTime,
     ) -> Option<Result<Hold, Denied>> {
         let slice = self.shared.lease?;
         let keys = self.keys(slot, None, now);
-        let wanted = nanos(amount);
+        let wanted = amount.nanos_u64();
         let hold = Hold {
-            slot: i,
+            budget: i,
             cell: 0,
             amount,
             id: self.id(),
@@ -544,7 +492,7 @@ impl RedisStore {
             }
         }
         // The slice, shrunk to half this replica's share of the room last seen.
-        let limit = nanos(slot.limit);
+        let limit = slot.limit.nanos_u64();
         let (spent, reserved) = lock(&self.shared.known).get(&(i, 0)).map_or((0, 0), |k| {
             (k.spent + k.local_spent, k.reserved + k.local_holds)
         });
@@ -588,7 +536,7 @@ impl RedisStore {
                 // Undone in the store if the script ran after all.
                 self.track(lid, keys.clone(), (i, 0), false);
                 self.release_unheld(&Hold {
-                    slot: i,
+                    budget: i,
                     cell: 0,
                     amount: Cost::ZERO,
                     id: lid,
@@ -605,7 +553,7 @@ impl RedisStore {
         let lid = leases.calls.remove(&hold.id)?;
         let lease = leases.live.get_mut(&lid)?;
         lease.spent += cost;
-        lease.used = (lease.used + cost).saturating_sub(nanos(hold.amount));
+        lease.used = (lease.used + cost).saturating_sub(hold.amount.nanos_u64());
         lease.calls -= 1;
         let done = if lease.retired && lease.calls == 0 {
             leases.live.remove(&lid)
@@ -615,11 +563,11 @@ impl RedisStore {
         drop(leases);
         let booked = {
             let mut known = lock(&self.shared.known);
-            let entry = known.entry((hold.slot, 0)).or_default();
+            let entry = known.entry((hold.budget, 0)).or_default();
             entry.local_spent += cost;
             Booked {
-                spent: from_nanos(entry.spent + entry.local_spent),
-                reserved: from_nanos(entry.reserved + entry.local_holds),
+                spent: Cost::from_nanos(entry.spent + entry.local_spent),
+                reserved: Cost::from_nanos(entry.reserved + entry.local_holds),
                 crossed: 0,
             }
         };
@@ -634,7 +582,7 @@ impl RedisStore {
     fn fallback(
         &self,
         i: usize,
-        slot: &Slot,
+        slot: &CompiledBudget,
         cell: u64,
         amount: u64,
         problem: &str,
@@ -652,12 +600,14 @@ impl RedisStore {
                 )))
             }
             FailMode::Open { cap: None } => return Ok(()),
-            FailMode::Open { cap: Some(cap) } => cap.to_cost().map_or(0, nanos),
+            FailMode::Open { cap: Some(cap) } => cap.to_cost().map_or(0, Cost::nanos_u64),
             FailMode::Local => {
                 if !seen {
                     0
                 } else {
-                    let remaining = nanos(slot.limit)
+                    let remaining = slot
+                        .limit
+                        .nanos_u64()
                         .saturating_sub(state.spent)
                         .saturating_sub(state.reserved);
                     remaining / self.shared.replicas.load(Ordering::Relaxed).max(1)
@@ -666,23 +616,11 @@ impl RedisStore {
         };
         if used + amount > room {
             return Err(Denied::Full {
-                spent: from_nanos(state.spent + state.local_spent),
-                reserved: from_nanos(state.reserved + state.local_holds),
+                spent: Cost::from_nanos(state.spent + state.local_spent),
+                reserved: Cost::from_nanos(state.reserved + state.local_holds),
             });
         }
         Ok(())
-    }
-
-    /// Gives `hold` back: settles it with nothing to book.
-    pub(crate) fn release(&self, hold: &Hold) {
-        if self.settle_leased(hold, 0).is_some() {
-            return;
-        }
-        let flight = lock(&self.shared.in_flight).get(&hold.id).cloned();
-        if let Some(flight) = flight {
-            self.unhold(&flight, hold);
-        }
-        self.release_unheld(hold);
     }
 
     /// Settles `hold` in the store with nothing to book, without touching local holds.
@@ -695,7 +633,7 @@ impl RedisStore {
             id: hold.id,
             cost: 0,
             lines: Vec::new(),
-            slot: hold.slot,
+            slot: hold.budget,
             cell: hold.cell,
             value: None,
         });
@@ -707,22 +645,74 @@ impl RedisStore {
             return;
         }
         if let Some(known) = lock(&self.shared.known).get_mut(&flight.known) {
-            known.local_holds = known.local_holds.saturating_sub(nanos(hold.amount));
+            known.local_holds = known.local_holds.saturating_sub(hold.amount.nanos_u64());
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn settle(
-        &self,
-        i: usize,
-        slot: &Slot,
-        cell: u64,
-        value: Option<&str>,
-        hold: Option<&Hold>,
-        cost: Cost,
-        now: SystemTime,
-    ) -> Booked {
-        if let Some(booked) = hold.and_then(|h| self.settle_leased(h, nanos(cost))) {
+    /// Sends a settlement to the store thread, which retries it until the store takes it.
+    fn send(&self, pending: Pending) {
+        let shared = Arc::clone(&self.shared);
+        shared.sending.fetch_add(1, Ordering::SeqCst);
+        self.handle.spawn(async move {
+            if let Err(pending) = shared.apply(pending).await {
+                shared.park(pending);
+            }
+            shared.sending.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+}
+
+impl Backend for RedisStore {
+    /// The cell of `value`: a keyed hash, for this replica's own tables.
+    fn cell(&self, value: Option<&str>) -> u64 {
+        value.map_or(0, |v| self.keys.hash_one(v))
+    }
+
+    fn reserve(&self, at: BudgetCell<'_>, amount: Cost) -> Result<Hold, Denied> {
+        let (i, slot, cell, value, now) = (at.index, at.budget, at.cell, at.value, at.now);
+        if self.shared.lease.is_some() && slot.budget.per.is_none() {
+            if let Some(result) = self.reserve_from_lease(i, slot, amount, now) {
+                return result;
+            }
+        }
+        let keys = self.keys(slot, value, now);
+        let hold = Hold {
+            budget: i,
+            cell,
+            amount,
+            id: self.id(),
+        };
+        match self.ask(&keys, hold.id, amount.nanos_u64(), slot.limit.nanos_u64()) {
+            Ok((admitted, spent, reserved)) => {
+                remember(&mut lock(&self.shared.known), (i, cell), spent, reserved);
+                if !admitted {
+                    return Err(Denied::Full {
+                        spent: Cost::from_nanos(spent),
+                        reserved: Cost::from_nanos(reserved),
+                    });
+                }
+                self.track(hold.id, keys, (i, cell), false);
+                Ok(hold)
+            }
+            Err(problem) => self.unavailable(slot, keys, hold, &problem),
+        }
+    }
+
+    /// Gives `hold` back: settles it with nothing to book.
+    fn release(&self, hold: &Hold) {
+        if self.settle_leased(hold, 0).is_some() {
+            return;
+        }
+        let flight = lock(&self.shared.in_flight).get(&hold.id).cloned();
+        if let Some(flight) = flight {
+            self.unhold(&flight, hold);
+        }
+        self.release_unheld(hold);
+    }
+
+    fn settle(&self, at: BudgetCell<'_>, hold: Option<&Hold>, cost: Cost) -> Booked {
+        let (i, slot, cell, value, now) = (at.index, at.budget, at.cell, at.value, at.now);
+        if let Some(booked) = hold.and_then(|h| self.settle_leased(h, cost.nanos_u64())) {
             return booked;
         }
         let flight = hold.and_then(|h| lock(&self.shared.in_flight).remove(&h.id));
@@ -737,7 +727,7 @@ impl RedisStore {
             }
             None => (self.keys(slot, value, now), self.id()),
         };
-        let cost_nanos = nanos(cost);
+        let cost_nanos = cost.nanos_u64();
         let lines = lines(slot);
         // The reply comes later; the span sees what this replica knows, this call included.
         let booked = {
@@ -745,11 +735,11 @@ impl RedisStore {
             let entry = known.entry((i, cell)).or_default();
             entry.local_spent += cost_nanos;
             if let Some(hold) = read_hold {
-                entry.reserved = entry.reserved.saturating_sub(nanos(hold.amount));
+                entry.reserved = entry.reserved.saturating_sub(hold.amount.nanos_u64());
             }
             Booked {
-                spent: from_nanos(entry.spent + entry.local_spent),
-                reserved: from_nanos(entry.reserved + entry.local_holds),
+                spent: Cost::from_nanos(entry.spent + entry.local_spent),
+                reserved: Cost::from_nanos(entry.reserved + entry.local_holds),
                 crossed: 0,
             }
         };
@@ -765,21 +755,9 @@ impl RedisStore {
         booked
     }
 
-    /// Sends a settlement to the store thread, which retries it until the store takes it.
-    fn send(&self, pending: Pending) {
-        let shared = Arc::clone(&self.shared);
-        shared.sending.fetch_add(1, Ordering::SeqCst);
-        self.handle.spawn(async move {
-            if let Err(pending) = shared.apply(pending).await {
-                shared.park(pending);
-            }
-            shared.sending.fetch_sub(1, Ordering::SeqCst);
-        });
-    }
-
     /// Spent and reserved in budget `i`'s current window: read from the store (summed over
     /// the values this replica knows, for a per-value budget), or last known.
-    pub(crate) fn status(&self, i: usize, slot: &Slot, now: SystemTime) -> (Cost, Cost) {
+    fn status(&self, i: usize, slot: &CompiledBudget, now: SystemTime) -> (Cost, Cost) {
         if slot.budget.per.is_none() {
             let keys = self.keys(slot, None, now);
             let (tx, rx) = mpsc::sync_channel(1);
@@ -797,7 +775,7 @@ impl RedisStore {
             if let Ok(Ok((spent, reserved))) = rx.recv_timeout(self.shared.admission_timeout) {
                 let (spent, reserved) = (spent.unwrap_or(0), reserved.unwrap_or(0));
                 remember(&mut lock(&self.shared.known), (i, 0), spent, reserved);
-                return (from_nanos(spent), from_nanos(reserved));
+                return (Cost::from_nanos(spent), Cost::from_nanos(reserved));
             }
         }
         let known = lock(&self.shared.known);
@@ -807,11 +785,11 @@ impl RedisStore {
             .fold((0, 0), |(s, r), (_, k)| {
                 (s + k.spent + k.local_spent, r + k.reserved + k.local_holds)
             });
-        (from_nanos(spent), from_nanos(reserved))
+        (Cost::from_nanos(spent), Cost::from_nanos(reserved))
     }
 
     /// Store errors so far.
-    pub(crate) fn errors(&self) -> u64 {
+    fn errors(&self) -> u64 {
         self.shared.errors.load(Ordering::Relaxed)
     }
 }
@@ -832,11 +810,11 @@ fn remember(
 }
 
 /// The alert lines of `slot`, in nano-dollars.
-fn lines(slot: &Slot) -> Vec<u64> {
+fn lines(slot: &CompiledBudget) -> Vec<u64> {
     slot.budget
         .thresholds
         .iter()
-        .map(|t| (t * nanos(slot.limit) as f64).ceil() as u64)
+        .map(|t| (t * slot.limit.nanos_u64() as f64).ceil() as u64)
         .collect()
 }
 
@@ -856,7 +834,7 @@ impl Shared {
     fn lease_settlement(&self, lid: u64, lease: Lease) -> Pending {
         lock(&self.in_flight).remove(&lid);
         Pending {
-            lines: lines(&self.budgets[lease.slot]),
+            lines: lines(&self.budgets.list[lease.slot]),
             keys: lease.keys,
             id: lid,
             cost: lease.spent,
@@ -926,15 +904,11 @@ impl Shared {
                     .filter_map(|v| redis::from_redis_value_ref::<u32>(v).ok())
                     .fold(0u32, |bits, t| bits | 1 << (t - 1));
                 if crossed != 0 {
-                    let slot = &self.budgets[pending.slot];
-                    let alerts: Vec<_> = crate::governance::alerts(
-                        slot,
-                        pending.value.as_deref(),
-                        from_nanos(spent),
-                        crossed,
-                    )
-                    .collect();
-                    self.alerts.deliver(&alerts);
+                    let budget = &self.budgets.list[pending.slot];
+                    let alerts: Vec<_> = budget
+                        .alerts(pending.value.as_deref(), Cost::from_nanos(spent), crossed)
+                        .collect();
+                    self.budgets.alerts.deliver(&alerts);
                 }
                 Ok(())
             }
@@ -1105,20 +1079,6 @@ fn shift(time: SystemTime, offset_ms: i64) -> SystemTime {
         time + by
     } else {
         time.checked_sub(by).unwrap_or(UNIX_EPOCH)
-    }
-}
-
-/// The unix second at which the fixed window holding `time` ends.
-fn window_end(window: Window, time: SystemTime) -> u64 {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    match window {
-        Window::Daily => (secs / 86_400 + 1) * 86_400,
-        // At most 31 days on: the key outlives a month's end by a day or more.
-        Window::Monthly => (secs / 86_400 + 32) * 86_400,
-        Window::Rolling(period) => secs + period.as_secs(),
     }
 }
 

@@ -1,0 +1,119 @@
+//! Budgets as the engine holds them: their amounts checked and converted to exact money once,
+//! when the layer is built, and shared with the store with the alerts they fire and the clock
+//! that reads their windows.
+
+use std::sync::Arc;
+
+use super::alerts::Alerts;
+use super::budget::{Budget, BudgetAlert, FailMode};
+use super::call_info::CallInfo;
+use super::clock::Clock;
+use crate::money::Cost;
+
+/// The most alert thresholds a budget has: which of them a booking crossed is a `u32` bit set.
+const MAX_THRESHOLDS: usize = u32::BITS as usize;
+
+/// The engine's budgets (a budget's index here names it to the store), the alerts they fire,
+/// and the clock their windows are read by.
+pub(crate) struct Budgets {
+    pub(crate) list: Vec<CompiledBudget>,
+    pub(crate) alerts: Alerts,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// A budget with its limit and default reservation in exact money.
+pub(crate) struct CompiledBudget {
+    pub(crate) budget: Budget,
+    pub(crate) limit: Cost,
+    pub(crate) reservation: Cost,
+}
+
+impl CompiledBudget {
+    /// The engine's form of `budget`, or what is wrong with it.
+    pub(crate) fn new(budget: Budget) -> Result<Self, String> {
+        let limit = budget.limit.to_cost().ok_or_else(|| {
+            format!(
+                "budget `{}`: the limit {} is not a non-negative number of USD",
+                budget.name, budget.limit.0
+            )
+        })?;
+        let reservation = budget.reservation.to_cost().ok_or_else(|| {
+            format!(
+                "budget `{}`: the reservation {} is not a non-negative number of USD",
+                budget.name, budget.reservation.0
+            )
+        })?;
+        if let Some(t) = budget
+            .thresholds
+            .iter()
+            .find(|t| !t.is_finite() || **t <= 0.0)
+        {
+            return Err(format!(
+                "budget `{}`: alert threshold {t} must be a positive share",
+                budget.name
+            ));
+        }
+        if budget.thresholds.len() > MAX_THRESHOLDS {
+            return Err(format!(
+                "budget `{}`: {} alert thresholds; at most {MAX_THRESHOLDS}",
+                budget.name,
+                budget.thresholds.len()
+            ));
+        }
+        if let FailMode::Open { cap: Some(cap) } = budget.on_store_failure {
+            if cap.to_cost().is_none() {
+                return Err(format!(
+                    "budget `{}`: the fail-open cap {} is not a non-negative number of USD",
+                    budget.name, cap.0
+                ));
+            }
+        }
+        Ok(CompiledBudget {
+            budget,
+            limit,
+            reservation,
+        })
+    }
+
+    /// The value `call` has for this budget's template (`Some(None)` without a template), or
+    /// `None` when the budget does not apply to the call.
+    pub(crate) fn value<'c>(&self, call: &'c CallInfo<'_>) -> Option<Option<&'c str>> {
+        if !self.budget.scope.matches(call) {
+            return None;
+        }
+        match self.budget.per {
+            None => Some(None),
+            Some(dim) => call.attribution(dim).map(Some),
+        }
+    }
+
+    /// The budget's name, with the value for a per-value budget.
+    pub(crate) fn label(&self, value: Option<&str>) -> String {
+        match (self.budget.per, value) {
+            (Some(dim), Some(value)) => format!("{} ({}={value})", self.budget.name, dim.name()),
+            _ => self.budget.name.clone(),
+        }
+    }
+
+    /// The alerts of the thresholds in `crossed` (bit `t` for threshold `t`), for `value`.
+    pub(crate) fn alerts<'s>(
+        &'s self,
+        value: Option<&'s str>,
+        spent: Cost,
+        crossed: u32,
+    ) -> impl Iterator<Item = BudgetAlert> + 's {
+        self.budget
+            .thresholds
+            .iter()
+            .enumerate()
+            .filter(move |(t, _)| crossed & (1 << t) != 0)
+            .map(move |(_, threshold)| BudgetAlert {
+                budget: self.budget.name.clone(),
+                threshold: *threshold,
+                limit: self.limit.as_usd(),
+                spent: spent.as_usd(),
+                hard: self.budget.hard,
+                value: value.map(str::to_owned),
+            })
+    }
+}

@@ -1,0 +1,82 @@
+//! The seam between the governance engine and a budget store: what the engine asks of any
+//! store, and the values that cross it.
+
+use std::time::SystemTime;
+
+use crate::governance::compiled::CompiledBudget;
+use crate::money::Cost;
+
+/// A store of budget state: spend per window, and the holds of calls in flight.
+///
+/// The engine talks to its store through this trait only, so a new store (or a test double)
+/// implements it without touching the others. Every amount is exact; a store that cannot be
+/// reached applies the budget's fail mode itself.
+pub(crate) trait Backend: Send + Sync {
+    /// The cell of `value` in a per-value budget (0 for a budget without a template): a hash
+    /// keyed so that callers cannot choose values that collide.
+    fn cell(&self, value: Option<&str>) -> u64;
+
+    /// Reserves `amount` in `at` for an admitted call, if its budget has room.
+    fn reserve(&self, at: BudgetCell<'_>, amount: Cost) -> Result<Hold, Denied>;
+
+    /// Gives a hold back without booking anything.
+    fn release(&self, hold: &Hold);
+
+    /// Books a closed call's `cost` in `at`, giving back `hold` (its reservation there) in the
+    /// same step.
+    fn settle(&self, at: BudgetCell<'_>, hold: Option<&Hold>, cost: Cost) -> Booked;
+
+    /// Spent and reserved in budget `index`'s current window: for a per-value budget, summed
+    /// over its values.
+    fn status(&self, index: usize, budget: &CompiledBudget, now: SystemTime) -> (Cost, Cost);
+
+    /// Errors talking to the store so far (none for a store in this process's memory).
+    fn errors(&self) -> u64 {
+        0
+    }
+}
+
+/// Where a store operation applies: one budget, one value of it, at one moment.
+#[derive(Clone, Copy)]
+pub(crate) struct BudgetCell<'a> {
+    /// The budget's index among the engine's budgets.
+    pub(crate) index: usize,
+    pub(crate) budget: &'a CompiledBudget,
+    /// The cell of `value` ([`Backend::cell`]).
+    pub(crate) cell: u64,
+    /// The call's value for the budget's template (`None` without one); a shared store keys
+    /// its state by it.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) value: Option<&'a str>,
+    pub(crate) now: SystemTime,
+}
+
+/// A reservation held by an admitted call in one budget: which budget (its index), which of
+/// its values (`cell`), how much, and the store's id for it (0 in memory).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hold {
+    pub(crate) budget: usize,
+    pub(crate) cell: u64,
+    pub(crate) amount: Cost,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) id: u64,
+}
+
+/// Why a reservation was refused.
+#[derive(Debug)]
+pub(crate) enum Denied {
+    /// The budget has no room: its spend and holds.
+    Full { spent: Cost, reserved: Cost },
+    /// The store cannot be reached and the budget fails closed.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Unavailable(String),
+}
+
+/// A budget's window after a booking: spent, reserved, and the thresholds crossed by it (bit
+/// `t` for threshold `t`), each once per window.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Booked {
+    pub(crate) spent: Cost,
+    pub(crate) reserved: Cost,
+    pub(crate) crossed: u32,
+}
