@@ -74,7 +74,7 @@ fn is_secret_param(name: &str) -> bool {
 
 /// `text` with every URL in it passed through [`url`]: for error messages from other crates,
 /// which may quote the endpoint they failed to reach.
-#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "otlp", feature = "redis")), allow(dead_code))]
 pub(crate) fn urls_in(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;

@@ -45,12 +45,23 @@ impl Default for BudgetStore {
 }
 
 /// Which store.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub(crate) enum Kind {
     #[default]
     Memory,
     Redis(String),
     File(PathBuf),
+}
+
+/// A Redis URL is shown redacted: it may carry a password.
+impl fmt::Debug for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Kind::Memory => f.write_str("Memory"),
+            Kind::Redis(url) => f.debug_tuple("Redis").field(&redact::url(url)).finish(),
+            Kind::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
 }
 
 impl BudgetStore {
@@ -180,6 +191,31 @@ impl fmt::Display for BudgetStore {
             Kind::Memory => f.write_str("memory"),
             Kind::Redis(url) => f.write_str(&redact::url(url)),
             Kind::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redis_url_shows_neither_its_password_nor_credential_like_query_values() {
+        let url = "redis://user:pw-s3cret@cache:6379/0?password=hunter2&token=t0k3n&db=0";
+        let store: BudgetStore = url.parse().unwrap();
+        assert_eq!(
+            store.to_string(),
+            "redis://***@cache:6379/0?password=***&token=***&db=0"
+        );
+        let debug = format!("{store:?}");
+        assert!(
+            debug.contains("cache:6379/0?password=***&token=***&db=0"),
+            "{debug}"
+        );
+        for shown in [store.to_string(), debug] {
+            for secret in ["pw-s3cret", "hunter2", "t0k3n"] {
+                assert!(!shown.contains(secret), "{shown}");
+            }
         }
     }
 }

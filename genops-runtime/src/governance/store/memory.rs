@@ -3,12 +3,13 @@
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
 
 use super::backend::{Backend, Booked, BudgetCell, Denied, Hold};
+use super::lock::lock;
 use crate::governance::budget::Window;
 use crate::governance::compiled::CompiledBudget;
 use crate::money::Cost;
@@ -46,10 +47,6 @@ pub(crate) struct MemoryStore {
     cells: Vec<Cells>,
     /// Keys the hash of values: a caller cannot choose values that collide.
     keys: (u64, u64),
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Thresholds (shares of `limit`) crossed going from `before` to `after`, as a bit set.

@@ -7,6 +7,7 @@ mod backend;
 mod config;
 #[cfg(feature = "embedded")]
 mod file;
+mod lock;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;

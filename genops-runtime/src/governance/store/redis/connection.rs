@@ -90,6 +90,10 @@ fn cluster(
         Some(at) => (&rest[..=at], &rest[at + 1..]),
         None => ("", rest),
     };
+    // Not quoted: a query may hold a credential.
+    if hosts.contains('?') {
+        return Err("a Redis Cluster URL takes no query parameters".into());
+    }
     let hosts = match hosts.split_once('/') {
         Some((hosts, "" | "0")) => hosts,
         Some((_, db)) => return Err(format!("a Redis Cluster has only database 0, not `{db}`")),
