@@ -175,6 +175,11 @@ fn civil_year_month(days: u64) -> (u64, u64) {
     (year, month - 1)
 }
 
+/// The alert thresholds of a budget that sets none: 80% and 100% of its limit.
+const DEFAULT_THRESHOLDS: [f64; 2] = [0.8, 1.0];
+/// What a gated call reserves under a budget that sets no reservation, when it names none.
+const DEFAULT_RESERVATION: Usd = Usd(0.01);
+
 /// A spending limit on a scope over a window.
 ///
 /// ```
@@ -233,9 +238,9 @@ impl Budget {
             scope,
             limit,
             window,
-            thresholds: vec![0.8, 1.0],
+            thresholds: DEFAULT_THRESHOLDS.to_vec(),
             hard: false,
-            reservation: Usd(0.01),
+            reservation: DEFAULT_RESERVATION,
             per: None,
             on_store_failure: FailMode::Local,
         }

@@ -16,6 +16,8 @@ use crate::money::Cost;
 
 /// Shards of a per-value budget's map: calls for different values rarely share a lock.
 const SHARDS: usize = 16;
+/// A cell's shard is its top bits: the shift leaving just enough of them to index [`SHARDS`].
+const SHARD_SHIFT: u32 = u64::BITS - SHARDS.trailing_zeros();
 
 /// The state of one budget without a per-value template.
 #[derive(Default)]
@@ -167,7 +169,7 @@ impl MemoryStore {
     /// The shard of `cell`, locked.
     fn shard(shards: &[Mutex<Shard>; SHARDS], cell: u64) -> MutexGuard<'_, Shard> {
         // The high bits pick the shard; the map hashes the low ones.
-        lock(&shards[(cell >> 60) as usize % SHARDS])
+        lock(&shards[(cell >> SHARD_SHIFT) as usize % SHARDS])
     }
 
     /// Books `cost` in `at`.

@@ -14,6 +14,13 @@ use redis::cluster_async::ClusterConnection;
 use redis::{Client, Cmd, Pipeline, RedisFuture, Value};
 use tokio::runtime::Handle;
 
+/// How long a command waits for the server's reply before it counts as failed.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Reconnection attempts of a single-server connection before a command fails.
+const RECONNECT_RETRIES: usize = 2;
+/// The longest pause between those attempts.
+const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
+
 /// Where the store connects, checked before any connection is made.
 pub(crate) enum Target {
     Server(Client),
@@ -58,9 +65,9 @@ impl Target {
             Target::Server(client) => {
                 let config = redis::aio::ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(timeout))
-                    .set_response_timeout(Some(Duration::from_secs(2)))
-                    .set_number_of_retries(2)
-                    .set_max_delay(Duration::from_secs(1));
+                    .set_response_timeout(Some(RESPONSE_TIMEOUT))
+                    .set_number_of_retries(RECONNECT_RETRIES)
+                    .set_max_delay(RECONNECT_MAX_DELAY);
                 ConnectionManager::new_lazy_with_config(client, config)
                     .map(Conn::Server)
                     .map_err(|e| e.to_string())
@@ -69,7 +76,7 @@ impl Target {
             Target::Cluster(client) => {
                 let config = redis::cluster::ClusterConfig::new()
                     .set_connection_timeout(timeout)
-                    .set_response_timeout(Duration::from_secs(2));
+                    .set_response_timeout(RESPONSE_TIMEOUT);
                 Ok(Conn::Cluster(
                     client.get_pending_async_connection_with_config(config),
                 ))
