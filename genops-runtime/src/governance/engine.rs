@@ -41,6 +41,14 @@ impl fmt::Debug for Governance {
 impl Governance {
     /// The engine, or the setting at fault (`budget` or `budget_store`) and its problem.
     pub(crate) fn new(settings: GovernanceSettings) -> Result<Self, (&'static str, String)> {
+        Self::with_store(settings, store::open)
+    }
+
+    /// The engine, its budgets kept by the store `open` makes of the settings' choice.
+    fn with_store(
+        settings: GovernanceSettings,
+        open: impl FnOnce(&BudgetStore, &Arc<Budgets>) -> Result<Box<dyn Backend>, String>,
+    ) -> Result<Self, (&'static str, String)> {
         let list = settings
             .budgets
             .into_iter()
@@ -52,7 +60,7 @@ impl Governance {
             alerts: Alerts::new(settings.on_alert),
             clock: settings.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         });
-        let store = store::open(
+        let store = open(
             settings.store.as_ref().unwrap_or(&BudgetStore::memory()),
             &budgets,
         )
@@ -257,5 +265,81 @@ impl Governance {
     #[cfg(feature = "prometheus")]
     pub(crate) fn alert_counts(&self) -> std::collections::BTreeMap<(String, String), u64> {
         self.budgets.alerts.counts()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::governance::budget::{Budget, Scope, Usd};
+    use crate::governance::store::Booked;
+
+    /// A store that admits every call under budget 0, cannot be reached for budget 1, and
+    /// records the holds given back.
+    #[derive(Default)]
+    struct HalfReachable {
+        released: Arc<Mutex<Vec<(usize, Cost)>>>,
+    }
+
+    impl Backend for HalfReachable {
+        fn cell(&self, _: Option<&str>) -> u64 {
+            0
+        }
+        fn reserve(&self, at: BudgetCell<'_>, amount: Cost) -> Result<Hold, Denied> {
+            match at.index {
+                0 => Ok(Hold {
+                    budget: 0,
+                    cell: at.cell,
+                    amount,
+                    id: 7,
+                }),
+                _ => Err(Denied::Unavailable("the double is away".into())),
+            }
+        }
+        fn release(&self, hold: &Hold) {
+            self.released
+                .lock()
+                .unwrap()
+                .push((hold.budget, hold.amount));
+        }
+        fn settle(&self, _: BudgetCell<'_>, _: Option<&Hold>, _: Cost) -> Booked {
+            unreachable!("no call is admitted")
+        }
+        fn status(&self, _: usize, _: &CompiledBudget, _: SystemTime) -> (Cost, Cost) {
+            (Cost::ZERO, Cost::ZERO)
+        }
+    }
+
+    #[test]
+    fn a_budget_whose_store_is_away_denies_and_gives_back_the_holds_already_taken() {
+        let store = HalfReachable::default();
+        let released = Arc::clone(&store.released);
+        let settings = GovernanceSettings {
+            budgets: vec![
+                Budget::daily("first", Scope::all(), Usd(1.0))
+                    .reservation(Usd(0.25))
+                    .hard(),
+                Budget::daily("second", Scope::all(), Usd(1.0))
+                    .hard()
+                    .on_store_failure(crate::governance::FailMode::Closed),
+            ],
+            ..GovernanceSettings::default()
+        };
+        let governance = Governance::with_store(settings, |_, _| Ok(Box::new(store))).unwrap();
+        let denied = governance.admit(&LedgerKey::default(), None).unwrap_err();
+        assert_eq!(
+            denied,
+            GovernanceError::StoreUnavailable {
+                budget: "second".into(),
+                problem: "the double is away".into(),
+            }
+        );
+        assert_eq!(
+            *released.lock().unwrap(),
+            [(0, Cost::from_usd(0.25).unwrap())]
+        );
     }
 }

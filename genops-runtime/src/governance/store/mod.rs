@@ -14,6 +14,8 @@ mod redis;
 
 use std::sync::Arc;
 
+#[cfg(test)]
+pub(crate) use backend::Booked;
 pub(crate) use backend::{Backend, BudgetCell, Denied, Hold};
 pub use config::BudgetStore;
 use config::Kind;
