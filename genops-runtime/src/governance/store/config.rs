@@ -87,13 +87,14 @@ impl BudgetStore {
     /// before the first node). Each budget window's keys share one hash tag, so its scripts run
     /// on the node of that slot.
     ///
-    /// A `rediss://` (or `rediss+cluster://`) URL connects over TLS (cargo feature `redis-tls`) and verifies the
-    /// server's certificate and host name against the system's root certificates (or those of
-    /// the files `SSL_CERT_FILE` and `SSL_CERT_DIR` name, when set), or against
-    /// [`tls_ca_file`](Self::tls_ca_file). rustls's process-wide crypto provider is ring's,
-    /// installed when the store opens unless the application installed one first. Credentials
-    /// go in the URL (`rediss://user:password@host:port/db`) and never appear in logs or
-    /// errors.
+    /// A `rediss://` (or `rediss+cluster://`) URL connects over TLS (cargo feature
+    /// `redis-tls`) and verifies the server's certificate and host name against the system's
+    /// root certificates (or those of the files `SSL_CERT_FILE` and `SSL_CERT_DIR` name, when
+    /// set), or against [`tls_ca_file`](Self::tls_ca_file). rustls's process-wide crypto
+    /// provider is ring's, installed when the store opens unless the application installed one
+    /// first. Credentials go in the URL (`rediss://user:password@host:port/db`) and never
+    /// appear in logs, errors or `Debug` output, nor do the values of query parameters named
+    /// like a credential (`?password=...`, `?token=...`).
     pub fn redis(url: impl Into<String>) -> Self {
         Self::of(Kind::Redis(url.into()))
     }

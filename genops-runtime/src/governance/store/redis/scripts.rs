@@ -18,10 +18,10 @@ pub(super) const SETTLED_MEMORY_MS: u64 = 3_600_000;
 /// The sorted set of live replicas: id → when last heard from (ms).
 pub(super) const REPLICAS_KEY: &str = "genops:{replicas}";
 
-/// Charges expired holds, then reserves ARGV[2] nano-dollars under id ARGV[1] if the window has
-/// room below the limit ARGV[3]; the hold lives ARGV[4] ms; keys expire at unix time ARGV[5].
-/// Returns {admitted (0/1), spent, reserved}. A retried reservation (same id) is not applied
-/// twice, nor one whose call was already settled.
+/// Charges expired holds, then reserves `ARGV[2]` nano-dollars under id `ARGV[1]` if the
+/// window has room below the limit `ARGV[3]`; the hold lives `ARGV[4]` ms; keys expire at unix
+/// time `ARGV[5]`. Returns {admitted (0/1), spent, reserved}. A retried reservation (same id) is
+/// not applied twice, nor one whose call was already settled.
 const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -52,11 +52,11 @@ for i = 1, 3 do redis.call('EXPIREAT', KEYS[i], ARGV[5]) end
 return {1, spent, reserved}
 ";
 
-/// Settles reservation ARGV[1]: gives back its hold (or takes back the charge of its expiry)
-/// and books ARGV[2] nano-dollars, once per id; keys expire at unix time ARGV[3]; settled ids
-/// are remembered ARGV[4] ms; ARGV[5..] are the alert lines in nano-dollars, each reported
-/// once per window across replicas. Releasing is settling with nothing to book. Returns
-/// {spent, reserved, applied (0/1), lines crossed...}.
+/// Settles reservation `ARGV[1]`: gives back its hold (or takes back the charge of its
+/// expiry) and books `ARGV[2]` nano-dollars, once per id; keys expire at unix time `ARGV[3]`;
+/// settled ids are remembered `ARGV[4]` ms; `ARGV[5..]` are the alert lines in nano-dollars,
+/// each reported once per window across replicas. Releasing is settling with nothing to book.
+/// Returns {spent, reserved, applied (0/1), lines crossed...}.
 const SETTLE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -89,7 +89,7 @@ end
 return out
 ";
 
-/// Pushes the deadline of holds still in flight: ARGV pairs of (id, ms from now); only holds
+/// Pushes the deadline of holds still in flight: `ARGV` pairs of (id, ms from now); only holds
 /// that still exist.
 const RENEW: &str = r"
 local t = redis.call('TIME')
