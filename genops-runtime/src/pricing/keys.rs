@@ -50,8 +50,17 @@ fn bases() -> impl Iterator<Item = &'static str> {
 /// keys: the one-hour writes count too, with their own `_above_1hr_above_{N}_tokens`).
 pub(super) const THRESHOLD_BASES: [&str; 4] = [INPUT, OUTPUT, CACHE_READ, CACHE_CREATION];
 
+/// The suffix of the standard prices: none.
+pub(super) const STANDARD: &str = "";
+/// The suffix of flex prices.
+pub(super) const FLEX: &str = "_flex";
+/// The suffix of priority prices.
+pub(super) const PRIORITY: &str = "_priority";
+/// The suffix of batch prices.
+pub(super) const BATCHES: &str = "_batches";
+
 /// The service-tier suffixes read.
-pub(super) const SUFFIXES: [&str; 3] = ["_flex", "_priority", "_batches"];
+pub(super) const SUFFIXES: [&str; 3] = [FLEX, PRIORITY, BATCHES];
 
 /// What a key of an entry is to genops.
 #[derive(Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! - the flat five: `input_cost_per_token`, `output_cost_per_token`,
 //!   `cache_read_input_token_cost`, `cache_creation_input_token_cost`,
 //!   `output_cost_per_reasoning_token`;
-//! - every other per-token key of the grammar in [`keys`](super::keys): long-context tiers
+//! - every other per-token key of the grammar in [`keys`]: long-context tiers
 //!   (`*_above_{N}_tokens`), service tiers (`*_flex`, `*_priority`, `*_batches`), one-hour cache
 //!   writes, audio input and output;
 //! - `search_context_cost_per_query` and `web_search_billing_unit` (web search);
@@ -19,9 +19,11 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::entry::{PriceEntry, SearchPrices, TierRow};
+use super::error::PricingError;
 use super::keys::{self, KeyKind};
-use super::{PriceEntry, PricingError, SearchPrices, TierRow};
 use crate::money::PICOS_PER_USD;
+use crate::usage::SearchContextSize;
 
 /// The fields one entry names; `None` leaves the existing value alone.
 #[derive(Debug, Default)]
@@ -71,13 +73,14 @@ fn replace<T>(slot: &mut Option<T>, value: Option<T>) {
     }
 }
 
-/// The fields of [`EntryOverride`] that are plain prices, by key.
-const FLAT: [&str; 5] = [
-    keys::INPUT,
-    keys::OUTPUT,
-    keys::CACHE_READ,
-    keys::CACHE_CREATION,
-    keys::REASONING,
+/// LiteLLM's documentation entry, which describes the schema and prices nothing.
+const SAMPLE_SPEC: &str = "sample_spec";
+
+/// The keys of per-second prices, which genops cannot apply.
+const PER_SECOND_KEYS: [&str; 3] = [
+    "cost_per_second",
+    "input_cost_per_second",
+    "output_cost_per_second",
 ];
 
 /// Parses and validates a whole file; nothing is returned unless every entry is valid.
@@ -97,7 +100,7 @@ pub(super) fn parse(
         })?;
     let mut out = Vec::with_capacity(raw.len());
     for (model, value) in raw {
-        if model == "sample_spec" {
+        if model == SAMPLE_SPEC {
             continue;
         }
         let parsed = match &value {
@@ -137,14 +140,13 @@ fn entry(fields: &Map<String, Value>) -> Result<EntryOverride, String> {
                 let Some(picos) = price(key, value)? else {
                     continue;
                 };
-                let flat = FLAT.iter().position(|flat| flat == key);
-                let slot = match flat {
-                    Some(0) => &mut parsed.input,
-                    Some(1) => &mut parsed.output,
-                    Some(2) => &mut parsed.cache_read,
-                    Some(3) => &mut parsed.cache_creation,
-                    Some(_) => &mut parsed.reasoning,
-                    None => {
+                let slot = match key.as_str() {
+                    keys::INPUT => &mut parsed.input,
+                    keys::OUTPUT => &mut parsed.output,
+                    keys::CACHE_READ => &mut parsed.cache_read,
+                    keys::CACHE_CREATION => &mut parsed.cache_creation,
+                    keys::REASONING => &mut parsed.reasoning,
+                    _ => {
                         parsed.keys.push((key.clone(), picos));
                         continue;
                     }
@@ -167,13 +169,9 @@ fn entry(fields: &Map<String, Value>) -> Result<EntryOverride, String> {
         parsed.tiered = (!rows.is_empty()).then_some(rows);
     }
     parsed.off_peak = present(fields, "off_peak_pricing").is_some();
-    parsed.per_second = [
-        "cost_per_second",
-        "input_cost_per_second",
-        "output_cost_per_second",
-    ]
-    .iter()
-    .any(|key| present(fields, key).is_some());
+    parsed.per_second = PER_SECOND_KEYS
+        .iter()
+        .any(|key| present(fields, key).is_some());
     Ok(parsed)
 }
 
@@ -190,14 +188,18 @@ fn search_prices(value: &Value) -> Result<SearchPrices, String> {
             describe(value)
         ));
     };
-    let mut prices = SearchPrices::default();
-    for (slot, size) in prices.by_size.iter_mut().zip(SearchPrices::KEYS) {
-        *slot = price(
-            &format!("{FIELD}.{size}"),
-            sizes.get(size).unwrap_or(&Value::Null),
-        )?;
-    }
-    Ok(prices)
+    let read = |size: SearchContextSize| {
+        let key = size.litellm_key();
+        price(
+            &format!("{FIELD}.{key}"),
+            sizes.get(key).unwrap_or(&Value::Null),
+        )
+    };
+    Ok(SearchPrices {
+        low: read(SearchContextSize::Low)?,
+        medium: read(SearchContextSize::Medium)?,
+        high: read(SearchContextSize::High)?,
+    })
 }
 
 /// `tiered_pricing`: rows with a `range` of two numbers; rows without one are skipped, as

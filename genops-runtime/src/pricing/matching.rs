@@ -1,18 +1,32 @@
-//! The rules that find a model's price; see [`PriceTable::resolve`].
+//! The rules that find a model's entry by name; see [`PriceTable::find`](super::PriceTable::find).
+//!
+//! The rules only rewrite names: the table's exact lookup is handed in, so this module knows
+//! nothing of how the table stores its entries.
+
+use std::collections::HashMap;
 
 use genops_names::litellm_prefix;
 
-use super::{EntryId, PriceTable};
-
-pub(super) fn resolve(table: &PriceTable, provider: &str, model: &str) -> Option<EntryId> {
-    resolve_name(table, provider, model).or_else(|| {
-        let target = table.aliases.get(model)?;
-        resolve_name(table, provider, target)
+/// The entry of `model` from `provider`: rules 1 to 4 for `model`, then for the target of its
+/// alias in `aliases`. `exact` finds the entry stored under exactly a name.
+pub(super) fn resolve<Id>(
+    exact: impl Fn(&str) -> Option<Id>,
+    aliases: &HashMap<String, String>,
+    provider: &str,
+    model: &str,
+) -> Option<Id> {
+    resolve_name(&exact, provider, model).or_else(|| {
+        let target = aliases.get(model)?;
+        resolve_name(&exact, provider, target)
     })
 }
 
 /// Rules 1 to 4 for one name.
-fn resolve_name(table: &PriceTable, provider: &str, model: &str) -> Option<EntryId> {
+fn resolve_name<Id>(
+    exact: &impl Fn(&str) -> Option<Id>,
+    provider: &str,
+    model: &str,
+) -> Option<Id> {
     let unprefixed = model.split_once('/').map(|(_, rest)| rest);
     let regionless = without_region(model);
     let bedrock = bedrock_model(regionless.unwrap_or(model));
@@ -20,38 +34,39 @@ fn resolve_name(table: &PriceTable, provider: &str, model: &str) -> Option<Entry
     candidates
         .iter()
         .flatten()
-        .find_map(|name| exact(table, provider, name))
+        .find_map(|name| namespaced(exact, provider, name))
         .or_else(|| {
             candidates
                 .iter()
                 .flatten()
-                .find_map(|name| exact(table, provider, undated(name)?))
+                .find_map(|name| namespaced(exact, provider, undated(name)?))
         })
 }
 
-fn exact(table: &PriceTable, provider: &str, model: &str) -> Option<EntryId> {
-    let namespaced = litellm_prefix(provider).and_then(|prefix| {
-        let key = format!("{prefix}/{model}");
-        table.index.get(&key)
-    });
-    namespaced.or_else(|| table.index.get(model)).copied()
+/// Rule 1: `model` in the provider's LiteLLM namespace, then as written.
+fn namespaced<Id>(exact: &impl Fn(&str) -> Option<Id>, provider: &str, model: &str) -> Option<Id> {
+    litellm_prefix(provider)
+        .and_then(|prefix| exact(&format!("{prefix}/{model}")))
+        .or_else(|| exact(model))
 }
 
-/// `name` without a trailing snapshot date (`-2024-08-06` or `-20240806`), if it has one.
+/// The shapes of a snapshot date at the end of a model name (`D`: a digit), tried in order.
+const DATE_SHAPES: [&str; 2] = ["-DDDD-DD-DD", "-DDDDDDDD"];
+
+/// `name` without a trailing snapshot date (`-2024-08-06` or `-20240806`), if it has one and
+/// something before it.
 pub(super) fn undated(name: &str) -> Option<&str> {
-    let bytes = name.as_bytes();
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    let n = bytes.len();
-    if n > 11 && bytes[n - 11] == b'-' && bytes[n - 6] == b'-' && bytes[n - 3] == b'-' {
-        let (y, m, d) = (&bytes[n - 10..n - 6], &bytes[n - 5..n - 3], &bytes[n - 2..]);
-        if digits(y) && digits(m) && digits(d) {
-            return Some(&name[..n - 11]);
-        }
-    }
-    if n > 9 && bytes[n - 9] == b'-' && digits(&bytes[n - 8..]) {
-        return Some(&name[..n - 9]);
-    }
-    None
+    DATE_SHAPES.iter().find_map(|shape| {
+        let start = name.len().checked_sub(shape.len()).filter(|&i| i > 0)?;
+        let fits = name.as_bytes()[start..]
+            .iter()
+            .zip(shape.bytes())
+            .all(|(&b, s)| match s {
+                b'D' => b.is_ascii_digit(),
+                _ => b == s,
+            });
+        fits.then(|| &name[..start])
+    })
 }
 
 /// A Bedrock model id without its cross-region inference profile's prefix:
@@ -66,6 +81,9 @@ pub(super) fn without_region(name: &str) -> Option<&str> {
         .filter(|rest| rest.contains('.'))
 }
 
+/// What starts the version of a Bedrock model id (`-v1:0`).
+const VERSION: &str = "-v";
+
 /// The model of a Bedrock model id, without its vendor and version:
 /// `anthropic.claude-sonnet-4-5-20250929-v1:0` → `claude-sonnet-4-5-20250929`.
 pub(super) fn bedrock_model(name: &str) -> Option<&str> {
@@ -73,8 +91,8 @@ pub(super) fn bedrock_model(name: &str) -> Option<&str> {
     if vendor.is_empty() || !vendor.bytes().all(|b| b.is_ascii_lowercase()) {
         return None;
     }
-    let version = model.rfind("-v").filter(|&i| {
-        let rest = &model.as_bytes()[i + 2..];
+    let version = model.rfind(VERSION).filter(|&i| {
+        let rest = &model.as_bytes()[i + VERSION.len()..];
         rest.first().is_some_and(u8::is_ascii_digit)
             && rest.iter().all(|&b| b.is_ascii_digit() || b == b':')
     });

@@ -1,0 +1,101 @@
+//! What is booked: one finished call, the key it is booked under, and the books kept per key.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::durations::Durations;
+use crate::attribution::Attribution;
+use crate::intern::Sym;
+use crate::money::Cost;
+use crate::usage::Usage;
+
+/// What one group of calls used and cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Tracked calls.
+    pub calls: u64,
+    /// Calls that ended in an error or a panic.
+    pub errors: u64,
+    /// Calls whose model had no known price (booked at zero cost).
+    pub unknown_model_calls: u64,
+    /// Streamed calls that completed without any recorded usage (their tokens are not booked).
+    pub missing_usage_calls: u64,
+    /// Input tokens, including cache tokens.
+    pub input_tokens: u64,
+    /// Output tokens, including reasoning tokens.
+    pub output_tokens: u64,
+    /// Input tokens read from cache.
+    pub cache_read_tokens: u64,
+    /// Input tokens written to cache.
+    pub cache_creation_tokens: u64,
+    /// Reasoning tokens.
+    pub reasoning_tokens: u64,
+    /// Own cost of the calls, in pico-dollars when serialised.
+    pub cost: Cost,
+}
+
+impl Totals {
+    pub(crate) fn add(&mut self, other: &Totals) {
+        self.calls = self.calls.saturating_add(other.calls);
+        self.errors = self.errors.saturating_add(other.errors);
+        self.unknown_model_calls = self
+            .unknown_model_calls
+            .saturating_add(other.unknown_model_calls);
+        self.missing_usage_calls = self
+            .missing_usage_calls
+            .saturating_add(other.missing_usage_calls);
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cache_read_tokens = self
+            .cache_read_tokens
+            .saturating_add(other.cache_read_tokens);
+        self.cache_creation_tokens = self
+            .cache_creation_tokens
+            .saturating_add(other.cache_creation_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
+        self.cost += other.cost;
+    }
+}
+
+/// The ledger key of a call: its full attribution, provider, operation and priced model.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct LedgerKey {
+    pub(crate) attribution: Attribution,
+    pub(crate) provider: Option<Sym>,
+    pub(crate) operation: Option<Sym>,
+    pub(crate) model: Option<Sym>,
+}
+
+/// Everything booked under one key.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Books {
+    pub(crate) totals: Totals,
+    pub(crate) durations: Durations,
+    /// Times to first chunk of the streamed calls, once there is one.
+    pub(crate) first_chunk: Option<Box<Durations>>,
+}
+
+impl Books {
+    pub(super) fn add(&mut self, other: &Books) {
+        self.totals.add(&other.totals);
+        self.durations.add(&other.durations);
+        if let Some(theirs) = &other.first_chunk {
+            self.first_chunk.get_or_insert_default().add(theirs);
+        }
+    }
+}
+
+/// One finished call, as booked.
+pub(crate) struct Entry<'a> {
+    pub(crate) key: &'a LedgerKey,
+    pub(crate) usage: Usage,
+    pub(crate) cost: Cost,
+    pub(crate) error: bool,
+    pub(crate) unknown_model: bool,
+    pub(crate) duration: Duration,
+    /// A streamed call's time to first chunk.
+    pub(crate) first_chunk: Option<Duration>,
+    /// A streamed call that completed without usage.
+    pub(crate) usage_missing: bool,
+}

@@ -1,0 +1,201 @@
+//! The prices of one prompt-size band, and a card's bands by prompt size: what the hot path
+//! multiplies usage with.
+
+use crate::usage::Usage;
+
+/// The resolved per-token prices of one band, in pico-dollars.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Band {
+    pub(super) input: u64,
+    pub(super) output: u64,
+    pub(super) cache_read: u64,
+    pub(super) cache_creation: u64,
+    pub(super) cache_creation_1h: u64,
+    pub(super) input_audio: u64,
+    pub(super) output_audio: u64,
+    pub(super) reasoning: u64,
+    /// The long-context tier, `None` for flat prices.
+    pub(super) label: Option<&'static str>,
+}
+
+/// The prices of a batch job in one band.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BatchBand {
+    /// The entry has a batch input price: LiteLLM's batch formula with batch prices.
+    Own {
+        input: u64,
+        /// `None`: cache reads are billed as input.
+        cache_read: Option<u64>,
+        /// (5-minute, 1-hour) write prices; `None`: writes are billed as input.
+        writes: Option<(u64, u64)>,
+        input_audio: u64,
+        output: Halvable,
+        label: Option<&'static str>,
+    },
+    /// No batch input price: half the flat standard prices.
+    Half {
+        input: u64,
+        cache_read: u64,
+        cache_creation: u64,
+        output: Halvable,
+        label: Option<&'static str>,
+    },
+}
+
+/// A batch output price: the batch price, or half the standard one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Halvable {
+    Full(u64),
+    Half(u64),
+}
+
+impl Halvable {
+    /// Twice the price, in half-pico-dollars.
+    fn doubled(self) -> u128 {
+        match self {
+            Halvable::Full(p) => 2 * u128::from(p),
+            Halvable::Half(p) => u128::from(p),
+        }
+    }
+}
+
+/// Bands by prompt size: `bands[k]` applies when exactly `k` of `starts` are `<=` the prompt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Banded<B> {
+    starts: Box<[u64]>,
+    bands: Box<[B]>,
+}
+
+impl<B: Copy + PartialEq> Banded<B> {
+    pub(super) fn build(representatives: &[u64], band: impl Fn(u64) -> B) -> Self {
+        let mut starts = Vec::new();
+        let mut bands: Vec<B> = Vec::new();
+        for &p in representatives {
+            let b = band(p);
+            if bands.last() != Some(&b) {
+                if !bands.is_empty() {
+                    starts.push(p);
+                }
+                bands.push(b);
+            }
+        }
+        Banded {
+            starts: starts.into(),
+            bands: bands.into(),
+        }
+    }
+
+    #[inline]
+    pub(super) fn at(&self, prompt: u64) -> &B {
+        // Flat prices have one band: no search at all.
+        let k = match self.starts.len() {
+            0 => 0,
+            _ => self.starts.partition_point(|&s| s <= prompt),
+        };
+        &self.bands[k]
+    }
+}
+
+impl Band {
+    /// The cost of `usage` at these prices, in pico-dollars. `divided_output`: bill reasoning
+    /// and audio output at their own prices.
+    #[inline]
+    pub(super) fn cost(&self, usage: &Usage, divided_output: bool) -> u128 {
+        let hit = usage.cache_read;
+        let written = usage.cache_creation;
+        let prompt = usage.input;
+        let uncached = prompt.saturating_sub(hit).saturating_sub(written);
+        // Audio is a part of the uncached input; more than that is clamped when cache counts
+        // are present, as LiteLLM does.
+        let audio = if hit > 0 || written > 0 {
+            usage.input_audio.min(uncached)
+        } else {
+            usage.input_audio
+        };
+        let text = uncached.saturating_sub(audio);
+        let long_writes = usage.cache_creation_1h.min(written);
+        let mut parts = [
+            (text, self.input),
+            (hit, self.cache_read),
+            (audio, self.input_audio),
+            (written - long_writes, self.cache_creation),
+            (long_writes, self.cache_creation_1h),
+            (usage.output, self.output),
+            (0, self.reasoning),
+            (0, self.output_audio),
+        ];
+        if divided_output && (usage.reasoning > 0 || usage.output_audio > 0) {
+            parts[5].0 = usage
+                .output
+                .saturating_sub(usage.reasoning)
+                .saturating_sub(usage.output_audio);
+            parts[6].0 = usage.reasoning;
+            parts[7].0 = usage.output_audio;
+        }
+        sum(&parts)
+    }
+}
+
+impl BatchBand {
+    /// The cost of `usage` at these prices, in pico-dollars, and the band's tier.
+    #[inline]
+    pub(super) fn cost(&self, usage: &Usage) -> (u128, Option<&'static str>) {
+        let prompt = usage.input;
+        let hit = usage.cache_read;
+        // Computed in half-pico-dollars: half prices are exact.
+        let (doubled, label) = match *self {
+            BatchBand::Own {
+                input,
+                cache_read,
+                writes,
+                input_audio,
+                output,
+                label,
+            } => {
+                let hit = if cache_read.is_some() { hit } else { 0 };
+                let (written, (short, long)) = match writes {
+                    Some(prices) => (usage.cache_creation, prices),
+                    None => (0, (0, 0)),
+                };
+                let long_writes = usage.cache_creation_1h.min(written);
+                let text = prompt
+                    .saturating_sub(usage.input_audio)
+                    .saturating_sub(hit)
+                    .saturating_sub(written);
+                let full = sum(&[
+                    (text, input),
+                    (usage.input_audio, input_audio),
+                    (hit, cache_read.unwrap_or(0)),
+                    (written - long_writes, short),
+                    (long_writes, long),
+                ]);
+                (
+                    2 * full + u128::from(usage.output) * output.doubled(),
+                    label,
+                )
+            }
+            BatchBand::Half {
+                input,
+                cache_read,
+                cache_creation,
+                output,
+                label,
+            } => {
+                let written = usage.cache_creation;
+                let text = prompt.saturating_sub(hit).saturating_sub(written);
+                let halved = sum(&[(text, input), (hit, cache_read), (written, cache_creation)]);
+                (halved + u128::from(usage.output) * output.doubled(), label)
+            }
+        };
+        (doubled.div_ceil(2), label)
+    }
+}
+
+/// Σ tokens × price, in pico-dollars.
+#[inline]
+fn sum(parts: &[(u64, u64)]) -> u128 {
+    parts
+        .iter()
+        .map(|&(tokens, price)| u128::from(tokens) * u128::from(price))
+        .sum()
+}

@@ -1,0 +1,182 @@
+//! The hot path: the cost of one call at an entry's resolved prices.
+
+use super::band::{Band, Banded, BatchBand};
+use super::providers::{SearchRule, TokenRule, GEMINI_DEFAULT_SEARCH, XAI_DEFAULT_SEARCH};
+use crate::money::Cost;
+use crate::pricing::entry::SearchPrices;
+use crate::usage::{ServiceTier, Usage};
+
+/// An entry's prices, resolved for every service tier and prompt size.
+///
+/// Get one with [`PriceTable::rates`](crate::PriceTable::rates); price a call with
+/// [`cost`](Self::cost).
+///
+/// ```
+/// use genops_runtime::{PriceTable, ServiceTier, Usage};
+/// let table = PriceTable::embedded();
+/// let id = table.find("gcp.gemini", "gemini-2.5-pro").unwrap();
+/// let rates = table.rates(id);
+/// // Above 200k prompt tokens the whole request is billed at the long-context prices.
+/// let priced = rates.cost(&Usage::new(250_000, 1_000));
+/// assert_eq!(priced.tier, Some("above_200k"));
+/// assert!(rates.cost(&Usage::new(1_000, 1_000)).tier.is_none());
+/// assert!(rates.has_own_prices(ServiceTier::Standard));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rates {
+    /// The standard prices.
+    pub(super) standard: Banded<Band>,
+    /// The flex prices.
+    pub(super) flex: TierCard,
+    /// The priority prices.
+    pub(super) priority: TierCard,
+    /// The prices of a batch job.
+    pub(super) batch: Banded<BatchBand>,
+    /// How usage becomes billed tokens.
+    pub(super) tokens: TokenRule,
+    /// How web searches are billed.
+    pub(super) search: SearchRule,
+    /// The prices of a web search by context size.
+    pub(super) search_prices: SearchPrices,
+    /// Why the prices may be wrong, if they may.
+    pub(super) unsupported: Option<&'static str>,
+}
+
+/// The prices of a service tier that an entry may not price itself (flex, priority).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct TierCard {
+    /// The tier's prices by prompt size: the standard ones when the tier has none of its own.
+    pub(super) bands: Banded<Band>,
+    /// Whether the entry has prices of its own for the tier.
+    pub(super) own: bool,
+}
+
+/// The cost of one call and how it was priced.
+///
+/// ```
+/// use genops_runtime::{PriceTable, ServiceTier, Usage};
+/// let table = PriceTable::embedded();
+/// let priced = table.cost("openai", "gpt-4o", &Usage::new(1_000, 100)).unwrap();
+/// assert_eq!(priced.cost.nanos(), 3_500_000); // 1,000 × $2.50/M + 100 × $10/M
+/// assert_eq!(priced.tier, None);
+/// assert_eq!(priced.service_tier, ServiceTier::Standard);
+/// assert!(!priced.service_tier_fallback);
+/// assert_eq!(priced.unsupported, None);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Priced {
+    /// The cost.
+    pub cost: Cost,
+    /// The long-context tier that applied (`above_200k`, ...; `tiered_…` for a
+    /// `tiered_pricing` range), `None` for flat prices.
+    pub tier: Option<&'static str>,
+    /// The service tier of the call.
+    pub service_tier: ServiceTier,
+    /// `true` when the model has no prices of its own for the call's service tier, so it was
+    /// billed at standard prices.
+    pub service_tier_fallback: bool,
+    /// Why the price may be wrong: the entry has a pricing mode genops cannot apply
+    /// (`off_peak_pricing`, which depends on the time of day, or `per_second`).
+    pub unsupported: Option<&'static str>,
+}
+
+impl Rates {
+    /// The cost of `usage`: its prompt size selects the band, its service tier the prices.
+    ///
+    /// ```
+    /// use genops_runtime::{PriceTable, Usage};
+    /// let table = PriceTable::embedded();
+    /// let rates = table.rates(table.find("openai", "gpt-4o").unwrap());
+    /// assert_eq!(rates.cost(&Usage::new(1_000, 100)).cost.nanos(), 3_500_000);
+    /// ```
+    pub fn cost(&self, usage: &Usage) -> Priced {
+        let tier = usage.service_tier;
+        let (tokens, label, fallback) = match tier {
+            ServiceTier::Batch => {
+                let (cost, label) = self.batch.at(usage.input).cost(usage);
+                (cost, label, false)
+            }
+            _ => {
+                let (bands, fallback) = match tier {
+                    ServiceTier::Flex => (&self.flex.bands, !self.flex.own),
+                    ServiceTier::Priority => (&self.priority.bands, !self.priority.own),
+                    _ => (&self.standard, false),
+                };
+                let band = bands.at(usage.input);
+                let cost = match self.tokens {
+                    TokenRule::Free => 0,
+                    TokenRule::Generic => band.cost(usage, true),
+                    TokenRule::OutputUndivided => band.cost(usage, false),
+                };
+                (cost, band.label, fallback)
+            }
+        };
+        Priced {
+            cost: Cost::from_picos(tokens.saturating_add(self.search_cost(usage))),
+            tier: label,
+            service_tier: tier,
+            service_tier_fallback: fallback,
+            unsupported: self.unsupported,
+        }
+    }
+
+    /// Whether the entry has prices of its own for `tier`. Standard and batch always have
+    /// (a batch without batch prices costs half the standard price); flex and priority have when
+    /// the entry names a `*_flex` or `*_priority` price and its provider bills service tiers.
+    ///
+    /// ```
+    /// use genops_runtime::{PriceTable, ServiceTier};
+    /// let table = PriceTable::embedded();
+    /// let gpt5 = table.rates(table.find("openai", "gpt-5").unwrap());
+    /// assert!(gpt5.has_own_prices(ServiceTier::Flex));
+    /// let claude = table.rates(table.find("anthropic", "claude-sonnet-4-5").unwrap());
+    /// assert!(!claude.has_own_prices(ServiceTier::Flex));
+    /// ```
+    pub fn has_own_prices(&self, tier: ServiceTier) -> bool {
+        match tier {
+            ServiceTier::Flex => self.flex.own,
+            ServiceTier::Priority => self.priority.own,
+            ServiceTier::Standard | ServiceTier::Batch => true,
+        }
+    }
+
+    /// Why genops cannot price this entry exactly, if it cannot: `off_peak_pricing` (prices by
+    /// time of day) or `per_second` (prices by duration).
+    ///
+    /// ```
+    /// use genops_runtime::PriceTable;
+    /// let table = PriceTable::embedded();
+    /// assert_eq!(table.rates(table.find("openai", "gpt-4o").unwrap()).unsupported(), None);
+    /// ```
+    pub fn unsupported(&self) -> Option<&'static str> {
+        self.unsupported
+    }
+
+    /// The cost of the call's web searches, in pico-dollars.
+    fn search_cost(&self, usage: &Usage) -> u128 {
+        let n = usage.web_search_requests;
+        if n == 0 {
+            return 0;
+        }
+        let prices = self.search_prices;
+        let SearchPrices { low, medium, high } = prices;
+        let (price, queries) = match self.search {
+            SearchRule::BySize => (prices.get(usage.search_context_size).unwrap_or(0), n),
+            SearchRule::Medium => (medium.unwrap_or(0), n),
+            SearchRule::Gemini { per_query } => (
+                medium.unwrap_or(GEMINI_DEFAULT_SEARCH),
+                if per_query { n } else { 1 },
+            ),
+            SearchRule::Xai => (
+                [medium, low, high]
+                    .into_iter()
+                    .flatten()
+                    .find(|&p| p > 0)
+                    .unwrap_or(XAI_DEFAULT_SEARCH),
+                n,
+            ),
+            SearchRule::Low => (low.unwrap_or(0), n),
+        };
+        u128::from(price) * u128::from(queries)
+    }
+}
