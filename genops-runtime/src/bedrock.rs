@@ -34,6 +34,8 @@
 //!     Ok(into_stream(output))
 //! }
 //! ```
+//!
+//! [`Stream`]: https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html
 
 use aws_sdk_bedrockruntime::error::SdkError;
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamOutput as ConverseStreamResponse;
@@ -62,6 +64,8 @@ pub type ConverseStreamError = SdkError<ConverseStreamOutputError, RawMessage>;
 /// end, or an `Err` that ends it. Called inside a tracked call, it records the output's request
 /// id as the call's `gen_ai.response.id`; a tracked `stream` function that returns it records
 /// each event (see the [module](self) for an example).
+///
+/// [`Stream`]: https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html
 ///
 /// ```
 /// # async fn run(client: aws_sdk_bedrockruntime::Client) -> Result<(), Box<dyn std::error::Error>> {

@@ -28,27 +28,27 @@
 //!    `prometheus` feature).
 //! 6. **Set-up.** [`init()`] assembles all of it into a global subscriber; [`Guard`] flushes it.
 //!
-//! # Modules, bottom to top
+//! # Layout
 //!
-//! Each module only uses the ones below it.
-//!
-//! 1. Values: `env`, `error`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
-//!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
-//!    reasons).
-//! 2. Pricing and the ledger: `pricing`, `ledger`.
-//! 3. Governance and export: `governance`, `export`.
-//! 4. The life of one tracked call: `call`; `bedrock` (feature `aws-bedrock`), which turns a
-//!    Bedrock ConverseStream into a stream and records its request id on the call.
-//! 5. The layer and the Prometheus endpoint: `layer`, `prometheus`.
-//! 6. Set-up: `init` (with its `env` and `guard`).
-//!
-//! `__private` only re-exports what the generated code names.
+//! The modules depend one way, bottom to top: values, pricing and the ledger, governance and
+//! export, the life of one tracked call (`call`), the layer and the Prometheus endpoint, set-up
+//! (`init`). The guide's layout chapter lists every module's tier
+//! (<https://docs.rs/genops/latest/genops/guide/layout/index.html>), and `tests/layering.rs`
+//! fails on a `use` that breaks the order. `__private` only re-exports what the generated code
+//! names.
 //!
 //! # Cargo features
 //!
 //! - `otlp` (on by default): trace and metric export over OTLP, with tracing-opentelemetry and a
 //!   tokio runtime of genops's own.
 //! - `prometheus` (on by default): the `/metrics` endpoint.
+//! - `redis`: a budget store in Redis or Valkey shared by every replica
+//!   ([`BudgetStore::redis`], or `GENOPS_BUDGET_STORE=redis://...`).
+//! - `redis-tls`: `redis` plus `rediss://` (TLS) with rustls and the ring provider, trusting the
+//!   system's root certificates or [`BudgetStore::tls_ca_file`].
+//! - `redis-cluster`: `redis` plus a Redis Cluster (`redis+cluster://host:port,host:port`).
+//! - `embedded`: a budget store in a redb file that survives restarts of one node
+//!   (`GENOPS_BUDGET_STORE=/var/lib/app/budgets.redb`).
 //! - `async-openai`: async-openai's chat completion, Responses API and embeddings types, and
 //!   their stream events, implement [`Recordable`]: a tracked function that returns them, or a
 //!   tracked stream of them, is recorded by itself.
@@ -57,7 +57,7 @@
 //!   [`Recordable`], and `bedrock::into_stream` turns a ConverseStream into a stream of them.
 //!   Bedrock names no model in its responses: the requested `model` prices the call.
 //!
-//! Without them, the attribute, the layer, pricing, the ledger and governance all work.
+//! Without any of them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]
 
 mod attribution;
