@@ -40,7 +40,7 @@
 //! 4. The life of one tracked call: `call`; `bedrock` (feature `aws-bedrock`), which turns a
 //!    Bedrock ConverseStream into a stream and records its request id on the call.
 //! 5. The layer and the Prometheus endpoint: `layer`, `prometheus`.
-//! 6. Set-up: `init` (with its `env` and `guard`).
+//! 6. Set-up: `init` (with its `from_env` and `guard`).
 //!
 //! `__private` only re-exports what the generated code names.
 //!
@@ -75,6 +75,7 @@ mod usage;
 mod ledger;
 mod pricing;
 
+#[cfg(feature = "otlp")]
 mod export;
 mod governance;
 
