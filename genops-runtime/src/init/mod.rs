@@ -30,7 +30,7 @@ use crate::export::{
 };
 use crate::layer::{layer_setters, GenOpsLayer, LayerSettings};
 #[cfg(feature = "prometheus")]
-use crate::prometheus::{MetricsServer, MetricsSource};
+use crate::prometheus::{MetricsServer, MetricsSource, DEFAULT_LABEL_CAP};
 
 /// The set-up builder returned by [`init()`]. Every setting has an environment default.
 ///
@@ -386,7 +386,7 @@ impl Config {
             ledger: layer.ledger(),
             #[cfg(feature = "otlp")]
             export: pipeline.map(|p| p.stats.clone()),
-            label_cap: self.metrics_label_cap.unwrap_or(100).max(1),
+            label_cap: self.metrics_label_cap.unwrap_or(DEFAULT_LABEL_CAP).max(1),
             extra_labels: self.metrics_extra_labels.clone(),
             governance: layer.governance(),
         };
