@@ -10,14 +10,16 @@ use syn::{Block, Expr, ExprAsync, ExprCall, Ident, ItemFn, ReturnType, Stmt, Typ
 
 use crate::valid::{Args, Value};
 
-/// What the generated code needs from the arguments.
-struct Site<'a> {
+/// One expansion of the macro: the checked arguments, the path of the `genops` crate and the
+/// name of the function, which every piece of generated code is made from. (Not the runtime's
+/// `__private::Site`, the static a literal call site declares.)
+struct Expansion<'a> {
     args: &'a Args,
     krate: TokenStream,
     fn_name: &'a Ident,
 }
 
-impl Site<'_> {
+impl Expansion<'_> {
     fn operation(&self) -> &str {
         match (&self.args.operation, &self.args.provider) {
             (Some(op), _) => op,
@@ -38,7 +40,7 @@ impl Site<'_> {
         !matches!(self.args.model, Some(Value::Expr(_))) && self.args.fields.is_empty()
     }
 
-    /// The `static __GENOPS_SITE` of a literal call site.
+    /// The `static __GENOPS_SITE` of a literal call expansion.
     fn site_static(&self) -> TokenStream {
         if !self.literal_site() {
             return TokenStream::new();
@@ -393,24 +395,24 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> TokenStream {
         sig,
         block,
     } = item;
-    let site = Site {
+    let expansion = Expansion {
         args,
         krate,
         fn_name: &sig.ident,
     };
     let body = if args.stream.is_some() {
         match stream_return(&sig, args.err) {
-            Ok(kind) => stream_body(&site, &sig, &block, &kind),
+            Ok(kind) => stream_body(&expansion, &sig, &block, &kind),
             Err(e) => e.to_compile_error(),
         }
     } else if sig.asyncness.is_some() {
-        async_body(&site, &sig.output, &block)
+        async_body(&expansion, &sig.output, &block)
     } else if let Some(tail) = async_tail(&block) {
-        async_tail_body(&site, &block, tail)
+        async_tail_body(&expansion, &block, tail)
     } else if let Some(index) = inner_async_fn(&block) {
-        inner_fn_body(&site, &block, index)
+        inner_fn_body(&expansion, &block, index)
     } else {
-        sync_body(&site, &sig.output, &block)
+        sync_body(&expansion, &sig.output, &block)
     };
     // Inner attributes (`#![allow(...)]` at the top of the body) stay inside the body.
     let (inner, outer): (Vec<_>, Vec<_>) = attrs
@@ -425,20 +427,20 @@ pub(crate) fn expand(args: &Args, item: ItemFn) -> TokenStream {
     }
 }
 
-fn async_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream {
-    let create = site.create_span();
-    let tracked = site.tracked(block.to_token_stream(), nameable(output).as_ref());
+fn async_body(expansion: &Expansion<'_>, output: &ReturnType, block: &Block) -> TokenStream {
+    let create = expansion.create_span();
+    let tracked = expansion.tracked(block.to_token_stream(), nameable(output).as_ref());
     quote! {
         #create
         #tracked
     }
 }
 
-fn async_tail_body(site: &Site<'_>, block: &Block, tail: AsyncTail<'_>) -> TokenStream {
+fn async_tail_body(expansion: &Expansion<'_>, block: &Block, tail: AsyncTail<'_>) -> TokenStream {
     let stmts = &block.stmts[..block.stmts.len() - 1];
     let wrap = |future: &ExprAsync| {
-        let create = site.create_span();
-        let tracked = site.tracked(future.block.to_token_stream(), None);
+        let create = expansion.create_span();
+        let tracked = expansion.tracked(future.block.to_token_stream(), None);
         quote! {
             async move {
                 #create
@@ -460,10 +462,10 @@ fn async_tail_body(site: &Site<'_>, block: &Block, tail: AsyncTail<'_>) -> Token
     }
 }
 
-fn inner_fn_body(site: &Site<'_>, block: &Block, index: usize) -> TokenStream {
+fn inner_fn_body(expansion: &Expansion<'_>, block: &Block, index: usize) -> TokenStream {
     let stmts = block.stmts.iter().enumerate().map(|(i, stmt)| match stmt {
         Stmt::Item(syn::Item::Fn(inner)) if i == index => {
-            let body = async_body(site, &inner.sig.output, &inner.block);
+            let body = async_body(expansion, &inner.sig.output, &inner.block);
             let (attrs, vis, sig) = (&inner.attrs, &inner.vis, &inner.sig);
             quote!(#(#attrs)* #vis #sig { #body })
         }
@@ -472,10 +474,10 @@ fn inner_fn_body(site: &Site<'_>, block: &Block, index: usize) -> TokenStream {
     quote!(#(#stmts)*)
 }
 
-fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream {
-    let krate = &site.krate;
-    let create = site.create_span();
-    let gate = site.gate(
+fn sync_body(expansion: &Expansion<'_>, output: &ReturnType, block: &Block) -> TokenStream {
+    let krate = &expansion.krate;
+    let create = expansion.create_span();
+    let gate = expansion.gate(
         quote!(__genops_call.span()),
         nameable(output).as_ref(),
         quote!(__genops_call.__finish(__genops_outcome);),
@@ -490,7 +492,7 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
         (ReturnType::Type(..), Some(ty)) => Some(ty),
         _ => None,
     };
-    let record = site.record_returned();
+    let record = expansion.record_returned();
     // The closure's "fake return edge" points a type error in the body at the return type, as
     // the async path's does.
     let closure = |ty: &Type| {
@@ -503,10 +505,10 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
         };
         quote!(#krate::__private::call_once::<#ty, _>(move || { #edge #block }))
     };
-    match (site.args.err, returned) {
+    match (expansion.args.err, returned) {
         // The common case keeps the span in place and finishes it through a borrow, so the
         // disabled path costs what `#[tracing::instrument]`'s does.
-        (None, None) if site.args.enforce.is_none() => {
+        (None, None) if expansion.args.enforce.is_none() => {
             let stmts = &block.stmts;
             quote! {
                 #create
@@ -514,7 +516,7 @@ fn sync_body(site: &Site<'_>, output: &ReturnType, block: &Block) -> TokenStream
                 #(#stmts)*
             }
         }
-        (None, Some(ty)) if site.args.enforce.is_none() => {
+        (None, Some(ty)) if expansion.args.enforce.is_none() => {
             let closure = closure(&ty);
             quote! {
                 #create
@@ -627,7 +629,7 @@ fn classify_stream(ty: &Type) -> StreamReturn {
     }
 }
 
-impl Site<'_> {
+impl Expansion<'_> {
     /// The tracked stream made of `value` (a stream, not a `Result`) in `span`.
     fn wrap_stream(
         &self,
@@ -715,17 +717,17 @@ impl Site<'_> {
 
 /// A `stream` function: the span starts when it is called and ends with the stream it returns.
 fn stream_body(
-    site: &Site<'_>,
+    expansion: &Expansion<'_>,
     sig: &syn::Signature,
     block: &Block,
     kind: &StreamReturn,
 ) -> TokenStream {
-    let krate = &site.krate;
-    let create = site.create_span();
+    let krate = &expansion.krate;
+    let create = expansion.create_span();
     let output = nameable(&sig.output);
-    let hand_over = site.hand_over(kind);
+    let hand_over = expansion.hand_over(kind);
     if sig.asyncness.is_some() {
-        let gate = site.gate(
+        let gate = expansion.gate(
             quote!(&#krate::__private::tracing::Span::current()),
             output.as_ref(),
             TokenStream::new(),
@@ -746,7 +748,7 @@ fn stream_body(
             #hand_over
         }
     } else {
-        let gate = site.gate(
+        let gate = expansion.gate(
             quote!(__genops_call.span()),
             output.as_ref(),
             quote!(__genops_call.__finish(__genops_outcome);),
@@ -772,13 +774,13 @@ pub(crate) fn span_handle(args: &Args) -> TokenStream {
         .as_ref()
         .map_or_else(|| quote!(::genops), ToTokens::to_token_stream);
     let name = Ident::new("span", Span::call_site());
-    let site = Site {
+    let expansion = Expansion {
         args,
         krate,
         fn_name: &name,
     };
-    let krate = &site.krate;
-    let create = site.create_span();
+    let krate = &expansion.krate;
+    let create = expansion.create_span();
     quote! {
         {
             #create

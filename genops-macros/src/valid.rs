@@ -379,6 +379,25 @@ pub(crate) fn validate(raw: RawArgs) -> Result<Args, syn::Error> {
     errors.finish().map(|()| args)
 }
 
+/// `args` for `genops::span!`, which opens a span rather than wrapping a function: `err` and
+/// `stream` do not apply.
+pub(crate) fn for_span(args: Args) -> Result<Args, syn::Error> {
+    if let Some(err) = args.err {
+        return Err(syn::Error::new(
+            err,
+            "`err` applies to functions; finish a failed span with `TrackedSpan::fail`",
+        ));
+    }
+    if let Some(stream) = args.stream {
+        return Err(syn::Error::new(
+            stream,
+            "`stream` applies to functions; wrap a stream with `TrackedSpan::stream` or \
+             `TrackedSpan::try_stream`",
+        ));
+    }
+    Ok(args)
+}
+
 fn enforce(value: RawValue, errors: &mut Errors, span: Span) -> Option<Enforce> {
     match value {
         RawValue::Flag => Some(Enforce {

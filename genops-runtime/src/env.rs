@@ -1,5 +1,8 @@
 //! Reading environment variables, one rule for all of them: a variable that is unset, empty or
 //! only blanks counts as unset, and a value that is not Unicode is an error naming the variable.
+//! The OpenTelemetry SDK's variable names are in [`otel`].
+
+pub(crate) mod otel;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -56,6 +59,14 @@ pub(crate) fn parsed<T>(
             problem: format!("{text:?} is not {expected}"),
         }),
     }
+}
+
+/// `text` as a number in [0, 1] (a sampling rate or ratio), if it is one.
+#[cfg(feature = "otlp")]
+pub(crate) fn unit_interval(text: &str) -> Option<f64> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|number| (0.0..=1.0).contains(number))
 }
 
 #[cfg(test)]

@@ -28,14 +28,21 @@
 //!    `prometheus` feature).
 //! 6. **Set-up.** [`init()`] assembles all of it into a global subscriber; [`Guard`] flushes it.
 //!
-//! # Layout
+//! # Modules, bottom to top
 //!
-//! The modules depend one way, bottom to top: values, pricing and the ledger, governance and
-//! export, the life of one tracked call (`call`), the layer and the Prometheus endpoint, set-up
-//! (`init`). The guide's layout chapter lists every module's tier
-//! (<https://docs.rs/genops/latest/genops/guide/layout/index.html>), and `tests/layering.rs`
-//! fails on a `use` that breaks the order. `__private` only re-exports what the generated code
-//! names.
+//! Each module only uses the ones below it.
+//!
+//! 1. Values: `env`, `error`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
+//!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
+//!    reasons).
+//! 2. Pricing and the ledger: `pricing`, `ledger`.
+//! 3. Governance and export: `governance`, `export`.
+//! 4. The life of one tracked call: `call`; `bedrock` (feature `aws-bedrock`), which turns a
+//!    Bedrock ConverseStream into a stream and records its request id on the call.
+//! 5. The layer and the Prometheus endpoint: `layer`, `prometheus`.
+//! 6. Set-up: `init` (with its `from_env` and `guard`).
+//!
+//! `__private` only re-exports what the generated code names.
 //!
 //! # Cargo features
 //!
@@ -74,6 +81,7 @@ mod usage;
 mod ledger;
 mod pricing;
 
+#[cfg(feature = "otlp")]
 mod export;
 mod governance;
 

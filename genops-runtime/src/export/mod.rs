@@ -6,36 +6,23 @@
 //! runtime is started. Failing exports are counted and logged (`health`); flushing and
 //! shutting down are bounded by one timeout (`Deadline`).
 //!
-//! All of it is the `otlp` cargo feature.
+//! All of it is the `otlp` cargo feature: the crate declares this module only with it.
 
-#[cfg(feature = "otlp")]
 mod genai_metrics;
-#[cfg(feature = "otlp")]
 mod health;
-#[cfg(feature = "otlp")]
 mod otlp;
-#[cfg(feature = "otlp")]
 mod pipeline;
-#[cfg(feature = "otlp")]
 mod queue;
-#[cfg(feature = "otlp")]
 mod sampler;
-#[cfg(feature = "otlp")]
 mod settings;
-#[cfg(feature = "otlp")]
 mod stats;
 
-#[cfg(all(test, feature = "otlp"))]
+#[cfg(test)]
 pub(crate) use genai_metrics::TOKEN_BUCKETS;
-#[cfg(feature = "otlp")]
 pub(crate) use genai_metrics::{CallMetrics, GenAiMetrics};
-#[cfg(feature = "otlp")]
 pub(crate) use pipeline::{Deadline, TracePipeline};
-#[cfg(feature = "otlp")]
 pub use sampler::sampler;
-#[cfg(feature = "otlp")]
 pub(crate) use settings::{ExportOverrides, ExportSettings};
-#[cfg(feature = "otlp")]
 pub use settings::{Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
-#[cfg(all(feature = "otlp", feature = "prometheus"))]
+#[cfg(feature = "prometheus")]
 pub(crate) use stats::ExportStats;

@@ -3,10 +3,27 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::env;
+use crate::env::otel::{
+    OTEL_BSP_EXPORT_TIMEOUT, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, OTEL_BSP_MAX_QUEUE_SIZE,
+    OTEL_BSP_SCHEDULE_DELAY, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_METRICS_EXPORTER, OTEL_TRACES_EXPORTER,
+    OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG,
+};
+use crate::env::{self, EnvError};
 use crate::error::InitError;
 use crate::redact;
 
+/// The export queue's capacity in spans when neither code nor `OTEL_BSP_MAX_QUEUE_SIZE` says
+/// (the SDK default).
+const DEFAULT_MAX_QUEUE_SIZE: usize = 2_048;
+/// The largest batch when neither code nor `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` says (the SDK
+/// default).
+const DEFAULT_MAX_EXPORT_BATCH_SIZE: usize = 512;
+/// The delay between exports when neither code nor `OTEL_BSP_SCHEDULE_DELAY` says (the SDK
+/// default).
+const DEFAULT_SCHEDULE_DELAY: Duration = Duration::from_millis(5_000);
 /// How long one export may take when neither code nor `OTEL_BSP_EXPORT_TIMEOUT` says.
 pub(crate) const DEFAULT_EXPORT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a flush or the guard's drop may wait when neither code nor `OTEL_BSP_EXPORT_TIMEOUT`
@@ -77,16 +94,15 @@ fn bad(var: &'static str, problem: impl Into<String>) -> InitError {
     }
 }
 
-fn env_number<T: std::str::FromStr>(var: &'static str) -> Result<Option<T>, InitError> {
-    env::var(var)?
-        .map(|v| {
-            v.parse()
-                .map_err(|_| bad(var, format!("{v:?} is not a whole, non-negative number")))
-        })
-        .transpose()
+/// A count from `var`.
+fn env_number<T: std::str::FromStr>(var: &'static str) -> Result<Option<T>, EnvError> {
+    env::parsed(var, "a whole, non-negative number", |text| {
+        text.parse().ok()
+    })
 }
 
-fn env_millis(var: &'static str) -> Result<Option<Duration>, InitError> {
+/// A duration from `var`, in milliseconds.
+fn env_millis(var: &'static str) -> Result<Option<Duration>, EnvError> {
     Ok(env_number::<u64>(var)?.map(Duration::from_millis))
 }
 
@@ -220,7 +236,7 @@ fn percent_decode(text: &str) -> Option<String> {
 impl ExportSettings {
     /// Code first, then the standard variables, then the SDK defaults.
     pub(crate) fn resolve(code: &ExportOverrides) -> Result<Self, InitError> {
-        let exporter = match (code.exporter, env::var("OTEL_TRACES_EXPORTER")?) {
+        let exporter = match (code.exporter, env::var(OTEL_TRACES_EXPORTER)?) {
             (Some(e), _) => e,
             (None, None) => TracesExporter::Otlp,
             (None, Some(v)) => match v.as_str() {
@@ -229,7 +245,7 @@ impl ExportSettings {
                 "none" => TracesExporter::None,
                 other => {
                     return Err(bad(
-                        "OTEL_TRACES_EXPORTER",
+                        OTEL_TRACES_EXPORTER,
                         format!("unknown exporter {other:?}; expected `otlp`, `console` or `none`"),
                     ))
                 }
@@ -238,22 +254,22 @@ impl ExportSettings {
         let protocol = match code.protocol {
             Some(p) => p,
             None => match (
-                env::var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")?,
-                env::var("OTEL_EXPORTER_OTLP_PROTOCOL")?,
+                env::var(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)?,
+                env::var(OTEL_EXPORTER_OTLP_PROTOCOL)?,
             ) {
-                (Some(v), _) => parse_protocol("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", &v)?,
-                (None, Some(v)) => parse_protocol("OTEL_EXPORTER_OTLP_PROTOCOL", &v)?,
+                (Some(v), _) => parse_protocol(OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, &v)?,
+                (None, Some(v)) => parse_protocol(OTEL_EXPORTER_OTLP_PROTOCOL, &v)?,
                 (None, None) => Protocol::HttpProtobuf,
             },
         };
         let endpoint = if let Some(url) = &code.endpoint {
             check_endpoint("otlp_endpoint", url)?;
             Some(url.clone())
-        } else if let Some(url) = env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")? {
-            check_endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &url)?;
+        } else if let Some(url) = env::var(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)? {
+            check_endpoint(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, &url)?;
             Some(url)
-        } else if let Some(base) = env::var("OTEL_EXPORTER_OTLP_ENDPOINT")? {
-            check_endpoint("OTEL_EXPORTER_OTLP_ENDPOINT", &base)?;
+        } else if let Some(base) = env::var(OTEL_EXPORTER_OTLP_ENDPOINT)? {
+            check_endpoint(OTEL_EXPORTER_OTLP_ENDPOINT, &base)?;
             // The specification: the generic endpoint is a base URL for OTLP/HTTP.
             Some(match protocol {
                 Protocol::Grpc => base,
@@ -265,21 +281,21 @@ impl ExportSettings {
         let metrics_endpoint = if let Some(url) = &code.metrics_endpoint {
             check_endpoint("otlp_metrics_endpoint", url)?;
             Some(url.clone())
-        } else if env::var("OTEL_METRICS_EXPORTER")?.as_deref() == Some("none") {
+        } else if env::var(OTEL_METRICS_EXPORTER)?.as_deref() == Some("none") {
             None
-        } else if let Some(url) = env::var("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")? {
-            check_endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &url)?;
+        } else if let Some(url) = env::var(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)? {
+            check_endpoint(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, &url)?;
             Some(url)
         } else {
-            env::var("OTEL_EXPORTER_OTLP_ENDPOINT")?.map(|base| match protocol {
+            env::var(OTEL_EXPORTER_OTLP_ENDPOINT)?.map(|base| match protocol {
                 Protocol::Grpc => base,
                 Protocol::HttpProtobuf => format!("{}/v1/metrics", base.trim_end_matches('/')),
             })
         };
         let mut headers = Vec::new();
         for var in [
-            "OTEL_EXPORTER_OTLP_HEADERS",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            OTEL_EXPORTER_OTLP_HEADERS,
+            OTEL_EXPORTER_OTLP_TRACES_HEADERS,
         ] {
             if let Some(text) = env::var(var)? {
                 headers.extend(parse_headers(var, &text)?);
@@ -290,11 +306,13 @@ impl ExportSettings {
         let sampler_ratio = code.sampler_ratio.or(env_ratio);
         let max_queue_size = match code.max_queue_size {
             Some(n) => n,
-            None => env_number("OTEL_BSP_MAX_QUEUE_SIZE")?.unwrap_or(2_048),
+            None => env_number(OTEL_BSP_MAX_QUEUE_SIZE)?.unwrap_or(DEFAULT_MAX_QUEUE_SIZE),
         };
         let max_export_batch_size = match code.max_export_batch_size {
             Some(n) => n,
-            None => env_number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")?.unwrap_or(512),
+            None => {
+                env_number(OTEL_BSP_MAX_EXPORT_BATCH_SIZE)?.unwrap_or(DEFAULT_MAX_EXPORT_BATCH_SIZE)
+            }
         };
         if max_queue_size == 0 || max_export_batch_size == 0 {
             return Err(InitError::Invalid {
@@ -304,7 +322,7 @@ impl ExportSettings {
         }
         // The specification's one timeout of the batch processor: it bounds each export and,
         // unless `shutdown_timeout` is given, a flush and the guard's drop too.
-        let env_export_timeout = env_millis("OTEL_BSP_EXPORT_TIMEOUT")?;
+        let env_export_timeout = env_millis(OTEL_BSP_EXPORT_TIMEOUT)?;
         Ok(ExportSettings {
             exporter,
             endpoint,
@@ -316,9 +334,7 @@ impl ExportSettings {
             max_queue_size,
             schedule_delay: match code.schedule_delay {
                 Some(d) => d,
-                None => {
-                    env_millis("OTEL_BSP_SCHEDULE_DELAY")?.unwrap_or(Duration::from_millis(5_000))
-                }
+                None => env_millis(OTEL_BSP_SCHEDULE_DELAY)?.unwrap_or(DEFAULT_SCHEDULE_DELAY),
             },
             max_export_batch_size: max_export_batch_size.min(max_queue_size),
             export_timeout: code
@@ -336,22 +352,15 @@ impl ExportSettings {
 /// `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`: the ratio (`None` = always on) and whether
 /// the decision follows the parent.
 fn sampler_from_env() -> Result<(Option<f64>, bool), InitError> {
-    let ratio = || -> Result<f64, InitError> {
-        match env::var("OTEL_TRACES_SAMPLER_ARG")? {
-            None => Ok(1.0),
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|r| (0.0..=1.0).contains(r))
-                .ok_or_else(|| {
-                    bad(
-                        "OTEL_TRACES_SAMPLER_ARG",
-                        format!("{v:?} is not a ratio in [0, 1]"),
-                    )
-                }),
-        }
+    let ratio = || -> Result<f64, EnvError> {
+        Ok(env::parsed(
+            OTEL_TRACES_SAMPLER_ARG,
+            "a ratio in [0, 1]",
+            env::unit_interval,
+        )?
+        .unwrap_or(1.0))
     };
-    match env::var("OTEL_TRACES_SAMPLER")?.as_deref() {
+    match env::var(OTEL_TRACES_SAMPLER)?.as_deref() {
         None | Some("parentbased_always_on") => Ok((None, true)),
         Some("always_on") => Ok((None, false)),
         Some("always_off") => Ok((Some(0.0), false)),
@@ -359,7 +368,7 @@ fn sampler_from_env() -> Result<(Option<f64>, bool), InitError> {
         Some("traceidratio") => Ok((Some(ratio()?), false)),
         Some("parentbased_traceidratio") => Ok((Some(ratio()?), true)),
         Some(other) => Err(bad(
-            "OTEL_TRACES_SAMPLER",
+            OTEL_TRACES_SAMPLER,
             format!(
                 "unknown sampler {other:?}; expected one of always_on, always_off, traceidratio, \
                  parentbased_always_on, parentbased_always_off, parentbased_traceidratio"

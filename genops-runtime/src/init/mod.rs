@@ -3,9 +3,9 @@
 //!
 //! [`Config`] holds every setting: the layer's own (defined once, shared with
 //! [`LayerBuilder`](crate::LayerBuilder)), then export, Prometheus and log output. Each has a
-//! default from the environment, read by [`env`]; an empty variable counts as unset.
+//! default from the environment, read by [`from_env`]; an empty variable counts as unset.
 
-mod env;
+mod from_env;
 mod guard;
 mod log;
 
@@ -14,7 +14,7 @@ use std::time::Duration;
 use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::prelude::*;
 
-pub use env::{
+pub use from_env::{
     BUDGET_STORE_VAR, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR,
     SAMPLING_RATE_VAR,
 };
@@ -30,7 +30,7 @@ use crate::export::{
 };
 use crate::layer::{layer_setters, GenOpsLayer, LayerSettings};
 #[cfg(feature = "prometheus")]
-use crate::prometheus::{MetricsServer, MetricsSource};
+use crate::prometheus::{MetricsServer, MetricsSource, DEFAULT_LABEL_CAP};
 
 /// The set-up builder returned by [`init()`]. Every setting has an environment default.
 ///
@@ -97,12 +97,12 @@ impl Config {
         if layer.pricing_file.is_none() {
             layer.pricing_file = crate::env::path(PRICING_FILE_VAR);
         }
-        if let Some(budget) = env::daily_budget()? {
+        if let Some(budget) = from_env::daily_budget()? {
             layer.governance.budgets.push(budget);
         }
         let from_env = layer.governance.store.is_none();
         if from_env {
-            layer.governance.store = env::budget_store()?;
+            layer.governance.store = from_env::budget_store()?;
         }
         layer.build().map_err(|e| match e {
             // A store named by the variable that cannot be opened: name the variable.
@@ -118,7 +118,7 @@ impl Config {
     }
 
     fn env_filter(&self) -> Result<EnvFilter, InitError> {
-        let (var, directives) = env::log_filter(self.log_filter.as_deref())?;
+        let (var, directives) = from_env::log_filter(self.log_filter.as_deref())?;
         EnvFilter::try_new(&directives).map_err(|e| InitError::Env {
             var,
             problem: format!("invalid filter {directives:?}: {e}"),
@@ -146,7 +146,7 @@ impl Config {
             drop(guard);
             return Err(InitError::AlreadyInstalled);
         }
-        for (var, feature) in env::unbuilt() {
+        for (var, feature) in from_env::unbuilt() {
             tracing::warn!(
                 target: "genops",
                 variable = var,
@@ -171,7 +171,7 @@ impl Config {
     /// ```
     pub fn into_dispatch(self) -> Result<(tracing::Dispatch, Guard), InitError> {
         let layer = self.build_layer()?;
-        let service_name = env::service_name(self.service_name.as_deref())?;
+        let service_name = from_env::service_name(self.service_name.as_deref())?;
         // Validate the filter before anything starts.
         let home = log::Home::default();
         let log = match self.log_output.unwrap_or(true) {
@@ -323,7 +323,7 @@ impl Config {
                     problem: format!("{rate} is not a rate in [0, 1]"),
                 })
             }
-            None => env::sampling_rate()?,
+            None => from_env::sampling_rate()?,
         };
         let settings = ExportSettings::resolve(&overrides)?;
         let pipeline = TracePipeline::build(&settings, service_name, settings.shutdown_timeout)?;
@@ -379,14 +379,14 @@ impl Config {
         layer: &GenOpsLayer,
         #[cfg(feature = "otlp")] pipeline: Option<&TracePipeline>,
     ) -> Result<Option<MetricsServer>, InitError> {
-        let Some(addr) = env::metrics_addr(self.metrics_addr.as_deref())? else {
+        let Some(addr) = from_env::metrics_addr(self.metrics_addr.as_deref())? else {
             return Ok(None);
         };
         let source = MetricsSource {
             ledger: layer.ledger(),
             #[cfg(feature = "otlp")]
             export: pipeline.map(|p| p.stats.clone()),
-            label_cap: self.metrics_label_cap.unwrap_or(100).max(1),
+            label_cap: self.metrics_label_cap.unwrap_or(DEFAULT_LABEL_CAP).max(1),
             extra_labels: self.metrics_extra_labels.clone(),
             governance: layer.governance(),
         };

@@ -1,18 +1,16 @@
-//! Prometheus metrics with the benchmarking guide's names, served at `/metrics`: rendered from
-//! the ledger at scrape time ([`render`]), by a small HTTP server ([`server`]), with the
+//! Prometheus metrics with the benchmarking guide's names, served at `/metrics`: read from
+//! the ledger at scrape time ([`source`], [`scrape`]), written as the text exposition
+//! ([`render`]) with capped labels ([`labels`]), by a small HTTP server ([`server`]), with the
 //! process's own gauges ([`process`]).
 
+mod labels;
 mod process;
 mod render;
+mod scrape;
 mod server;
+mod source;
 
-pub(crate) use render::MetricsSource;
+pub(crate) use labels::DEFAULT_LABEL_CAP;
+pub use labels::OVERFLOW_LABEL_VALUE;
 pub(crate) use server::MetricsServer;
-
-/// The label value that stands for every value past a label's cardinality cap
-/// (`Config::metrics_label_cap`): the calls are counted there, never dropped.
-///
-/// ```
-/// assert_eq!(genops::OVERFLOW_LABEL_VALUE, "other");
-/// ```
-pub const OVERFLOW_LABEL_VALUE: &str = "other";
+pub(crate) use source::MetricsSource;

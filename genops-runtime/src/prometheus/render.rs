@@ -1,77 +1,165 @@
-//! The Prometheus text exposition, rendered from the ledger and the export counters at scrape
-//! time: a tracked call pays nothing extra for its metrics.
+//! The Prometheus text exposition of one scrape: a table of the metrics (name, type, help) and
+//! one writer of samples per metric. It is rendered from the ledger and the export counters at
+//! scrape time: a tracked call pays nothing extra for its metrics.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
-use std::sync::Arc;
+use std::fmt::{Display, Write as _};
 
-use super::process::resident_memory_bytes;
-use super::OVERFLOW_LABEL_VALUE;
+use super::labels::labels;
+use super::scrape::{BudgetFigures, Calls, Histograms, Scrape, TOKEN_TYPES};
+use super::source::MetricsSource;
 use crate::attribution::Dimension;
-#[cfg(feature = "otlp")]
-use crate::export::ExportStats;
-use crate::governance::Governance;
-use crate::intern::Sym;
-use crate::ledger::{Durations, Ledger, LedgerKey, DURATION_BUCKETS, UNATTRIBUTED};
-use crate::money::Cost;
+use crate::governance::BudgetStatus;
+use crate::ledger::DURATION_BUCKETS;
 
-/// What the metrics are read from, and how labels are bounded.
-#[derive(Clone)]
-pub(crate) struct MetricsSource {
-    pub(crate) ledger: Ledger,
-    /// The trace pipeline's counters, when traces are exported.
-    #[cfg(feature = "otlp")]
-    pub(crate) export: Option<Arc<ExportStats>>,
-    /// At most this many distinct values per label; the rest become `other`.
-    pub(crate) label_cap: usize,
-    /// Attribution dimensions besides `team` that label cost and tokens (opt-in: `customer`
-    /// and `user` are unbounded in most services).
-    pub(crate) extra_labels: Vec<Dimension>,
-    /// Budgets, for their gauges and alert counts.
-    pub(crate) governance: Option<Arc<Governance>>,
+/// One line of a metric: the suffix of its name (`_bucket`, `_sum`, `_count`, or none), its
+/// label set and its value.
+struct Sample {
+    suffix: &'static str,
+    labels: String,
+    value: String,
 }
 
-/// One label per kind of value, capped.
-struct Labels {
-    kept: BTreeMap<&'static str, BTreeSet<String>>,
-}
-
-impl Labels {
-    fn value(&self, kind: &'static str, value: Option<&Sym>) -> String {
-        let value = value.map_or(UNATTRIBUTED, Sym::as_str);
-        match self.kept.get(kind) {
-            Some(kept) if kept.contains(value) => value.to_owned(),
-            _ => OVERFLOW_LABEL_VALUE.to_owned(),
-        }
+/// A sample of the metric itself, with no suffix.
+fn sample(labels: String, value: impl Display) -> Sample {
+    Sample {
+        suffix: "",
+        labels,
+        value: value.to_string(),
     }
 }
 
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// One metric of the exposition.
+struct Metric {
+    name: &'static str,
+    /// `counter`, `gauge` or `histogram`.
+    kind: &'static str,
+    help: &'static str,
+    /// Its samples in this scrape; `None` when the scrape has no such metric (no budgets, no
+    /// memory reading), and then not even its header is written.
+    samples: fn(&Scrape<'_>) -> Option<Vec<Sample>>,
 }
 
-fn labels(pairs: &[(&str, &str)]) -> String {
-    let inner: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-        .collect();
-    format!("{{{}}}", inner.join(","))
+/// Every metric, in the order the exposition writes them.
+const METRICS: [Metric; 14] = [
+    Metric {
+        name: "genops_operation_duration_seconds",
+        kind: "histogram",
+        help: "Duration of tracked calls.",
+        samples: |s| Some(histogram(&s.durations)),
+    },
+    Metric {
+        name: "genops_time_to_first_chunk_seconds",
+        kind: "histogram",
+        help: "Time from a streamed call's start to its first chunk.",
+        samples: |s| Some(histogram(&s.first_chunks)),
+    },
+    Metric {
+        name: "genops_operations_total",
+        kind: "counter",
+        help: "Tracked calls.",
+        samples: |s| Some(by_provider_and_team(s, |c| c.calls)),
+    },
+    Metric {
+        name: "genops_operation_errors_total",
+        kind: "counter",
+        help: "Tracked calls that failed or panicked.",
+        samples: |s| Some(by_provider_and_team(s, |c| c.errors)),
+    },
+    Metric {
+        name: "genops_cost_usd_total",
+        kind: "counter",
+        help: "Own cost of tracked calls, in USD.",
+        samples: |s| Some(costs(s)),
+    },
+    Metric {
+        name: "genops_tokens_total",
+        kind: "counter",
+        help: "Tokens of tracked calls, by type.",
+        samples: |s| Some(tokens(s)),
+    },
+    Metric {
+        name: "genops_unknown_model_total",
+        kind: "counter",
+        help: "Calls whose model had no known price (booked at $0).",
+        samples: |s| Some(vec![sample(String::new(), s.unknown_models)]),
+    },
+    Metric {
+        name: "genops_missing_usage_total",
+        kind: "counter",
+        help: "Streamed calls that completed without recorded usage (their tokens are not booked).",
+        samples: |s| Some(vec![sample(String::new(), s.missing_usage)]),
+    },
+    Metric {
+        name: "genops_export_dropped_spans_total",
+        kind: "counter",
+        help: "Spans that never reached the trace backend.",
+        samples: |s| Some(vec![sample(String::new(), s.dropped_spans)]),
+    },
+    Metric {
+        name: "genops_budget_remaining_usd",
+        kind: "gauge",
+        help: "What is left of each budget in its current window, in USD.",
+        samples: |s| by_budget(s, remaining),
+    },
+    Metric {
+        name: "genops_budget_utilization_ratio",
+        kind: "gauge",
+        help: "Spent share of each budget in its current window.",
+        samples: |s| by_budget(s, BudgetStatus::utilization),
+    },
+    Metric {
+        name: "genops_budget_alerts_total",
+        kind: "counter",
+        help: "Budget thresholds crossed, once per window.",
+        samples: |s| s.budgets.as_ref().map(alerts),
+    },
+    Metric {
+        name: "genops_budget_store_errors_total",
+        kind: "counter",
+        help: "Errors talking to a shared budget store (always 0 in memory).",
+        samples: |s| {
+            let budgets = s.budgets.as_ref()?;
+            Some(vec![sample(String::new(), budgets.store_errors)])
+        },
+    },
+    Metric {
+        name: "process_resident_memory_bytes",
+        kind: "gauge",
+        help: "Resident memory size in bytes.",
+        samples: |s| Some(vec![sample(String::new(), s.resident_memory?)]),
+    },
+];
+
+impl MetricsSource {
+    /// The Prometheus text exposition of every genops metric.
+    pub(crate) fn render(&self) -> String {
+        let scrape = Scrape::read(self);
+        let mut out = String::new();
+        for metric in &METRICS {
+            let Some(samples) = (metric.samples)(&scrape) else {
+                continue;
+            };
+            let Metric {
+                name, kind, help, ..
+            } = metric;
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            for Sample {
+                suffix,
+                labels,
+                value,
+            } in samples
+            {
+                let _ = writeln!(out, "{name}{suffix}{labels} {value}");
+            }
+        }
+        out
+    }
 }
 
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-/// Histograms by (provider, operation_type, team).
-type Histograms = BTreeMap<(String, String, String), Durations>;
-
-/// Writes one histogram per series, with the duration buckets.
-fn histograms(out: &mut String, name: &str, help: &str, series: &Histograms) {
-    header(out, name, "histogram", help);
+/// One histogram per (provider, operation_type, team), with the duration buckets.
+fn histogram(series: &Histograms) -> Vec<Sample> {
+    let mut samples = Vec::new();
     for ((provider, operation, team), d) in series {
         let base = [
             ("provider", provider.as_str()),
@@ -88,277 +176,105 @@ fn histograms(out: &mut String, name: &str, help: &str, series: &Histograms) {
             cumulative = cumulative.saturating_add(d.buckets[i]);
             let mut with_le = base.to_vec();
             with_le.push(("le", &bound));
-            let _ = writeln!(out, "{name}_bucket{} {cumulative}", labels(&with_le));
+            samples.push(Sample {
+                suffix: "_bucket",
+                labels: labels(&with_le),
+                value: cumulative.to_string(),
+            });
         }
-        let _ = writeln!(
-            out,
-            "{name}_sum{} {}",
-            labels(&base),
-            d.sum_nanos as f64 / 1e9
-        );
-        let _ = writeln!(out, "{name}_count{} {cumulative}", labels(&base));
+        samples.push(Sample {
+            suffix: "_sum",
+            labels: labels(&base),
+            value: (d.sum_nanos as f64 / 1e9).to_string(),
+        });
+        samples.push(Sample {
+            suffix: "_count",
+            labels: labels(&base),
+            value: cumulative.to_string(),
+        });
     }
+    samples
 }
 
-#[derive(Default)]
-struct CostTokens {
-    cost: Cost,
-    tokens: [u64; 5],
+/// One of the call counts per (provider, team).
+fn by_provider_and_team(s: &Scrape<'_>, count: fn(&Calls) -> u64) -> Vec<Sample> {
+    s.calls
+        .iter()
+        .map(|((provider, team), calls)| {
+            sample(
+                labels(&[("provider", provider), ("team", team)]),
+                count(calls),
+            )
+        })
+        .collect()
 }
 
-impl MetricsSource {
-    fn cap(&self) -> Labels {
-        let mut seen: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
-        let mut note = |kind: &'static str, value: Option<&Sym>| {
-            seen.entry(kind)
-                .or_default()
-                .insert(value.map_or(UNATTRIBUTED, Sym::as_str).to_owned());
-        };
-        self.ledger.for_each(|key, _| {
-            note("team", key.attribution.get(Dimension::Team));
-            note("provider", key.provider.as_ref());
-            note("model", key.model.as_ref());
-            note("operation_type", key.operation.as_ref());
-            for dim in &self.extra_labels {
-                note(dim.name(), key.attribution.get(*dim));
-            }
-        });
-        let kept = seen
-            .into_iter()
-            .map(|(kind, values)| (kind, values.into_iter().take(self.label_cap).collect()))
-            .collect();
-        Labels { kept }
+/// The label pairs of a cost key: team, provider, model, then the extra labels.
+fn cost_labels<'a>(extra: &[Dimension], key: &'a [String]) -> Vec<(&'static str, &'a str)> {
+    let mut pairs = vec![
+        ("team", key[0].as_str()),
+        ("provider", key[1].as_str()),
+        ("model", key[2].as_str()),
+    ];
+    for (dim, value) in extra.iter().zip(&key[3..]) {
+        pairs.push((dim.name(), value.as_str()));
     }
+    pairs
+}
 
-    /// The Prometheus text exposition of every genops metric.
-    pub(crate) fn render(&self) -> String {
-        let caps = self.cap();
-        let mut durations = Histograms::new();
-        let mut first_chunks = Histograms::new();
-        let mut missing_usage = 0u64;
-        let mut calls: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
-        let mut costs: BTreeMap<Vec<String>, CostTokens> = BTreeMap::new();
-        let mut unknown = 0u64;
-        self.ledger.for_each(|key: &LedgerKey, books| {
-            let team = caps.value("team", key.attribution.get(Dimension::Team));
-            let provider = caps.value("provider", key.provider.as_ref());
-            let model = caps.value("model", key.model.as_ref());
-            let operation = caps.value("operation_type", key.operation.as_ref());
-            let t = &books.totals;
-            let series = (provider.clone(), operation, team.clone());
-            if let Some(first_chunk) = &books.first_chunk {
-                first_chunks
-                    .entry(series.clone())
-                    .or_default()
-                    .add(first_chunk);
-            }
-            durations.entry(series).or_default().add(&books.durations);
-            missing_usage = missing_usage.saturating_add(books.totals.missing_usage_calls);
-            let c = calls.entry((provider.clone(), team.clone())).or_default();
-            c.0 = c.0.saturating_add(t.calls);
-            c.1 = c.1.saturating_add(t.errors);
-            let mut cost_key = vec![team, provider, model];
-            for dim in &self.extra_labels {
-                cost_key.push(caps.value(dim.name(), key.attribution.get(*dim)));
-            }
-            let ct = costs.entry(cost_key).or_default();
-            ct.cost += t.cost;
-            let tokens = [
-                t.input_tokens,
-                t.output_tokens,
-                t.cache_read_tokens,
-                t.cache_creation_tokens,
-                t.reasoning_tokens,
-            ];
-            for (sum, n) in ct.tokens.iter_mut().zip(tokens) {
-                *sum = sum.saturating_add(n);
-            }
-            unknown = unknown.saturating_add(t.unknown_model_calls);
-        });
+/// Own cost in USD per cost key.
+fn costs(s: &Scrape<'_>) -> Vec<Sample> {
+    s.costs
+        .iter()
+        .map(|(key, ct)| sample(labels(&cost_labels(s.extra_labels, key)), ct.cost.as_usd()))
+        .collect()
+}
 
-        let mut out = String::new();
-        histograms(
-            &mut out,
-            "genops_operation_duration_seconds",
-            "Duration of tracked calls.",
-            &durations,
-        );
-        histograms(
-            &mut out,
-            "genops_time_to_first_chunk_seconds",
-            "Time from a streamed call's start to its first chunk.",
-            &first_chunks,
-        );
-        header(
-            &mut out,
-            "genops_operations_total",
-            "counter",
-            "Tracked calls.",
-        );
-        for ((provider, team), (n, _)) in &calls {
-            let _ = writeln!(
-                out,
-                "genops_operations_total{} {n}",
-                labels(&[("provider", provider), ("team", team)])
-            );
+/// Tokens per cost key and token type.
+fn tokens(s: &Scrape<'_>) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for (key, ct) in &s.costs {
+        for (kind, n) in TOKEN_TYPES.iter().zip(ct.tokens) {
+            let mut pairs = cost_labels(s.extra_labels, key);
+            pairs.push(("type", kind));
+            samples.push(sample(labels(&pairs), n));
         }
-        header(
-            &mut out,
-            "genops_operation_errors_total",
-            "counter",
-            "Tracked calls that failed or panicked.",
-        );
-        for ((provider, team), (_, errors)) in &calls {
-            let _ = writeln!(
-                out,
-                "genops_operation_errors_total{} {errors}",
-                labels(&[("provider", provider), ("team", team)])
-            );
-        }
-        fn cost_labels<'a>(extra: &[Dimension], key: &'a [String]) -> Vec<(&'static str, &'a str)> {
-            let mut pairs = vec![
-                ("team", key[0].as_str()),
-                ("provider", key[1].as_str()),
-                ("model", key[2].as_str()),
-            ];
-            for (dim, value) in extra.iter().zip(&key[3..]) {
-                pairs.push((dim.name(), value.as_str()));
-            }
-            pairs
-        }
-        let cost_labels = |key| cost_labels(&self.extra_labels, key);
-        header(
-            &mut out,
-            "genops_cost_usd_total",
-            "counter",
-            "Own cost of tracked calls, in USD.",
-        );
-        for (key, ct) in &costs {
-            let _ = writeln!(
-                out,
-                "genops_cost_usd_total{} {}",
-                labels(&cost_labels(key)),
-                ct.cost.as_usd()
-            );
-        }
-        header(
-            &mut out,
-            "genops_tokens_total",
-            "counter",
-            "Tokens of tracked calls, by type.",
-        );
-        for (key, ct) in &costs {
-            for (kind, n) in [
-                "input",
-                "output",
-                "cache_read",
-                "cache_creation",
-                "reasoning",
-            ]
-            .iter()
-            .zip(ct.tokens)
-            {
-                let mut pairs = cost_labels(key);
-                pairs.push(("type", kind));
-                let _ = writeln!(out, "genops_tokens_total{} {n}", labels(&pairs));
-            }
-        }
-        header(
-            &mut out,
-            "genops_unknown_model_total",
-            "counter",
-            "Calls whose model had no known price (booked at $0).",
-        );
-        let _ = writeln!(out, "genops_unknown_model_total {unknown}");
-        header(
-            &mut out,
-            "genops_missing_usage_total",
-            "counter",
-            "Streamed calls that completed without recorded usage (their tokens are not booked).",
-        );
-        let _ = writeln!(out, "genops_missing_usage_total {missing_usage}");
-        header(
-            &mut out,
-            "genops_export_dropped_spans_total",
-            "counter",
-            "Spans that never reached the trace backend.",
-        );
-        #[cfg(feature = "otlp")]
-        let dropped = self.export.as_ref().map_or(0, |e| e.dropped());
-        #[cfg(not(feature = "otlp"))]
-        let dropped = 0;
-        let _ = writeln!(out, "genops_export_dropped_spans_total {dropped}");
-        if let Some(governance) = &self.governance {
-            let statuses = governance.statuses();
-            header(
-                &mut out,
-                "genops_budget_remaining_usd",
-                "gauge",
-                "What is left of each budget in its current window, in USD.",
-            );
-            for b in &statuses {
-                let remaining = (b.limit - b.spent - b.reserved).max(0.0);
-                let _ = writeln!(
-                    out,
-                    "genops_budget_remaining_usd{} {remaining}",
-                    labels(&[("budget", &b.name)])
-                );
-            }
-            header(
-                &mut out,
-                "genops_budget_utilization_ratio",
-                "gauge",
-                "Spent share of each budget in its current window.",
-            );
-            for b in &statuses {
-                let ratio = b.utilization();
-                let _ = writeln!(
-                    out,
-                    "genops_budget_utilization_ratio{} {ratio}",
-                    labels(&[("budget", &b.name)])
-                );
-            }
-            header(
-                &mut out,
-                "genops_budget_alerts_total",
-                "counter",
-                "Budget thresholds crossed, once per window.",
-            );
-            for ((budget, threshold), n) in governance.alert_counts() {
-                let _ = writeln!(
-                    out,
-                    "genops_budget_alerts_total{} {n}",
-                    labels(&[("budget", &budget), ("threshold", &threshold)])
-                );
-            }
-            header(
-                &mut out,
-                "genops_budget_store_errors_total",
-                "counter",
-                "Errors talking to a shared budget store (always 0 in memory).",
-            );
-            let _ = writeln!(
-                out,
-                "genops_budget_store_errors_total {}",
-                governance.store_errors()
-            );
-        }
-        if let Some(rss) = resident_memory_bytes() {
-            header(
-                &mut out,
-                "process_resident_memory_bytes",
-                "gauge",
-                "Resident memory size in bytes.",
-            );
-            let _ = writeln!(out, "process_resident_memory_bytes {rss}");
-        }
-        out
     }
+    samples
+}
+
+/// One figure per budget; `None` without governance.
+fn by_budget(s: &Scrape<'_>, figure: fn(&BudgetStatus) -> f64) -> Option<Vec<Sample>> {
+    let budgets = s.budgets.as_ref()?;
+    let samples = budgets
+        .statuses
+        .iter()
+        .map(|b| sample(labels(&[("budget", &b.name)]), figure(b)))
+        .collect();
+    Some(samples)
+}
+
+/// What is left of a budget in USD, never below 0.
+fn remaining(b: &BudgetStatus) -> f64 {
+    (b.limit - b.spent - b.reserved).max(0.0)
+}
+
+/// Alerts fired per (budget, threshold).
+fn alerts(budgets: &BudgetFigures) -> Vec<Sample> {
+    budgets
+        .alerts
+        .iter()
+        .map(|((budget, threshold), n)| {
+            sample(labels(&[("budget", budget), ("threshold", threshold)]), n)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attribution::Dimension;
+    use crate::ledger::Ledger;
     use crate::test_support::tracked_call;
     use tracing_subscriber::prelude::*;
 
@@ -487,13 +403,5 @@ mod tests {
         )));
         assert!(text.contains("# TYPE genops_time_to_first_chunk_seconds histogram\n"));
         assert!(text.contains("genops_missing_usage_total 1\n"), "{text}");
-    }
-
-    #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(
-            labels(&[("team", "a\"b\\c\nd")]),
-            "{team=\"a\\\"b\\\\c\\nd\"}"
-        );
     }
 }

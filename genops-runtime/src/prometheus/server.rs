@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::render::MetricsSource;
+use super::source::MetricsSource;
 
 /// The `/metrics` endpoint: a small HTTP server on its own thread.
 pub(crate) struct MetricsServer {

@@ -1,7 +1,12 @@
 //! The variables `init()` reads, and their readers. Every reader treats an empty or blank
 //! variable as unset and names the variable in its error.
 
+use crate::attribution::Dimension;
 use crate::env;
+use crate::env::otel::{
+    OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER,
+};
 use crate::error::InitError;
 use crate::governance::{Budget, BudgetStore, Scope, Usd};
 
@@ -18,6 +23,13 @@ pub const DAILY_BUDGET_VAR: &str = "GENOPS_DAILY_BUDGET_USD";
 /// The variable that says where budgets keep their state: `memory` (the default), a
 /// `redis://host:port/db` or `rediss://` URL, or a file path.
 pub const BUDGET_STORE_VAR: &str = "GENOPS_BUDGET_STORE";
+/// The variable of the log filter when `GENOPS_LOG_LEVEL` is unset: `tracing`'s own.
+const RUST_LOG_VAR: &str = "RUST_LOG";
+/// The variable that names the team of `GENOPS_DAILY_BUDGET_USD`: the team dimension's default.
+const TEAM_VAR: &str = match Dimension::Team.env_var() {
+    Some(var) => var,
+    None => panic!("the team dimension has a variable"),
+};
 
 /// The log filter directives and where they came from: `code`, else `GENOPS_LOG_LEVEL`, else
 /// `RUST_LOG`, else `info`.
@@ -25,7 +37,7 @@ pub(crate) fn log_filter(code: Option<&str>) -> Result<(&'static str, String), I
     if let Some(directives) = code {
         return Ok(("GENOPS_LOG_LEVEL (log_filter)", directives.to_owned()));
     }
-    for var in [LOG_LEVEL_VAR, "RUST_LOG"] {
+    for var in [LOG_LEVEL_VAR, RUST_LOG_VAR] {
         if let Some(directives) = env::var(var)? {
             return Ok((var, directives));
         }
@@ -37,7 +49,7 @@ pub(crate) fn log_filter(code: Option<&str>) -> Result<(&'static str, String), I
 pub(crate) fn service_name(code: Option<&str>) -> Result<String, InitError> {
     Ok(match code {
         Some(name) => name.to_owned(),
-        None => env::var("OTEL_SERVICE_NAME")?.unwrap_or_else(|| "unknown_service".to_owned()),
+        None => env::var(OTEL_SERVICE_NAME)?.unwrap_or_else(|| "unknown_service".to_owned()),
     })
 }
 
@@ -47,11 +59,7 @@ pub(crate) fn sampling_rate() -> Result<Option<f64>, InitError> {
     Ok(env::parsed(
         SAMPLING_RATE_VAR,
         "a rate in [0, 1]",
-        |text| {
-            text.parse::<f64>()
-                .ok()
-                .filter(|rate| (0.0..=1.0).contains(rate))
-        },
+        env::unit_interval,
     )?)
 }
 
@@ -65,9 +73,9 @@ pub(crate) fn daily_budget() -> Result<Option<Budget>, InitError> {
     let Some(limit) = limit else {
         return Ok(None);
     };
-    let team = env::var("GENOPS_TEAM")?.ok_or_else(|| InitError::Env {
+    let team = env::var(TEAM_VAR)?.ok_or_else(|| InitError::Env {
         var: DAILY_BUDGET_VAR,
-        problem: "needs GENOPS_TEAM to name the team the budget is for".into(),
+        problem: format!("needs {TEAM_VAR} to name the team the budget is for"),
     })?;
     Ok(Some(
         Budget::daily(format!("{team}-daily"), Scope::team(team), Usd(limit)).hard(),
@@ -107,10 +115,10 @@ pub(crate) fn unbuilt() -> Vec<(&'static str, &'static str)> {
     let mut asked = Vec::new();
     if !cfg!(feature = "otlp") {
         for var in [
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-            "OTEL_TRACES_EXPORTER",
+            OTEL_EXPORTER_OTLP_ENDPOINT,
+            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+            OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+            OTEL_TRACES_EXPORTER,
             SAMPLING_RATE_VAR,
         ] {
             if matches!(env::var(var), Ok(Some(value)) if value != "none") {

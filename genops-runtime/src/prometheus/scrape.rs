@@ -1,0 +1,160 @@
+//! One scrape's figures: the ledger's rows summed under the label values they show as (each
+//! label capped), the export and budget counters, and the process's memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::labels::{shown, Labels};
+use super::process::resident_memory_bytes;
+use super::source::MetricsSource;
+use crate::attribution::Dimension;
+use crate::governance::BudgetStatus;
+use crate::intern::Sym;
+use crate::ledger::{Durations, LedgerKey};
+use crate::money::Cost;
+
+/// Histograms by (provider, operation_type, team).
+pub(super) type Histograms = BTreeMap<(String, String, String), Durations>;
+
+/// The token types of `genops_tokens_total`, in the order of [`CostTokens::tokens`].
+pub(super) const TOKEN_TYPES: [&str; 5] = [
+    "input",
+    "output",
+    "cache_read",
+    "cache_creation",
+    "reasoning",
+];
+
+/// Calls and failed calls of one (provider, team).
+#[derive(Default)]
+pub(super) struct Calls {
+    pub(super) calls: u64,
+    pub(super) errors: u64,
+}
+
+/// Own cost and tokens (by [`TOKEN_TYPES`]) of one cost label set.
+#[derive(Default)]
+pub(super) struct CostTokens {
+    pub(super) cost: Cost,
+    pub(super) tokens: [u64; TOKEN_TYPES.len()],
+}
+
+/// What the budgets report.
+pub(super) struct BudgetFigures {
+    pub(super) statuses: Vec<BudgetStatus>,
+    /// Alerts fired, by (budget, threshold).
+    pub(super) alerts: BTreeMap<(String, String), u64>,
+    pub(super) store_errors: u64,
+}
+
+/// Everything one scrape shows, aggregated.
+pub(super) struct Scrape<'a> {
+    pub(super) durations: Histograms,
+    pub(super) first_chunks: Histograms,
+    /// By (provider, team).
+    pub(super) calls: BTreeMap<(String, String), Calls>,
+    /// By (team, provider, model, then one value per extra label).
+    pub(super) costs: BTreeMap<Vec<String>, CostTokens>,
+    /// The attribution dimensions of the extra cost labels.
+    pub(super) extra_labels: &'a [Dimension],
+    pub(super) unknown_models: u64,
+    pub(super) missing_usage: u64,
+    pub(super) dropped_spans: u64,
+    /// `None` without governance.
+    pub(super) budgets: Option<BudgetFigures>,
+    /// `None` where the process's memory cannot be read.
+    pub(super) resident_memory: Option<u64>,
+}
+
+impl<'a> Scrape<'a> {
+    /// Reads and sums everything `source` shows.
+    pub(super) fn read(source: &'a MetricsSource) -> Self {
+        let caps = capped_labels(source);
+        let mut scrape = Scrape {
+            durations: Histograms::new(),
+            first_chunks: Histograms::new(),
+            calls: BTreeMap::new(),
+            costs: BTreeMap::new(),
+            extra_labels: &source.extra_labels,
+            unknown_models: 0,
+            missing_usage: 0,
+            dropped_spans: 0,
+            budgets: None,
+            resident_memory: None,
+        };
+        source.ledger.for_each(|key: &LedgerKey, books| {
+            let team = caps.value("team", key.attribution.get(Dimension::Team));
+            let provider = caps.value("provider", key.provider.as_ref());
+            let model = caps.value("model", key.model.as_ref());
+            let operation = caps.value("operation_type", key.operation.as_ref());
+            let t = &books.totals;
+            let series = (provider.clone(), operation, team.clone());
+            if let Some(first_chunk) = &books.first_chunk {
+                scrape
+                    .first_chunks
+                    .entry(series.clone())
+                    .or_default()
+                    .add(first_chunk);
+            }
+            scrape
+                .durations
+                .entry(series)
+                .or_default()
+                .add(&books.durations);
+            scrape.missing_usage = scrape.missing_usage.saturating_add(t.missing_usage_calls);
+            let c = scrape
+                .calls
+                .entry((provider.clone(), team.clone()))
+                .or_default();
+            c.calls = c.calls.saturating_add(t.calls);
+            c.errors = c.errors.saturating_add(t.errors);
+            let mut cost_key = vec![team, provider, model];
+            for dim in &source.extra_labels {
+                cost_key.push(caps.value(dim.name(), key.attribution.get(*dim)));
+            }
+            let ct = scrape.costs.entry(cost_key).or_default();
+            ct.cost += t.cost;
+            let tokens = [
+                t.input_tokens,
+                t.output_tokens,
+                t.cache_read_tokens,
+                t.cache_creation_tokens,
+                t.reasoning_tokens,
+            ];
+            for (sum, n) in ct.tokens.iter_mut().zip(tokens) {
+                *sum = sum.saturating_add(n);
+            }
+            scrape.unknown_models = scrape.unknown_models.saturating_add(t.unknown_model_calls);
+        });
+        #[cfg(feature = "otlp")]
+        {
+            scrape.dropped_spans = source.export.as_ref().map_or(0, |e| e.dropped());
+        }
+        scrape.budgets = source.governance.as_ref().map(|governance| BudgetFigures {
+            statuses: governance.statuses(),
+            alerts: governance.alert_counts(),
+            store_errors: governance.store_errors(),
+        });
+        scrape.resident_memory = resident_memory_bytes();
+        scrape
+    }
+}
+
+/// The values each label keeps this scrape: the first `label_cap` of those the ledger holds.
+fn capped_labels(source: &MetricsSource) -> Labels {
+    let mut seen: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+    let mut note = |kind: &'static str, value: Option<&Sym>| {
+        seen.entry(kind)
+            .or_default()
+            .insert(shown(value).to_owned());
+    };
+    source.ledger.for_each(|key, _| {
+        note("team", key.attribution.get(Dimension::Team));
+        note("provider", key.provider.as_ref());
+        note("model", key.model.as_ref());
+        note("operation_type", key.operation.as_ref());
+        for dim in &source.extra_labels {
+            note(dim.name(), key.attribution.get(*dim));
+        }
+    });
+    Labels::capped(seen, source.label_cap)
+}
