@@ -1,7 +1,7 @@
 //! The `#[genops::track]` attribute and `genops::span!`. Use them through the `genops` crate.
 //!
-//! Parsing is in [`attr`] (the arguments) and [`item`] (the function), checks in [`valid`] and
-//! code generation in [`expand`]. On an error the item is still emitted, next to the errors, so
+//! Parsing is in `attr` (the arguments) and `item` (the function), checks in `valid` and
+//! code generation in `expand`. On an error the item is still emitted, next to the errors, so
 //! that the IDE keeps working. This file holds the entry points only.
 
 mod attr;
