@@ -91,7 +91,7 @@ impl Ledger {
     pub(crate) fn for_each(&self, mut f: impl FnMut(&LedgerKey, &Books)) {
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-            for (_, key, row) in &shard.entries {
+            for Keyed { key, row, .. } in &shard.entries {
                 f(key, &row.books);
             }
         }
@@ -104,7 +104,7 @@ impl Ledger {
         let mut folded = Folded::default();
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-            for (_, key, row) in &shard.entries {
+            for Keyed { key, row, .. } in &shard.entries {
                 snapshot.add(key, &row.books.totals);
             }
             folded.merge(&shard.folded);
@@ -154,10 +154,18 @@ struct Row {
     since_drain: Totals,
 }
 
+/// A key's row, with the key and its hash.
+struct Keyed {
+    hash: u64,
+    key: LedgerKey,
+    row: Row,
+}
+
+/// What one thread booked: a row per key, found by the key's hash.
 #[derive(Default)]
 struct ShardBooks {
     /// Every key this thread has booked, with its hash and its books, in the order first booked.
-    entries: Vec<(u64, LedgerKey, Row)>,
+    entries: Vec<Keyed>,
     /// Where each key is in `entries`, by its hash.
     index: HashTable<usize>,
     /// The entry booked last: a thread's consecutive calls from one call site usually share a
@@ -173,7 +181,7 @@ impl ShardBooks {
         let hit = self
             .entries
             .get(self.last)
-            .is_some_and(|(_, last, _)| last == key);
+            .is_some_and(|last| last.key == *key);
         if !hit {
             let hash = FxBuildHasher.hash_one(key);
             self.last = match self.find(hash, key) {
@@ -188,12 +196,12 @@ impl ShardBooks {
                 }
             };
         }
-        &mut self.entries[self.last].2
+        &mut self.entries[self.last].row
     }
 
     fn find(&self, hash: u64, key: &LedgerKey) -> Option<usize> {
         let entries = &self.entries;
-        self.index.find(hash, |&i| entries[i].1 == *key).copied()
+        self.index.find(hash, |&i| entries[i].key == *key).copied()
     }
 
     /// The index of `key`'s row, created if new.
@@ -208,9 +216,13 @@ impl ShardBooks {
     /// A new row for `key`, which has none.
     fn push(&mut self, hash: u64, key: LedgerKey) -> usize {
         let i = self.entries.len();
-        self.entries.push((hash, key, Row::default()));
+        self.entries.push(Keyed {
+            hash,
+            key,
+            row: Row::default(),
+        });
         let entries = &self.entries;
-        self.index.insert_unique(hash, i, |&j| entries[j].0);
+        self.index.insert_unique(hash, i, |&j| entries[j].hash);
         i
     }
 
@@ -223,7 +235,10 @@ impl ShardBooks {
         for dim in PER_TENANT {
             self.folded[dim as usize] = Distinct::new();
         }
-        for (_, mut key, mut row) in rows {
+        for Keyed {
+            mut key, mut row, ..
+        } in rows
+        {
             if row.since_drain.calls > 0 {
                 out.add(&key, &row.since_drain);
             }
@@ -234,7 +249,7 @@ impl ShardBooks {
                 }
             }
             let i = self.insert(key);
-            self.entries[i].2.books.add(&row.books);
+            self.entries[i].row.books.add(&row.books);
         }
     }
 }
