@@ -6,11 +6,12 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use genops::{Budget, BudgetStore, Dimension, GenOpsLayer, GovernanceError, Scope, Usd};
 use support::backend::unique;
+use support::child::{child_command, run_if_child};
 use support::{capture_with, nanos};
 
 #[derive(Debug)]
@@ -74,9 +75,8 @@ fn a_restart_finds_the_days_spend_and_each_customers() {
 }
 
 /// Spends $0.001 a call as fast as it can, printing after each call the spend so far (in
-/// nano-dollars) and the time (Unix ms), until killed.
-#[test]
-#[ignore = "the child of a_kill_9_loses_at_most_the_last_flush_of_spend"]
+/// nano-dollars) and the time (Unix ms), until killed (the child of
+/// `a_kill_9_loses_at_most_the_last_flush_of_spend`).
 fn child_spends_until_killed() {
     let path = PathBuf::from(std::env::var("BUDGET_FILE").unwrap());
     let (_, _, _) = capture_with(layer(&path), true, || {
@@ -96,14 +96,9 @@ fn child_spends_until_killed() {
 
 #[test]
 fn a_kill_9_loses_at_most_the_last_flush_of_spend() {
+    run_if_child(&[("child_spends_until_killed", child_spends_until_killed)]);
     let path = file("killed");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_spends_until_killed",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-        ])
+    let mut child = child_command("child_spends_until_killed", &[])
         .env("BUDGET_FILE", &path)
         .stdout(Stdio::piped())
         .spawn()

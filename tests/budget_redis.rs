@@ -4,8 +4,9 @@
 //!
 //! Also over TLS (a server that speaks only TLS) and in a Redis Cluster of three masters.
 //!
-//! The shared server comes from `GENOPS_REDIS_URL` (`.ci/run` starts one); the tests that stop
-//! and restart a server, speak TLS or form a cluster start their own `redis-server`s.
+//! The shared server comes from `GENOPS_REDIS_URL` (`.ci/run` starts one), else each test starts
+//! a `redis-server` of its own; the tests that stop and restart a server, speak TLS or form a
+//! cluster always start their own.
 
 mod support;
 
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use genops::{Budget, BudgetStore, Dimension, FailMode, GenOpsLayer, GovernanceError, Scope, Usd};
 use support::backend::unique;
-use support::redis::{hash, redis_url, window_key, OwnRedis};
+use support::redis::{hash, redis, window_key, OwnRedis};
 use support::AppError;
 use tracing::Dispatch;
 use tracing_subscriber::prelude::*;
@@ -71,7 +72,8 @@ fn nanos_field(url: &str, key: &str, field: &str) -> u64 {
 
 #[test]
 fn replicas_share_one_hard_budget_and_each_call_is_booked_once() {
-    let Some(url) = redis_url() else { return };
+    let server = redis();
+    let url = server.url();
     let name = unique("shared");
     let budget = Budget::daily(&name, Scope::team("search"), Usd(1.0))
         .reservation(Usd(0.3))
@@ -126,7 +128,8 @@ fn replicas_share_one_hard_budget_and_each_call_is_booked_once() {
 
 #[test]
 fn a_soft_threshold_alerts_once_across_replicas_and_per_value_budgets_have_their_own_keys() {
-    let Some(url) = redis_url() else { return };
+    let server = redis();
+    let url = server.url();
     let name = unique("soft");
     let per = unique("per-customer");
     let budgets = [
@@ -173,9 +176,6 @@ fn spend_until_denied(replica: &Replica, usd: f64, most: usize) -> usize {
 
 #[test]
 fn fail_closed_denies_while_the_store_is_away_and_counts_the_errors() {
-    if redis_url().is_none() {
-        return;
-    }
     let mut server = OwnRedis::start("fail-closed", true);
     let store = BudgetStore::redis(server.url()).admission_timeout(Duration::from_millis(100));
     let budget = Budget::daily("closed", Scope::team("search"), Usd(1.0))
@@ -278,25 +278,16 @@ fn fail_local_keeps_to_its_share(persist: bool) {
 
 #[test]
 fn fail_local_admits_each_replicas_share_and_reconciles_after_a_restart_with_persistence() {
-    if redis_url().is_none() {
-        return;
-    }
     fail_local_keeps_to_its_share(true);
 }
 
 #[test]
 fn fail_local_after_a_restart_without_persistence_loses_only_what_the_server_forgot() {
-    if redis_url().is_none() {
-        return;
-    }
     fail_local_keeps_to_its_share(false);
 }
 
 #[test]
 fn fail_open_admits_up_to_its_cap() {
-    if redis_url().is_none() {
-        return;
-    }
     let mut server = OwnRedis::start("fail-open", true);
     let store = BudgetStore::redis(server.url()).admission_timeout(Duration::from_millis(100));
     let budget = Budget::daily("open", Scope::team("search"), Usd(0.1))
@@ -318,7 +309,8 @@ fn fail_open_admits_up_to_its_cap() {
 
 #[test]
 fn a_lease_admits_many_calls_with_one_reservation_and_books_them_once() {
-    let Some(url) = redis_url() else { return };
+    let server = redis();
+    let url = server.url();
     let name = unique("leased");
     let budget = Budget::daily(&name, Scope::team("search"), Usd(1.0)).hard();
     let replica = Replica::new(
@@ -371,9 +363,6 @@ fn a_lease_admits_many_calls_with_one_reservation_and_books_them_once() {
 #[cfg(feature = "redis-tls")]
 #[test]
 fn over_tls_with_the_servers_ca_trusted_calls_are_admitted_and_booked_once() {
-    if redis_url().is_none() {
-        return;
-    }
     let server = OwnRedis::start_tls("tls");
     let name = unique("tls");
     let budget = Budget::daily(&name, Scope::team("search"), Usd(1.0))
@@ -406,9 +395,6 @@ fn over_tls_with_the_servers_ca_trusted_calls_are_admitted_and_booked_once() {
 #[cfg(feature = "redis-tls")]
 #[test]
 fn over_tls_an_untrusted_certificate_denies_with_an_error_naming_the_store() {
-    if redis_url().is_none() {
-        return;
-    }
     let server = OwnRedis::start_tls("tls-untrusted");
     let url = format!("rediss://default:s3cret@127.0.0.1:{}/0", server.port);
     let budget = Budget::daily(unique("tls-untrusted"), Scope::team("search"), Usd(1.0))
@@ -476,9 +462,6 @@ fn a_ca_file_without_a_certificate_is_an_error_naming_the_file_and_the_store() {
 #[cfg(feature = "redis-cluster")]
 #[test]
 fn in_a_redis_cluster_budgets_on_every_node_are_shared_and_each_call_is_booked_once() {
-    if redis_url().is_none() {
-        return;
-    }
     in_a_cluster(
         support::redis::RedisCluster::start("cluster", false),
         |store| store,
@@ -489,9 +472,6 @@ fn in_a_redis_cluster_budgets_on_every_node_are_shared_and_each_call_is_booked_o
 #[cfg(all(feature = "redis-cluster", feature = "redis-tls"))]
 #[test]
 fn in_a_redis_cluster_over_tls_each_call_is_booked_once() {
-    if redis_url().is_none() {
-        return;
-    }
     let cluster = support::redis::RedisCluster::start("cluster-tls", true);
     let ca = cluster.nodes[0].ca();
     in_a_cluster(cluster, |store| store.tls_ca_file(&ca));

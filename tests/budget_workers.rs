@@ -2,28 +2,28 @@
 //! 25 concurrent tasks each, share one $1 daily hard budget with $0.01 reserved a call. Each
 //! process writes down its own calls; those records are what the store is checked against.
 //!
-//! Runs against `GENOPS_REDIS_URL` (`.ci/run` starts a server); skipped with a notice without.
+//! Runs against `GENOPS_REDIS_URL` (`.ci/run` starts a server), else a `redis-server` of each
+//! test's own.
 
 mod support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use support::backend::{example, unique};
-use support::redis::{hash, redis_url, window_key};
+use support::redis::{hash, redis, window_key};
 
-/// The Redis URL, and this file's turn: its tests run one at a time, so that four worker
-/// processes time their calls on a machine not also busy with another test's four. (The
-/// restart runs tell the calls admitted in an outage by when their work began.)
-fn redis_alone() -> Option<(String, MutexGuard<'static, ()>)> {
+/// This file's turn: its tests run one at a time, so that four worker processes time their calls
+/// on a machine not also busy with another test's four. (The restart runs tell the calls
+/// admitted in an outage by when their work began.)
+fn alone() -> MutexGuard<'static, ()> {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-    let url = redis_url()?;
-    Some((url, ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())))
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// An admitted call as its process wrote it down: its cost in nano-dollars, and the unix
@@ -69,12 +69,7 @@ fn read_records(path: &Path) -> Records {
 }
 
 fn worker(store: &str, budget: &str, records: &Path, seed: u64, envs: &[(&str, &str)]) -> Child {
-    let mut cmd = Command::new(example("budget_worker"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("OTEL_") || k.starts_with("GENOPS_") || k.starts_with("WORKER_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = support::child::command(example("budget_worker"));
     cmd.env("GENOPS_BUDGET_STORE", store)
         .env("WORKER_BUDGET", budget)
         .env("WORKER_RECORDS", records)
@@ -128,20 +123,19 @@ const DOLLAR: u64 = 1_000_000_000;
 
 /// Four processes of 25 tasks until the budget runs out; checks the store against their
 /// records, and returns the calls admitted.
-fn ground_truth(name: &str, envs: &[(&str, &str)]) -> usize {
-    let url = redis_url().expect("checked by the caller");
+fn ground_truth(url: &str, name: &str, envs: &[(&str, &str)]) -> usize {
     let budget = unique(name);
     let paths = files(name, 4);
     let start = Instant::now();
     let children = (0..4)
-        .map(|i| worker(&url, &budget, &paths[i], i as u64 + 1, envs))
+        .map(|i| worker(url, &budget, &paths[i], i as u64 + 1, envs))
         .collect();
     wait_all(children);
     let elapsed = start.elapsed();
     let records: Vec<Records> = paths.iter().map(|p| read_records(p)).collect();
     let admitted: Vec<u64> = records.iter().flat_map(Records::costs).collect();
     let billed: u64 = admitted.iter().sum();
-    let (spent, reserved, holds, charged) = window(&url, &budget);
+    let (spent, reserved, holds, charged) = window(url, &budget);
     eprintln!(
         "4 processes x 25 tasks{envs:?}: {} calls admitted, ${:.6} spent of $1, {:.0} calls/s",
         admitted.len(),
@@ -162,28 +156,26 @@ fn ground_truth(name: &str, envs: &[(&str, &str)]) -> usize {
 
 #[test]
 fn four_processes_never_overshoot_and_book_every_admitted_call_once() {
-    let Some((_, _alone)) = redis_alone() else {
-        return;
-    };
-    ground_truth("ground-truth", &[]);
+    let _alone = alone();
+    let server = redis();
+    ground_truth(&server.url(), "ground-truth", &[]);
 }
 
 #[test]
 fn with_leases_four_processes_never_overshoot_and_book_every_admitted_call_once() {
-    let Some((_, _alone)) = redis_alone() else {
-        return;
-    };
+    let _alone = alone();
     // Slices of $0.10 shrink as the dollar runs out; the last calls get reservations of
     // their own.
-    let admitted = ground_truth("leased", &[("WORKER_LEASE_USD", "0.10")]);
+    let server = redis();
+    let admitted = ground_truth(&server.url(), "leased", &[("WORKER_LEASE_USD", "0.10")]);
     assert!(admitted > 100, "{admitted} calls");
 }
 
 #[test]
 fn a_process_killed_mid_run_leaves_holds_that_are_charged_at_expiry_and_no_overshoot() {
-    let Some((url, _alone)) = redis_alone() else {
-        return;
-    };
+    let _alone = alone();
+    let server = redis();
+    let url = server.url();
     let budget = unique("killed");
     let paths = files("killed", 5);
     let hold = [("WORKER_HOLD_MS", "1500")];
@@ -286,9 +278,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, state: &mut u64, drops: &AtomicU
 
 #[test]
 fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend() {
-    let Some((url, _alone)) = redis_alone() else {
-        return;
-    };
+    let _alone = alone();
+    let server = redis();
+    let url = server.url();
     let target = url
         .trim_start_matches("redis://")
         .split('/')
@@ -540,9 +532,7 @@ fn permutations(items: &[u64]) -> Vec<Vec<u64>> {
 
 #[test]
 fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
-    let Some((_, _alone)) = redis_alone() else {
-        return;
-    };
+    let _alone = alone();
     let cap = usd(OPEN_CAP).to_string();
     for persist in [true, false] {
         // Failing closed, nothing is admitted without the store.
@@ -588,9 +578,7 @@ fn a_redis_restart_mid_run_keeps_each_fail_mode_to_its_bound() {
 #[cfg(feature = "redis-tls")]
 #[test]
 fn over_tls_a_process_trusting_the_ca_through_ssl_cert_file_books_every_call_once() {
-    let Some((_, _alone)) = redis_alone() else {
-        return;
-    };
+    let _alone = alone();
     let server = support::redis::OwnRedis::start_tls("tls-worker");
     let budget = unique("tls-worker");
     let paths = files("tls-worker", 1);

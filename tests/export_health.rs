@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use support::child::{closed_port, run_child, transcript};
+use support::child::{closed_port, run_child, run_if_child, transcript};
 
 #[genops::track(team = "search", provider = "openai", model = "gpt-4o-mini")]
 fn call() {
@@ -55,8 +55,8 @@ fn calls_for(period: Duration) {
     }
 }
 
-#[test]
-#[ignore = "a child of `a_failing_exporter_warns_once_and_says_when_it_recovers`"]
+/// Exports to a collector that is down, then comes up (the child of
+/// `a_failing_exporter_warns_once_and_says_when_it_recovers`).
 fn child_collector_down_then_up() {
     let port: u16 = std::env::var("HEALTH_PORT").unwrap().parse().unwrap();
     let guard = genops::init().install().expect("install");
@@ -99,6 +99,7 @@ fn plain(text: &str) -> String {
 
 #[test]
 fn a_failing_exporter_warns_once_and_says_when_it_recovers() {
+    run_if_child(&[("child_collector_down_then_up", child_collector_down_then_up)]);
     let port = closed_port();
     let output = run_child(
         "child_collector_down_then_up",

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::child::{closed_port, run_child, silent_listener, transcript};
+use support::child::{closed_port, run_child, run_if_child, silent_listener, transcript};
 
 /// The shutdown timeout every child sets.
 const SHUTDOWN: Duration = Duration::from_millis(1_500);
@@ -52,8 +52,7 @@ async fn child_async() {
     drop_timed(guard);
 }
 
-#[test]
-#[ignore = "a child of `every_runtime_and_export_mode`"]
+/// A plain `main` (a child of `every_runtime_and_export_mode`).
 fn child_plain_main() {
     let guard = install();
     sync_call();
@@ -66,8 +65,7 @@ async fn multi_thread_main() {
     child_async().await;
 }
 
-#[test]
-#[ignore = "a child of `every_runtime_and_export_mode`"]
+/// `#[tokio::main]` (a child of `every_runtime_and_export_mode`).
 fn child_tokio_main() {
     multi_thread_main();
 }
@@ -77,16 +75,19 @@ async fn current_thread_main() {
     child_async().await;
 }
 
-#[test]
-#[ignore = "a child of `every_runtime_and_export_mode`"]
+/// `#[tokio::main(flavor = "current_thread")]` (a child of `every_runtime_and_export_mode`).
 fn child_tokio_main_current_thread() {
     current_thread_main();
 }
 
-#[tokio::test]
-#[ignore = "a child of `every_runtime_and_export_mode`"]
-async fn child_tokio_test() {
-    child_async().await;
+/// A `#[tokio::test]`: the runtime that attribute builds around a test's body, on the test's
+/// thread (a child of `every_runtime_and_export_mode`).
+fn child_tokio_test() {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("Failed building the Runtime")
+        .block_on(child_async());
 }
 
 /// An export mode: its name and the variables that select it.
@@ -122,6 +123,15 @@ fn modes() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
 
 #[test]
 fn every_runtime_and_export_mode() {
+    run_if_child(&[
+        ("child_plain_main", child_plain_main),
+        ("child_tokio_main", child_tokio_main),
+        (
+            "child_tokio_main_current_thread",
+            child_tokio_main_current_thread,
+        ),
+        ("child_tokio_test", child_tokio_test),
+    ]);
     let flavours = [
         "child_plain_main",
         "child_tokio_main",

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::child::{run_child, transcript};
+use support::child::{run_child, run_if_child, transcript};
 
 #[genops::track(team = "search", provider = "openai", model = "gpt-4o-mini")]
 fn slow_call() {
@@ -17,8 +17,8 @@ fn unpriced_call() {
     genops::record_usage(genops::Usage::new(10, 10));
 }
 
-#[test]
-#[ignore = "a child of `log_lines_show_the_call_and_go_to_stderr_without_colour`"]
+/// A service: `init()` with its default log output (the child of
+/// `log_lines_show_the_call_and_go_to_stderr_without_colour`).
 fn child_service() {
     let guard = genops::init().install().expect("install");
     let request = tracing::info_span!("request", id = 7);
@@ -31,8 +31,8 @@ fn child_service() {
     println!("calls={}", guard.ledger().snapshot().total.calls);
 }
 
-#[test]
-#[ignore = "a child of `log_lines_show_the_call_under_a_scoped_dispatcher_too`"]
+/// `init()` as a scoped dispatcher (the child of
+/// `log_lines_show_the_call_under_a_scoped_dispatcher_too`).
 fn child_scoped() {
     let (dispatch, _guard) = genops::init().into_dispatch().expect("init");
     // Another scoped dispatcher elsewhere in the process, as a test harness or a
@@ -47,6 +47,7 @@ fn child_scoped() {
 
 #[test]
 fn log_lines_show_the_call_under_a_scoped_dispatcher_too() {
+    run_if_child(&[("child_scoped", child_scoped)]);
     let output = run_child("child_scoped", &[]);
     let text = transcript(&output);
     assert!(output.status.success(), "{text}");
@@ -60,6 +61,7 @@ fn log_lines_show_the_call_under_a_scoped_dispatcher_too() {
 
 #[test]
 fn log_lines_show_the_call_and_go_to_stderr_without_colour() {
+    run_if_child(&[("child_service", child_service)]);
     let output = run_child("child_service", &[]);
     let text = transcript(&output);
     assert!(output.status.success(), "{text}");

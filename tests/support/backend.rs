@@ -1,27 +1,20 @@
-//! Helpers for tests against real servers that `.ci/run` starts: a plain HTTP GET, polling,
-//! and running an example binary.
+//! Helpers for tests against real servers that `.ci/run` starts: where a server is, a plain
+//! HTTP GET, polling, and running an example program.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-/// The server's base URL from `var`, or `None` (with a notice) when it is not configured and
-/// `GENOPS_REQUIRE_BACKENDS` is unset. `.ci/run` sets both, so there these tests always run.
-pub fn backend(var: &str) -> Option<String> {
+/// The base URL of the server that `var` names. A test that needs one is `#[ignore]`d with the
+/// reason, so it runs only when asked for (`cargo test -- --include-ignored`, as `.ci/run`
+/// runs the tests after starting the servers); asked for without the server, it fails here.
+pub fn server(var: &str) -> String {
     match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url.trim_end_matches('/').to_owned()),
-        _ if std::env::var_os("GENOPS_REQUIRE_BACKENDS").is_some() => {
-            panic!(
-                "{var} is not set but GENOPS_REQUIRE_BACKENDS is: start the servers (.ci/run does)"
-            )
-        }
-        _ => {
-            eprintln!("SKIPPED: {var} is not set; run .ci/run to start the real backends");
-            None
-        }
+        Ok(url) if !url.is_empty() => url.trim_end_matches('/').to_owned(),
+        _ => panic!("{var} is not set: start the server and set it (.ci/run does both)"),
     }
 }
 
@@ -94,17 +87,13 @@ pub fn example(name: &str) -> PathBuf {
     dir.join("examples").join(name)
 }
 
-/// Runs an example to completion with `envs`, with the OTEL variables of the test's own
-/// environment cleared.
+/// Runs an example to completion with `envs`, on a [`command`](super::child::command) (none of
+/// the test's own OTEL, GENOPS or log variables).
 pub fn run_example(name: &str, envs: &[(&str, String)]) -> Output {
-    let mut cmd = Command::new(example(name));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("OTEL_") || k.starts_with("GENOPS_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(envs.iter().map(|(k, v)| (k, v)));
-    cmd.output().expect("the example runs")
+    super::child::command(example(name))
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("the example runs")
 }
 
 /// A unique name for this run.

@@ -1,5 +1,7 @@
-//! Redis for the budget-store tests: the shared server `.ci/run` starts (`GENOPS_REDIS_URL`),
-//! servers of a test's own that it stops and restarts, and reading keys with `redis-cli`.
+//! Redis for the budget-store tests: the server a test uses ([`redis`]: the shared one
+//! `.ci/run` starts, else one of the test's own), servers of a test's own that it stops and
+//! restarts, and reading keys with `redis-cli`. Without `GENOPS_REDIS_URL`, the tests need
+//! `redis-server` and `redis-cli` on the PATH.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -8,11 +10,33 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::backend::backend;
+/// The Redis server a test uses: the one `GENOPS_REDIS_URL` names (`.ci/run` starts one, which
+/// the tests share under keys of their own), else a `redis-server` of the test's own on a free
+/// port, stopped when this is dropped.
+pub struct Redis {
+    url: String,
+    _own: Option<OwnRedis>,
+}
 
-/// The URL of the Redis server `.ci/run` starts, or `None` (with a notice) outside CI.
-pub fn redis_url() -> Option<String> {
-    backend("GENOPS_REDIS_URL")
+impl Redis {
+    /// Its URL.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+}
+
+/// The Redis server for a test (see [`Redis`]).
+pub fn redis() -> Redis {
+    match std::env::var("GENOPS_REDIS_URL") {
+        Ok(url) if !url.is_empty() => Redis { url, _own: None },
+        _ => {
+            let own = OwnRedis::start("shared", false);
+            Redis {
+                url: own.url(),
+                _own: Some(own),
+            }
+        }
+    }
 }
 
 /// `redis-cli -u url args...`, its output lines.
@@ -27,7 +51,7 @@ fn run_cli(connection: &[String], args: &[&str]) -> Vec<String> {
         .arg("--raw")
         .args(args)
         .output()
-        .expect("redis-cli runs (it comes with redis-server)");
+        .expect("needs redis-cli: install redis-server (it comes with it)");
     assert!(
         out.status.success(),
         "{}",
@@ -216,7 +240,7 @@ impl OwnRedis {
             .arg(&self.dir)
             .stdout(Stdio::null())
             .spawn()
-            .expect("redis-server runs");
+            .expect("needs Redis: install redis-server, or set GENOPS_REDIS_URL");
         self.child = Some(child);
         let start = Instant::now();
         while Command::new("redis-cli")
