@@ -90,7 +90,8 @@ impl Drop for TempFile {
 }
 
 fn litellm_full_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/litellm_model_prices.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../genops-tests/tests/data/litellm_model_prices.json")
 }
 
 fn embedded_json_path() -> PathBuf {
