@@ -68,7 +68,7 @@ fn litellm_python() -> String {
 }
 
 fn oracle_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oracle/litellm_costs.py")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../genops-tests/tests/oracle/litellm_costs.py")
 }
 
 /// Runs the oracle over `cases` in `jobs` processes: (header, one answer per case, in order).

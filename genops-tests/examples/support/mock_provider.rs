@@ -20,11 +20,7 @@ use serde_json::Value;
 
 macro_rules! fixture {
     ($name:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/providers/",
-            $name
-        ))
+        include_str!(concat!("../../tests/data/providers/", $name))
     };
 }
 

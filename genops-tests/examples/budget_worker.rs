@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! GENOPS_BUDGET_STORE=redis://127.0.0.1:6379/0 WORKER_BUDGET=team-daily \
-//!   WORKER_RECORDS=/tmp/worker-1.txt cargo run --features redis --example budget_worker
+//!   WORKER_RECORDS=/tmp/worker-1.txt cargo run -p genops-tests --features redis --example budget_worker
 //! ```
 //!
 //! Variables: `WORKER_BUDGET` (the budget's name, $1 a day, hard, $0.01 reserved a call),

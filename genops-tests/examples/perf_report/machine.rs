@@ -33,7 +33,7 @@ pub(crate) fn machine() -> Value {
 pub(crate) fn git_revision() -> String {
     Command::new("git")
         .args(["rev-parse", "HEAD"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .ok()
         .filter(|o| o.status.success())
@@ -56,7 +56,7 @@ pub(crate) fn git_dirty() -> Option<bool> {
             "genops-macros",
             "src",
         ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .ok()
         .filter(|o| o.status.success())

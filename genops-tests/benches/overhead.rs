@@ -1,8 +1,8 @@
 //! What one call costs, instrumented every way, on the same trivial function.
 //!
 //! ```text
-//! cargo bench --bench overhead                                   # everything, ~2 min
-//! cargo bench --bench overhead -- --measurement-time 1 --warm-up-time 0.5
+//! cargo bench -p genops-tests --bench overhead       # everything, ~2 min
+//! cargo bench -p genops-tests --bench overhead -- --measurement-time 1 --warm-up-time 0.5
 //! ```
 //!
 //! Groups run in this order, and the order matters: `no_subscriber` must run before any

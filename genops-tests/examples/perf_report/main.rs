@@ -1,9 +1,9 @@
 //! The performance benchmarking guide's methods, run against genops, with its tables filled in.
 //!
 //! ```text
-//! cargo run --release --example perf_report -- [--quick] [--runs N] [--json out.json]
-//!                                              [--baseline report.json|dir] [--tolerance 0.15]
-//!                                              [--instructions] [--count-tolerance 0.05]
+//! cargo run --release -p genops-tests --example perf_report -- [--quick] [--runs N] [--json out.json]
+//!                                                             [--baseline report.json|dir] [--tolerance 0.15]
+//!                                                             [--instructions] [--count-tolerance 0.05]
 //! ```
 //!
 //! 1. Latency: per-call overhead of each instrumentation mode (mean, stdev, min, max, p50, p95,
@@ -37,7 +37,7 @@
 //! OpenTelemetry cost rides on a background thread sharing the cores. `--quick` takes about
 //! 20 s on 2 cores; `--instructions` adds about a minute.
 //!
-//! CI: `cargo run --release --example perf_report -- --quick --runs 3 --instructions \
+//! CI: `cargo run --release -p genops-tests --example perf_report -- --quick --runs 3 --instructions \
 //!      --baseline perf/baselines --tolerance 1.0`
 //!
 //! `--profile MODE CALLS` runs only one mode, for `valgrind --tool=callgrind`.
@@ -337,8 +337,8 @@ fn main() -> ExitCode {
     let machine = machine();
     let revision = git_revision();
     println!(
-        "Machine: {} cores, {}; git {}{}; {:.1} s.\n\nReproduce: `cargo run --release --example \
-         perf_report --{}{}`\n",
+        "Machine: {} cores, {}; git {}{}; {:.1} s.\n\nReproduce: `cargo run --release -p genops-tests \
+         --example perf_report --{}{}`\n",
         machine["cores"],
         machine["cpu_model"].as_str().unwrap_or("unknown"),
         revision,

@@ -2,7 +2,7 @@
 //!
 //! `tests/ui/pass/*.rs` must compile and run; `tests/ui/fail/*.rs` must fail to compile with
 //! exactly the diagnostics in the `.stderr` next to them. Regenerate those with
-//! `TRYBUILD=overwrite cargo test --test ui`, then review every changed file.
+//! `TRYBUILD=overwrite cargo test -p genops-macros --test ui`, then review every changed file.
 
 #[test]
 fn ui() {
