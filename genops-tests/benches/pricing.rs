@@ -7,7 +7,7 @@ use genops::PriceTable;
 fn load_litellm(c: &mut Criterion) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/litellm_model_prices.json"
+        "/../genops-runtime/tests/data/litellm_model_prices.json"
     );
     let text = std::fs::read_to_string(path).expect("LiteLLM's price file");
     c.bench_function("PriceTable::load_file(LiteLLM full file)", |b| {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """LiteLLM cost oracle for genops tests.
 
-Run as ``python3 tests/oracle/litellm_costs.py`` with litellm installed, either
+Run as ``python3 genops-runtime/tests/data/litellm_costs.py`` with litellm installed, either
 in that interpreter or in the one ``GENOPS_LITELLM_PYTHON`` names (the script
 re-executes itself there when ``import litellm`` fails). It reads a JSON array of test cases
 on stdin and writes JSON lines on stdout:

@@ -1,13 +1,11 @@
 //! Against a real Prometheus started by `.ci/run`, scraping `GENOPS_PROMETHEUS_TARGET` every
 //! second: the `export` example's metrics arrive with the guide's names and the right values.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::backend::{example, get, poll, server};
+use crate::support::child::command;
 use serde_json::Value;
-use support::backend::{example, get, poll, server};
-use support::child::command;
 
 /// The value of the single series `query` returns, once there is one.
 fn query(base: &str, query: &str) -> Option<f64> {

@@ -1,12 +1,10 @@
 //! Against a real Arize Phoenix started by `.ci/run`: spans from the `export` example arrive over
 //! OTLP/gRPC and OTLP/HTTP with their names, parent links, typed attributes and error status.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::backend::{get, poll, run_example, server, unique};
 use serde_json::Value;
-use support::backend::{get, poll, run_example, server, unique};
 
 /// The spans Phoenix holds for `project`, once at least `min` are there.
 pub fn phoenix_spans(base: &str, project: &str, min: usize) -> Vec<Value> {

@@ -2,17 +2,15 @@
 //! by `.ci/run`): a collector that starts after the application, then is killed mid-run and
 //! restarted. The application never crashes or hangs, and delivery resumes each time.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::backend::{example, get, poll, unique};
+use crate::support::child::command;
 use serde_json::Value;
-use support::backend::{example, get, poll, unique};
-use support::child::command;
 
 /// A local port nothing listens on.
 fn free_port() -> u16 {
