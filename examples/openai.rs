@@ -10,7 +10,7 @@
 //! cargo run --example openai --features async-openai
 //! ```
 
-#[path = "support/mock_provider.rs"]
+#[path = "../genops-tests/examples/support/mock_provider.rs"]
 mod mock_provider;
 
 use async_openai::config::OpenAIConfig;

@@ -86,15 +86,6 @@ mod tests {
         let err = parsed("GENOPS_TEST_ENV_SET", "a number", |t| t.parse::<u8>().ok())
             .unwrap_err()
             .to_string();
-        // As set-up reports it: `InitError::Env`, with the same text.
-        assert_eq!(
-            crate::InitError::from(EnvError {
-                var: "V",
-                problem: "p".into()
-            })
-            .to_string(),
-            "environment variable V: p"
-        );
         assert_eq!(
             err,
             "environment variable GENOPS_TEST_ENV_SET: \"a\" is not a number"

@@ -122,4 +122,16 @@ mod tests {
         };
         assert_eq!(format!("{plain:?}"), "environment variable V: bad");
     }
+
+    #[test]
+    fn an_environment_error_reads_as_set_up_reports_it() {
+        assert_eq!(
+            InitError::from(EnvError {
+                var: "V",
+                problem: "p".into()
+            })
+            .to_string(),
+            "environment variable V: p"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! genops' prices against LiteLLM's cost function, over every chat model of LiteLLM's bundled
 //! price file.
 //!
-//! LiteLLM runs through `tests/oracle/litellm_costs.py` under the Python that
+//! LiteLLM runs through `tests/data/litellm_costs.py` under the Python that
 //! `GENOPS_LITELLM_PYTHON` names, else `python3` when it can `import litellm`. The test is
 //! ignored unless asked for (`cargo test -- --include-ignored`, as CI runs it), and then fails
 //! when there is no such Python.
@@ -68,7 +68,7 @@ fn litellm_python() -> String {
 }
 
 fn oracle_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oracle/litellm_costs.py")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/litellm_costs.py")
 }
 
 /// Runs the oracle over `cases` in `jobs` processes: (header, one answer per case, in order).

@@ -1,7 +1,7 @@
 //! The runtime's modules depend one way: each names only modules of its own tier or a lower
 //! one, the graph of top-level modules has no cycle, and no files import each other in a circle.
 //! Read from the sources, so a new `use` that breaks the order fails here. [`TIERS`] is the one
-//! statement of the tiers: the crate docs (`lib.rs`) must list the same.
+//! statement of the tiers: the docs that list them ([`DOCUMENTED`]) must list the same.
 
 mod imports;
 mod lexer;
@@ -40,8 +40,15 @@ const TIERS: [&[&str]; 6] = [
 /// What the generated code names: re-exports only, above every tier.
 const ABOVE_ALL: &str = "__private";
 
-/// The heading of the crate docs' list of tiers.
-const DOCS_HEADING: &str = "# Modules, bottom to top";
+/// Where the docs may list the tiers: a file below the workspace root, and the heading of the
+/// list. Each that has the heading must list the same tiers as [`TIERS`], and one at least must.
+const DOCUMENTED: [(&str, &str); 2] = [
+    ("genops-runtime/src/lib.rs", "# Modules, bottom to top"),
+    (
+        "docs/guide/layout.md",
+        "## The runtime's layers, bottom to top",
+    ),
+];
 
 /// Each module's tier, [`ABOVE_ALL`] one above the top.
 fn tiers() -> BTreeMap<&'static str, usize> {
@@ -178,19 +185,17 @@ fn no_files_import_each_other_in_a_circle() {
     );
 }
 
-/// The tiers the crate docs list under [`DOCS_HEADING`]: each numbered item's backticked module
-/// names, leaving out what is in parentheses (a module's description).
-fn documented_tiers(docs: &str) -> BTreeMap<String, usize> {
-    let section = docs
-        .split_once(DOCS_HEADING)
-        .unwrap_or_else(|| panic!("the crate docs have no `{DOCS_HEADING}` section"))
-        .1;
-    let section = section.split("\n# ").next().unwrap_or_default();
+/// The tiers `docs` lists under `heading`, if it has that heading: each numbered item's
+/// backticked module names, leaving out what is in parentheses (a module's description). The
+/// list ends at the next heading.
+fn documented_tiers(docs: &str, heading: &str) -> Option<BTreeMap<String, usize>> {
+    let mut lines = docs.lines().skip_while(|line| line.trim() != heading);
+    lines.next()?;
     let mut tiers = BTreeMap::new();
     let mut tier = None;
     // How deep in parentheses the item is: they may span its lines.
     let mut depth = 0usize;
-    for line in section.lines() {
+    for line in lines.take_while(|line| !line.starts_with('#')) {
         let numbered = line
             .split_once(". ")
             .and_then(|(n, _)| n.parse::<usize>().ok());
@@ -216,17 +221,23 @@ fn documented_tiers(docs: &str) -> BTreeMap<String, usize> {
             }
         }
     }
-    tiers
+    Some(tiers)
 }
 
-/// The crate docs of the runtime's lib.rs: its `//!` lines, without the markers.
-fn crate_docs() -> String {
-    let lib = std::fs::read_to_string(runtime_src().join("lib.rs")).expect("lib.rs");
-    lib.lines()
+/// The docs in `file` (below the workspace root), if it exists: a Rust file's `//!` lines
+/// without the markers, any other file whole.
+fn doc_text(file: &str) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file);
+    let text = std::fs::read_to_string(path).ok()?;
+    if !file.ends_with(".rs") {
+        return Some(text);
+    }
+    let docs: Vec<&str> = text
+        .lines()
         .filter_map(|line| line.strip_prefix("//!"))
         .map(|line| line.strip_prefix(' ').unwrap_or(line))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    Some(docs.join("\n"))
 }
 
 /// How the documented tiers differ from [`TIERS`], one line per module.
@@ -254,12 +265,24 @@ fn docs_disagreements(documented: &BTreeMap<String, usize>) -> Vec<String> {
 }
 
 #[test]
-fn the_crate_docs_list_the_same_tiers() {
-    let wrong = docs_disagreements(&documented_tiers(&crate_docs()));
+fn the_docs_list_the_same_tiers() {
+    let mut checked = 0;
+    for (file, heading) in DOCUMENTED {
+        let Some(documented) = doc_text(file).and_then(|docs| documented_tiers(&docs, heading))
+        else {
+            continue;
+        };
+        checked += 1;
+        let wrong = docs_disagreements(&documented);
+        assert!(
+            wrong.is_empty(),
+            "{file}'s `{heading}` disagrees with TIERS in tests/layering:\n{}",
+            wrong.join("\n")
+        );
+    }
     assert!(
-        wrong.is_empty(),
-        "lib.rs's `{DOCS_HEADING}` disagrees with TIERS in tests/layering:\n{}",
-        wrong.join("\n")
+        checked > 0,
+        "no docs list the tiers: looked for {DOCUMENTED:?}"
     );
 }
 
@@ -453,7 +476,7 @@ mod detector {
                     reports, `model` and `id`).\n\
                     2. Pricing: `pricing`,\n   `ledger`.\n\n`__private` only re-exports.\n\n\
                     # Cargo features\n\n- `otlp`\n";
-        let documented = documented_tiers(docs);
+        let documented = documented_tiers(docs, "# Modules, bottom to top").unwrap();
         let expected = BTreeMap::from(
             [
                 ("env", 1),
@@ -467,5 +490,20 @@ mod detector {
         assert_eq!(documented, expected);
         let wrong = docs_disagreements(&documented);
         assert!(wrong.contains(&"redact: tier 1 here, missing from the docs".to_owned()));
+    }
+
+    #[test]
+    fn a_markdown_list_is_read_too_and_a_missing_heading_is_none() {
+        let guide = "# Layout\n\n## The runtime's layers, bottom to top\n\n\
+                     1. **Values**: `env`, `redact`.\n\
+                     2. **Pricing**: `pricing`, and `error` (set-up errors, which carry\n   \
+                     `pricing`'s).\n\n## Tests\n\n1. `tests` is not a tier.\n";
+        let documented = documented_tiers(guide, "## The runtime's layers, bottom to top");
+        let expected = BTreeMap::from(
+            [("env", 1), ("redact", 1), ("pricing", 2), ("error", 2)]
+                .map(|(m, t)| (m.to_owned(), t)),
+        );
+        assert_eq!(documented, Some(expected));
+        assert_eq!(documented_tiers(guide, "# Modules, bottom to top"), None);
     }
 }

@@ -77,7 +77,7 @@ impl Drop for TempFile {
 }
 
 pub(crate) fn litellm_full_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/litellm_model_prices.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/litellm_model_prices.json")
 }
 
 pub(crate) fn embedded_json_path() -> PathBuf {
