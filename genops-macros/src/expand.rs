@@ -638,9 +638,9 @@ impl Site<'_> {
         let krate = &self.krate;
         // Items that are `Result`s mark the call as an error; `Recordable` ones are recorded.
         let track = quote! {{
-            let __genops_record = (&#krate::__private::ItemsOf::of(&__genops_stream)).recorder();
-            (&#krate::__private::Items::of(&__genops_stream))
-                .track(#span, __genops_stream, __genops_record)
+            let __genops_items = #krate::__private::ItemsOf::of(&__genops_stream);
+            let __genops_record = (&__genops_items).recorder();
+            (&__genops_items).track(#span, __genops_stream, __genops_record)
         }};
         match kind {
             StreamReturn::Impl(_) | StreamReturn::Result(_) => {
@@ -654,7 +654,7 @@ impl Site<'_> {
                 quote! {{
                     #[allow(unused_imports)]
                     use #krate::__private::{
-                        KeepItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
+                        IgnoreItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
                     };
                     let __genops_unchecked = #value;
                     let __genops_stream = #checked;
@@ -668,7 +668,7 @@ impl Site<'_> {
                 quote! {{
                     #[allow(unused_imports)]
                     use #krate::__private::{
-                        KeepItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
+                        IgnoreItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
                     };
                     let __genops_stream: #ty = #value;
                     #rebox(#track)

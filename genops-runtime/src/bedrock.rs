@@ -42,7 +42,7 @@ use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use aws_smithy_types::event_stream::RawMessage;
 use futures_core::Stream;
 
-use crate::call::record::apply;
+use crate::call::apply;
 
 /// The error of one ConverseStream event: a transport failure, an event that could not be
 /// read, or an error event Bedrock sent (throttling, validation, a model stream error, ...).

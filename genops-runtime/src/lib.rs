@@ -15,9 +15,9 @@
 //!    state in the span's extensions (`call::state`), inheriting attribution from tracked
 //!    ancestors and the defaults.
 //! 3. **The call.** While it runs, [`record_usage`], [`record_response_model`] and
-//!    [`record_cost`] find the nearest tracked span through the dispatcher (`call::reach`) and
-//!    price the usage (`pricing`, cached per thread by `call::engine`). A gated call is first
-//!    admitted by the governance engine (`governance`).
+//!    [`record_cost`] find the nearest tracked span through the dispatcher
+//!    (`call::layer_handle`) and price the usage (`pricing`, cached per thread by
+//!    `call::engine`). A gated call is first admitted by the governance engine (`governance`).
 //! 4. **The close.** When the call returns, fails, panics or is dropped (or, for a streamed call,
 //!    when its stream ends or is dropped: `call::stream`), `call::finish` books its
 //!    own cost in the [`Ledger`] (a row per distinct key, with each dimension's values past its
@@ -95,12 +95,10 @@ pub mod __private;
 mod test_support;
 
 pub use attribution::Dimension;
-pub use call::future::Tracked;
-pub use call::record::{
-    record, record_cost, record_cumulative_usage, record_response_model, record_usage,
+pub use call::{
+    record, record_cost, record_cumulative_usage, record_response_model, record_usage, ItemOutcome,
+    Tracked, TrackedSpan, TrackedStream,
 };
-pub use call::stream::{ItemOutcome, TrackedStream};
-pub use call::tracked_span::TrackedSpan;
 pub use error::InitError;
 #[cfg(feature = "otlp")]
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
