@@ -189,12 +189,19 @@ where
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        // A tracked span that closes without being finished (its handle was leaked into a
-        // longer-lived clone, say) is still booked, once.
+        // A tracked span that closes without being finished (a `genops::span!` handle's
+        // future dropped before its first poll, say) is still booked, once.
         let Some(span) = ctx.span(&id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(state) = extensions.get_mut::<TrackedState>() {
-            let _ = state.finish(&self.handle.engine, Outcome::Ok, None);
+            let done = state.finish(&self.handle.engine, Outcome::Ok, None);
+            // Nothing to settle: the generated code admits a gated call only once something
+            // that finishes it exists (a sync call's handle, an async call's running future), so
+            // a gated call is always finished before its span closes.
+            debug_assert!(
+                done.is_none_or(|done| done.admission.is_none() && done.blocked.is_none()),
+                "a gated call closed unfinished: its admission would never be settled"
+            );
         }
     }
 }
