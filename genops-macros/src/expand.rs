@@ -31,9 +31,9 @@ impl Site<'_> {
         self.args.attribution.iter().any(is_expr) || is_expr(&self.args.model)
     }
 
-    /// Whether the layer can read the call site's values once (`__private::Site`): the model is
-    /// a literal, and there are no extra fields. Attribution expressions are noted as they are
-    /// evaluated (`Site::note`).
+    /// Whether the layer can read the call site's values once (`__private::LiteralSite`): the
+    /// model is a literal, and there are no extra fields. Attribution expressions are noted as
+    /// they are evaluated (`LiteralSite::note`).
     fn literal_site(&self) -> bool {
         !matches!(self.args.model, Some(Value::Expr(_))) && self.args.fields.is_empty()
     }
@@ -74,7 +74,7 @@ impl Site<'_> {
             .filter(|(_, v)| matches!(v, Some(Value::Expr(_))))
             .fold(0u8, |mask, (i, _)| mask | 1 << i);
         quote! {
-            static __GENOPS_SITE: #krate::__private::Site = #krate::__private::Site::new(
+            static __GENOPS_SITE: #krate::__private::LiteralSite = #krate::__private::LiteralSite::new(
                 #operation, #provider, #model, [#(#attribution),*], #dynamic,
             );
         }
@@ -85,10 +85,10 @@ impl Site<'_> {
     fn operation_value(&self) -> TokenStream {
         let krate = &self.krate;
         if self.literal_site() {
-            quote!(#krate::__private::Site::arm(&__GENOPS_SITE))
+            quote!(#krate::__private::LiteralSite::arm(&__GENOPS_SITE))
         } else {
             let operation = self.operation();
-            quote!(#krate::__private::Site::disarm(#operation))
+            quote!(#krate::__private::LiteralSite::disarm(#operation))
         }
     }
 
@@ -144,7 +144,7 @@ impl Site<'_> {
         let attribution = args.attribution.iter().enumerate().map(|(i, v)| match v {
             Some(Value::Expr(_)) if self.literal_site() => {
                 let text = self.text(v);
-                quote!(#krate::__private::Site::note(#i, #text))
+                quote!(#krate::__private::LiteralSite::note(#i, #text))
             }
             _ => self.text(v),
         });

@@ -7,7 +7,7 @@
 //! 1. **The macro.** `#[genops::track(...)]` (or `genops::span!`) declares a `tracing` span with
 //!    every field of [`semconv::TRACKED_FIELDS`], in one fixed order, and fills the ones it knows
 //!    at creation: operation, provider, model, attribution. A call site whose operation,
-//!    provider and model are literals is read once per call site (`call::site`); its attribution
+//!    provider and model are literals is read once per call site (`call::literal_site`); its attribution
 //!    expressions are noted as they are evaluated, and interned (`intern`: reference-counted,
 //!    freed when no longer held; literals are permanent).
 //! 2. **The layer.** [`GenOpsLayer`] recognises a tracked span by its field set

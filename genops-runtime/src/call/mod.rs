@@ -1,7 +1,7 @@
 //! The life of one tracked call, from the span's creation to its close.
 //!
 //! - `declared`: recognising a tracked span and reading what it declared;
-//! - `site`: call sites whose values are all literals, read once per call site;
+//! - `literal_site`: call sites whose values are all literals, read once per call site;
 //! - `engine`: what every call of a layer shares (prices, ledger, governance);
 //! - `layer_handle`: how code outside the layer's callbacks finds a call's state;
 //! - `state`: the per-call state kept in the span's extensions;
@@ -25,10 +25,10 @@ mod finished;
 mod future;
 mod gate;
 mod layer_handle;
+mod literal_site;
 mod record;
 mod result_fields;
 mod scope;
-mod site;
 mod span_macro;
 mod state;
 mod stream;
@@ -41,19 +41,19 @@ pub use auto::{
 };
 pub use future::Tracked;
 pub use gate::{admit, denied, Gated};
+pub use literal_site::LiteralSite;
 pub use record::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage,
 };
 pub use scope::{call_once, TrackedScope};
-pub use site::Site;
 pub use stream::{ItemOutcome, TrackedStream};
 pub use tracked_span::TrackedSpan;
 
 pub(crate) use declared::{is_tracked, tracked_filter, Declared, DeclaredVisitor, ReadsDeclared};
 pub(crate) use engine::Engine;
 pub(crate) use layer_handle::LayerHandle;
+pub(crate) use literal_site::{learn as learn_site, take as take_site, Pending};
 #[cfg(feature = "aws-bedrock")]
 pub(crate) use record::apply;
 pub(crate) use result_fields::recording_results;
-pub(crate) use site::{learn as learn_site, take as take_site, Pending};
 pub(crate) use state::TrackedState;
