@@ -31,8 +31,10 @@ pub(crate) fn finish_stream(span: &Span, outcome: Outcome, stream: StreamReport)
 fn finish_with(span: &Span, outcome: Outcome, stream: Option<StreamReport>) {
     span.with_subscriber(|(id, dispatch)| {
         let handle = LayerHandle::of(dispatch)?;
-        let done = close_books(id, dispatch, handle, outcome, stream)?;
-        report(span, id, &handle.engine, &done);
+        // Filled in place: a finished call is large, and moving it costs a copy each time.
+        let mut done = None;
+        close_books(id, dispatch, handle, outcome, stream, &mut done);
+        report(span, id, &handle.engine, done.as_ref()?);
         Some(())
     });
 }
@@ -126,21 +128,22 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
     }
 }
 
-/// Closes the books of the tracked span `id` and adds its total to the nearest tracked ancestor.
+/// Closes the books of the tracked span `id` into `done` and adds its total to the nearest
+/// tracked ancestor.
 fn close_books(
     id: &Id,
     dispatch: &Dispatch,
     handle: &LayerHandle,
     outcome: Outcome,
     stream: Option<StreamReport>,
-) -> Option<Finished> {
-    let mut done: Option<Finished> = None;
+    done: &mut Option<Finished>,
+) {
     let mut outcome = Some(outcome);
     let mut own = true;
     handle.walk(dispatch, id, |extensions| {
         if std::mem::take(&mut own) {
             // The span itself: finish it, or stop if it is not a live tracked call.
-            done = open_call(extensions)
+            *done = open_call(extensions)
                 .zip(outcome.take())
                 .and_then(|(state, outcome)| state.finish(&handle.engine, outcome, stream));
             return if done.is_some() {
@@ -149,7 +152,7 @@ fn close_books(
                 ControlFlow::Break(())
             };
         }
-        match (open_call(extensions), &done) {
+        match (open_call(extensions), &*done) {
             // The nearest tracked ancestor still open: a stream may outlive the call that
             // returned it, whose total is then already recorded.
             (Some(parent), Some(done)) => {
@@ -159,5 +162,4 @@ fn close_books(
             _ => ControlFlow::Continue(()),
         }
     });
-    done
 }

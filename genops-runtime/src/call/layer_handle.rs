@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tracing::Dispatch;
 use tracing_core::span::Id;
 use tracing_core::{Metadata, Subscriber};
-use tracing_subscriber::registry::{Extensions, ExtensionsMut, LookupSpan};
+use tracing_subscriber::registry::{Extensions, ExtensionsMut, LookupSpan, SpanRef};
 
 use super::engine::Engine;
 use super::state::TrackedState;
@@ -111,18 +111,16 @@ pub(crate) fn open_call<'e>(extensions: &'e mut ExtensionsMut<'_>) -> Option<&'e
         .filter(|state| !state.is_finished())
 }
 
-/// The walk of a subscriber of type `S`: span `id`'s scope, nearest first.
+/// The walk of a subscriber of type `S`: span `id` and its ancestors, nearest first.
 fn walk<S>(dispatch: &Dispatch, id: &Id, mut visit: Visit<'_>)
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let Some(span) = dispatch
-        .downcast_ref::<S>()
-        .and_then(|subscriber| subscriber.span(id))
-    else {
+    let Some(subscriber) = dispatch.downcast_ref::<S>() else {
         return;
     };
-    for span in span.scope() {
+    // Not `SpanRef::scope()`, which looks the first span up a second time.
+    for span in std::iter::successors(subscriber.span(id), SpanRef::parent) {
         let flow = match &mut visit {
             Visit::Write(visit) => visit(&mut span.extensions_mut()),
             Visit::Read(visit) => visit(span.metadata(), &span.extensions()),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tracing_core::span::{Attributes, Id, Record};
 use tracing_core::Subscriber;
 use tracing_subscriber::layer::{Context, Layer};
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::attribution::Dimension;
 use crate::call::{
@@ -141,14 +141,14 @@ where
             }
         };
         let Some(span) = ctx.span(id) else { return };
-        let parent_attribution = span.parent().and_then(|parent| {
-            parent.scope().find_map(|ancestor| {
+        // Not `parent.scope()`, which looks the parent up a second time.
+        let parent_attribution =
+            std::iter::successors(span.parent(), SpanRef::parent).find_map(|ancestor| {
                 let extensions = ancestor.extensions();
                 extensions
                     .get::<TrackedState>()
                     .map(|state| state.attribution().clone())
-            })
-        });
+            });
         let state = TrackedState::new(&self.handle.engine, declared, parent_attribution.as_ref());
         span.extensions_mut().insert(state);
     }
