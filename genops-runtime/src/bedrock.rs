@@ -40,8 +40,8 @@ use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
 use futures_core::Stream;
 
 use crate::call::apply;
-use crate::recordable::converse_stream_events;
-pub use crate::recordable::ConverseStreamError;
+use crate::recordable::aws_bedrock::converse_stream_events;
+pub use crate::recordable::aws_bedrock::ConverseStreamError;
 
 /// The events of a ConverseStream as a [`Stream`], in order: each `Ok` event until the stream's
 /// end, or an `Err` that ends it. Called inside a tracked call, it records the output's request

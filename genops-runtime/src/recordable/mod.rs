@@ -12,11 +12,7 @@
 #[cfg(feature = "async-openai")]
 mod async_openai;
 #[cfg(feature = "aws-bedrock")]
-mod aws_bedrock;
-#[cfg(feature = "aws-bedrock")]
-pub(crate) use aws_bedrock::converse_stream_events;
-#[cfg(feature = "aws-bedrock")]
-pub use aws_bedrock::ConverseStreamError;
+pub(crate) mod aws_bedrock;
 #[cfg(feature = "genai")]
 mod genai;
 mod json;
