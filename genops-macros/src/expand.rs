@@ -33,9 +33,9 @@ impl Expansion<'_> {
         self.args.attribution.iter().any(is_expr) || is_expr(&self.args.model)
     }
 
-    /// Whether the layer can read the call site's values once (`__private::Site`): the model is
-    /// a literal, and there are no extra fields. Attribution expressions are noted as they are
-    /// evaluated (`Site::note`).
+    /// Whether the layer can read the call site's values once (`__private::LiteralSite`): the
+    /// model is a literal, and there are no extra fields. Attribution expressions are noted as
+    /// they are evaluated (`LiteralSite::note`).
     fn literal_site(&self) -> bool {
         !matches!(self.args.model, Some(Value::Expr(_))) && self.args.fields.is_empty()
     }
@@ -76,7 +76,7 @@ impl Expansion<'_> {
             .filter(|(_, v)| matches!(v, Some(Value::Expr(_))))
             .fold(0u8, |mask, (i, _)| mask | 1 << i);
         quote! {
-            static __GENOPS_SITE: #krate::__private::Site = #krate::__private::Site::new(
+            static __GENOPS_SITE: #krate::__private::LiteralSite = #krate::__private::LiteralSite::new(
                 #operation, #provider, #model, [#(#attribution),*], #dynamic,
             );
         }
@@ -87,10 +87,10 @@ impl Expansion<'_> {
     fn operation_value(&self) -> TokenStream {
         let krate = &self.krate;
         if self.literal_site() {
-            quote!(#krate::__private::Site::arm(&__GENOPS_SITE))
+            quote!(#krate::__private::LiteralSite::arm(&__GENOPS_SITE))
         } else {
             let operation = self.operation();
-            quote!(#krate::__private::Site::disarm(#operation))
+            quote!(#krate::__private::LiteralSite::disarm(#operation))
         }
     }
 
@@ -146,7 +146,7 @@ impl Expansion<'_> {
         let attribution = args.attribution.iter().enumerate().map(|(i, v)| match v {
             Some(Value::Expr(_)) if self.literal_site() => {
                 let text = self.text(v);
-                quote!(#krate::__private::Site::note(#i, #text))
+                quote!(#krate::__private::LiteralSite::note(#i, #text))
             }
             _ => self.text(v),
         });
@@ -640,9 +640,9 @@ impl Expansion<'_> {
         let krate = &self.krate;
         // Items that are `Result`s mark the call as an error; `Recordable` ones are recorded.
         let track = quote! {{
-            let __genops_record = (&#krate::__private::ItemsOf::of(&__genops_stream)).recorder();
-            (&#krate::__private::Items::of(&__genops_stream))
-                .track(#span, __genops_stream, __genops_record)
+            let __genops_items = #krate::__private::ItemsOf::of(&__genops_stream);
+            let __genops_record = (&__genops_items).recorder();
+            (&__genops_items).track(#span, __genops_stream, __genops_record)
         }};
         match kind {
             StreamReturn::Impl(_) | StreamReturn::Result(_) => {
@@ -656,7 +656,7 @@ impl Expansion<'_> {
                 quote! {{
                     #[allow(unused_imports)]
                     use #krate::__private::{
-                        KeepItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
+                        IgnoreItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
                     };
                     let __genops_unchecked = #value;
                     let __genops_stream = #checked;
@@ -670,7 +670,7 @@ impl Expansion<'_> {
                 quote! {{
                     #[allow(unused_imports)]
                     use #krate::__private::{
-                        KeepItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
+                        IgnoreItems as _, RecordItems as _, TrackAnyItems as _, TrackResultItems as _,
                     };
                     let __genops_stream: #ty = #value;
                     #rebox(#track)

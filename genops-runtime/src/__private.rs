@@ -6,17 +6,10 @@ pub use tracing::field::Empty;
 pub use tracing::Level;
 
 pub use crate::__tracked_span;
-pub use crate::call::attr_text::{record_model, AttrText, AttrViaDisplay, AttrViaStr};
-pub use crate::call::auto::{
-    IgnoreReturned, ItemRecorder, ItemsOf, Keep, KeepItems, Record, RecordItems, RecordReturned,
-    Returned,
+pub use crate::call::{
+    admit, call_once, denied, record_model, returns_stream, AttrText, AttrViaDisplay, AttrViaStr,
+    BoxedStream, Gated, Ignore, IgnoreItems, IgnoreReturned, ItemRecorder, ItemsOf, LiteralSite,
+    Record, RecordItems, RecordReturned, Returned, ReturnsStream, TrackAnyItems, TrackResultItems,
+    Tracked, TrackedScope, TrackedSpan,
 };
-pub use crate::call::future::Tracked;
-pub use crate::call::gate::{admit, denied, Gated};
-pub use crate::call::scope::{call_once, TrackedScope};
-pub use crate::call::site::Site;
-pub use crate::call::stream::generated::{
-    returns_stream, BoxedStream, Items, ReturnsStream, TrackAnyItems, TrackResultItems,
-};
-pub use crate::call::tracked_span::TrackedSpan;
 pub use crate::outcome::{outcome_of, short_type_name, Outcome, TrackedResult};

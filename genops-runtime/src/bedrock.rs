@@ -37,28 +37,13 @@
 //!
 //! [`Stream`]: https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html
 
-use aws_sdk_bedrockruntime::error::SdkError;
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamOutput as ConverseStreamResponse;
-use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_sdk_bedrockruntime::types::ConverseStreamOutput;
-use aws_smithy_types::event_stream::RawMessage;
 use futures_core::Stream;
 
-use crate::call::record::apply;
-
-/// The error of one ConverseStream event: a transport failure, an event that could not be
-/// read, or an error event Bedrock sent (throttling, validation, a model stream error, ...).
-///
-/// ```
-/// use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
-/// fn describe(error: &genops::bedrock::ConverseStreamError) -> String {
-///     match error.as_service_error() {
-///         Some(event) => format!("{}: {}", event.code().unwrap_or("?"), event.message().unwrap_or("")),
-///         None => error.to_string(),
-///     }
-/// }
-/// ```
-pub type ConverseStreamError = SdkError<ConverseStreamOutputError, RawMessage>;
+use crate::call::apply;
+use crate::recordable::aws_bedrock::converse_stream_events;
+pub use crate::recordable::aws_bedrock::ConverseStreamError;
 
 /// The events of a ConverseStream as a [`Stream`], in order: each `Ok` event until the stream's
 /// end, or an `Err` that ends it. Called inside a tracked call, it records the output's request
@@ -86,12 +71,5 @@ pub fn into_stream(
     output: ConverseStreamResponse,
 ) -> impl Stream<Item = Result<ConverseStreamOutput, ConverseStreamError>> + Send + 'static {
     apply(&output, true);
-    futures_util::stream::unfold(Some(output.stream), |receiver| async move {
-        let mut receiver = receiver?;
-        match receiver.recv().await {
-            Ok(Some(event)) => Some((Ok(event), Some(receiver))),
-            Ok(None) => None,
-            Err(error) => Some((Err(error), None)),
-        }
-    })
+    converse_stream_events(output)
 }

@@ -7,7 +7,7 @@
 //! 1. **The macro.** `#[genops::track(...)]` (or `genops::span!`) declares a `tracing` span with
 //!    every field of [`semconv::TRACKED_FIELDS`], in one fixed order, and fills the ones it knows
 //!    at creation: operation, provider, model, attribution. A call site whose operation,
-//!    provider and model are literals is read once per call site (`call::site`); its attribution
+//!    provider and model are literals is read once per call site (`call::literal_site`); its attribution
 //!    expressions are noted as they are evaluated, and interned (`intern`: reference-counted,
 //!    freed when no longer held; literals are permanent).
 //! 2. **The layer.** [`GenOpsLayer`] recognises a tracked span by its field set
@@ -15,9 +15,9 @@
 //!    state in the span's extensions (`call::state`), inheriting attribution from tracked
 //!    ancestors and the defaults.
 //! 3. **The call.** While it runs, [`record_usage`], [`record_response_model`] and
-//!    [`record_cost`] find the nearest tracked span through the dispatcher (`call::reach`) and
-//!    price the usage (`pricing`, cached per thread by `call::engine`). A gated call is first
-//!    admitted by the governance engine (`governance`).
+//!    [`record_cost`] find the nearest tracked span through the dispatcher
+//!    (`call::layer_handle`) and price the usage (`pricing`, cached per thread by
+//!    `call::engine`). A gated call is first admitted by the governance engine (`governance`).
 //! 4. **The close.** When the call returns, fails, panics or is dropped (or, for a streamed call,
 //!    when its stream ends or is dropped: `call::stream`), `call::finish` books its
 //!    own cost in the [`Ledger`] (a row per distinct key, with each dimension's values past its
@@ -102,12 +102,10 @@ pub mod __private;
 mod test_support;
 
 pub use attribution::Dimension;
-pub use call::future::Tracked;
-pub use call::record::{
-    record, record_cost, record_cumulative_usage, record_response_model, record_usage,
+pub use call::{
+    record, record_cost, record_cumulative_usage, record_response_model, record_usage, ItemOutcome,
+    Tracked, TrackedSpan, TrackedStream,
 };
-pub use call::stream::{ItemOutcome, TrackedStream};
-pub use call::tracked_span::TrackedSpan;
 pub use error::InitError;
 #[cfg(feature = "otlp")]
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};

@@ -1,6 +1,6 @@
 //! Helpers for the unit tests.
 
-use crate::call::tracked_span::TrackedSpan;
+use crate::call::TrackedSpan;
 use crate::usage::Usage;
 
 /// One tracked `chat` call to openai for `team` on `model` that records `usage`; the returned

@@ -266,3 +266,51 @@ fn max_cost_per_call_sees_the_actual_cost_at_close() {
         span.records
     );
 }
+
+/// Waits forever once admitted, so that a test can hold it at its first await.
+#[genops::track(
+    team = "search",
+    provider = "openai",
+    model = "gpt-4o-mini",
+    enforce(reserve = 0.4)
+)]
+async fn gated_pending() -> Result<(), AppError> {
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+#[test]
+fn a_gated_call_settles_its_reservation_before_its_span_closes_however_it_is_dropped() {
+    use std::future::Future;
+    use std::task::Context;
+
+    let layer = GenOpsLayer::builder()
+        .budget(Budget::daily("search-hard", Scope::team("search"), Usd(1.0)).hard())
+        .build();
+    let budgets = layer.clone();
+    let reserved = move || nanos(budgets.budgets()[0].reserved);
+    let (_, cap, ledger) = capture_with(layer, true, || {
+        // Dropped before its first poll: no span, no admission.
+        drop(gated_pending());
+        assert_eq!(reserved(), 0);
+        // Admitted and held at its first await: the reservation is held until it is dropped,
+        // which finishes it (cancelled) and settles the reservation; its span closes after that
+        // with nothing left to settle (the layer's close asserts so in debug builds).
+        let mut call = Box::pin(gated_pending());
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        assert!(call.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(reserved(), 400_000_000);
+        drop(call);
+        assert_eq!(reserved(), 0);
+        // A handle's future dropped before its first poll: its span closes unfinished, and the
+        // layer's close books it, once.
+        let handle = genops::span!(team = "search", provider = "openai", model = "gpt-4o-mini");
+        drop(handle.instrument(async {}));
+    });
+    assert_eq!(reserved(), 0);
+    let spans = cap.spans();
+    assert_eq!(spans.len(), 2);
+    assert!(spans[0].field(GENOPS_CANCELLED).bool());
+    assert_eq!(spans[0].field(GENOPS_POLICY_RESULT).str(), "allowed");
+    assert_eq!(ledger.snapshot().total.calls, 2);
+}

@@ -48,7 +48,8 @@ pub(crate) struct Engine {
     pub(crate) defaults: Attribution,
     /// Pico-dollars per hour of a local provider's span, if local compute is priced.
     pub(crate) local_rate: Option<u128>,
-    warned: Mutex<HashSet<(String, String)>>,
+    /// (provider, model) pairs already warned about as unpriced.
+    warned_unknown: Mutex<HashSet<(String, String)>>,
     /// (provider, model) pairs already warned about as priced by rules genops cannot apply.
     warned_unsupported: Mutex<HashSet<(String, String)>>,
     /// Call sites already warned about a stream without usage, by metadata address.
@@ -74,7 +75,7 @@ impl Engine {
             ledger,
             defaults,
             local_rate,
-            warned: Mutex::new(HashSet::new()),
+            warned_unknown: Mutex::new(HashSet::new()),
             warned_unsupported: Mutex::new(HashSet::new()),
             warned_missing_usage: Mutex::new(HashSet::new()),
             #[cfg(feature = "otlp")]
@@ -145,7 +146,7 @@ impl Engine {
 
     /// `Some` the first time this (provider, model) is found unpriced.
     pub(crate) fn first_unknown(&self, provider: &str, model: &str) -> Option<(String, String)> {
-        first(&self.warned, provider, model)
+        first(&self.warned_unknown, provider, model)
     }
 
     /// `Some` the first time this (provider, model) is priced by rules genops cannot apply.

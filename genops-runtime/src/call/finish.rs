@@ -9,10 +9,9 @@ use tracing::{Dispatch, Span};
 use tracing_core::span::Id;
 
 use super::engine::Engine;
-use super::reach::Reach;
+use super::finished::{Finished, StreamReport};
+use super::layer_handle::{open_call, LayerHandle};
 use super::result_fields;
-use super::state::{Finished, TrackedState};
-use super::stream::StreamReport;
 #[cfg(feature = "otlp")]
 use crate::export::CallMetrics;
 use crate::governance::{GovernanceError, PolicyResult, Verdict};
@@ -31,9 +30,11 @@ pub(crate) fn finish_stream(span: &Span, outcome: Outcome, stream: StreamReport)
 
 fn finish_with(span: &Span, outcome: Outcome, stream: Option<StreamReport>) {
     span.with_subscriber(|(id, dispatch)| {
-        let reach = Reach::of(dispatch)?;
-        let done = close_books(id, dispatch, reach, outcome, stream)?;
-        report(span, id, &reach.engine, &done);
+        let handle = LayerHandle::of(dispatch)?;
+        // Filled in place: a finished call is large, and moving it costs a copy each time.
+        let mut done = None;
+        close_books(id, dispatch, handle, outcome, stream, &mut done);
+        report(span, id, &handle.engine, done.as_ref()?);
         Some(())
     });
 }
@@ -127,39 +128,38 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
     }
 }
 
-/// Closes the books of the tracked span `id` and adds its total to the nearest tracked ancestor.
+/// Closes the books of the tracked span `id` into `done` and adds its total to the nearest
+/// tracked ancestor.
 fn close_books(
     id: &Id,
     dispatch: &Dispatch,
-    reach: &Reach,
+    handle: &LayerHandle,
     outcome: Outcome,
     stream: Option<StreamReport>,
-) -> Option<Finished> {
-    let mut done: Option<Finished> = None;
+    done: &mut Option<Finished>,
+) {
     let mut outcome = Some(outcome);
     let mut own = true;
-    reach.walk(dispatch, id, |extensions| {
-        let state = extensions.get_mut::<TrackedState>();
+    handle.walk(dispatch, id, |extensions| {
         if std::mem::take(&mut own) {
             // The span itself: finish it, or stop if it is not a live tracked call.
-            done = state
+            *done = open_call(extensions)
                 .zip(outcome.take())
-                .and_then(|(state, outcome)| state.finish(&reach.engine, outcome, stream));
+                .and_then(|(state, outcome)| state.finish(&handle.engine, outcome, stream));
             return if done.is_some() {
                 ControlFlow::Continue(())
             } else {
                 ControlFlow::Break(())
             };
         }
-        match (state, &done) {
+        match (open_call(extensions), &*done) {
             // The nearest tracked ancestor still open: a stream may outlive the call that
             // returned it, whose total is then already recorded.
-            (Some(parent), Some(done)) if !parent.is_finished() => {
+            (Some(parent), Some(done)) => {
                 parent.add_child_cost(done.total_cost);
                 ControlFlow::Break(())
             }
             _ => ControlFlow::Continue(()),
         }
     });
-    done
 }

@@ -1,6 +1,12 @@
 //! The admission gate of `#[genops::track(enforce)]`, as the generated code calls it.
 
+use std::ops::ControlFlow;
+
+use super::engine::Engine;
+use super::layer_handle::LayerHandle;
+use super::state::TrackedState;
 use crate::governance::GovernanceError;
+use crate::money::Cost;
 use crate::outcome::{Outcome, TrackedResult};
 
 mod sealed {
@@ -12,7 +18,45 @@ mod sealed {
 /// Asks the governance engine to admit the tracked call of `span`, reserving `reserve_usd` (or
 /// each hard budget's default). `Ok` when no budget or policy is configured.
 pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), GovernanceError> {
-    super::record::admit(span, reserve_usd)
+    let reserve = reserve_usd.map(|usd| Cost::from_usd(usd).unwrap_or(Cost::ZERO));
+    // The span's own state, read (`f(None)` first) and then written (`f(Some(result))`).
+    let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Engine)| {
+        span.with_subscriber(|(id, dispatch)| {
+            let handle = LayerHandle::of(dispatch)?;
+            let mut found = false;
+            handle.walk(dispatch, id, |extensions| {
+                if let Some(state) = extensions.get_mut::<TrackedState>() {
+                    f(state, &handle.engine);
+                    found = true;
+                }
+                ControlFlow::Break(())
+            });
+            found.then_some(())
+        })
+        .flatten()
+    };
+    let mut gate = None;
+    on_state(&mut |state, engine| gate = state.governance(engine));
+    let Some((governance, key)) = gate else {
+        return Ok(());
+    };
+    // No span lock is held while policies run.
+    let result = governance.admit(&key, reserve);
+    let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
+    let mut result = Some(result);
+    let stored = on_state(&mut |state, _| {
+        if let Some(result) = result.take() {
+            state.admitted(result);
+        }
+    });
+    if stored.is_none() {
+        // The span vanished: nothing would settle the reservation, so release it here.
+        if let Some(Ok(admission)) = result {
+            governance.release(&admission);
+        }
+        return Ok(());
+    }
+    outcome
 }
 
 /// A return type that a denied gated call can produce: `Result<T, E>` with

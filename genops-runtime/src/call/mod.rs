@@ -1,31 +1,59 @@
 //! The life of one tracked call, from the span's creation to its close.
 //!
-//! - [`declared`]: recognising a tracked span and reading what it declared;
-//! - [`site`]: call sites whose values are all literals, read once per call site;
-//! - [`engine`]: what every call of a layer shares (prices, ledger, governance);
-//! - [`reach`]: how code outside the layer's callbacks finds a call's state;
-//! - [`state`]: the per-call state kept in the span's extensions;
-//! - [`record`]: `record_usage` and friends, applied to the nearest tracked call, and [`auto`]:
-//!   recording the values a tracked function returns or its stream yields;
-//! - [`finish`] and [`result_fields`]: closing the books, settling governance and recording
-//!   the result fields once;
-//! - [`future`], [`scope`] and [`tracked_span`]: the three ways a call runs inside its span
-//!   (async, sync, by hand), and [`stream`] for a call that lasts as long as its stream;
-//! - [`attr_text`] and [`gate`]: helpers of the generated code.
+//! - `declared`: recognising a tracked span and reading what it declared;
+//! - `literal_site`: call sites whose values are all literals, read once per call site;
+//! - `engine`: what every call of a layer shares (prices, ledger, governance);
+//! - `layer_handle`: how code outside the layer's callbacks finds a call's state;
+//! - `state`: the per-call state kept in the span's extensions;
+//! - `record`: `record_usage` and friends, applied to the nearest tracked call, and `auto`:
+//!   recording the values a tracked function returns, and tracking the stream it returns;
+//! - `finished`: what a finished call is; `finish` and `result_fields`: closing the books,
+//!   settling governance and recording the result fields once;
+//! - `future`, `scope` and `tracked_span`: the three ways a call runs inside its span
+//!   (async, sync, by hand), and `stream` for a call that lasts as long as its stream;
+//! - `attr_text` and `gate`: helpers of the generated code.
+//!
+//! This module is a front door: it re-exports what the layer, set-up, the crate's API and the
+//! generated code use, and nothing else.
 
-pub(crate) mod attr_text;
-pub(crate) mod auto;
-pub(crate) mod declared;
-pub(crate) mod engine;
-pub(crate) mod finish;
-pub(crate) mod future;
-pub(crate) mod gate;
-pub(crate) mod reach;
-pub(crate) mod record;
-pub(crate) mod result_fields;
-pub(crate) mod scope;
-pub(crate) mod site;
+mod attr_text;
+mod auto;
+mod declared;
+mod engine;
+mod finish;
+mod finished;
+mod future;
+mod gate;
+mod layer_handle;
+mod literal_site;
+mod record;
+mod result_fields;
+mod scope;
 mod span_macro;
-pub(crate) mod state;
-pub(crate) mod stream;
-pub(crate) mod tracked_span;
+mod state;
+mod stream;
+mod tracked_span;
+
+pub use attr_text::{record_model, AttrText, AttrViaDisplay, AttrViaStr};
+pub use auto::{
+    returns_stream, BoxedStream, Ignore, IgnoreItems, IgnoreReturned, ItemRecorder, ItemsOf,
+    Record, RecordItems, RecordReturned, Returned, ReturnsStream, TrackAnyItems, TrackResultItems,
+};
+pub use future::Tracked;
+pub use gate::{admit, denied, Gated};
+pub use literal_site::LiteralSite;
+pub use record::{
+    record, record_cost, record_cumulative_usage, record_response_model, record_usage,
+};
+pub use scope::{call_once, TrackedScope};
+pub use stream::{ItemOutcome, TrackedStream};
+pub use tracked_span::TrackedSpan;
+
+pub(crate) use declared::{is_tracked, tracked_filter, Declared, DeclaredVisitor, ReadsDeclared};
+pub(crate) use engine::Engine;
+pub(crate) use layer_handle::LayerHandle;
+pub(crate) use literal_site::{learn as learn_site, take as take_site, Pending};
+#[cfg(feature = "aws-bedrock")]
+pub(crate) use record::apply;
+pub(crate) use result_fields::recording_results;
+pub(crate) use state::TrackedState;

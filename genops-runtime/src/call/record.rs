@@ -3,12 +3,10 @@
 //! Each applies to the nearest tracked span: the current span, or its nearest tracked ancestor
 //! when called inside an ordinary child span. Outside any tracked span they do nothing, cheaply.
 
-use std::ops::ControlFlow;
-
 use tracing::Dispatch;
 
 use super::engine::Engine;
-use super::reach::Reach;
+use super::layer_handle::LayerHandle;
 use super::state::TrackedState;
 use crate::intern::intern;
 use crate::money::Cost;
@@ -21,18 +19,7 @@ fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState, &Engine) -> R) -> O
     tracing::dispatcher::get_default(|dispatch: &Dispatch| {
         let current = dispatch.current_span();
         let id = current.id()?;
-        let reach = Reach::of(dispatch)?;
-        let mut result = None;
-        reach.walk(dispatch, id, |extensions| {
-            match extensions.get_mut::<TrackedState>() {
-                Some(state) if !state.is_finished() => {
-                    result = f.take().map(|f| f(state, &reach.engine));
-                    ControlFlow::Break(())
-                }
-                _ => ControlFlow::Continue(()),
-            }
-        });
-        result
+        LayerHandle::of(dispatch)?.nearest_call(dispatch, id, f.take()?)
     })
 }
 
@@ -106,6 +93,12 @@ pub(crate) fn apply<R: Recordable + ?Sized>(value: &R, auto: bool) {
     });
 }
 
+/// Records one item of a stream (the `fn` a [`TrackedStream`](super::stream::TrackedStream)
+/// keeps).
+pub(crate) fn record_item<T: Recordable>(item: &T) {
+    apply(item, true);
+}
+
 /// Records the model that answered. It wins over the requested model for pricing and is recorded
 /// as `gen_ai.response.model`.
 ///
@@ -148,50 +141,4 @@ pub fn record_cost(usd: f64) {
             }
         }
     }
-}
-
-/// Admission of the tracked call `span` (see `__private::admit`).
-pub(crate) fn admit(
-    span: &tracing::Span,
-    reserve_usd: Option<f64>,
-) -> Result<(), crate::GovernanceError> {
-    let reserve = reserve_usd.map(|usd| Cost::from_usd(usd).unwrap_or(Cost::ZERO));
-    // The span's own state, read (`f(None)` first) and then written (`f(Some(result))`).
-    let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Engine)| {
-        span.with_subscriber(|(id, dispatch)| {
-            let reach = Reach::of(dispatch)?;
-            let mut found = false;
-            reach.walk(dispatch, id, |extensions| {
-                if let Some(state) = extensions.get_mut::<TrackedState>() {
-                    f(state, &reach.engine);
-                    found = true;
-                }
-                ControlFlow::Break(())
-            });
-            found.then_some(())
-        })
-        .flatten()
-    };
-    let mut gate = None;
-    on_state(&mut |state, engine| gate = state.governance(engine));
-    let Some((governance, key)) = gate else {
-        return Ok(());
-    };
-    // No span lock is held while policies run.
-    let result = governance.admit(&key, reserve);
-    let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
-    let mut result = Some(result);
-    let stored = on_state(&mut |state, _| {
-        if let Some(result) = result.take() {
-            state.admitted(result);
-        }
-    });
-    if stored.is_none() {
-        // The span vanished: nothing would settle the reservation, so release it here.
-        if let Some(Ok(admission)) = result {
-            governance.release(&admission);
-        }
-        return Ok(());
-    }
-    outcome
 }

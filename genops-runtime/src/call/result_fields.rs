@@ -10,7 +10,7 @@ use tracing::field::{Field, Value};
 use tracing::{Metadata, Span};
 use tracing_core::span::Id;
 
-use super::state::Finished;
+use super::finished::Finished;
 use crate::attribution::Dimension;
 use crate::governance::{PolicyResult, Verdict};
 use crate::intern::Sym;

@@ -1,11 +1,11 @@
 //! Per-span state of a tracked call, kept in the span's extensions.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::declared::Declared;
 use super::engine::Engine;
-use super::stream::{StreamEnd, StreamReport};
+use super::finished::{Finished, StreamFinished, StreamReport};
 use crate::attribution::{Attribution, Dimension};
 use crate::governance::{Admission, Governance, GovernanceError};
 use crate::intern::intern;
@@ -86,106 +86,29 @@ pub(crate) struct TrackedState {
     /// by hand, and the state of every call is allocated).
     responses: Option<Box<Responses>>,
     priced: bool,
-    /// The cost of the usage and how it was priced: tiers and flags for the span.
-    pricing: Priced,
-    manual_cost: Cost,
-    children_cost: Cost,
+    /// The cost of the usage at its prices.
+    usage_cost: Cost,
+    /// How the usage was priced, when more than the standard token prices applied (a
+    /// long-context tier, a service tier's fallback, a mode genops cannot apply): boxed, rare.
+    pricing_notes: Option<Box<Priced>>,
     rejected: bool,
     local: bool,
     start: Instant,
     finished: bool,
+    /// What only some calls have: boxed, since a plain call has none of it and the state of
+    /// every call is allocated.
+    extras: Option<Box<Extras>>,
+}
+
+/// What only some tracked calls have: a manual cost, tracked children, a gate.
+#[derive(Default)]
+struct Extras {
+    manual_cost: Cost,
+    children_cost: Cost,
     /// Reservations of an admitted gated call.
     admission: Option<Admission>,
-    /// Why a gated call was denied (boxed: rare, and the state is moved into the span).
-    blocked: Option<Box<GovernanceError>>,
-}
-
-/// What a finished call records on its span and reports, after the books are closed.
-pub(crate) struct Finished {
-    /// The call's ledger key, with the model it was priced as.
-    pub(crate) key: LedgerKey,
-    /// Dimensions the span carried itself.
-    own: u8,
-    pub(crate) usage: Option<Usage>,
-    pub(crate) own_cost: Cost,
-    pub(crate) total_cost: Cost,
-    pub(crate) unknown_model: bool,
-    /// `(provider, model)` the first time this layer saw it unpriced: warn once.
-    pub(crate) warn_unknown: Option<Box<(String, String)>>,
-    /// The long-context tier of the price (`above_200k`), `None` for flat prices.
-    pub(crate) cost_tier: Option<&'static str>,
-    /// The service tier of the call, `None` for the standard tier.
-    pub(crate) service_tier: Option<ServiceTier>,
-    /// The model has no prices of its own for the service tier: standard prices applied.
-    pub(crate) service_tier_fallback: bool,
-    /// Why the price may be wrong (a pricing mode genops cannot apply).
-    pub(crate) unsupported: Option<&'static str>,
-    /// `(provider, model, reason)` the first time this layer priced it with rules it cannot
-    /// apply: warn once.
-    pub(crate) warn_unsupported: Option<Box<(String, String, &'static str)>>,
-    pub(crate) rejected: bool,
-    pub(crate) response_model: Option<Sym>,
-    pub(crate) response_id: Option<Box<str>>,
-    /// A JSON array of strings.
-    pub(crate) finish_reasons: Option<String>,
-    pub(crate) usage_hint: Option<&'static str>,
-    pub(crate) outcome: Outcome,
-    #[cfg(feature = "otlp")]
-    pub(crate) duration: Duration,
-    /// Reservations of an admitted gated call, to settle.
-    pub(crate) admission: Option<Admission>,
     /// Why a gated call was denied.
-    pub(crate) blocked: Option<Box<GovernanceError>>,
-    /// What a streamed call's stream reported.
-    pub(crate) stream: Option<StreamFinished>,
-}
-
-/// A streamed call's result fields.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct StreamFinished {
-    pub(crate) first_chunk: Option<Duration>,
-    /// The mean time per item after the first (up to the stream's end), with two or more:
-    /// for the OTLP metric.
-    #[cfg(feature = "otlp")]
-    pub(crate) per_chunk: Option<Duration>,
-    pub(crate) chunks: u64,
-    pub(crate) end: StreamEnd,
-    /// It completed without any recorded usage.
-    pub(crate) usage_missing: bool,
-}
-
-impl StreamFinished {
-    fn new(report: StreamReport, start: Instant, usage_recorded: bool) -> Self {
-        #[cfg(feature = "otlp")]
-        let per_chunk = match report.first_item {
-            Some(first) if report.items >= 2 => {
-                let gaps = u32::try_from(report.items - 1).unwrap_or(u32::MAX);
-                Some(first.elapsed() / gaps)
-            }
-            _ => None,
-        };
-        StreamFinished {
-            first_chunk: report
-                .first_item
-                .map(|t| t.saturating_duration_since(start)),
-            #[cfg(feature = "otlp")]
-            per_chunk,
-            chunks: report.items,
-            end: report.end,
-            usage_missing: report.end == StreamEnd::Completed && !usage_recorded,
-        }
-    }
-}
-
-impl Finished {
-    /// The value of `dim` if the span did not carry it itself: recorded at finish.
-    pub(crate) fn inherited(&self, dim: Dimension) -> Option<&Sym> {
-        if self.own & dim.bit() == 0 {
-            self.key.attribution.get(dim)
-        } else {
-            None
-        }
-    }
+    blocked: Option<Box<GovernanceError>>,
 }
 
 impl TrackedState {
@@ -216,15 +139,13 @@ impl TrackedState {
             had_child: false,
             responses: None,
             priced: true,
-            pricing: Priced::default(),
-            manual_cost: Cost::ZERO,
-            children_cost: Cost::ZERO,
+            usage_cost: Cost::ZERO,
+            pricing_notes: None,
             rejected: false,
             local,
             start: Instant::now(),
             finished: false,
-            admission: None,
-            blocked: None,
+            extras: None,
         }
     }
 
@@ -237,8 +158,8 @@ impl TrackedState {
     /// Stores the result of admission.
     pub(crate) fn admitted(&mut self, result: Result<Admission, GovernanceError>) {
         match result {
-            Ok(admission) => self.admission = Some(admission),
-            Err(denied) => self.blocked = Some(Box::new(denied)),
+            Ok(admission) => self.extras().admission = Some(admission),
+            Err(denied) => self.extras().blocked = Some(Box::new(denied)),
         }
     }
 
@@ -391,7 +312,7 @@ impl TrackedState {
     }
 
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
-        self.manual_cost += cost;
+        self.extras().manual_cost += cost;
     }
 
     pub(crate) fn reject_cost(&mut self) {
@@ -400,14 +321,31 @@ impl TrackedState {
 
     pub(crate) fn add_child_cost(&mut self, cost: Cost) {
         self.had_child = true;
-        self.children_cost += cost;
+        self.extras().children_cost += cost;
+    }
+
+    /// The call's extras, made on first use.
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
+    /// Keeps the cost of `priced`, and how it was priced only when that is worth noting.
+    fn set_pricing(&mut self, priced: Priced) {
+        self.usage_cost = priced.cost;
+        let noted =
+            priced.tier.is_some() || priced.service_tier_fallback || priced.unsupported.is_some();
+        match (&mut self.pricing_notes, noted) {
+            (Some(notes), true) => **notes = priced,
+            (notes, true) => *notes = Some(Box::new(priced)),
+            (notes, false) => *notes = None,
+        }
     }
 
     /// Prices the usage so far with the priced model (`key.model`: the response model wins).
     fn reprice(&mut self, engine: &Engine) {
         if !self.usage_recorded || self.local {
             self.priced = true;
-            self.pricing = Priced::default();
+            self.set_pricing(Priced::default());
             return;
         }
         let id = self
@@ -416,7 +354,7 @@ impl TrackedState {
             .as_ref()
             .and_then(|model| engine.price(self.key.provider.as_ref(), model));
         self.priced = id.is_some();
-        self.pricing = id.map_or(Priced::default(), |id| engine.cost(id, &self.usage));
+        self.set_pricing(id.map_or(Priced::default(), |id| engine.cost(id, &self.usage)));
     }
 
     /// Closes the call's books once: books it in the ledger and says what to record.
@@ -441,7 +379,11 @@ impl TrackedState {
             }
             _ => Cost::ZERO,
         };
-        let own_cost = self.pricing.cost + self.manual_cost + compute_cost;
+        let extras = self
+            .extras
+            .take()
+            .map_or_else(Extras::default, |extras| *extras);
+        let own_cost = self.usage_cost + extras.manual_cost + compute_cost;
         let unknown_model = !self.priced;
         let warn_unknown = if unknown_model {
             let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
@@ -450,7 +392,7 @@ impl TrackedState {
         } else {
             None
         };
-        let pricing = self.pricing;
+        let pricing = self.pricing_notes.as_deref().copied().unwrap_or_default();
         let warn_unsupported = pricing.unsupported.and_then(|reason| {
             let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
             let model = self.key.model.as_ref().map_or("", Sym::as_str);
@@ -477,7 +419,7 @@ impl TrackedState {
             own: self.own,
             usage: self.usage_recorded.then_some(self.usage),
             own_cost,
-            total_cost: own_cost + self.children_cost,
+            total_cost: own_cost + extras.children_cost,
             unknown_model,
             warn_unknown,
             cost_tier: pricing.tier,
@@ -500,8 +442,8 @@ impl TrackedState {
             outcome,
             #[cfg(feature = "otlp")]
             duration,
-            admission: self.admission.take(),
-            blocked: self.blocked.take(),
+            admission: extras.admission,
+            blocked: extras.blocked,
             stream,
         })
     }
@@ -515,6 +457,6 @@ mod tests {
     fn a_call_state_stays_small() {
         // Every tracked call allocates one: what only some calls need is boxed.
         let size = std::mem::size_of::<TrackedState>();
-        assert!(size <= 336, "TrackedState is {size} bytes");
+        assert!(size <= 256, "TrackedState is {size} bytes");
     }
 }

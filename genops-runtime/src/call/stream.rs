@@ -19,38 +19,9 @@ use pin_project_lite::pin_project;
 use tracing::Span;
 
 use super::finish::finish_stream;
+use super::finished::{StreamEnd, StreamReport};
+use super::record::record_item;
 use crate::outcome::{short_type_name, Outcome};
-
-/// How a streamed call ended (`genops.stream.end`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum StreamEnd {
-    /// The stream yielded its last item and no item was an error.
-    Completed,
-    /// The stream ended after an item that was an `Err`, or its function returned an `Err`.
-    Error,
-    /// The stream was dropped before its end.
-    Cancelled,
-}
-
-impl StreamEnd {
-    /// The field value.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            StreamEnd::Completed => "completed",
-            StreamEnd::Error => "error",
-            StreamEnd::Cancelled => "cancelled",
-        }
-    }
-}
-
-/// What the wrapper saw of a stream, for the call's result fields. Only the first item is
-/// timed: the clock is read once more when the stream ends, never per item.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct StreamReport {
-    pub(crate) first_item: Option<Instant>,
-    pub(crate) items: u64,
-    pub(crate) end: StreamEnd,
-}
 
 /// The `error.type` of an item that is an error.
 type Classify<T> = fn(&T) -> Option<Cow<'static, str>>;
@@ -195,11 +166,12 @@ impl<S: Stream> TrackedStream<S> {
     where
         S::Item: crate::recordable::Recordable,
     {
-        self.record = Some(super::auto::record_item::<S::Item>);
+        self.record = Some(record_item::<S::Item>);
         self
     }
 
-    fn recording(mut self, record: Option<fn(&S::Item)>) -> Self {
+    /// Records each item with `record`, if any (the generated code's choice).
+    pub(crate) fn recording(mut self, record: Option<fn(&S::Item)>) -> Self {
         self.record = record;
         self
     }
@@ -271,118 +243,5 @@ impl<S: Stream> Stream for TrackedStream<S> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
-    }
-}
-
-/// What the code generated for `#[genops::track(stream)]` uses: how a function's returned
-/// stream becomes a tracked one. Not public API.
-pub mod generated {
-    use std::marker::PhantomData;
-    use std::pin::Pin;
-
-    use futures_core::Stream;
-    use tracing::Span;
-
-    use super::{ItemOutcome, TrackedStream};
-    use crate::call::auto::ItemRecorder;
-
-    mod sealed {
-        use std::pin::Pin;
-
-        use futures_core::Stream;
-
-        /// Only this module's types take the traits below.
-        pub trait Sealed {}
-        impl<S> Sealed for super::Items<S> {}
-        impl<S> Sealed for &super::Items<S> {}
-        impl<'a, T: 'a> Sealed for Pin<Box<dyn Stream<Item = T> + Send + 'a>> {}
-        impl<'a, T: 'a> Sealed for Pin<Box<dyn Stream<Item = T> + Send + Sync + 'a>> {}
-        impl<'a, T: 'a> Sealed for Pin<Box<dyn Stream<Item = T> + 'a>> {}
-    }
-
-    /// A stream the function returned, checked to be one.
-    #[diagnostic::on_unimplemented(
-        message = "`#[genops::track(stream)]` needs a function that returns a stream, but it returns `{Self}`",
-        label = "not a `Stream`",
-        note = "return `impl Stream<Item = T>`, `Pin<Box<dyn Stream<Item = T> + Send>>` or a `Result` of one, or remove `stream`"
-    )]
-    pub trait ReturnsStream: Stream {}
-
-    // Not recommended in errors: the message of `ReturnsStream` says what is expected, without a
-    // list of every type that implements `Stream` (which depends on the dependency graph).
-    #[diagnostic::do_not_recommend]
-    impl<S: Stream> ReturnsStream for S {}
-
-    /// `stream`, checked to be a stream.
-    pub fn returns_stream<S: ReturnsStream>(stream: S) -> S {
-        stream
-    }
-
-    /// A named stream type the generated code can wrap and give back as itself: a boxed
-    /// `dyn Stream`.
-    #[diagnostic::on_unimplemented(
-        message = "`#[genops::track(stream)]` cannot wrap a `{Self}` and return it as itself",
-        label = "a `stream` function returns `impl Stream<Item = T>` or a boxed `dyn Stream`",
-        note = "return `impl Stream<Item = T>` or `Pin<Box<dyn Stream<Item = T> + Send>>` (or a `Result` of one)"
-    )]
-    pub trait BoxedStream: Stream + Sized + sealed::Sealed {
-        /// `tracked`, boxed as `Self`.
-        fn rebox(tracked: TrackedStream<Self>) -> Self;
-    }
-
-    impl<'a, T: 'a> BoxedStream for Pin<Box<dyn Stream<Item = T> + Send + 'a>> {
-        fn rebox(tracked: TrackedStream<Self>) -> Self {
-            Box::pin(tracked)
-        }
-    }
-
-    impl<'a, T: 'a> BoxedStream for Pin<Box<dyn Stream<Item = T> + Send + Sync + 'a>> {
-        fn rebox(tracked: TrackedStream<Self>) -> Self {
-            Box::pin(tracked)
-        }
-    }
-
-    impl<'a, T: 'a> BoxedStream for Pin<Box<dyn Stream<Item = T> + 'a>> {
-        fn rebox(tracked: TrackedStream<Self>) -> Self {
-            Box::pin(tracked)
-        }
-    }
-
-    /// The item type of a stream, for choosing how its items are classified (autoref
-    /// specialisation: [`TrackResultItems`] is found first).
-    pub struct Items<S>(PhantomData<fn() -> S>);
-
-    impl<S> Items<S> {
-        /// The items of `_stream`'s type.
-        pub fn of(_stream: &S) -> Self {
-            Items(PhantomData)
-        }
-    }
-
-    /// A stream of `Result`s: an `Err` item marks the call as an error.
-    pub trait TrackResultItems<S: Stream>: sealed::Sealed {
-        /// `stream`, tracked in `span`, its items recorded as `record` says.
-        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S>;
-    }
-
-    impl<S: Stream> TrackResultItems<S> for Items<S>
-    where
-        S::Item: ItemOutcome,
-    {
-        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S> {
-            TrackedStream::fallible(span, stream).recording(record.recorder())
-        }
-    }
-
-    /// Any other stream.
-    pub trait TrackAnyItems<S: Stream>: sealed::Sealed {
-        /// `stream`, tracked in `span`, its items recorded as `record` says.
-        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S>;
-    }
-
-    impl<S: Stream> TrackAnyItems<S> for &Items<S> {
-        fn track<R: ItemRecorder<S>>(&self, span: Span, stream: S, record: R) -> TrackedStream<S> {
-            TrackedStream::new(span, stream).recording(record.recorder())
-        }
     }
 }

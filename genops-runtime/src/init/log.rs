@@ -35,9 +35,7 @@ use tracing_subscriber::layer::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::attribution::Dimension;
-use crate::call::declared::tracked_filter;
-use crate::call::reach::Reach;
-use crate::call::state::TrackedState;
+use crate::call::{tracked_filter, LayerHandle, TrackedState};
 use crate::intern::Sym;
 use crate::ledger::LedgerKey;
 
@@ -183,10 +181,10 @@ fn scope<N: 'static>(dispatch: &Dispatch, event: &Event<'_>) -> Vec<Segment> {
         None if event.is_contextual() => dispatch.current_span().id().cloned(),
         None => None,
     };
-    let (Some(id), Some(reach)) = (parent, Reach::of(dispatch)) else {
+    let (Some(id), Some(handle)) = (parent, LayerHandle::of(dispatch)) else {
         return segments;
     };
-    reach.read(dispatch, &id, |metadata, extensions| {
+    handle.read(dispatch, &id, |metadata, extensions| {
         if let Some(call) = extensions.get::<TrackedState>() {
             segments.push(Segment::Call(metadata.name(), call.key().clone()));
         } else if let Some(fields) = extensions.get::<FormattedFields<N>>() {

@@ -22,7 +22,7 @@ pub use guard::Guard;
 
 #[cfg(feature = "prometheus")]
 use crate::attribution::Dimension;
-use crate::call::declared::tracked_filter;
+use crate::call::tracked_filter;
 use crate::error::InitError;
 #[cfg(feature = "otlp")]
 use crate::export::{

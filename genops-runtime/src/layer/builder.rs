@@ -5,9 +5,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::GenOpsLayer;
+use super::genops_layer::GenOpsLayer;
 use crate::attribution::{Attribution, Dimension};
-use crate::call::engine::Engine;
+use crate::call::Engine;
 use crate::error::InitError;
 use crate::governance::{Governance, GovernanceSettings};
 use crate::intern::permanent;
@@ -228,6 +228,23 @@ pub(crate) use layer_setters;
 #[must_use = "nothing is built until `.try_build()` or `.build()`"]
 pub struct LayerBuilder {
     layer: LayerSettings,
+}
+
+impl GenOpsLayer {
+    /// A builder for a layer with custom settings.
+    pub fn builder() -> LayerBuilder {
+        LayerBuilder::default()
+    }
+}
+
+/// A [`GenOpsLayer`] with the embedded price table and defaults from the environment.
+///
+/// ```
+/// let layer = genops_runtime::layer();
+/// let _ledger = layer.ledger();
+/// ```
+pub fn layer() -> GenOpsLayer {
+    GenOpsLayer::builder().build()
 }
 
 impl LayerBuilder {

@@ -5,10 +5,14 @@
 //! tracked function's `model`). They carry no response id either; the request id AWS returns
 //! with each response (`x-amzn-requestid`) is recorded as `gen_ai.response.id`.
 
+use aws_sdk_bedrockruntime::error::SdkError;
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamOutput as ConverseStreamResponse;
 use aws_sdk_bedrockruntime::operation::RequestId;
+use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_sdk_bedrockruntime::types::{ConverseStreamOutput, TokenUsage};
+use aws_smithy_types::event_stream::RawMessage;
+use futures_core::Stream;
 
 use super::{Recordable, Report, UsageReport};
 use crate::usage::Usage;
@@ -64,6 +68,35 @@ impl Recordable for ConverseStreamOutput {
             _ => {}
         }
     }
+}
+
+/// The error of one ConverseStream event: a transport failure, an event that could not be
+/// read, or an error event Bedrock sent (throttling, validation, a model stream error, ...).
+///
+/// ```
+/// use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
+/// fn describe(error: &genops::bedrock::ConverseStreamError) -> String {
+///     match error.as_service_error() {
+///         Some(event) => format!("{}: {}", event.code().unwrap_or("?"), event.message().unwrap_or("")),
+///         None => error.to_string(),
+///     }
+/// }
+/// ```
+pub type ConverseStreamError = SdkError<ConverseStreamOutputError, RawMessage>;
+
+/// The events of a ConverseStream as a [`Stream`], in order: each `Ok` event until the stream's
+/// end, or an `Err` that ends it (the SDK's `EventReceiver` is not a `Stream`).
+pub(crate) fn converse_stream_events(
+    output: ConverseStreamResponse,
+) -> impl Stream<Item = Result<ConverseStreamOutput, ConverseStreamError>> + Send + 'static {
+    futures_util::stream::unfold(Some(output.stream), |receiver| async move {
+        let mut receiver = receiver?;
+        match receiver.recv().await {
+            Ok(Some(event)) => Some((Ok(event), Some(receiver))),
+            Ok(None) => None,
+            Err(error) => Some((Err(error), None)),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 #[cfg(feature = "async-openai")]
 mod async_openai;
 #[cfg(feature = "aws-bedrock")]
-mod aws_bedrock;
+pub(crate) mod aws_bedrock;
 #[cfg(feature = "genai")]
 mod genai;
 mod json;

@@ -4,7 +4,7 @@
 //! The generated code of such a site arms the thread's pending site in the value of the span's
 //! first field, which tracing evaluates only when the span is enabled, right before it creates
 //! the span. Attribution values given as expressions (`user = user_id`) are evaluated after it,
-//! and each is noted in this thread's copy of its dimension ([`Site::note`]) as it becomes the
+//! and each is noted in this thread's copy of its dimension ([`LiteralSite::note`]) as it becomes the
 //! field's value. The layer's `on_new_span` takes the pending site and, once the site has
 //! learned its callsite metadata, uses the site's interned literals and the noted values. A site
 //! learns its metadata from the first span created while it was pending whose visited fields
@@ -26,7 +26,7 @@ use crate::intern::{intern, permanent};
 /// A call site of `#[genops::track]` or `genops::span!` whose operation, provider, model and
 /// attribution are all literals. Not public API: the generated code declares one per such site.
 #[derive(Debug)]
-pub struct Site {
+pub struct LiteralSite {
     operation: &'static str,
     provider: Option<&'static str>,
     model: Option<&'static str>,
@@ -39,12 +39,12 @@ pub struct Site {
 }
 
 thread_local! {
-    static PENDING: Cell<Option<&'static Site>> = const { Cell::new(None) };
+    static PENDING: Cell<Option<&'static LiteralSite>> = const { Cell::new(None) };
     /// The value of each dimension last noted on this thread (buffers reused from call to call).
     static NOTED: RefCell<[String; Dimension::COUNT]> = RefCell::new(Default::default());
 }
 
-impl Site {
+impl LiteralSite {
     /// A site with these literal values; attribution in [`Dimension::ALL`] order, with the
     /// dimensions given as expressions (`None` in `attribution`) in the bits of `dynamic`.
     pub const fn new(
@@ -53,8 +53,8 @@ impl Site {
         model: Option<&'static str>,
         attribution: [Option<&'static str>; Dimension::COUNT],
         dynamic: u8,
-    ) -> Site {
-        Site {
+    ) -> LiteralSite {
+        LiteralSite {
             operation,
             provider,
             model,
@@ -74,7 +74,7 @@ impl Site {
     }
 
     /// Clears the thread's pending site and returns `operation`: the first field's value at a
-    /// call site that is not a [`Site`].
+    /// call site that is not a [`LiteralSite`].
     #[inline]
     pub fn disarm(operation: &'static str) -> &'static str {
         PENDING.set(None);
@@ -82,7 +82,7 @@ impl Site {
     }
 
     /// Notes `value` as this thread's value of the dimension at position `dim` of
-    /// [`Dimension::ALL`], and returns it: the value of that field at a [`Site`].
+    /// [`Dimension::ALL`], and returns it: the value of that field at a [`LiteralSite`].
     #[inline]
     pub fn note(dim: usize, value: &str) -> &str {
         let _ = NOTED.try_with(|noted| {
@@ -150,7 +150,7 @@ pub(crate) enum Pending {
     Known(Declared),
     /// The site has not learned its metadata yet: visit the fields, then [`learn`] if they
     /// match.
-    Unlearned(&'static Site),
+    Unlearned(&'static LiteralSite),
     /// No site is pending, or it is another call site's.
     None,
 }
@@ -176,7 +176,7 @@ pub(crate) fn take(metadata: &'static Metadata<'static>) -> Pending {
 /// Teaches `site` its metadata if the span's visited values are the site's own, and returns the
 /// site's values for the span: the same text as visited, in the site's permanent copies.
 pub(crate) fn learn(
-    site: &'static Site,
+    site: &'static LiteralSite,
     metadata: &'static Metadata<'static>,
     visited: &Declared,
 ) -> Option<Declared> {
