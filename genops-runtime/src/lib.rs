@@ -32,10 +32,11 @@
 //!
 //! Each module only uses the ones below it.
 //!
-//! 1. Values: `env`, `error`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
+//! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
 //!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
 //!    reasons).
-//! 2. Pricing and the ledger: `pricing`, `ledger`.
+//! 2. Pricing and the ledger: `pricing`, `ledger`, and `error` (set-up errors, which carry
+//!    pricing's).
 //! 3. Governance and export: `governance`, `export`.
 //! 4. The life of one tracked call: `call`; `bedrock` (feature `aws-bedrock`), which turns a
 //!    Bedrock ConverseStream into a stream and records its request id on the call.
