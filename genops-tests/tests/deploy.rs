@@ -2,14 +2,15 @@
 
 use std::collections::BTreeSet;
 
-/// Every metric name genops serves (see `genops-runtime/src/metrics.rs`), with the histogram's
+/// Every metric name genops serves (see `genops-runtime/src/prometheus/render.rs`), with the histogram's
 /// series suffixes.
-const SERVED: [&str; 15] = [
+const SERVED: [&str; 16] = [
     "genops_operation_duration_seconds_bucket",
     "genops_operation_duration_seconds_sum",
     "genops_operation_duration_seconds_count",
     "genops_operations_total",
     "genops_operation_errors_total",
+    "genops_operation_denied_total",
     "genops_cost_usd_total",
     "genops_tokens_total",
     "genops_unknown_model_total",

@@ -172,8 +172,9 @@ fn a_hard_budget_denies_gated_calls_with_a_typed_error_before_the_body_runs() {
     assert_eq!(blocked.field(GENOPS_POLICY_RESULT).str(), "blocked");
     assert_eq!(blocked.field(GENOPS_POLICY_NAME).str(), "search-hard");
     assert_eq!(blocked.field(ERROR_TYPE).str(), "AppError");
-    assert_eq!(ledger.snapshot().total.calls, 4);
-    assert_eq!(ledger.snapshot().total.errors, 1);
+    // A denial is counted on its own, never as an error.
+    let total = ledger.snapshot().total;
+    assert_eq!((total.calls, total.errors, total.denied), (4, 0, 1));
     assert_eq!(budgets.budgets()[0].reserved, 0.0);
 }
 

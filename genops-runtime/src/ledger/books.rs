@@ -15,8 +15,11 @@ use crate::usage::Usage;
 pub struct Totals {
     /// Tracked calls.
     pub calls: u64,
-    /// Calls that ended in an error or a panic.
+    /// Calls that ended in an error or a panic. A gated call that a budget or policy denied is
+    /// not an error: it is counted in [`denied`](Self::denied).
     pub errors: u64,
+    /// Gated calls denied by a budget, a policy or an unreachable budget store before they ran.
+    pub denied: u64,
     /// Calls whose model had no known price (booked at zero cost).
     pub unknown_model_calls: u64,
     /// Streamed calls that completed without any recorded usage (their tokens are not booked).
@@ -39,6 +42,7 @@ impl Totals {
     pub(crate) fn add(&mut self, other: &Totals) {
         self.calls = self.calls.saturating_add(other.calls);
         self.errors = self.errors.saturating_add(other.errors);
+        self.denied = self.denied.saturating_add(other.denied);
         self.unknown_model_calls = self
             .unknown_model_calls
             .saturating_add(other.unknown_model_calls);
@@ -92,6 +96,8 @@ pub(crate) struct Entry<'a> {
     pub(crate) usage: Usage,
     pub(crate) cost: Cost,
     pub(crate) error: bool,
+    /// A gated call that governance denied (never also an `error`).
+    pub(crate) denied: bool,
     pub(crate) unknown_model: bool,
     pub(crate) duration: Duration,
     /// A streamed call's time to first chunk.

@@ -63,6 +63,7 @@ impl Ledger {
         let booked = Totals {
             calls: 1,
             errors: u64::from(entry.error),
+            denied: u64::from(entry.denied),
             unknown_model_calls: u64::from(entry.unknown_model),
             missing_usage_calls: u64::from(entry.usage_missing),
             input_tokens: entry.usage.input,
@@ -280,6 +281,7 @@ mod tests {
             usage: Usage::new(1, 0),
             cost: Cost::from_picos(picos),
             error: false,
+            denied: false,
             unknown_model: false,
             duration: Duration::ZERO,
             first_chunk: None,

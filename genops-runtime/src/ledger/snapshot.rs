@@ -101,8 +101,8 @@ impl fmt::Display for Snapshot {
         for (title, rows) in sections {
             writeln!(
                 f,
-                "{title:<NAME$} {:>CALLS$} {:>ERRORS$} {:>TOKENS$} {:>TOKENS$} {:>COST$}",
-                "calls", "errors", "input", "output", "cost (USD)"
+                "{title:<NAME$} {:>CALLS$} {:>ERRORS$} {:>DENIED$} {:>TOKENS$} {:>TOKENS$} {:>COST$}",
+                "calls", "errors", "denied", "input", "output", "cost (USD)"
             )?;
             for (name, totals) in rows {
                 write_row(f, name, totals)?;
@@ -127,6 +127,8 @@ const NAME: usize = 34;
 const CALLS: usize = 7;
 /// The width of the errors column.
 const ERRORS: usize = 6;
+/// The width of the denied column.
+const DENIED: usize = 6;
 /// The width of the input and output token columns.
 const TOKENS: usize = 10;
 /// The width of the cost column.
@@ -138,9 +140,10 @@ const COST_DECIMALS: usize = 9;
 fn write_row(f: &mut fmt::Formatter<'_>, name: &str, t: &Totals) -> fmt::Result {
     writeln!(
         f,
-        "{name:<NAME$} {:>CALLS$} {:>ERRORS$} {:>TOKENS$} {:>TOKENS$} {:>COST$.COST_DECIMALS$}",
+        "{name:<NAME$} {:>CALLS$} {:>ERRORS$} {:>DENIED$} {:>TOKENS$} {:>TOKENS$} {:>COST$.COST_DECIMALS$}",
         t.calls,
         t.errors,
+        t.denied,
         t.input_tokens,
         t.output_tokens,
         t.cost.as_usd()
@@ -155,8 +158,9 @@ mod tests {
     #[test]
     fn the_text_table_has_fixed_columns_and_costs_to_the_nano_dollar() {
         let totals = Totals {
-            calls: 2,
+            calls: 3,
             errors: 1,
+            denied: 1,
             input_tokens: 1_000,
             output_tokens: 100,
             cost: Cost::from_picos(3_500_000_000),
@@ -172,9 +176,9 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "team                                 calls errors      input     output     cost (USD)",
-                "search                                   2      1       1000        100    0.003500000",
-                "TOTAL                                    2      1       1000        100    0.003500000",
+                "team                                 calls errors denied      input     output     cost (USD)",
+                "search                                   3      1      1       1000        100    0.003500000",
+                "TOTAL                                    3      1      1       1000        100    0.003500000",
             ]
         );
     }

@@ -40,7 +40,7 @@ struct Metric {
 }
 
 /// Every metric, in the order the exposition writes them.
-const METRICS: [Metric; 14] = [
+const METRICS: [Metric; 15] = [
     Metric {
         name: "genops_operation_duration_seconds",
         kind: "histogram",
@@ -62,8 +62,14 @@ const METRICS: [Metric; 14] = [
     Metric {
         name: "genops_operation_errors_total",
         kind: "counter",
-        help: "Tracked calls that failed or panicked.",
+        help: "Tracked calls that failed or panicked (denied calls are not errors).",
         samples: |s| Some(by_provider_and_team(s, |c| c.errors)),
+    },
+    Metric {
+        name: "genops_operation_denied_total",
+        kind: "counter",
+        help: "Gated calls that a budget or policy denied before they ran.",
+        samples: |s| Some(by_provider_and_team(s, |c| c.denied)),
     },
     Metric {
         name: "genops_cost_usd_total",
@@ -380,6 +386,7 @@ mod tests {
                 usage: crate::Usage::default(),
                 cost: crate::Cost::ZERO,
                 error: false,
+                denied: false,
                 unknown_model: false,
                 duration: Duration::from_secs(1),
                 first_chunk,
@@ -403,5 +410,43 @@ mod tests {
         )));
         assert!(text.contains("# TYPE genops_time_to_first_chunk_seconds histogram\n"));
         assert!(text.contains("genops_missing_usage_total 1\n"), "{text}");
+    }
+
+    #[test]
+    fn denied_calls_are_counted_apart_from_errors() {
+        use crate::intern::intern;
+        use crate::ledger::{Entry, LedgerKey};
+        use std::time::Duration;
+        let ledger = Ledger::new();
+        let mut key = LedgerKey {
+            attribution: Default::default(),
+            provider: Some(intern("openai")),
+            operation: Some(intern("chat")),
+            model: Some(intern("gpt-4o-mini")),
+        };
+        key.attribution.set(Dimension::Team, intern("a"));
+        // One success, one provider error, two denials.
+        for (error, denied) in [(false, false), (true, false), (false, true), (false, true)] {
+            ledger.book(Entry {
+                key: &key,
+                usage: crate::Usage::default(),
+                cost: crate::Cost::ZERO,
+                error,
+                denied,
+                unknown_model: false,
+                duration: Duration::from_millis(1),
+                first_chunk: None,
+                usage_missing: false,
+            });
+        }
+        let text = source(ledger, 100, vec![]).render();
+        let labels = "{provider=\"openai\",team=\"a\"}";
+        assert!(
+            text.contains(&format!("genops_operations_total{labels} 4\n")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("genops_operation_errors_total{labels} 1\n")));
+        assert!(text.contains(&format!("genops_operation_denied_total{labels} 2\n")));
+        assert!(text.contains("# TYPE genops_operation_denied_total counter\n"));
     }
 }

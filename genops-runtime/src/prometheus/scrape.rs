@@ -24,11 +24,12 @@ pub(super) const TOKEN_TYPES: [&str; 5] = [
     "reasoning",
 ];
 
-/// Calls and failed calls of one (provider, team).
+/// Calls, failed calls and denied calls of one (provider, team).
 #[derive(Default)]
 pub(super) struct Calls {
     pub(super) calls: u64,
     pub(super) errors: u64,
+    pub(super) denied: u64,
 }
 
 /// Own cost and tokens (by [`TOKEN_TYPES`]) of one cost label set.
@@ -107,6 +108,7 @@ impl<'a> Scrape<'a> {
                 .or_default();
             c.calls = c.calls.saturating_add(t.calls);
             c.errors = c.errors.saturating_add(t.errors);
+            c.denied = c.denied.saturating_add(t.denied);
             let mut cost_key = vec![team, provider, model];
             for dim in &source.extra_labels {
                 cost_key.push(caps.value(dim.name(), key.attribution.get(*dim)));
