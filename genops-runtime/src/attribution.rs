@@ -9,7 +9,7 @@ use crate::semconv;
 /// One attribution dimension of a tracked call.
 ///
 /// ```
-/// use genops_runtime::Dimension;
+/// use genops::Dimension;
 /// assert_eq!(Dimension::Team.field(), "genops.team");
 /// assert_eq!(Dimension::Team.env_var(), Some("GENOPS_TEAM"));
 /// ```

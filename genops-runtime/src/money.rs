@@ -18,7 +18,7 @@ const PICOS_PER_NANO: u128 = 1_000;
 /// An exact amount of money in pico-dollars.
 ///
 /// ```
-/// use genops_runtime::Cost;
+/// use genops::Cost;
 /// let c = Cost::from_picos(2_500_000) + Cost::from_picos(500_000);
 /// assert_eq!(c.picos(), 3_000_000);
 /// assert_eq!(c.nanos(), 3_000);
@@ -41,7 +41,7 @@ impl Cost {
     /// input.
     ///
     /// ```
-    /// use genops_runtime::Cost;
+    /// use genops::Cost;
     /// assert_eq!(Cost::from_usd(0.25).unwrap().picos(), 250_000_000_000);
     /// assert!(Cost::from_usd(f64::NAN).is_none());
     /// assert!(Cost::from_usd(-1.0).is_none());

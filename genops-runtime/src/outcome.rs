@@ -62,7 +62,7 @@ pub fn outcome_of<R: TrackedResult>(value: &R) -> Outcome {
 /// `alloc::boxed::Box<dyn core::error::Error>` → `Box<dyn Error>`.
 ///
 /// ```
-/// use genops_runtime::__private::short_type_name;
+/// use genops::__private::short_type_name;
 /// assert_eq!(short_type_name("my_app::errors::AppError"), "AppError");
 /// assert_eq!(short_type_name("alloc::boxed::Box<dyn core::error::Error + Send>"), "Box<dyn Error + Send>");
 /// assert_eq!(short_type_name("u32"), "u32");

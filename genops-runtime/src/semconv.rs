@@ -6,7 +6,7 @@
 //! order, so every layer can record into any of them later.
 //!
 //! ```
-//! use genops_runtime::semconv;
+//! use genops::semconv;
 //! assert_eq!(semconv::GEN_AI_USAGE_INPUT_TOKENS, "gen_ai.usage.input_tokens");
 //! assert_eq!(semconv::TRACKED_FIELDS[0], semconv::GEN_AI_OPERATION_NAME);
 //! ```

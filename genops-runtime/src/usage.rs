@@ -8,7 +8,7 @@ use serde::Serialize;
 /// change its price.
 ///
 /// ```
-/// use genops_runtime::{ServiceTier, Usage};
+/// use genops::{ServiceTier, Usage};
 /// let usage = Usage::new(1_200, 300)
 ///     .cache_read(1_000)
 ///     .reasoning(100)
@@ -48,7 +48,7 @@ impl Usage {
     /// Usage with `input` prompt tokens and `output` completion tokens, in the standard tier.
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// let usage = Usage::new(10, 20);
     /// assert_eq!((usage.input, usage.output, usage.reasoning), (10, 20, 0));
     /// ```
@@ -71,7 +71,7 @@ impl Usage {
     /// Sets the number of input tokens read from the prompt cache (part of `input`).
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// assert_eq!(Usage::new(100, 0).cache_read(60).cache_read, 60);
     /// ```
     pub const fn cache_read(mut self, tokens: u64) -> Self {
@@ -82,7 +82,7 @@ impl Usage {
     /// Sets the number of input tokens written to the prompt cache (part of `input`).
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// assert_eq!(Usage::new(100, 0).cache_creation(40).cache_creation, 40);
     /// ```
     pub const fn cache_creation(mut self, tokens: u64) -> Self {
@@ -94,7 +94,7 @@ impl Usage {
     /// priced with `cache_creation_input_token_cost_above_1hr`).
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// let usage = Usage::new(100, 0).cache_creation(40).cache_creation_1h(30);
     /// assert_eq!(usage.cache_creation_1h, 30);
     /// ```
@@ -106,7 +106,7 @@ impl Usage {
     /// Sets the number of reasoning tokens (part of `output`).
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// assert_eq!(Usage::new(0, 100).reasoning(70).reasoning, 70);
     /// ```
     pub const fn reasoning(mut self, tokens: u64) -> Self {
@@ -118,7 +118,7 @@ impl Usage {
     /// `input_cost_per_audio_token`).
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// assert_eq!(Usage::new(100, 0).input_audio(25).input_audio, 25);
     /// ```
     pub const fn input_audio(mut self, tokens: u64) -> Self {
@@ -130,7 +130,7 @@ impl Usage {
     /// `output_cost_per_audio_token`).
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// assert_eq!(Usage::new(0, 100).output_audio(25).output_audio, 25);
     /// ```
     pub const fn output_audio(mut self, tokens: u64) -> Self {
@@ -143,7 +143,7 @@ impl Usage {
     /// [`search_context_size`](Self::search_context_size) says otherwise.
     ///
     /// ```
-    /// use genops_runtime::Usage;
+    /// use genops::Usage;
     /// assert_eq!(Usage::new(100, 10).web_search(2).web_search_requests, 2);
     /// ```
     pub const fn web_search(mut self, requests: u64) -> Self {
@@ -154,7 +154,7 @@ impl Usage {
     /// Sets the search context size the web searches were requested with.
     ///
     /// ```
-    /// use genops_runtime::{SearchContextSize, Usage};
+    /// use genops::{SearchContextSize, Usage};
     /// let usage = Usage::new(100, 10).web_search(1).search_context_size(SearchContextSize::High);
     /// assert_eq!(usage.search_context_size, SearchContextSize::High);
     /// ```
@@ -166,7 +166,7 @@ impl Usage {
     /// Sets the service tier the call was served in.
     ///
     /// ```
-    /// use genops_runtime::{ServiceTier, Usage};
+    /// use genops::{ServiceTier, Usage};
     /// assert_eq!(Usage::new(1, 1).service_tier(ServiceTier::Batch).service_tier, ServiceTier::Batch);
     /// ```
     pub const fn service_tier(mut self, tier: ServiceTier) -> Self {
@@ -235,7 +235,7 @@ impl Usage {
 /// component (see [`PriceTable`](crate::PriceTable)).
 ///
 /// ```
-/// use genops_runtime::ServiceTier;
+/// use genops::ServiceTier;
 /// assert_eq!(ServiceTier::from_name("fast"), ServiceTier::Priority);
 /// assert_eq!(ServiceTier::from_name("auto"), ServiceTier::Standard);
 /// assert_eq!(ServiceTier::Flex.as_str(), "flex");
@@ -260,7 +260,7 @@ impl ServiceTier {
     /// Every tier, in declaration order.
     ///
     /// ```
-    /// use genops_runtime::ServiceTier;
+    /// use genops::ServiceTier;
     /// assert_eq!(ServiceTier::ALL.len(), 4);
     /// ```
     pub const ALL: [ServiceTier; 4] = [
@@ -273,7 +273,7 @@ impl ServiceTier {
     /// The tier's name as genops records it (`genops.service_tier`).
     ///
     /// ```
-    /// use genops_runtime::ServiceTier;
+    /// use genops::ServiceTier;
     /// assert_eq!(ServiceTier::Batch.as_str(), "batch");
     /// ```
     pub const fn as_str(self) -> &'static str {
@@ -289,7 +289,7 @@ impl ServiceTier {
     /// `fast`; `batch` or `batches`; anything else is the standard tier.
     ///
     /// ```
-    /// use genops_runtime::ServiceTier;
+    /// use genops::ServiceTier;
     /// assert_eq!(ServiceTier::from_name("PRIORITY"), ServiceTier::Priority);
     /// assert_eq!(ServiceTier::from_name("batches"), ServiceTier::Batch);
     /// assert_eq!(ServiceTier::from_name("default"), ServiceTier::Standard);
@@ -308,7 +308,7 @@ impl ServiceTier {
 /// `search_context_cost_per_query`.
 ///
 /// ```
-/// use genops_runtime::SearchContextSize;
+/// use genops::SearchContextSize;
 /// assert_eq!(SearchContextSize::default(), SearchContextSize::Medium);
 /// assert_eq!(SearchContextSize::Low.litellm_key(), "search_context_size_low");
 /// ```
@@ -328,7 +328,7 @@ impl SearchContextSize {
     /// The key of this size's price in LiteLLM's `search_context_cost_per_query`.
     ///
     /// ```
-    /// use genops_runtime::SearchContextSize;
+    /// use genops::SearchContextSize;
     /// assert_eq!(SearchContextSize::High.litellm_key(), "search_context_size_high");
     /// ```
     pub const fn litellm_key(self) -> &'static str {

@@ -43,7 +43,7 @@ impl ShouldSample for RootRate {
 /// when `None`). Use it in a pipeline of your own with `SdkTracerProvider::builder().with_sampler`.
 ///
 /// ```
-/// let sampler = genops_runtime::sampler(Some(0.1));
+/// let sampler = genops::sampler(Some(0.1));
 /// let _provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().with_sampler(sampler).build();
 /// ```
 pub fn sampler(default: Option<f64>) -> Sampler {

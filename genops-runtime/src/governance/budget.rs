@@ -22,7 +22,7 @@ impl Usd {
 /// condition. `Scope::all()` matches every call.
 ///
 /// ```
-/// use genops_runtime::Scope;
+/// use genops::Scope;
 /// let scope = Scope::team("search").and(Scope::provider("openai"));
 /// assert_eq!(scope.to_string(), "team=search, provider=openai");
 /// ```
@@ -183,7 +183,7 @@ const DEFAULT_RESERVATION: Usd = Usd(0.01);
 /// A spending limit on a scope over a window.
 ///
 /// ```
-/// use genops_runtime::{Budget, Scope, Usd};
+/// use genops::{Budget, Scope, Usd};
 /// let b = Budget::daily("search-daily", Scope::team("search"), Usd(100.0))
 ///     .alert_at([0.5, 0.8, 1.0])
 ///     .hard();
@@ -209,7 +209,7 @@ pub struct Budget {
 /// store is back: calls admitted meanwhile are booked then, once each.
 ///
 /// ```
-/// use genops_runtime::{Budget, FailMode, Scope, Usd};
+/// use genops::{Budget, FailMode, Scope, Usd};
 /// let b = Budget::daily("search", Scope::team("search"), Usd(100.0))
 ///     .hard()
 ///     .on_store_failure(FailMode::Open { cap: Some(Usd(5.0)) });
@@ -251,7 +251,7 @@ impl Budget {
     /// when the window ends.
     ///
     /// ```
-    /// use genops_runtime::{Budget, Dimension, Usd};
+    /// use genops::{Budget, Dimension, Usd};
     /// let every_customer = Budget::daily_per(Dimension::Customer, Usd(5.0)).hard();
     /// assert_eq!(every_customer.name(), "customer-daily");
     /// ```

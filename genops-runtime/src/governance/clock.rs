@@ -24,7 +24,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use genops_runtime::{Clock, ManualClock};
+/// use genops::{Clock, ManualClock};
 /// let clock = ManualClock::at(UNIX_EPOCH + Duration::from_secs(86_399));
 /// clock.advance(Duration::from_secs(1));
 /// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_secs(86_400));

@@ -21,7 +21,7 @@ pub enum Enforcement {
 /// A governance rule. Implement it to add your own.
 ///
 /// ```
-/// use genops_runtime::{CallInfo, Dimension, Enforcement, Policy};
+/// use genops::{CallInfo, Dimension, Enforcement, Policy};
 /// struct NoFridayDeploys;
 /// impl Policy for NoFridayDeploys {
 ///     fn name(&self) -> &str { "no-prod-experiments" }
@@ -49,7 +49,7 @@ pub trait Policy: Send + Sync + 'static {
 /// Only these models and providers, within a scope.
 ///
 /// ```
-/// use genops_runtime::{AllowedModels, Scope};
+/// use genops::{AllowedModels, Scope};
 /// let policy = AllowedModels::new("search-models", Scope::team("search"))
 ///     .models(["gpt-4o-mini", "claude-haiku-4-5"])
 ///     .enforced();
@@ -129,7 +129,7 @@ impl Policy for AllowedModels {
 /// Every call must carry these attribution values.
 ///
 /// ```
-/// use genops_runtime::{Dimension, RequiredAttribution};
+/// use genops::{Dimension, RequiredAttribution};
 /// let policy = RequiredAttribution::new("chargeback", [Dimension::Team, Dimension::CostCenter]);
 /// ```
 #[derive(Debug)]

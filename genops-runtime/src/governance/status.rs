@@ -19,7 +19,7 @@ impl BudgetStatus {
     /// The spent share of the limit (1.0 = all of it; a zero limit counts as used up).
     ///
     /// ```
-    /// use genops_runtime::BudgetStatus;
+    /// use genops::BudgetStatus;
     /// let status = BudgetStatus {
     ///     name: "team-a".into(),
     ///     limit: 10.0,

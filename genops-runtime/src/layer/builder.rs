@@ -214,7 +214,7 @@ pub(crate) use layer_setters;
 /// policies. Every setting is checked by [`try_build`](Self::try_build).
 ///
 /// ```
-/// use genops_runtime::{Dimension, GenOpsLayer, PriceTable};
+/// use genops::{Dimension, GenOpsLayer, PriceTable};
 /// let mut prices = PriceTable::embedded();
 /// prices.alias("our-gpt", "gpt-4o");
 /// let layer = GenOpsLayer::builder()
@@ -222,7 +222,7 @@ pub(crate) use layer_setters;
 ///     .default_attribution(Dimension::Team, "platform")
 ///     .local_compute_rate(1.20)
 ///     .try_build()?;
-/// # Ok::<(), genops_runtime::InitError>(())
+/// # Ok::<(), genops::InitError>(())
 /// ```
 #[derive(Debug, Default)]
 #[must_use = "nothing is built until `.try_build()` or `.build()`"]
@@ -240,7 +240,7 @@ impl GenOpsLayer {
 /// A [`GenOpsLayer`] with the embedded price table and defaults from the environment.
 ///
 /// ```
-/// let layer = genops_runtime::layer();
+/// let layer = genops::layer();
 /// let _ledger = layer.ledger();
 /// ```
 pub fn layer() -> GenOpsLayer {

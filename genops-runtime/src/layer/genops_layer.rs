@@ -29,7 +29,7 @@ use crate::outcome::Outcome;
 ///
 /// ```
 /// use tracing_subscriber::prelude::*;
-/// let layer = genops_runtime::layer();
+/// let layer = genops::layer();
 /// let ledger = layer.ledger();
 /// let subscriber = tracing_subscriber::registry().with(layer);
 /// tracing::subscriber::with_default(subscriber, || {

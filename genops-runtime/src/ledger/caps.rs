@@ -41,7 +41,7 @@ pub(super) fn drained() -> Sym {
 /// customers and users, the first 10,000 since the last [`Ledger::drain`](crate::Ledger::drain).
 ///
 /// ```
-/// use genops_runtime::{Dimension, LedgerCaps};
+/// use genops::{Dimension, LedgerCaps};
 /// let caps = LedgerCaps::default().with(Dimension::User, 1_000);
 /// assert_eq!(caps.get(Dimension::User), 1_000);
 /// assert_eq!(caps.get(Dimension::Team), LedgerCaps::DEFAULT_CAP);

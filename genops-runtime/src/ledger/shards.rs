@@ -21,7 +21,7 @@ use crate::attribution::Dimension;
 /// whatever is folded.
 ///
 /// ```
-/// let layer = genops_runtime::layer();
+/// let layer = genops::layer();
 /// let ledger = layer.ledger();
 /// assert_eq!(ledger.snapshot().total.calls, 0);
 /// ```
@@ -123,7 +123,7 @@ impl Ledger {
     /// one [`DRAINED`](crate::DRAINED) row. Metrics labelled by customer or user (opt-in) restart likewise.
     ///
     /// ```
-    /// let ledger = genops_runtime::Ledger::new();
+    /// let ledger = genops::Ledger::new();
     /// let period = ledger.drain();
     /// assert_eq!(period.total.calls, 0);
     /// ```

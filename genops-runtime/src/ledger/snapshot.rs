@@ -16,7 +16,7 @@ pub const UNATTRIBUTED: &str = "(unattributed)";
 /// a text table with `Display`.
 ///
 /// ```
-/// let snapshot = genops_runtime::Ledger::new().snapshot();
+/// let snapshot = genops::Ledger::new().snapshot();
 /// let json = serde_json::to_string(&snapshot).unwrap();
 /// assert!(json.contains("\"total\""));
 /// assert!(snapshot.to_string().contains("TOTAL"));

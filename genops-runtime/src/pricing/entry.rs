@@ -9,7 +9,7 @@ use crate::usage::SearchContextSize;
 /// One entry of a price table: the price and what LiteLLM says about the model.
 ///
 /// ```
-/// use genops_runtime::PriceTable;
+/// use genops::PriceTable;
 /// let table = PriceTable::embedded();
 /// let entry = table.get("gpt-4o").unwrap();
 /// assert_eq!(entry.litellm_provider.as_deref(), Some("openai"));
@@ -30,7 +30,7 @@ pub struct PriceEntry {
 /// The prices of an entry beyond the flat five of [`Price`], as read from LiteLLM's schema.
 ///
 /// ```
-/// use genops_runtime::{PriceTable, SearchContextSize};
+/// use genops::{PriceTable, SearchContextSize};
 /// let table = PriceTable::embedded();
 /// let extra = &table.get("gemini/gemini-2.5-pro").unwrap().extra;
 /// assert_eq!(extra.get("input_cost_per_token_above_200k_tokens"), Some(2_500_000));
@@ -58,7 +58,7 @@ impl ExtraPrices {
     /// `input_cost_per_token_above_200k_tokens`), in pico-dollars.
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let table = PriceTable::embedded();
     /// let extra = &table.get("gpt-4o").unwrap().extra;
     /// assert_eq!(extra.get("no_such_key"), None);
@@ -70,7 +70,7 @@ impl ExtraPrices {
     /// Every per-token price by key, in key order.
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let table = PriceTable::embedded();
     /// let extra = &table.get("gpt-5").unwrap().extra;
     /// assert!(extra.keys().any(|(key, _)| key == "input_cost_per_token_flex"));
@@ -82,7 +82,7 @@ impl ExtraPrices {
     /// The price of one web search of `size` (`search_context_cost_per_query`), in pico-dollars.
     ///
     /// ```
-    /// use genops_runtime::{PriceTable, SearchContextSize};
+    /// use genops::{PriceTable, SearchContextSize};
     /// let table = PriceTable::embedded();
     /// let extra = &table.get("gpt-5").unwrap().extra;
     /// assert_eq!(extra.search_context_cost(SearchContextSize::High), Some(10_000_000_000)); // $0.01
@@ -94,7 +94,7 @@ impl ExtraPrices {
     /// Whether the entry has a `tiered_pricing` table.
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// assert!(!PriceTable::embedded().get("gpt-4o").unwrap().extra.has_tiered_pricing());
     /// ```
     pub fn has_tiered_pricing(&self) -> bool {

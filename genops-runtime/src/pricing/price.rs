@@ -6,7 +6,7 @@ use crate::usage::Usage;
 /// The price of one model, in pico-dollars per token.
 ///
 /// ```
-/// use genops_runtime::{Price, Usage};
+/// use genops::{Price, Usage};
 /// // $2.50 per million input tokens, $10 per million output tokens, $1.25 per million cached.
 /// let price = Price { input: 2_500_000, output: 10_000_000, cache_read: Some(1_250_000), ..Price::default() };
 /// let cost = price.cost(&Usage::new(1_000, 100).cache_read(400));

@@ -15,7 +15,7 @@ use crate::usage::Usage;
 /// through [`PriceTable::rates`] without looking the model up again.
 ///
 /// ```
-/// use genops_runtime::PriceTable;
+/// use genops::PriceTable;
 /// let table = PriceTable::embedded();
 /// let id = table.find("openai", "gpt-4o-2024-08-06").unwrap();
 /// assert_eq!(table.name(id), "gpt-4o");
@@ -26,7 +26,7 @@ pub struct EntryId(u32);
 /// Model prices, keyed by model name as LiteLLM writes it, plus user-defined aliases.
 ///
 /// ```
-/// use genops_runtime::PriceTable;
+/// use genops::PriceTable;
 /// let table = PriceTable::embedded();
 /// assert!(table.len() >= 150);
 /// // A dated snapshot falls back to its base model.
@@ -84,7 +84,7 @@ impl PriceTable {
     /// Like [`load_file`](Self::load_file), for JSON text; `origin` names it in errors.
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let mut table = PriceTable::embedded();
     /// table.apply_json("mine.json", r#"{"my-model": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}}"#)?;
     /// assert_eq!(table.resolve("openai", "my-model").unwrap().input, 1_000_000);
@@ -92,7 +92,7 @@ impl PriceTable {
     /// let err = table.apply_json("bad.json", r#"{"x": {"input_cost_per_token": -1}}"#).unwrap_err();
     /// assert!(err.to_string().contains("bad.json"));
     /// assert!(err.to_string().contains("`x`"));
-    /// # Ok::<(), genops_runtime::PricingError>(())
+    /// # Ok::<(), genops::PricingError>(())
     /// ```
     pub fn apply_json(&mut self, origin: &str, json: &str) -> Result<(), PricingError> {
         let overrides = litellm::parse(origin, json)?;
@@ -105,7 +105,7 @@ impl PriceTable {
     /// Adds or replaces the flat price of `model`.
     ///
     /// ```
-    /// use genops_runtime::{Price, PriceTable, Usage};
+    /// use genops::{Price, PriceTable, Usage};
     /// let mut table = PriceTable::new();
     /// table.insert("m", Price { input: 1_000_000, output: 2_000_000, ..Price::default() });
     /// assert_eq!(table.cost("openai", "m", &Usage::new(1, 1)).unwrap().cost.picos(), 3_000_000);
@@ -138,7 +138,7 @@ impl PriceTable {
     /// Makes `alias` resolve to `target` when no other rule finds a price for it.
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let mut table = PriceTable::embedded();
     /// table.alias("my-gpt", "gpt-4o");
     /// assert_eq!(table.resolve("openai", "my-gpt"), table.resolve("openai", "gpt-4o"));
@@ -167,7 +167,7 @@ impl PriceTable {
     /// are in its [`rates`](Self::rates).
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let table = PriceTable::embedded();
     /// assert_eq!(table.resolve("openai", "openai/gpt-4o").unwrap().output, 10_000_000);
     /// ```
@@ -189,7 +189,7 @@ impl PriceTable {
     /// 5. a user-defined [`alias`](Self::alias).
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let table = PriceTable::embedded();
     /// let id = table.find("gcp.gemini", "gemini-2.5-pro").unwrap();
     /// assert_eq!(table.name(id), "gemini/gemini-2.5-pro");
@@ -203,7 +203,7 @@ impl PriceTable {
     /// The resolved prices of an entry: resolved on the first call for the entry, then borrowed.
     ///
     /// ```
-    /// use genops_runtime::{PriceTable, Usage};
+    /// use genops::{PriceTable, Usage};
     /// let table = PriceTable::embedded();
     /// let rates = table.rates(table.find("openai", "gpt-4o").unwrap());
     /// assert_eq!(rates.cost(&Usage::new(1_000_000, 0)).cost.as_usd(), 2.5);
@@ -217,7 +217,7 @@ impl PriceTable {
     /// The key of an entry.
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let table = PriceTable::embedded();
     /// assert_eq!(table.name(table.find("openai", "gpt-4o").unwrap()), "gpt-4o");
     /// ```
@@ -228,7 +228,7 @@ impl PriceTable {
     /// The cost of `usage` for `model` from `provider`, or `None` for an unknown model.
     ///
     /// ```
-    /// use genops_runtime::{PriceTable, Usage};
+    /// use genops::{PriceTable, Usage};
     /// let table = PriceTable::embedded();
     /// let priced = table.cost("gcp.gemini", "gemini-2.5-pro", &Usage::new(300_000, 1_000)).unwrap();
     /// assert_eq!(priced.tier, Some("above_200k"));

@@ -20,7 +20,7 @@ const DEFAULT_ADMISSION_TIMEOUT: Duration = Duration::from_millis(250);
 /// between every replica of a service (cargo feature `redis`).
 ///
 /// ```
-/// use genops_runtime::BudgetStore;
+/// use genops::BudgetStore;
 /// assert_eq!("memory".parse::<BudgetStore>().unwrap(), BudgetStore::memory());
 /// assert_eq!(
 ///     "redis://127.0.0.1:6379/0".parse::<BudgetStore>().unwrap(),
@@ -120,7 +120,7 @@ impl BudgetStore {
     /// positive amount is an error when the layer is built.
     ///
     /// ```
-    /// use genops_runtime::{BudgetStore, Usd};
+    /// use genops::{BudgetStore, Usd};
     /// let store = BudgetStore::redis("redis://127.0.0.1:6379/0").lease(Usd(0.50));
     /// # let _ = store;
     /// ```
@@ -134,7 +134,7 @@ impl BudgetStore {
     /// that names it.
     ///
     /// ```
-    /// use genops_runtime::BudgetStore;
+    /// use genops::BudgetStore;
     /// let store = BudgetStore::redis("rediss://redis.internal:6380/0")
     ///     .tls_ca_file("/etc/genops/redis-ca.pem");
     /// # let _ = store;

@@ -12,7 +12,7 @@ use crate::usage::{ServiceTier, Usage};
 /// [`cost`](Self::cost).
 ///
 /// ```
-/// use genops_runtime::{PriceTable, ServiceTier, Usage};
+/// use genops::{PriceTable, ServiceTier, Usage};
 /// let table = PriceTable::embedded();
 /// let id = table.find("gcp.gemini", "gemini-2.5-pro").unwrap();
 /// let rates = table.rates(id);
@@ -54,7 +54,7 @@ pub(super) struct TierCard {
 /// The cost of one call and how it was priced.
 ///
 /// ```
-/// use genops_runtime::{PriceTable, ServiceTier, Usage};
+/// use genops::{PriceTable, ServiceTier, Usage};
 /// let table = PriceTable::embedded();
 /// let priced = table.cost("openai", "gpt-4o", &Usage::new(1_000, 100)).unwrap();
 /// assert_eq!(priced.cost.nanos(), 3_500_000); // 1,000 × $2.50/M + 100 × $10/M
@@ -84,7 +84,7 @@ impl Rates {
     /// The cost of `usage`: its prompt size selects the band, its service tier the prices.
     ///
     /// ```
-    /// use genops_runtime::{PriceTable, Usage};
+    /// use genops::{PriceTable, Usage};
     /// let table = PriceTable::embedded();
     /// let rates = table.rates(table.find("openai", "gpt-4o").unwrap());
     /// assert_eq!(rates.cost(&Usage::new(1_000, 100)).cost.nanos(), 3_500_000);
@@ -125,7 +125,7 @@ impl Rates {
     /// the entry names a `*_flex` or `*_priority` price and its provider bills service tiers.
     ///
     /// ```
-    /// use genops_runtime::{PriceTable, ServiceTier};
+    /// use genops::{PriceTable, ServiceTier};
     /// let table = PriceTable::embedded();
     /// let gpt5 = table.rates(table.find("openai", "gpt-5").unwrap());
     /// assert!(gpt5.has_own_prices(ServiceTier::Flex));
@@ -144,7 +144,7 @@ impl Rates {
     /// time of day) or `per_second` (prices by duration).
     ///
     /// ```
-    /// use genops_runtime::PriceTable;
+    /// use genops::PriceTable;
     /// let table = PriceTable::embedded();
     /// assert_eq!(table.rates(table.find("openai", "gpt-4o").unwrap()).unsupported(), None);
     /// ```
