@@ -8,7 +8,7 @@ Usage::
 
 ``OUTPUT`` defaults to genops-runtime/data/model_prices.json. The last run used LiteLLM 1.110.2's
 bundled ``model_prices_and_context_window_backup.json`` (identical to
-tests/data/litellm_model_prices.json).
+genops-tests/tests/data/litellm_model_prices.json).
 
 Selection rules
 ---------------
