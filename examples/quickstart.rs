@@ -4,23 +4,15 @@
 //! cargo run --release --example quickstart
 //! ```
 //!
-//! Three teams call models of several providers: a RAG chain with nested steps (its total cost
-//! rolls up), a cached-prompt call, a reasoning-model call, a model with no known price (flagged)
-//! and a failing call. At the end it prints the ledger by team and model, and the span tree with
-//! each span's own and total cost.
+//! Three teams call models of several providers: a RAG chain with nested steps (booked to the
+//! chain's team and customer, its total cost rolled up on its span), a cached-prompt call, a
+//! reasoning-model call, a model with no known price (warned on stderr, booked at $0) and a
+//! failing call. It sets genops up with `genops::init()`, as a service would, and at the end
+//! prints the ledger by team, provider and model.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use genops::semconv;
 use genops::Usage;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::Subscriber;
-use tracing_subscriber::layer::Context;
-use tracing_subscriber::prelude::*;
-use tracing_subscriber::registry::LookupSpan;
 
 // ---------------------------------------------------------------------------------------------
 // A simulated provider client: deterministic usage, a few milliseconds of latency.
@@ -156,111 +148,10 @@ async fn flaky(client: &SimulatedClient) -> Result<String, AppError> {
     Ok(resp.text)
 }
 
-// ---------------------------------------------------------------------------------------------
-// A small layer that keeps the span tree with each span's own and total cost, for printing.
-
-#[derive(Default, Clone)]
-struct SpanTree(Arc<Mutex<Vec<Node>>>);
-
-struct Node {
-    id: u64,
-    parent: Option<u64>,
-    name: String,
-    fields: BTreeMap<&'static str, String>,
-}
-
-struct Fields<'a>(&'a mut BTreeMap<&'static str, String>);
-
-impl Visit for Fields<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name(), value.to_owned());
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name(), format!("{value:.6}"));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name(), value.to_string());
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name(), format!("{value:?}"));
-    }
-}
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for SpanTree {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let mut fields = BTreeMap::new();
-        attrs.record(&mut Fields(&mut fields));
-        let parent = ctx
-            .span(id)
-            .and_then(|s| s.parent())
-            .map(|p| p.id().into_u64());
-        self.0.lock().unwrap().push(Node {
-            id: id.into_u64(),
-            parent,
-            name: attrs.metadata().name().to_owned(),
-            fields,
-        });
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
-        let mut nodes = self.0.lock().unwrap();
-        if let Some(node) = nodes.iter_mut().rev().find(|n| n.id == id.into_u64()) {
-            values.record(&mut Fields(&mut node.fields));
-        }
-    }
-}
-
-impl SpanTree {
-    fn print(&self) {
-        let nodes = self.0.lock().unwrap();
-        println!("{:<52} {:>12} {:>12}  notes", "span", "own $", "total $");
-        for root in nodes.iter().filter(|n| n.parent.is_none()) {
-            print_node(&nodes, root, 0);
-        }
-    }
-}
-
-fn print_node(nodes: &[Node], node: &Node, depth: usize) {
-    let get = |k| node.fields.get(k).map(String::as_str).unwrap_or("-");
-    let mut notes = Vec::new();
-    if let Some(team) = node.fields.get(semconv::GENOPS_TEAM) {
-        notes.push(format!("team={team}"));
-    }
-    if let Some(error) = node.fields.get(semconv::ERROR_TYPE) {
-        notes.push(format!("error={error}"));
-    }
-    if node.fields.contains_key(semconv::GENOPS_COST_UNKNOWN_MODEL) {
-        notes.push("UNKNOWN MODEL (booked at $0)".to_owned());
-    }
-    let label = format!("{}{}", "  ".repeat(depth), node.name);
-    println!(
-        "{:<52} {:>12} {:>12}  {}",
-        label,
-        get(semconv::GENOPS_COST_SELF),
-        get(semconv::GENOPS_COST_TOTAL),
-        notes.join(" ")
-    );
-    for child in nodes.iter().filter(|n| n.parent == Some(node.id)) {
-        print_node(nodes, child, depth + 1);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-
-fn main() {
-    // Compose genops into a subscriber of your own (or call `genops::init().install()`).
-    let genops = genops::layer();
-    let ledger = genops.ledger();
-    let tree = SpanTree::default();
-    tracing_subscriber::registry()
-        .with(genops)
-        .with(tree.clone())
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_target(false)
-                .with_filter(tracing_subscriber::filter::LevelFilter::WARN),
-        )
-        .init();
+fn main() -> Result<(), genops::InitError> {
+    // The set-up to copy: a subscriber with the GenOps layer, log lines on stderr (`RUST_LOG`,
+    // then `info`), and trace export when `OTEL_EXPORTER_OTLP_ENDPOINT` names a collector.
+    let guard = genops::init().install()?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -279,8 +170,6 @@ fn main() {
         }
     });
 
-    let snapshot = ledger.snapshot();
-    println!("== Ledger ==\n{snapshot}");
-    println!("== Span tree (own and rolled-up cost) ==");
-    tree.print();
+    println!("== Ledger ==\n{}", guard.ledger().snapshot());
+    Ok(())
 }

@@ -31,7 +31,7 @@ printf '\n[patch.crates-io]\nthread_local = { path = "%s" }\n' "$work/thread_loc
   >>"$work/padded/Cargo.toml"
 
 for tree in "$root" "$work/padded"; do
-  (cd "$tree" && cargo build --quiet --release --example perf_report)
+  (cd "$tree" && cargo build --quiet --release -p genops-tests --example perf_report)
 done
 for round in $(seq 1 "$rounds"); do
   for tree in "$root" "$work/padded"; do
