@@ -280,8 +280,9 @@ fn alerts(budgets: &BudgetFigures) -> Vec<Sample> {
 mod tests {
     use super::*;
     use crate::attribution::Dimension;
-    use crate::ledger::Ledger;
+    use crate::ledger::{Entry, Ledger, LedgerKey};
     use crate::test_support::tracked_call;
+    use std::time::Duration;
     use tracing_subscriber::prelude::*;
 
     /// One tracked call for `team` on `model`: 1,000,000 input tokens.
@@ -363,11 +364,10 @@ mod tests {
         assert!(text.contains("genops_cost_usd_total{team=\"a\",provider=\"openai\",model=\"gpt-4o-mini\",customer=\"cust-1\"} 0.3\n"), "{text}");
     }
 
-    #[test]
-    fn streamed_calls_have_a_first_chunk_histogram_and_a_missing_usage_count() {
+    /// A ledger with one free gpt-4o-mini call of team `a` booked per entry of `calls`, each
+    /// lasting 1 s, built by `entry` from a template.
+    fn booked(calls: usize, entry: impl Fn(usize, Entry<'_>) -> Entry<'_>) -> Ledger {
         use crate::intern::intern;
-        use crate::ledger::{Entry, LedgerKey};
-        use std::time::Duration;
         let ledger = Ledger::new();
         let mut key = LedgerKey {
             attribution: Default::default(),
@@ -376,23 +376,37 @@ mod tests {
             model: Some(intern("gpt-4o-mini")),
         };
         key.attribution.set(Dimension::Team, intern("a"));
-        for (first_chunk, usage_missing) in [
+        for i in 0..calls {
+            ledger.book(entry(
+                i,
+                Entry {
+                    key: &key,
+                    usage: crate::Usage::default(),
+                    cost: crate::Cost::ZERO,
+                    error: false,
+                    denied: false,
+                    unknown_model: false,
+                    duration: Duration::from_secs(1),
+                    first_chunk: None,
+                    usage_missing: false,
+                },
+            ));
+        }
+        ledger
+    }
+
+    #[test]
+    fn streamed_calls_have_a_first_chunk_histogram_and_a_missing_usage_count() {
+        let streams = [
             (Some(Duration::from_millis(300)), false),
             (Some(Duration::from_millis(3)), true),
             (None, false),
-        ] {
-            ledger.book(Entry {
-                key: &key,
-                usage: crate::Usage::default(),
-                cost: crate::Cost::ZERO,
-                error: false,
-                denied: false,
-                unknown_model: false,
-                duration: Duration::from_secs(1),
-                first_chunk,
-                usage_missing,
-            });
-        }
+        ];
+        let ledger = booked(streams.len(), |i, entry| Entry {
+            first_chunk: streams[i].0,
+            usage_missing: streams[i].1,
+            ..entry
+        });
         let text = source(ledger, 100, vec![]).render();
         let series = "provider=\"openai\",operation_type=\"chat\",team=\"a\"";
         // Two streamed calls of three: 3 ms and 300 ms.
@@ -414,31 +428,13 @@ mod tests {
 
     #[test]
     fn denied_calls_are_counted_apart_from_errors() {
-        use crate::intern::intern;
-        use crate::ledger::{Entry, LedgerKey};
-        use std::time::Duration;
-        let ledger = Ledger::new();
-        let mut key = LedgerKey {
-            attribution: Default::default(),
-            provider: Some(intern("openai")),
-            operation: Some(intern("chat")),
-            model: Some(intern("gpt-4o-mini")),
-        };
-        key.attribution.set(Dimension::Team, intern("a"));
         // One success, one provider error, two denials.
-        for (error, denied) in [(false, false), (true, false), (false, true), (false, true)] {
-            ledger.book(Entry {
-                key: &key,
-                usage: crate::Usage::default(),
-                cost: crate::Cost::ZERO,
-                error,
-                denied,
-                unknown_model: false,
-                duration: Duration::from_millis(1),
-                first_chunk: None,
-                usage_missing: false,
-            });
-        }
+        let outcomes = [(false, false), (true, false), (false, true), (false, true)];
+        let ledger = booked(outcomes.len(), |i, entry| Entry {
+            error: outcomes[i].0,
+            denied: outcomes[i].1,
+            ..entry
+        });
         let text = source(ledger, 100, vec![]).render();
         let labels = "{provider=\"openai\",team=\"a\"}";
         assert!(
