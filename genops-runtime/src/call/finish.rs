@@ -143,9 +143,9 @@ fn close_books(
     handle.walk(dispatch, id, |extensions| {
         if std::mem::take(&mut own) {
             // The span itself: finish it, or stop if it is not a live tracked call.
-            *done = open_call(extensions)
-                .zip(outcome.take())
-                .and_then(|(state, outcome)| state.finish(&handle.engine, outcome, stream));
+            if let Some((state, outcome)) = open_call(extensions).zip(outcome.take()) {
+                state.finish(&handle.engine, outcome, stream, done);
+            }
             return if done.is_some() {
                 ControlFlow::Continue(())
             } else {

@@ -30,6 +30,9 @@ thread_local! {
     /// This thread's shortcut to [`SITES`], so finishing a call takes no lock.
     static SEEN_SITES: RefCell<FxHashMap<usize, &'static SiteFields>> =
         RefCell::new(FxHashMap::default());
+    /// The tracked call site this thread finished a call of last, and its field handles: calls
+    /// of one site often finish in a row, and then need no map look-up.
+    static LAST_SITE: Cell<Option<(usize, &'static SiteFields)>> = const { Cell::new(None) };
 }
 
 /// The field handles of `metadata`'s call site, or `None` if it is not a tracked call site.
@@ -51,7 +54,12 @@ fn site_fields(metadata: &'static Metadata<'static>) -> Option<&'static SiteFiel
         sites.insert(key, fields);
         Some(fields)
     };
-    SEEN_SITES
+    if let Ok(Some((last, fields))) = LAST_SITE.try_with(Cell::get) {
+        if last == key {
+            return Some(fields);
+        }
+    }
+    let fields = SEEN_SITES
         .try_with(|cell| {
             if let Some(&fields) = cell.borrow().get(&key) {
                 return Some(fields);
@@ -60,7 +68,9 @@ fn site_fields(metadata: &'static Metadata<'static>) -> Option<&'static SiteFiel
             cell.borrow_mut().insert(key, fields);
             Some(fields)
         })
-        .unwrap_or_else(|_| lookup())
+        .unwrap_or_else(|_| lookup())?;
+    let _ = LAST_SITE.try_with(|last| last.set(Some((key, fields))));
+    Some(fields)
 }
 
 fn opt<T: Value>(value: &Option<T>) -> Option<&dyn Value> {
@@ -97,7 +107,6 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let service_tier = done.service_tier.map(ServiceTier::as_str);
     let error_type = done.outcome.error_type();
     let cancelled = done.outcome == Outcome::Cancelled;
-    let flag = true;
     let stream = done.stream.as_ref();
     let first_chunk = stream.and_then(|s| s.first_chunk).map(|d| d.as_secs_f64());
     let chunks = stream.map(|s| tokens(s.chunks));
@@ -136,28 +145,19 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         (&f[index::COST_SELF], some(&own)),
         (&f[index::COST_TOTAL], some(&total)),
         (&f[index::CURRENCY], some(&semconv::CURRENCY_USD)),
-        (
-            &f[index::UNKNOWN_MODEL],
-            done.unknown_model.then(|| some(&flag)).flatten(),
-        ),
-        (
-            &f[index::REJECTED],
-            done.rejected.then(|| some(&flag)).flatten(),
-        ),
+        (&f[index::UNKNOWN_MODEL], when(done.unknown_model, &true)),
+        (&f[index::REJECTED], when(done.rejected, &true)),
         (&f[index::COST_TIER], opt(&cost_tier)),
         (&f[index::SERVICE_TIER], opt(&service_tier)),
         (
             &f[index::SERVICE_TIER_FALLBACK],
-            done.service_tier_fallback.then(|| some(&flag)).flatten(),
+            when(done.service_tier_fallback, &true),
         ),
         (
             &f[index::UNSUPPORTED],
-            done.unsupported.is_some().then(|| some(&flag)).flatten(),
+            when(done.unsupported.is_some(), &true),
         ),
-        (
-            &f[index::CANCELLED],
-            cancelled.then(|| some(&flag)).flatten(),
-        ),
+        (&f[index::CANCELLED], when(cancelled, &true)),
         (
             &f[index::ERROR_TYPE],
             error_type.as_ref().map(|e| e as &dyn Value),
@@ -182,14 +182,11 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         (&f[index::BUDGET_NAME], opt(&budget_name)),
         (&f[index::BUDGET_REMAINING], opt(&remaining)),
         (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
-        (&f[index::REQUEST_STREAM], stream.and(some(&flag))),
+        (&f[index::REQUEST_STREAM], when(stream.is_some(), &true)),
         (&f[index::TIME_TO_FIRST_CHUNK], opt(&first_chunk)),
         (&f[index::STREAM_CHUNKS], opt(&chunks)),
         (&f[index::STREAM_END], opt(&stream_end)),
-        (
-            &f[index::USAGE_MISSING],
-            usage_missing.then(|| some(&flag)).flatten(),
-        ),
+        (&f[index::USAGE_MISSING], when(usage_missing, &true)),
     ];
     let _recording = RecordingResults::start(id);
     span.record_all(&metadata.fields().value_set(&values));

@@ -357,15 +357,17 @@ impl TrackedState {
         self.set_pricing(id.map_or(Priced::default(), |id| engine.cost(id, &self.usage)));
     }
 
-    /// Closes the call's books once: books it in the ledger and says what to record.
+    /// Closes the call's books once: books it in the ledger and puts what to record in `done`
+    /// (in place: a finished call is large, and moving it costs a copy).
     pub(crate) fn finish(
         &mut self,
         engine: &Engine,
         outcome: Outcome,
         stream: Option<StreamReport>,
-    ) -> Option<Finished> {
+        done: &mut Option<Finished>,
+    ) {
         if self.finished {
-            return None;
+            return;
         }
         self.finished = true;
         let mut responses = self.responses.take();
@@ -415,7 +417,7 @@ impl TrackedState {
             first_chunk: stream.and_then(|s| s.first_chunk),
             usage_missing: stream.is_some_and(|s| s.usage_missing),
         });
-        Some(Finished {
+        *done = Some(Finished {
             key: self.key.clone(),
             own: self.own,
             usage: self.usage_recorded.then_some(self.usage),
@@ -446,7 +448,7 @@ impl TrackedState {
             admission: extras.admission,
             blocked: extras.blocked,
             stream,
-        })
+        });
     }
 }
 

@@ -194,7 +194,8 @@ where
         let Some(span) = ctx.span(&id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(state) = extensions.get_mut::<TrackedState>() {
-            let done = state.finish(&self.handle.engine, Outcome::Ok, None);
+            let mut done = None;
+            state.finish(&self.handle.engine, Outcome::Ok, None, &mut done);
             // Nothing to settle: the generated code admits a gated call only once something
             // that finishes it exists (a sync call's handle, an async call's running future), so
             // a gated call is always finished before its span closes.

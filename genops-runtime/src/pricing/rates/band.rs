@@ -85,6 +85,14 @@ impl<B: Copy + PartialEq> Banded<B> {
         }
     }
 
+    /// The only band, when prices do not depend on prompt size.
+    pub(super) fn only(&self) -> Option<&B> {
+        match *self.bands {
+            [ref band] => Some(band),
+            _ => None,
+        }
+    }
+
     #[inline]
     pub(super) fn at(&self, prompt: u64) -> &B {
         // Flat prices have one band: no search at all.

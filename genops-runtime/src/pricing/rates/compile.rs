@@ -2,7 +2,7 @@
 //! what genops cannot apply.
 
 use super::band::Banded;
-use super::cost::{Rates, TierCard};
+use super::cost::{PlainPrices, Rates, TierCard};
 use super::providers::{self, SearchRule, TokenRule};
 use super::view::View;
 use crate::pricing::entry::PriceEntry;
@@ -62,12 +62,14 @@ impl Rates {
         } else {
             None
         };
+        let tokens = TokenRule::of(provider, entry);
         Rates {
+            plain: PlainPrices::of(&standard, tokens),
             standard,
             flex,
             priority,
             batch: Banded::build(&representatives, |p| batch_view.batch_band(p)),
-            tokens: TokenRule::of(provider, entry),
+            tokens,
             search: SearchRule::of(provider, name, entry),
             search_prices: entry.extra.search.unwrap_or_default(),
             unsupported,

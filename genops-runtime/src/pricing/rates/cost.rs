@@ -24,6 +24,8 @@ use crate::usage::{ServiceTier, Usage};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rates {
+    /// The prices of a plain call, when the standard prices are flat.
+    pub(super) plain: Option<PlainPrices>,
     /// The standard prices.
     pub(super) standard: Banded<Band>,
     /// The flex prices.
@@ -40,6 +42,54 @@ pub struct Rates {
     pub(super) search_prices: SearchPrices,
     /// Why the prices may be wrong, if they may.
     pub(super) unsupported: Option<&'static str>,
+}
+
+/// The standard input and output prices of an entry whose standard prices do not depend on
+/// prompt size, as its token rule bills them: a plain call (input and output tokens only, standard
+/// tier, no web search) costs `input × input tokens + output × output tokens` and notes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct PlainPrices {
+    input: u64,
+    output: u64,
+}
+
+impl PlainPrices {
+    /// The plain prices of `standard` under `tokens`, `None` when they depend on prompt size or
+    /// name a long-context tier.
+    pub(super) fn of(standard: &Banded<Band>, tokens: TokenRule) -> Option<PlainPrices> {
+        let band = standard.only().filter(|band| band.label.is_none())?;
+        Some(match tokens {
+            TokenRule::Free => PlainPrices {
+                input: 0,
+                output: 0,
+            },
+            TokenRule::Generic | TokenRule::OutputUndivided => PlainPrices {
+                input: band.input,
+                output: band.output,
+            },
+        })
+    }
+
+    /// The cost of a plain call, in pico-dollars.
+    #[inline]
+    fn cost(self, usage: &Usage) -> u128 {
+        u128::from(usage.input) * u128::from(self.input)
+            + u128::from(usage.output) * u128::from(self.output)
+    }
+}
+
+/// Whether `usage` has input and output tokens only, at the standard tier and without web
+/// searches: nothing a band prices apart, no tier to note.
+#[inline]
+fn is_plain(usage: &Usage) -> bool {
+    usage.service_tier == ServiceTier::Standard
+        && (usage.cache_read
+            | usage.cache_creation
+            | usage.input_audio
+            | usage.reasoning
+            | usage.output_audio
+            | usage.web_search_requests)
+            == 0
 }
 
 /// The prices of a service tier that an entry may not price itself (flex, priority).
@@ -90,6 +140,13 @@ impl Rates {
     /// assert_eq!(rates.cost(&Usage::new(1_000, 100)).cost.nanos(), 3_500_000);
     /// ```
     pub fn cost(&self, usage: &Usage) -> Priced {
+        if let Some(plain) = self.plain.filter(|_| is_plain(usage)) {
+            return Priced {
+                cost: Cost::from_picos(plain.cost(usage)),
+                unsupported: self.unsupported,
+                ..Priced::default()
+            };
+        }
         let tier = usage.service_tier;
         let (tokens, label, fallback) = match tier {
             ServiceTier::Batch => {
@@ -178,5 +235,46 @@ impl Rates {
             SearchRule::Low => (low.unwrap_or(0), n),
         };
         u128::from(price) * u128::from(queries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::PriceTable;
+
+    /// The embedded table, read again for its model names.
+    const EMBEDDED_JSON: &str = include_str!("../../../data/model_prices.json");
+
+    #[test]
+    fn a_plain_call_costs_exactly_what_its_band_says() {
+        let table = PriceTable::embedded();
+        let names: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(EMBEDDED_JSON).unwrap();
+        let usages = [
+            Usage::new(0, 0),
+            Usage::new(1_000, 100),
+            Usage::new(250_000, 3),
+            Usage::new(u64::MAX, u64::MAX),
+        ];
+        let mut shortcuts = 0;
+        for name in names.keys() {
+            let entry = table.get(name).unwrap();
+            let rates = Rates::compile(name, entry);
+            let banded = Rates {
+                plain: None,
+                ..rates.clone()
+            };
+            shortcuts += usize::from(rates.plain.is_some());
+            for usage in &usages {
+                assert_eq!(rates.cost(usage), banded.cost(usage), "{name}, {usage:?}");
+            }
+        }
+        // Most entries have flat prices: the shortcut is taken, and checked above.
+        assert!(
+            shortcuts > names.len() / 2,
+            "{shortcuts} of {}",
+            names.len()
+        );
     }
 }
