@@ -15,6 +15,9 @@ pub const PICOS_PER_USD: u128 = 1_000_000_000_000;
 /// Pico-dollars in one nano-dollar, the unit shared stores count in.
 const PICOS_PER_NANO: u128 = 1_000;
 
+/// Nanoseconds in one hour, the unit of an hourly rate.
+const NANOS_PER_HOUR: u128 = 3_600 * 1_000_000_000;
+
 /// An exact amount of money in pico-dollars.
 ///
 /// ```
@@ -62,6 +65,12 @@ impl Cost {
     /// The amount in whole nano-dollars (10^-9 USD), rounded to nearest.
     pub const fn nanos(self) -> u128 {
         (self.0 + PICOS_PER_NANO / 2) / PICOS_PER_NANO
+    }
+
+    /// What `elapsed` costs at `picos_per_hour` (a local model's compute rate), rounded down to
+    /// the pico-dollar.
+    pub(crate) fn for_duration(picos_per_hour: u128, elapsed: std::time::Duration) -> Self {
+        Cost(picos_per_hour.saturating_mul(elapsed.as_nanos()) / NANOS_PER_HOUR)
     }
 
     /// An amount of whole nano-dollars, as a shared store counts them.

@@ -375,10 +375,7 @@ impl TrackedState {
         let stream =
             stream.map(|report| StreamFinished::new(report, self.start, self.usage_recorded));
         let compute_cost = match (self.local, engine.local_rate) {
-            (true, Some(picos_per_hour)) => {
-                let nanos = duration.as_nanos();
-                Cost::from_picos(picos_per_hour.saturating_mul(nanos) / 3_600_000_000_000)
-            }
+            (true, Some(picos_per_hour)) => Cost::for_duration(picos_per_hour, duration),
             _ => Cost::ZERO,
         };
         let extras = self
