@@ -88,6 +88,9 @@ pub(crate) struct TrackedState {
     priced: bool,
     /// The cost of the usage at its prices.
     usage_cost: Cost,
+    /// The total cost of the tracked calls finished inside this one (kept inline: nested calls,
+    /// a chain's steps, are common, and a box per parent would cost each one an allocation).
+    children_cost: Cost,
     /// How the usage was priced, when more than the standard token prices applied (a
     /// long-context tier, a service tier's fallback, a mode genops cannot apply): boxed, rare.
     pricing_notes: Option<Box<Priced>>,
@@ -100,11 +103,10 @@ pub(crate) struct TrackedState {
     extras: Option<Box<Extras>>,
 }
 
-/// What only some tracked calls have: a manual cost, tracked children, a gate.
+/// What only some tracked calls have: a manual cost, a gate.
 #[derive(Default)]
 struct Extras {
     manual_cost: Cost,
-    children_cost: Cost,
     /// Reservations of an admitted gated call.
     admission: Option<Admission>,
     /// Why a gated call was denied.
@@ -140,6 +142,7 @@ impl TrackedState {
             responses: None,
             priced: true,
             usage_cost: Cost::ZERO,
+            children_cost: Cost::ZERO,
             pricing_notes: None,
             rejected: false,
             local,
@@ -321,7 +324,7 @@ impl TrackedState {
 
     pub(crate) fn add_child_cost(&mut self, cost: Cost) {
         self.had_child = true;
-        self.extras().children_cost += cost;
+        self.children_cost += cost;
     }
 
     /// The call's extras, made on first use.
@@ -419,7 +422,7 @@ impl TrackedState {
             own: self.own,
             usage: self.usage_recorded.then_some(self.usage),
             own_cost,
-            total_cost: own_cost + extras.children_cost,
+            total_cost: own_cost + self.children_cost,
             unknown_model,
             warn_unknown,
             cost_tier: pricing.tier,
