@@ -506,13 +506,13 @@ fn sync_body(expansion: &Expansion<'_>, output: &ReturnType, block: &Block) -> T
         quote!(#krate::__private::call_once::<#ty, _>(move || { #edge #block }))
     };
     match (expansion.args.err, returned) {
-        // The common case keeps the span in place and finishes it through a borrow, so the
+        // The common case hands the span to a scope that finishes and then drops it, so the
         // disabled path costs what `#[tracing::instrument]`'s does.
         (None, None) if expansion.args.enforce.is_none() => {
             let stmts = &block.stmts;
             quote! {
                 #create
-                let __genops_scope = #krate::__private::TrackedScope::enter(&__genops_span);
+                let __genops_scope = #krate::__private::TrackedScope::enter(__genops_span);
                 #(#stmts)*
             }
         }
@@ -520,7 +520,7 @@ fn sync_body(expansion: &Expansion<'_>, output: &ReturnType, block: &Block) -> T
             let closure = closure(&ty);
             quote! {
                 #create
-                let __genops_scope = #krate::__private::TrackedScope::enter(&__genops_span);
+                let __genops_scope = #krate::__private::TrackedScope::enter(__genops_span);
                 let __genops_ret = #closure;
                 #record
                 __genops_ret

@@ -45,7 +45,8 @@ pub(crate) struct Engine {
     prices: PriceTable,
     price_cache: ThreadLocal<PriceCache>,
     pub(crate) ledger: Ledger,
-    pub(crate) defaults: Attribution,
+    /// The default attribution, `None` when it has no value (calls then skip inheriting it).
+    pub(crate) defaults: Option<Attribution>,
     /// Pico-dollars per hour of a local provider's span, if local compute is priced.
     pub(crate) local_rate: Option<u128>,
     /// (provider, model) pairs already warned about as unpriced.
@@ -73,7 +74,7 @@ impl Engine {
             prices,
             price_cache: ThreadLocal::new(),
             ledger,
-            defaults,
+            defaults: (defaults.mask() != 0).then_some(defaults),
             local_rate,
             warned_unknown: Mutex::new(HashSet::new()),
             warned_unsupported: Mutex::new(HashSet::new()),

@@ -3,6 +3,7 @@
 //! This runs in the caller's context (the generated code, or a handle's drop), never inside a
 //! layer callback, so the fields and events it emits reach every layer of the span's subscriber.
 
+use std::cell::Cell;
 use std::ops::ControlFlow;
 
 use tracing::{Dispatch, Span};
@@ -17,6 +18,30 @@ use crate::export::CallMetrics;
 use crate::governance::{GovernanceError, PolicyResult, Verdict};
 use crate::intern::Sym;
 use crate::outcome::Outcome;
+
+thread_local! {
+    /// The finished span this thread is dropping (0: none), so that the layer's `on_close` knows
+    /// without looking the span up that its call is already finished.
+    static CLOSING_FINISHED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Drops `span`, whose call [`finish`] has just finished on this thread.
+pub(crate) fn drop_finished(span: Span) {
+    let Some(id) = span.id() else { return };
+    let previous = CLOSING_FINISHED
+        .try_with(|closing| closing.replace(id.into_u64()))
+        .unwrap_or(0);
+    drop(span);
+    let _ = CLOSING_FINISHED.try_with(|closing| closing.set(previous));
+}
+
+/// Whether span `id` is closing as [`drop_finished`] drops it: its call is finished already. (An
+/// id names one open span: it is reused only after that span closed.)
+pub(crate) fn closing_finished(id: &Id) -> bool {
+    CLOSING_FINISHED
+        .try_with(|closing| closing.get() == id.into_u64())
+        .unwrap_or(false)
+}
 
 /// Finishes `span` with `outcome`, once; later calls do nothing.
 pub(crate) fn finish(span: &Span, outcome: Outcome) {

@@ -51,6 +51,7 @@ pub use tracked_span::TrackedSpan;
 
 pub(crate) use declared::{is_tracked, tracked_filter, Declared, DeclaredVisitor, ReadsDeclared};
 pub(crate) use engine::Engine;
+pub(crate) use finish::closing_finished;
 pub(crate) use layer_handle::LayerHandle;
 pub(crate) use literal_site::{learn as learn_site, take as take_site, Pending};
 #[cfg(feature = "aws-bedrock")]

@@ -73,12 +73,46 @@ fn site_fields(metadata: &'static Metadata<'static>) -> Option<&'static SiteFiel
     Some(fields)
 }
 
-fn opt<T: Value>(value: &Option<T>) -> Option<&dyn Value> {
-    value.as_ref().map(|v| v as &dyn Value)
-}
-
 fn tokens(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The result fields a finished call has values for, in one array of a fixed length: the
+/// entries after the last value are empty, and a subscriber's visitor skips them.
+struct Values<'a> {
+    fields: &'static SiteFields,
+    values: [(&'static Field, Option<&'a dyn Value>); TRACKED_FIELDS.len()],
+    len: usize,
+}
+
+impl<'a> Values<'a> {
+    fn new(fields: &'static SiteFields) -> Self {
+        Values {
+            fields,
+            values: [(&fields[0], None); TRACKED_FIELDS.len()],
+            len: 0,
+        }
+    }
+
+    /// Records `value` in the field at `index` (each field once).
+    fn set(&mut self, index: usize, value: &'a dyn Value) {
+        self.values[self.len] = (&self.fields[index], Some(value));
+        self.len += 1;
+    }
+
+    /// Records `value` in the field at `index`, if there is one.
+    fn set_some<T: Value>(&mut self, index: usize, value: &'a Option<T>) {
+        if let Some(value) = value {
+            self.set(index, value);
+        }
+    }
+
+    /// Records `true` in the flag at `index` when `flag` is set.
+    fn flag(&mut self, index: usize, flag: bool) {
+        if flag {
+            self.set(index, &true);
+        }
+    }
 }
 
 /// Records every result field in one `record_all`, so each is recorded exactly once.
@@ -103,30 +137,14 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let response_model = done.response_model.as_ref().map(|m| m.as_str());
     let response_id = done.response_id.as_deref();
     let finish_reasons = done.finish_reasons.as_deref();
-    let cost_tier = done.cost_tier;
     let service_tier = done.service_tier.map(ServiceTier::as_str);
     let error_type = done.outcome.error_type();
-    let cancelled = done.outcome == Outcome::Cancelled;
     let stream = done.stream.as_ref();
     let first_chunk = stream.and_then(|s| s.first_chunk).map(|d| d.as_secs_f64());
     let chunks = stream.map(|s| tokens(s.chunks));
     let stream_end = stream.map(|s| s.end.as_str());
-    let usage_missing = stream.is_some_and(|s| s.usage_missing);
-
-    fn some<T: Value>(value: &T) -> Option<&dyn Value> {
-        Some(value as &dyn Value)
-    }
-    let when = |cond: bool, value: &'static dyn Value| cond.then_some(value);
-    let usage_field = |i: usize, always: bool| {
-        usage
-            .as_ref()
-            .map(|u| &u[i])
-            .filter(|&&n| always || n > 0)
-            .map(|n| n as &dyn Value)
-    };
     let attribution: [Option<&str>; Dimension::COUNT] =
         Dimension::ALL.map(|dim| done.inherited(dim).map(Sym::as_str));
-    let attr_value = |i: usize| attribution[i].as_ref().map(|v| v as &dyn Value);
     let result = verdict.map_or(PolicyResult::Allowed, |v| v.result).as_str();
     let policy = verdict.and_then(|v| v.policy.as_deref());
     let reason = verdict.and_then(|v| v.reason.as_deref());
@@ -135,61 +153,55 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let remaining = budget.map(|b| b.remaining);
     let utilization = budget.map(|b| b.utilization);
 
-    let values = [
-        (&f[index::INPUT_TOKENS], usage_field(0, true)),
-        (&f[index::OUTPUT_TOKENS], usage_field(1, true)),
-        (&f[index::CACHE_READ], usage_field(2, false)),
-        (&f[index::CACHE_CREATION], usage_field(3, false)),
-        (&f[index::REASONING], usage_field(4, false)),
-        (&f[index::COST], some(&own)),
-        (&f[index::COST_SELF], some(&own)),
-        (&f[index::COST_TOTAL], some(&total)),
-        (&f[index::CURRENCY], some(&semconv::CURRENCY_USD)),
-        (&f[index::UNKNOWN_MODEL], when(done.unknown_model, &true)),
-        (&f[index::REJECTED], when(done.rejected, &true)),
-        (&f[index::COST_TIER], opt(&cost_tier)),
-        (&f[index::SERVICE_TIER], opt(&service_tier)),
-        (
-            &f[index::SERVICE_TIER_FALLBACK],
-            when(done.service_tier_fallback, &true),
-        ),
-        (
-            &f[index::UNSUPPORTED],
-            when(done.unsupported.is_some(), &true),
-        ),
-        (&f[index::CANCELLED], when(cancelled, &true)),
-        (
-            &f[index::ERROR_TYPE],
-            error_type.as_ref().map(|e| e as &dyn Value),
-        ),
-        (&f[index::STATUS_CODE], when(error_type.is_some(), &"error")),
-        (
-            &f[index::RESPONSE_MODEL],
-            response_model.as_ref().map(|m| m as &dyn Value),
-        ),
-        (&f[index::RESPONSE_ID], opt(&response_id)),
-        (&f[index::FINISH_REASONS], opt(&finish_reasons)),
-        (&f[index::ATTRIBUTION], attr_value(0)),
-        (&f[index::ATTRIBUTION + 1], attr_value(1)),
-        (&f[index::ATTRIBUTION + 2], attr_value(2)),
-        (&f[index::ATTRIBUTION + 3], attr_value(3)),
-        (&f[index::ATTRIBUTION + 4], attr_value(4)),
-        (&f[index::ATTRIBUTION + 5], attr_value(5)),
-        (&f[index::ATTRIBUTION + 6], attr_value(6)),
-        (&f[index::POLICY_RESULT], some(&result)),
-        (&f[index::POLICY_NAME], opt(&policy)),
-        (&f[index::POLICY_REASON], opt(&reason)),
-        (&f[index::BUDGET_NAME], opt(&budget_name)),
-        (&f[index::BUDGET_REMAINING], opt(&remaining)),
-        (&f[index::BUDGET_UTILIZATION], opt(&utilization)),
-        (&f[index::REQUEST_STREAM], when(stream.is_some(), &true)),
-        (&f[index::TIME_TO_FIRST_CHUNK], opt(&first_chunk)),
-        (&f[index::STREAM_CHUNKS], opt(&chunks)),
-        (&f[index::STREAM_END], opt(&stream_end)),
-        (&f[index::USAGE_MISSING], when(usage_missing, &true)),
-    ];
+    let mut v = Values::new(f);
+    if let Some(usage) = &usage {
+        v.set(index::INPUT_TOKENS, &usage[0]);
+        v.set(index::OUTPUT_TOKENS, &usage[1]);
+        for (i, field) in [index::CACHE_READ, index::CACHE_CREATION, index::REASONING]
+            .into_iter()
+            .enumerate()
+        {
+            if usage[2 + i] > 0 {
+                v.set(field, &usage[2 + i]);
+            }
+        }
+    }
+    v.set(index::COST, &own);
+    v.set(index::COST_SELF, &own);
+    v.set(index::COST_TOTAL, &total);
+    v.set(index::CURRENCY, &semconv::CURRENCY_USD);
+    v.flag(index::UNKNOWN_MODEL, done.unknown_model);
+    v.flag(index::REJECTED, done.rejected);
+    v.set_some(index::COST_TIER, &done.cost_tier);
+    v.set_some(index::SERVICE_TIER, &service_tier);
+    v.flag(index::SERVICE_TIER_FALLBACK, done.service_tier_fallback);
+    v.flag(index::UNSUPPORTED, done.unsupported.is_some());
+    v.flag(index::CANCELLED, done.outcome == Outcome::Cancelled);
+    if let Some(error_type) = &error_type {
+        v.set(index::ERROR_TYPE, error_type);
+        v.set(index::STATUS_CODE, &"error");
+    }
+    v.set_some(index::RESPONSE_MODEL, &response_model);
+    v.set_some(index::RESPONSE_ID, &response_id);
+    v.set_some(index::FINISH_REASONS, &finish_reasons);
+    for (i, value) in attribution.iter().enumerate() {
+        v.set_some(index::ATTRIBUTION + i, value);
+    }
+    v.set(index::POLICY_RESULT, &result);
+    v.set_some(index::POLICY_NAME, &policy);
+    v.set_some(index::POLICY_REASON, &reason);
+    v.set_some(index::BUDGET_NAME, &budget_name);
+    v.set_some(index::BUDGET_REMAINING, &remaining);
+    v.set_some(index::BUDGET_UTILIZATION, &utilization);
+    if let Some(stream) = stream {
+        v.set(index::REQUEST_STREAM, &true);
+        v.set_some(index::TIME_TO_FIRST_CHUNK, &first_chunk);
+        v.set_some(index::STREAM_CHUNKS, &chunks);
+        v.set_some(index::STREAM_END, &stream_end);
+        v.flag(index::USAGE_MISSING, stream.usage_missing);
+    }
     let _recording = RecordingResults::start(id);
-    span.record_all(&metadata.fields().value_set(&values));
+    span.record_all(&metadata.fields().value_set(&v.values));
 }
 
 /// Whether this thread is recording the result fields of the finished span `id`: the layer's

@@ -1,23 +1,25 @@
 //! How a sync tracked function runs inside its span.
 
-use super::finish::finish;
+use tracing::Span;
+
+use super::finish::{drop_finished, finish};
 use crate::outcome::Outcome;
 
 /// Enters a tracked span and, when dropped, exits and finishes it (a panic in progress is
-/// recorded as one). One check of the span on entry and one on drop, as `Span::enter` has, so a
-/// disabled span costs what `#[tracing::instrument]`'s does.
-pub struct TrackedScope<'a>(&'a tracing::Span);
+/// recorded as one), then drops the span. One check of the span on entry and one on drop, as
+/// `Span::enter` has, so a disabled span costs what `#[tracing::instrument]`'s does.
+pub struct TrackedScope(Span);
 
-impl<'a> TrackedScope<'a> {
-    /// Enters `span`.
+impl TrackedScope {
+    /// Enters `span`, which the scope keeps until it is dropped.
     #[inline]
-    pub fn enter(span: &'a tracing::Span) -> Self {
+    pub fn enter(span: Span) -> Self {
         span.with_subscriber(|(id, dispatch)| dispatch.enter(id));
         TrackedScope(span)
     }
 }
 
-impl Drop for TrackedScope<'_> {
+impl Drop for TrackedScope {
     #[inline]
     fn drop(&mut self) {
         if self
@@ -32,7 +34,8 @@ impl Drop for TrackedScope<'_> {
         } else {
             Outcome::Ok
         };
-        finish(self.0, outcome);
+        finish(&self.0, outcome);
+        drop_finished(std::mem::replace(&mut self.0, Span::none()));
     }
 }
 

@@ -120,7 +120,9 @@ impl TrackedState {
         if let Some(parent) = parent {
             attribution.inherit(parent);
         }
-        attribution.inherit(&engine.defaults);
+        if let Some(defaults) = &engine.defaults {
+            attribution.inherit(defaults);
+        }
         let local = declared
             .provider
             .as_ref()

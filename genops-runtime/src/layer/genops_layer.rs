@@ -12,8 +12,8 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::attribution::Dimension;
 use crate::call::{
-    is_tracked, learn_site, recording_results, take_site, Declared, DeclaredVisitor, Engine,
-    LayerHandle, Pending, ReadsDeclared, TrackedState,
+    closing_finished, is_tracked, learn_site, recording_results, take_site, Declared,
+    DeclaredVisitor, Engine, LayerHandle, Pending, ReadsDeclared, TrackedState,
 };
 #[cfg(feature = "otlp")]
 use crate::export::GenAiMetrics;
@@ -190,7 +190,11 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         // A tracked span that closes without being finished (a `genops::span!` handle's
-        // future dropped before its first poll, say) is still booked, once.
+        // future dropped before its first poll, say) is still booked, once. A sync call's scope
+        // drops its span right after finishing it: then there is nothing to look up.
+        if closing_finished(&id) {
+            return;
+        }
         let Some(span) = ctx.span(&id) else { return };
         let mut extensions = span.extensions_mut();
         if let Some(state) = extensions.get_mut::<TrackedState>() {
