@@ -209,7 +209,8 @@ impl Expansion<'_> {
         quote! {
             #imports
             #site
-            let __genops_span = #span;
+            #[allow(unused_mut)]
+            let mut __genops_span = #span;
             #record_model
         }
     }
@@ -506,13 +507,13 @@ fn sync_body(expansion: &Expansion<'_>, output: &ReturnType, block: &Block) -> T
         quote!(#krate::__private::call_once::<#ty, _>(move || { #edge #block }))
     };
     match (expansion.args.err, returned) {
-        // The common case hands the span to a scope that finishes and then drops it, so the
-        // disabled path costs what `#[tracing::instrument]`'s does.
+        // The common case lends the span to a scope that finishes it and then drops it in place,
+        // so the disabled path costs what `#[tracing::instrument]`'s does.
         (None, None) if expansion.args.enforce.is_none() => {
             let stmts = &block.stmts;
             quote! {
                 #create
-                let __genops_scope = #krate::__private::TrackedScope::enter(__genops_span);
+                let __genops_scope = #krate::__private::TrackedScope::enter(&mut __genops_span);
                 #(#stmts)*
             }
         }
@@ -520,7 +521,7 @@ fn sync_body(expansion: &Expansion<'_>, output: &ReturnType, block: &Block) -> T
             let closure = closure(&ty);
             quote! {
                 #create
-                let __genops_scope = #krate::__private::TrackedScope::enter(__genops_span);
+                let __genops_scope = #krate::__private::TrackedScope::enter(&mut __genops_span);
                 let __genops_ret = #closure;
                 #record
                 __genops_ret

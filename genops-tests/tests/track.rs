@@ -571,3 +571,35 @@ fn outside_any_tracked_span_recording_is_a_no_op() {
     assert!(cap.spans().is_empty());
     assert_eq!(ledger.snapshot().total.calls, 0);
 }
+
+#[genops::track(team = "search", provider = "openai", model = "gpt-4o-mini")]
+fn keeps_its_span() -> tracing::Span {
+    genops::record_usage(Usage::new(1_000, 200));
+    tracing::Span::current()
+}
+
+#[test]
+fn a_sync_call_whose_span_outlives_it_is_booked_once_and_closes_later() {
+    let (kept, cap, ledger) = capture(true, || {
+        let kept = keeps_its_span();
+        // Finished and booked when the function returned, though its span is still open.
+        assert_eq!(kept.metadata().map(|m| m.name()), Some("chat gpt-4o-mini"));
+        // The last handle closes it on another thread; a second call follows on this one.
+        std::thread::scope(|s| {
+            s.spawn(move || drop(kept));
+        });
+        keeps_its_span()
+    });
+    drop(kept);
+    let spans: Vec<_> = cap
+        .spans()
+        .into_iter()
+        .filter(|span| span.name == "chat gpt-4o-mini")
+        .collect();
+    assert_eq!(spans.len(), 2);
+    assert!(spans.iter().all(|span| span.closed));
+    let snapshot = ledger.snapshot();
+    assert_eq!(snapshot.total.calls, 2);
+    // Two calls of 1,000 × $0.15/M + 200 × $0.60/M = $0.000270 each.
+    assert_eq!(snapshot.total.cost.picos(), 2 * 270_000_000);
+}

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::table::{f, Table};
+use crate::targets::above_ceilings;
 
 /// A saved report's gate figures, and the machine they were measured on.
 struct Baseline {
@@ -91,8 +92,21 @@ fn is_timed(key: &str) -> bool {
 /// `tracing::instrument` span is 10.8 bare calls on one 2-core guest and 14.0 on another), so
 /// the baseline measured on this machine's CPU model is used. With none, a figure is a
 /// regression only if it is one against every saved machine: a slower genops is slower
-/// everywhere.
+/// everywhere. Figures above their fixed ceilings fail whatever the baseline says.
 pub(crate) fn check_regressions(
+    path: &Path,
+    machine: &Value,
+    current: &BTreeMap<String, f64>,
+    tolerance: Tolerance,
+) -> Result<Vec<String>, String> {
+    let mut regressions = above_ceilings(current);
+    regressions.extend(against_baselines(path, machine, current, tolerance)?);
+    Ok(regressions)
+}
+
+/// The gate figures that moved beyond `tolerance` from the baseline of this machine (or, when
+/// none was measured here, from every saved baseline).
+fn against_baselines(
     path: &Path,
     machine: &Value,
     current: &BTreeMap<String, f64>,

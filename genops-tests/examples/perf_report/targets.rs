@@ -270,6 +270,23 @@ pub(crate) fn targets(m: &Metrics) -> Vec<Target> {
         format!("{} B, {} allocations", f(bytes, 0), f(allocs, 2)),
         bytes < 1024.0 && allocs <= 8.0,
     );
+    // A priced call's own instructions and its state: counted, so they hold on any machine.
+    if let Some(count) = m.get("instructions.genops_layer_priced.per_call") {
+        add(
+            "genops target",
+            "Instructions of a priced call (full layer)",
+            "≤ 4,500",
+            thousands(*count),
+            *count <= 4_500.0,
+        );
+    }
+    add(
+        "genops target",
+        "State of a priced call (its one allocation)",
+        "≤ 256 B",
+        format!("{} B", f(bytes, 0)),
+        bytes <= 256.0 && allocs <= 1.0,
+    );
     add(
         "genops target",
         "Retained after 1,000,000 calls (ledger keys aside)",
@@ -309,8 +326,24 @@ pub(crate) fn gated(mode: &Mode) -> bool {
     mode.key.starts_with("genops_") && !matches!(mode.stack, Stack::GenopsOtel)
 }
 
+/// Gate figures held to a fixed ceiling as well as to the baseline: a priced call's state (its
+/// one allocation), in bytes.
+pub(crate) const CEILINGS: [(&str, f64); 1] = [("genops_layer_priced.bytes_per_call", 256.0)];
+
+/// The gate figures that are above their [`CEILINGS`], as messages.
+pub(crate) fn above_ceilings(gate: &BTreeMap<String, f64>) -> Vec<String> {
+    CEILINGS
+        .iter()
+        .filter_map(|&(key, ceiling)| {
+            let now = *gate.get(key)?;
+            (now > ceiling).then(|| format!("{key}: {now} is above its ceiling of {ceiling}"))
+        })
+        .collect()
+}
+
 /// The figures the regression gate compares: ratios to the bare call of the same run, in time
-/// and (with `--instructions`) in instructions, and allocation counts. Never absolute times.
+/// and (with `--instructions`) in instructions, a priced call's own instruction count, and
+/// allocation counts. Never absolute times.
 pub(crate) fn gate(m: &Metrics) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     for mode in MODES.iter().filter(|mode| gated(mode)) {
@@ -320,6 +353,9 @@ pub(crate) fn gate(m: &Metrics) -> BTreeMap<String, f64> {
         if let Some(v) = m.get(&format!("instructions.{}.ratio", mode.key)) {
             out.insert(format!("{}.instruction_ratio", mode.key), *v);
         }
+    }
+    if let Some(v) = m.get("instructions.genops_layer_priced.per_call") {
+        out.insert("genops_layer_priced.instructions_per_call".into(), *v);
     }
     for key in [
         "genops_layer",
