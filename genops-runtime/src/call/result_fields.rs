@@ -112,6 +112,7 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let chunks = stream.map(|s| tokens(s.chunks));
     let stream_end = stream.map(|s| s.end.as_str());
     let usage_missing = stream.is_some_and(|s| s.usage_missing);
+    let implausible = done.implausible.as_deref();
 
     fn some<T: Value>(value: &T) -> Option<&dyn Value> {
         Some(value as &dyn Value)
@@ -187,6 +188,7 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         (&f[index::STREAM_CHUNKS], opt(&chunks)),
         (&f[index::STREAM_END], opt(&stream_end)),
         (&f[index::USAGE_MISSING], when(usage_missing, &true)),
+        (&f[index::USAGE_IMPLAUSIBLE], opt(&implausible)),
     ];
     let _recording = RecordingResults::start(id);
     span.record_all(&metadata.fields().value_set(&values));
