@@ -545,6 +545,9 @@ mod bedrock_events {
             let event = ConverseStreamOutput::Metadata(metadata);
             let all_true = counts.iter().all(|n| (0..=1_000).contains(n));
             let booked = call(|| streamed(&[event]));
+            // A negative count is not a count.
+            let flagged = booked.1.has(GENOPS_USAGE_IMPLAUSIBLE);
+            prop_assert_eq!(flagged || counts.iter().all(|n| *n >= 0), true);
             check_call(("aws.bedrock", MODEL), 1, all_true, booked)?;
         }
     }

@@ -85,9 +85,11 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             claim = &**claim,
             booked_usd = done.own_cost.as_usd(),
             "a response claimed usage that cannot be true: it is booked as the most one response \
-             of the model can use (its context window and maximum output), not as claimed \
-             (`genops.usage.implausible`, `genops_usage_implausible_total`). If the model's limits \
-             are larger than the price table says, set them with GENOPS_PRICING_FILE"
+             of the model can use (its context window and maximum output, or the caps of the \
+             call's hold), not as claimed (`genops.usage.implausible`, \
+             `genops_usage_implausible_total`). If the model's limits are larger than the price \
+             table says, give them in a price file (`max_input_tokens`, `max_output_tokens`) with \
+             GENOPS_PRICING_FILE"
         );
     }
     #[cfg(feature = "otlp")]

@@ -126,4 +126,19 @@ mod tests {
         assert!(report.not_a_count.is_none());
         assert!(is_bedrock(AdapterKind::BedrockApi) && !is_bedrock(AdapterKind::Anthropic));
     }
+
+    #[test]
+    fn a_negative_count_is_noted_as_not_a_count_and_read_as_zero() {
+        let genai_usage = GenaiUsage {
+            prompt_tokens: Some(10),
+            completion_tokens: Some(-3),
+            ..Default::default()
+        };
+        let mut report = Report::default();
+        assert_eq!(usage(&genai_usage, false, &mut report).output, 0);
+        assert_eq!(
+            report.not_a_count.map(|bad| bad.to_string()).as_deref(),
+            Some("completion_tokens=-3 (not a token count)")
+        );
+    }
 }

@@ -287,6 +287,46 @@ mod tests {
     }
 
     #[test]
+    fn only_whole_numbers_from_0_to_u64_max_are_counts_and_the_first_other_is_noted() {
+        let counts = [
+            (json!(7), Some(7)),
+            (json!(u64::MAX), Some(u64::MAX)),
+            (json!(12.0), Some(12)),
+            (json!(null), Some(0)),
+            (json!(-1), None),
+            (json!(0.5), None),
+            (json!(1e20), None),
+            (json!("7"), None),
+            (json!(false), None),
+            (json!([7]), None),
+            (json!({"n": 7}), None),
+        ];
+        for (value, count) in &counts {
+            let mut report = Report::default();
+            let read = report.json_count("n", value);
+            let noted = report.not_a_count.map(|bad| bad.to_string());
+            match count {
+                Some(n) => assert_eq!((read, noted), (*n, None), "{value}"),
+                None => assert_eq!(
+                    (read, noted),
+                    (0, Some(format!("n={value} (not a token count)"))),
+                    "{value}"
+                ),
+            }
+        }
+        // The first one is kept.
+        let body = json!({
+            "object": "chat.completion",
+            "usage": {"prompt_tokens": -1, "completion_tokens": "2"}
+        });
+        let noted = report(&body).not_a_count.map(|bad| bad.to_string());
+        assert_eq!(
+            noted.as_deref(),
+            Some("prompt_tokens=-1 (not a token count)")
+        );
+    }
+
+    #[test]
     fn unknown_shapes_report_nothing() {
         for body in [
             json!(null),
