@@ -24,12 +24,14 @@ Selection rules
 3. **Fields.** Every field genops reads (see genops-runtime/src/pricing/litellm.rs), copied as
    LiteLLM writes it:
    - ``litellm_provider``, ``mode``;
+   - ``max_input_tokens`` and ``max_output_tokens``, the most one response can take and write,
+     which bound the usage genops believes (see docs/guide/recording.md);
    - every per-token price ``{base}[_above_{N}_tokens][_flex|_priority|_batches]`` with ``base``
      one of ``BASES`` (tiers only on ``TIERED_BASES``);
    - ``search_context_cost_per_query``, ``web_search_billing_unit``, ``tiered_pricing``,
      ``off_peak_pricing`` and the per-second prices (``cost_per_second``,
      ``input_cost_per_second``, ``output_cost_per_second``), which genops flags as unsupported.
-   Nothing else (context windows, capabilities, ...) is kept.
+   Nothing else (capabilities, ...) is kept.
 
 The output is sorted by key, indented by one space, so diffs stay small.
 """
@@ -59,6 +61,8 @@ PRICE_KEY = re.compile(
 OTHER_FIELDS = (
     "litellm_provider",
     "mode",
+    "max_input_tokens",
+    "max_output_tokens",
     "search_context_cost_per_query",
     "web_search_billing_unit",
     "tiered_pricing",

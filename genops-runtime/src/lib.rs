@@ -33,8 +33,8 @@
 //! Each module only uses the ones below it.
 //!
 //! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
-//!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
-//!    reasons).
+//!    `outcome`, `recordable` (what a provider's response reports: usage, model, id, finish
+//!    reasons), and `plausibility` (usage that cannot be true).
 //! 2. Pricing and the ledger: `pricing`, `ledger`, and `error` (set-up errors, which carry
 //!    pricing's).
 //! 3. Governance and export: `governance`, `export`.
@@ -74,6 +74,7 @@ mod error;
 mod intern;
 mod money;
 mod outcome;
+mod plausibility;
 mod recordable;
 mod redact;
 pub mod semconv;

@@ -72,6 +72,7 @@ macro_rules! __genops_field_table {
             GENOPS_STREAM_CHUNKS = "genops.stream.chunks", -, "The items a streamed call yielded (`i64`).";
             GENOPS_STREAM_END = "genops.stream.end", -, "How a streamed call ended: `completed`, `error` or `cancelled`.";
             GENOPS_USAGE_MISSING = "genops.usage.missing", -, "`true` when a streamed call completed without any recorded usage: its tokens were not booked.";
+            GENOPS_USAGE_IMPLAUSIBLE = "genops.usage.implausible", -, "The count a response claimed that cannot be true, and why (`input=18446744073709551615 (above the context window, 128000)`, `prompt_tokens=-5 (not a token count)`): the response was booked at its bound instead (the first such claim of the call).";
             GENOPS_SAMPLE_RATE = "genops.sample_rate", sample_rate, "The export sampling rate of a call site (`sample = ...`), read by the trace sampler.";
         }
     };
@@ -161,6 +162,7 @@ pub(crate) mod index {
     pub const STREAM_CHUNKS: usize = super::position(super::GENOPS_STREAM_CHUNKS);
     pub const STREAM_END: usize = super::position(super::GENOPS_STREAM_END);
     pub const USAGE_MISSING: usize = super::position(super::GENOPS_USAGE_MISSING);
+    pub const USAGE_IMPLAUSIBLE: usize = super::position(super::GENOPS_USAGE_IMPLAUSIBLE);
     /// The `genops.` field that marks a tracked span's field set (the table's last entry).
     pub const MARKER: usize = super::position(super::GENOPS_SAMPLE_RATE);
     const _: () = assert!(MARKER == super::TRACKED_FIELDS.len() - 1);

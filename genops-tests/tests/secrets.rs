@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::time::Duration;
 
 use support::child::{closed_port, run_child, run_if_child, transcript};
@@ -30,18 +29,6 @@ fn planted(port: u16) -> genops::Config {
         .otlp_metrics_endpoint(format!(
             "http://svc:{SECRET}@127.0.0.1:{port}/v1/metrics?token={SECRET}"
         ))
-}
-
-fn get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).expect("the metrics endpoint");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut body = String::new();
-    stream.read_to_string(&mut body).unwrap();
-    body
 }
 
 /// Set-up errors of malformed headers and endpoints (a child of `a_planted_secret_never_leaves`).
@@ -111,7 +98,7 @@ fn child_unreachable() {
         std::thread::sleep(Duration::from_millis(20));
     }
     guard.flush();
-    let scrape = get(guard.metrics_addr().expect("metrics on"), "/metrics");
+    let scrape = support::http_get(guard.metrics_addr().expect("metrics on"), "/metrics");
     println!("scrape:\n{scrape}");
     println!("guard: {guard:?}");
 }

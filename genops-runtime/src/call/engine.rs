@@ -14,6 +14,7 @@ use crate::export::GenAiMetrics;
 use crate::governance::Governance;
 use crate::intern::Sym;
 use crate::ledger::Ledger;
+use crate::plausibility::Limits;
 use crate::pricing::{EntryId, PriceTable, Priced};
 use crate::usage::Usage;
 
@@ -134,6 +135,12 @@ impl Engine {
     #[inline]
     pub(crate) fn cost(&self, id: EntryId, usage: &Usage) -> Priced {
         self.prices.rates(id).cost(usage)
+    }
+
+    /// The most tokens one response priced by entry `id` can have.
+    #[inline]
+    pub(crate) fn limits(&self, id: EntryId) -> Limits {
+        self.prices.rates(id).limits()
     }
 
     /// Whether this is the first stream without usage from the call site `site`.

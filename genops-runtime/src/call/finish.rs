@@ -102,6 +102,21 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             );
         }
     }
+    if let Some(claim) = &done.implausible {
+        tracing::warn!(
+            target: "genops",
+            provider = done.key.provider.as_ref().map_or("", Sym::as_str),
+            model = done.key.model.as_ref().map_or("", Sym::as_str),
+            claim = &**claim,
+            booked_usd = done.own_cost.as_usd(),
+            "a response claimed usage that cannot be true: it is booked as the most one response \
+             of the model can use (its context window and maximum output, or the caps of the \
+             call's hold), not as claimed (`genops.usage.implausible`, \
+             `genops_usage_implausible_total`). If the model's limits are larger than the price \
+             table says, give them in a price file (`max_input_tokens`, `max_output_tokens`) with \
+             GENOPS_PRICING_FILE"
+        );
+    }
     #[cfg(feature = "otlp")]
     if let Some(instruments) = engine.genai_metrics.get() {
         instruments.record(&CallMetrics {

@@ -71,6 +71,9 @@ pub(crate) struct Finished {
     /// A JSON array of strings.
     pub(crate) finish_reasons: Option<String>,
     pub(crate) usage_hint: Option<&'static str>,
+    /// The first count a response claimed that cannot be true, and why
+    /// (`genops.usage.implausible`): the response was booked at its bound.
+    pub(crate) implausible: Option<Box<str>>,
     pub(crate) outcome: Outcome,
     #[cfg(feature = "otlp")]
     pub(crate) duration: Duration,

@@ -143,6 +143,7 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let first_chunk = stream.and_then(|s| s.first_chunk).map(|d| d.as_secs_f64());
     let chunks = stream.map(|s| tokens(s.chunks));
     let stream_end = stream.map(|s| s.end.as_str());
+    let implausible = done.implausible.as_deref();
     let attribution: [Option<&str>; Dimension::COUNT] =
         Dimension::ALL.map(|dim| done.inherited(dim).map(Sym::as_str));
     let result = verdict.map_or(PolicyResult::Allowed, |v| v.result).as_str();
@@ -200,6 +201,7 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         v.set_some(index::STREAM_END, &stream_end);
         v.flag(index::USAGE_MISSING, stream.usage_missing);
     }
+    v.set_some(index::USAGE_IMPLAUSIBLE, &implausible);
     let _recording = RecordingResults::start(id);
     span.record_all(&metadata.fields().value_set(&v.values));
 }

@@ -13,8 +13,9 @@ use crate::intern::Sym;
 use crate::ledger::{Entry, LedgerKey};
 use crate::money::Cost;
 use crate::outcome::Outcome;
-use crate::pricing::Priced;
-use crate::recordable::{Report, UsageReport};
+use crate::plausibility::{self, Limits};
+use crate::pricing::{EntryId, Priced};
+use crate::recordable::{NotACount, Report, UsageReport};
 use crate::usage::{ServiceTier, Usage};
 
 /// Who recorded a call's usage: automatic recording steps aside for user code.
@@ -111,6 +112,8 @@ struct Extras {
     admission: Option<Admission>,
     /// Why a gated call was denied.
     blocked: Option<Box<GovernanceError>>,
+    /// The first count a response claimed that cannot be true (`genops.usage.implausible`).
+    implausible: Option<Box<str>>,
 }
 
 impl TrackedState {
@@ -203,6 +206,8 @@ impl TrackedState {
 
     pub(crate) fn add_usage(&mut self, engine: &Engine, usage: Usage) {
         self.recorded_by(Source::Explicit);
+        let id = self.entry(engine);
+        let usage = self.believe(engine, id, usage, None);
         match &mut self.responses {
             Some(responses) => {
                 responses.settled.accumulate(usage);
@@ -210,12 +215,14 @@ impl TrackedState {
             }
             None => self.usage.accumulate(usage),
         }
-        self.reprice(engine);
+        self.price_at(engine, id);
     }
 
     /// Replaces the usage so far with `usage`, a cumulative count.
     pub(crate) fn set_usage(&mut self, engine: &Engine, usage: Usage) {
         self.recorded_by(Source::Explicit);
+        let id = self.entry(engine);
+        let usage = self.believe(engine, id, usage, None);
         match &mut self.responses {
             Some(responses) => {
                 responses.settled = usage;
@@ -224,7 +231,7 @@ impl TrackedState {
             }
             None => self.usage = usage,
         }
-        self.reprice(engine);
+        self.price_at(engine, id);
     }
 
     /// Notes who records usage now. User code's first recording discards what was recorded
@@ -236,6 +243,9 @@ impl TrackedState {
                 responses.running = Usage::default();
             }
             self.usage = Usage::default();
+            if let Some(extras) = &mut self.extras {
+                extras.implausible = None;
+            }
         }
         self.source = source;
         self.usage_recorded = true;
@@ -296,6 +306,14 @@ impl TrackedState {
             });
         if let Some(usage) = usage {
             self.recorded_by(if auto { Source::Auto } else { Source::Explicit });
+            let id = self.entry(engine);
+            let bad = report.not_a_count.as_ref();
+            let usage = match usage {
+                UsageReport::Part(u) => UsageReport::Part(self.believe(engine, id, u, bad)),
+                UsageReport::Cumulative(u) => {
+                    UsageReport::Cumulative(self.believe(engine, id, u, bad))
+                }
+            };
             if let Some(responses) = &mut self.responses {
                 match usage {
                     UsageReport::Part(usage) => responses.settled.accumulate(usage),
@@ -309,11 +327,33 @@ impl TrackedState {
                 }
             }
             self.sum_usage();
-            changed = true;
-        }
-        if changed {
+            self.price_at(engine, id);
+        } else if changed {
             self.reprice(engine);
         }
+    }
+
+    /// What one response's `usage` books: itself when it can be true; else (a count beyond the
+    /// limits of the priced entry `id`, or `not_a_count`) its bound, and the claim is kept.
+    fn believe(
+        &mut self,
+        engine: &Engine,
+        id: Option<EntryId>,
+        usage: Usage,
+        not_a_count: Option<&NotACount<'_>>,
+    ) -> Usage {
+        let limits = id.map_or(Limits::FALLBACK, |id| engine.limits(id));
+        // The caps `(input, output)` of the hold the call was admitted with: none yet.
+        let caps = None;
+        let claim = match (not_a_count, plausibility::check(&usage, limits, caps)) {
+            (None, None) => return usage,
+            (Some(bad), _) => bad.to_string(),
+            (None, Some(beyond)) => beyond.to_string(),
+        };
+        self.extras()
+            .implausible
+            .get_or_insert_with(|| claim.into_boxed_str());
+        limits.bound(caps, &usage)
     }
 
     pub(crate) fn add_manual_cost(&mut self, cost: Cost) {
@@ -346,18 +386,33 @@ impl TrackedState {
         }
     }
 
-    /// Prices the usage so far with the priced model (`key.model`: the response model wins).
+    /// The price entry of the priced model (`key.model`: the response model wins), if it has
+    /// one; a local provider's calls have none.
+    fn entry(&self, engine: &Engine) -> Option<EntryId> {
+        if self.local {
+            return None;
+        }
+        let model = self.key.model.as_ref()?;
+        engine.price(self.key.provider.as_ref(), model)
+    }
+
+    /// Prices the usage so far with the priced model.
     fn reprice(&mut self, engine: &Engine) {
+        let id = if self.usage_recorded {
+            self.entry(engine)
+        } else {
+            None
+        };
+        self.price_at(engine, id);
+    }
+
+    /// Prices the usage so far at entry `id`, the priced model's.
+    fn price_at(&mut self, engine: &Engine, id: Option<EntryId>) {
         if !self.usage_recorded || self.local {
             self.priced = true;
             self.set_pricing(Priced::default());
             return;
         }
-        let id = self
-            .key
-            .model
-            .as_ref()
-            .and_then(|model| engine.price(self.key.provider.as_ref(), model));
         self.priced = id.is_some();
         self.set_pricing(id.map_or(Priced::default(), |id| engine.cost(id, &self.usage)));
     }
@@ -388,6 +443,7 @@ impl TrackedState {
             .take()
             .map_or_else(Extras::default, |extras| *extras);
         let own_cost = self.usage_cost + extras.manual_cost + compute_cost;
+        let implausible = extras.implausible;
         let unknown_model = !self.priced;
         let warn_unknown = if unknown_model {
             let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
@@ -418,6 +474,7 @@ impl TrackedState {
             duration,
             first_chunk: stream.and_then(|s| s.first_chunk),
             usage_missing: stream.is_some_and(|s| s.usage_missing),
+            implausible: implausible.is_some(),
         });
         *done = Some(Finished {
             key: self.key.clone(),
@@ -444,6 +501,7 @@ impl TrackedState {
                     reasons
                 }),
             usage_hint: responses.as_ref().and_then(|r| r.usage_hint),
+            implausible,
             outcome,
             #[cfg(feature = "otlp")]
             duration,

@@ -24,6 +24,8 @@ pub struct Totals {
     pub unknown_model_calls: u64,
     /// Streamed calls that completed without any recorded usage (their tokens are not booked).
     pub missing_usage_calls: u64,
+    /// Calls with a response whose usage could not be true, booked at its bound instead.
+    pub implausible_usage_calls: u64,
     /// Input tokens, including cache tokens.
     pub input_tokens: u64,
     /// Output tokens, including reasoning tokens.
@@ -49,6 +51,9 @@ impl Totals {
         self.missing_usage_calls = self
             .missing_usage_calls
             .saturating_add(other.missing_usage_calls);
+        self.implausible_usage_calls = self
+            .implausible_usage_calls
+            .saturating_add(other.implausible_usage_calls);
         self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
         self.cache_read_tokens = self
@@ -104,4 +109,6 @@ pub(crate) struct Entry<'a> {
     pub(crate) first_chunk: Option<Duration>,
     /// A streamed call that completed without usage.
     pub(crate) usage_missing: bool,
+    /// A response of the call claimed usage that cannot be true.
+    pub(crate) implausible: bool,
 }

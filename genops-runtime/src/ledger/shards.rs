@@ -66,6 +66,7 @@ impl Ledger {
             denied: u64::from(entry.denied),
             unknown_model_calls: u64::from(entry.unknown_model),
             missing_usage_calls: u64::from(entry.usage_missing),
+            implausible_usage_calls: u64::from(entry.implausible),
             input_tokens: entry.usage.input,
             output_tokens: entry.usage.output,
             cache_read_tokens: entry.usage.cache_read,
@@ -286,6 +287,7 @@ mod tests {
             duration: Duration::ZERO,
             first_chunk: None,
             usage_missing: false,
+            implausible: false,
         });
     }
 

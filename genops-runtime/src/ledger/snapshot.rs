@@ -117,6 +117,13 @@ impl fmt::Display for Snapshot {
                 self.total.unknown_model_calls
             )?;
         }
+        if self.total.implausible_usage_calls > 0 {
+            writeln!(
+                f,
+                "{} call(s) claimed usage that cannot be true and were booked at their bound",
+                self.total.implausible_usage_calls
+            )?;
+        }
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use crate::usage::SearchContextSize;
 /// let entry = table.get("gpt-4o").unwrap();
 /// assert_eq!(entry.litellm_provider.as_deref(), Some("openai"));
 /// assert_eq!(entry.price.input, 2_500_000);
+/// assert_eq!((entry.max_input_tokens, entry.max_output_tokens), (Some(128_000), Some(16_384)));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PriceEntry {
@@ -23,6 +24,12 @@ pub struct PriceEntry {
     pub litellm_provider: Option<String>,
     /// LiteLLM's mode (`chat`, `embedding`, ...), if given.
     pub mode: Option<String>,
+    /// The model's context window, the most input tokens of one response (`max_input_tokens`),
+    /// if given. A response that claims more is booked at a bound (see the guide's "Usage that
+    /// cannot be true").
+    pub max_input_tokens: Option<u64>,
+    /// The most output tokens of one response (`max_output_tokens`), if given.
+    pub max_output_tokens: Option<u64>,
     /// Every other price of the entry: tiers, service tiers, audio, web search.
     pub extra: ExtraPrices,
 }

@@ -40,7 +40,7 @@ struct Metric {
 }
 
 /// Every metric, in the order the exposition writes them.
-const METRICS: [Metric; 15] = [
+const METRICS: [Metric; 16] = [
     Metric {
         name: "genops_operation_duration_seconds",
         kind: "histogram",
@@ -94,6 +94,12 @@ const METRICS: [Metric; 15] = [
         kind: "counter",
         help: "Streamed calls that completed without recorded usage (their tokens are not booked).",
         samples: |s| Some(vec![sample(String::new(), s.missing_usage)]),
+    },
+    Metric {
+        name: "genops_usage_implausible_total",
+        kind: "counter",
+        help: "Calls with a response whose usage could not be true (booked at its bound instead).",
+        samples: |s| Some(implausible(s)),
     },
     Metric {
         name: "genops_export_dropped_spans_total",
@@ -228,6 +234,16 @@ fn cost_labels<'a>(extra: &[Dimension], key: &'a [String]) -> Vec<(&'static str,
     pairs
 }
 
+/// Calls with usage that could not be true, per (provider, model).
+fn implausible(s: &Scrape<'_>) -> Vec<Sample> {
+    s.implausible
+        .iter()
+        .map(|((provider, model), n)| {
+            sample(labels(&[("provider", provider), ("model", model)]), n)
+        })
+        .collect()
+}
+
 /// Own cost in USD per cost key.
 fn costs(s: &Scrape<'_>) -> Vec<Sample> {
     s.costs
@@ -285,9 +301,14 @@ mod tests {
     use std::time::Duration;
     use tracing_subscriber::prelude::*;
 
-    /// One tracked call for `team` on `model`: 1,000,000 input tokens.
+    /// One tracked call for `team` on `model`: 1,000,000 input tokens, in ten responses of
+    /// 100,000 (a response's input is within gpt-4o-mini's context window).
     fn call(team: &str, model: &str) {
-        drop(tracked_call(team, model, crate::Usage::new(1_000_000, 0)));
+        let call = tracked_call(team, model, crate::Usage::new(100_000, 0));
+        let _entered = call.enter();
+        for _ in 1..10 {
+            crate::record_usage(crate::Usage::new(100_000, 0));
+        }
     }
 
     fn source(ledger: Ledger, cap: usize, extra: Vec<Dimension>) -> MetricsSource {
@@ -389,6 +410,7 @@ mod tests {
                     duration: Duration::from_secs(1),
                     first_chunk: None,
                     usage_missing: false,
+                    implausible: false,
                 },
             ));
         }

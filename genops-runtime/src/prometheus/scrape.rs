@@ -59,6 +59,8 @@ pub(super) struct Scrape<'a> {
     pub(super) extra_labels: &'a [Dimension],
     pub(super) unknown_models: u64,
     pub(super) missing_usage: u64,
+    /// Calls with usage that could not be true, by (provider, model).
+    pub(super) implausible: BTreeMap<(String, String), u64>,
     pub(super) dropped_spans: u64,
     /// `None` without governance.
     pub(super) budgets: Option<BudgetFigures>,
@@ -78,6 +80,7 @@ impl<'a> Scrape<'a> {
             extra_labels: &source.extra_labels,
             unknown_models: 0,
             missing_usage: 0,
+            implausible: BTreeMap::new(),
             dropped_spans: 0,
             budgets: None,
             resident_memory: None,
@@ -102,6 +105,11 @@ impl<'a> Scrape<'a> {
                 .or_default()
                 .add(&books.durations);
             scrape.missing_usage = scrape.missing_usage.saturating_add(t.missing_usage_calls);
+            let implausible = scrape
+                .implausible
+                .entry((provider.clone(), model.clone()))
+                .or_default();
+            *implausible = implausible.saturating_add(t.implausible_usage_calls);
             let c = scrape
                 .calls
                 .entry((provider.clone(), team.clone()))

@@ -34,14 +34,18 @@ fn chat_tier(tier: Option<&ChatServiceTier>) -> ServiceTier {
 
 /// `prompt_tokens` includes the cached, cache-write and audio tokens; `completion_tokens` the
 /// reasoning and audio tokens.
-fn chat_usage(usage: &CompletionUsage, tier: Option<&ChatServiceTier>) -> UsageReport {
+/// A negative cache-write count is not a count: it is noted on `report`.
+fn chat_usage(
+    usage: &CompletionUsage,
+    tier: Option<&ChatServiceTier>,
+    report: &mut Report<'_>,
+) -> UsageReport {
     let input = usage.prompt_tokens_details.as_ref();
     let output = usage.completion_tokens_details.as_ref();
     let n = |v: Option<u32>| u64::from(v.unwrap_or(0));
     let cache_write = input
         .and_then(|d| d.cache_write_tokens)
-        .and_then(|t| u64::try_from(t).ok())
-        .unwrap_or(0);
+        .map_or(0, |t| report.signed_count("cache_write_tokens", t));
     UsageReport::Part(
         Usage::new(
             u64::from(usage.prompt_tokens),
@@ -71,10 +75,10 @@ macro_rules! chat_recordable {
                 for reason in self.choices.iter().filter_map(|c| c.finish_reason.as_ref()) {
                     report.finish_reason(finish_reason(reason));
                 }
-                report.usage = self
-                    .usage
-                    .as_ref()
-                    .map(|u| chat_usage(u, self.service_tier.as_ref()));
+                if let Some(usage) = &self.usage {
+                    let usage = chat_usage(usage, self.service_tier.as_ref(), report);
+                    report.usage = Some(usage);
+                }
             }
         }
     };
@@ -118,8 +122,7 @@ impl Recordable for Response {
         let cache_write = usage
             .input_tokens_details
             .cache_write_tokens
-            .and_then(|t| u64::try_from(t).ok())
-            .unwrap_or(0);
+            .map_or(0, |t| report.signed_count("cache_write_tokens", t));
         report.usage = Some(UsageReport::Part(
             Usage::new(
                 u64::from(usage.input_tokens),

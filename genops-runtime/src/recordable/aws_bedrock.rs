@@ -22,16 +22,22 @@ const BEDROCK_METADATA: &str = "Bedrock sends a ConverseStream's usage in its la
      `metadata`, and this stream ended without it";
 
 /// Bedrock's `inputTokens` excludes the cache reads and writes, which the GenAI conventions'
-/// input includes: they are added.
-fn usage(usage: &TokenUsage) -> UsageReport {
-    let n = |tokens: i32| u64::try_from(tokens).unwrap_or(0);
-    let cache_read = n(usage.cache_read_input_tokens.unwrap_or(0));
-    let cache_write = n(usage.cache_write_input_tokens.unwrap_or(0));
-    let input = n(usage.input_tokens)
+/// input includes: they are added. A negative count is not a count: it is noted on `report`.
+fn usage(usage: &TokenUsage, report: &mut Report<'_>) -> UsageReport {
+    let mut n = |field: &'static str, tokens: i32| report.signed_count(field, i64::from(tokens));
+    let cache_read = n(
+        "cacheReadInputTokens",
+        usage.cache_read_input_tokens.unwrap_or(0),
+    );
+    let cache_write = n(
+        "cacheWriteInputTokens",
+        usage.cache_write_input_tokens.unwrap_or(0),
+    );
+    let input = n("inputTokens", usage.input_tokens)
         .saturating_add(cache_read)
         .saturating_add(cache_write);
     UsageReport::Part(
-        Usage::new(input, n(usage.output_tokens))
+        Usage::new(input, n("outputTokens", usage.output_tokens))
             .cache_read(cache_read)
             .cache_creation(cache_write),
     )
@@ -43,7 +49,9 @@ impl Recordable for ConverseOutput {
     fn report<'a>(&'a self, report: &mut Report<'a>) {
         report.response_id = self.request_id();
         report.finish_reason(self.stop_reason.as_str());
-        report.usage = self.usage.as_ref().map(usage);
+        if let Some(tokens) = &self.usage {
+            report.usage = Some(usage(tokens, report));
+        }
     }
 }
 
@@ -63,7 +71,9 @@ impl Recordable for ConverseStreamOutput {
                 report.finish_reason(stop.stop_reason.as_str());
             }
             ConverseStreamOutput::Metadata(metadata) => {
-                report.usage = metadata.usage.as_ref().map(usage);
+                if let Some(tokens) = &metadata.usage {
+                    report.usage = Some(usage(tokens, report));
+                }
             }
             _ => {}
         }

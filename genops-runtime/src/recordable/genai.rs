@@ -27,28 +27,41 @@ fn stop_reason(reason: &StopReason) -> &str {
 
 /// genai's usage. `prompt_tokens` includes the cache reads and writes for every adapter but
 /// Bedrock's, which passes Bedrock's `inputTokens` (without them) through: `bedrock` adds them.
-fn usage(usage: &GenaiUsage, bedrock: bool) -> Usage {
-    let n = |v: Option<i32>| v.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+/// A negative count is not a count: it is noted on `report`.
+fn usage(usage: &GenaiUsage, bedrock: bool, report: &mut Report<'_>) -> Usage {
+    let mut n = |field: &'static str, v: Option<i32>| {
+        v.map_or(0, |v| report.signed_count(field, i64::from(v)))
+    };
     let input = usage.prompt_tokens_details.as_ref();
     let output = usage.completion_tokens_details.as_ref();
-    let cache_read = n(input.and_then(|d| d.cached_tokens));
-    let cache_creation = n(input.and_then(|d| d.cache_creation_tokens));
-    let one_hour = n(input
-        .and_then(|d| d.cache_creation_details.as_ref())
-        .and_then(|d| d.ephemeral_1h_tokens));
-    let mut prompt = n(usage.prompt_tokens);
+    let cache_read = n("cached_tokens", input.and_then(|d| d.cached_tokens));
+    let cache_creation = n(
+        "cache_creation_tokens",
+        input.and_then(|d| d.cache_creation_tokens),
+    );
+    let one_hour = n(
+        "ephemeral_1h_tokens",
+        input
+            .and_then(|d| d.cache_creation_details.as_ref())
+            .and_then(|d| d.ephemeral_1h_tokens),
+    );
+    let mut prompt = n("prompt_tokens", usage.prompt_tokens);
     if bedrock {
         prompt = prompt
             .saturating_add(cache_read)
             .saturating_add(cache_creation);
     }
-    Usage::new(prompt, n(usage.completion_tokens))
+    let completion = n("completion_tokens", usage.completion_tokens);
+    let input_audio = n("audio_tokens", input.and_then(|d| d.audio_tokens));
+    let reasoning = n("reasoning_tokens", output.and_then(|d| d.reasoning_tokens));
+    let output_audio = n("audio_tokens", output.and_then(|d| d.audio_tokens));
+    Usage::new(prompt, completion)
         .cache_read(cache_read)
         .cache_creation(cache_creation)
         .cache_creation_1h(one_hour)
-        .input_audio(n(input.and_then(|d| d.audio_tokens)))
-        .reasoning(n(output.and_then(|d| d.reasoning_tokens)))
-        .output_audio(n(output.and_then(|d| d.audio_tokens)))
+        .input_audio(input_audio)
+        .reasoning(reasoning)
+        .output_audio(output_audio)
 }
 
 fn is_bedrock(kind: AdapterKind) -> bool {
@@ -64,7 +77,8 @@ impl Recordable for ChatResponse {
             report.finish_reason(stop_reason(reason));
         }
         let bedrock = is_bedrock(self.model_iden.adapter_kind);
-        report.usage = Some(UsageReport::Part(usage(&self.usage, bedrock)));
+        let usage = usage(&self.usage, bedrock, report);
+        report.usage = Some(UsageReport::Part(usage));
     }
 }
 
@@ -82,10 +96,10 @@ impl Recordable for ChatStreamEvent {
         if let Some(reason) = &end.captured_stop_reason {
             report.finish_reason(stop_reason(reason));
         }
-        report.usage = end
-            .captured_usage
-            .as_ref()
-            .map(|u| UsageReport::Part(usage(u, false)));
+        if let Some(captured) = &end.captured_usage {
+            let usage = usage(captured, false, report);
+            report.usage = Some(UsageReport::Part(usage));
+        }
     }
 }
 
@@ -106,8 +120,25 @@ mod tests {
             completion_tokens: Some(5),
             ..Default::default()
         };
-        assert_eq!(usage(&genai_usage, true).input, 20);
-        assert_eq!(usage(&genai_usage, false).input, 10);
+        let mut report = Report::default();
+        assert_eq!(usage(&genai_usage, true, &mut report).input, 20);
+        assert_eq!(usage(&genai_usage, false, &mut report).input, 10);
+        assert!(report.not_a_count.is_none());
         assert!(is_bedrock(AdapterKind::BedrockApi) && !is_bedrock(AdapterKind::Anthropic));
+    }
+
+    #[test]
+    fn a_negative_count_is_noted_as_not_a_count_and_read_as_zero() {
+        let genai_usage = GenaiUsage {
+            prompt_tokens: Some(10),
+            completion_tokens: Some(-3),
+            ..Default::default()
+        };
+        let mut report = Report::default();
+        assert_eq!(usage(&genai_usage, false, &mut report).output, 0);
+        assert_eq!(
+            report.not_a_count.map(|bad| bad.to_string()).as_deref(),
+            Some("completion_tokens=-3 (not a token count)")
+        );
     }
 }

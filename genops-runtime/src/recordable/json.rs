@@ -12,9 +12,12 @@ pub(crate) const OPENAI_INCLUDE_USAGE: &str =
     "OpenAI chat streams carry usage only when the request sets \
      `stream_options.include_usage` to true (`genops::IncludeUsage::include_usage`)";
 
-/// A count in `object[key]`, 0 when absent or not a count.
-fn count(object: &Value, key: &str) -> u64 {
-    object.get(key).and_then(Value::as_u64).unwrap_or(0)
+/// The count in `object[key]`: 0 when absent or `null`; a value that is not a token count is
+/// noted on `report` (its usage cannot be true) and read as 0.
+fn count<'a>(report: &mut Report<'a>, object: &'a Value, key: &'static str) -> u64 {
+    object
+        .get(key)
+        .map_or(0, |value| report.json_count(key, value))
 }
 
 fn text<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
@@ -44,7 +47,8 @@ impl Recordable for Value {
             }
             (_, Some("message_delta")) => {
                 if let Some(usage) = self.get("usage") {
-                    report.usage = Some(UsageReport::Cumulative(anthropic_usage(usage)));
+                    let usage = anthropic_usage(usage, report);
+                    report.usage = Some(UsageReport::Cumulative(usage));
                 }
                 if let Some(reason) = self.get("delta").and_then(|d| text(d, "stop_reason")) {
                     report.finish_reason(reason);
@@ -81,18 +85,18 @@ fn openai_chat<'a>(body: &'a Value, report: &mut Report<'a>) {
     let output = usage
         .get("completion_tokens_details")
         .unwrap_or(&Value::Null);
-    report.usage = Some(UsageReport::Part(
-        Usage::new(
-            count(usage, "prompt_tokens"),
-            count(usage, "completion_tokens"),
-        )
-        .cache_read(count(input, "cached_tokens"))
-        .cache_creation(count(input, "cache_write_tokens"))
-        .input_audio(count(input, "audio_tokens"))
-        .reasoning(count(output, "reasoning_tokens"))
-        .output_audio(count(output, "audio_tokens"))
-        .service_tier(service_tier(body)),
-    ));
+    let r = &mut *report;
+    let counted = Usage::new(
+        count(r, usage, "prompt_tokens"),
+        count(r, usage, "completion_tokens"),
+    )
+    .cache_read(count(r, input, "cached_tokens"))
+    .cache_creation(count(r, input, "cache_write_tokens"))
+    .input_audio(count(r, input, "audio_tokens"))
+    .reasoning(count(r, output, "reasoning_tokens"))
+    .output_audio(count(r, output, "audio_tokens"))
+    .service_tier(service_tier(body));
+    report.usage = Some(UsageReport::Part(counted));
 }
 
 /// A Responses API response. `input_tokens` includes the cached tokens, `output_tokens` the
@@ -121,14 +125,17 @@ fn openai_response<'a>(body: &'a Value, report: &mut Report<'a>) {
                 .filter(|item| text(item, "type") == Some("web_search_call"))
                 .count() as u64
         });
-    report.usage = Some(UsageReport::Part(
-        Usage::new(count(usage, "input_tokens"), count(usage, "output_tokens"))
-            .cache_read(count(input, "cached_tokens"))
-            .cache_creation(count(input, "cache_write_tokens"))
-            .reasoning(count(output, "reasoning_tokens"))
-            .web_search(searches)
-            .service_tier(service_tier(body)),
-    ));
+    let r = &mut *report;
+    let counted = Usage::new(
+        count(r, usage, "input_tokens"),
+        count(r, usage, "output_tokens"),
+    )
+    .cache_read(count(r, input, "cached_tokens"))
+    .cache_creation(count(r, input, "cache_write_tokens"))
+    .reasoning(count(r, output, "reasoning_tokens"))
+    .web_search(searches)
+    .service_tier(service_tier(body));
+    report.usage = Some(UsageReport::Part(counted));
 }
 
 /// An embeddings response: `{"object": "list", "model": ..., "usage": {"prompt_tokens": ...}}`.
@@ -137,27 +144,25 @@ fn openai_embeddings<'a>(body: &'a Value, report: &mut Report<'a>) {
         return;
     };
     report.response_model = text(body, "model");
-    report.usage = Some(UsageReport::Part(Usage::new(
-        count(usage, "prompt_tokens"),
-        0,
-    )));
+    let input = count(report, usage, "prompt_tokens");
+    report.usage = Some(UsageReport::Part(Usage::new(input, 0)));
 }
 
 /// Anthropic's usage: `input_tokens` excludes the cache reads and writes, which the GenAI
 /// conventions count as input.
-fn anthropic_usage(usage: &Value) -> Usage {
-    let cache_read = count(usage, "cache_read_input_tokens");
-    let cache_creation = count(usage, "cache_creation_input_tokens");
+fn anthropic_usage<'a>(usage: &'a Value, r: &mut Report<'a>) -> Usage {
+    let cache_read = count(r, usage, "cache_read_input_tokens");
+    let cache_creation = count(r, usage, "cache_creation_input_tokens");
     let one_hour = usage
         .get("cache_creation")
-        .map_or(0, |c| count(c, "ephemeral_1h_input_tokens"));
+        .map_or(0, |c| count(r, c, "ephemeral_1h_input_tokens"));
     let searches = usage
         .get("server_tool_use")
-        .map_or(0, |s| count(s, "web_search_requests"));
-    let input = count(usage, "input_tokens")
+        .map_or(0, |s| count(r, s, "web_search_requests"));
+    let input = count(r, usage, "input_tokens")
         .saturating_add(cache_read)
         .saturating_add(cache_creation);
-    Usage::new(input, count(usage, "output_tokens"))
+    Usage::new(input, count(r, usage, "output_tokens"))
         .cache_read(cache_read)
         .cache_creation(cache_creation)
         .cache_creation_1h(one_hour)
@@ -173,7 +178,7 @@ fn anthropic_message<'a>(message: &'a Value, report: &mut Report<'a>, cumulative
         report.finish_reason(reason);
     }
     if let Some(usage) = message.get("usage").filter(|u| u.is_object()) {
-        let usage = anthropic_usage(usage);
+        let usage = anthropic_usage(usage, report);
         report.usage = Some(if cumulative {
             UsageReport::Cumulative(usage)
         } else {
@@ -182,18 +187,17 @@ fn anthropic_message<'a>(message: &'a Value, report: &mut Report<'a>, cumulative
     }
 }
 
-/// The tokens of one modality in a Gemini `*TokensDetails` list.
-fn gemini_modality(usage: &Value, key: &str, modality: &str) -> u64 {
-    usage
-        .get(key)
-        .and_then(Value::as_array)
-        .map_or(0, |details| {
-            details
-                .iter()
-                .filter(|d| text(d, "modality") == Some(modality))
-                .map(|d| count(d, "tokenCount"))
-                .sum()
-        })
+/// The tokens of one modality in a Gemini `*TokensDetails` list (saturating: the counts are
+/// the provider's, and may be anything).
+fn gemini_modality<'a>(r: &mut Report<'a>, usage: &'a Value, key: &str, modality: &str) -> u64 {
+    let details = usage.get(key).and_then(Value::as_array);
+    details.into_iter().flatten().fold(0, |sum: u64, d| {
+        if text(d, "modality") == Some(modality) {
+            sum.saturating_add(count(r, d, "tokenCount"))
+        } else {
+            sum
+        }
+    })
 }
 
 /// A Gemini `generateContent` response or one chunk of `streamGenerateContent`, whose
@@ -211,17 +215,25 @@ fn gemini<'a>(body: &'a Value, report: &mut Report<'a>) {
     let Some(usage) = body.get("usageMetadata").filter(|u| u.is_object()) else {
         return;
     };
-    let thoughts = count(usage, "thoughtsTokenCount");
-    let input =
-        count(usage, "promptTokenCount").saturating_add(count(usage, "toolUsePromptTokenCount"));
-    let output = count(usage, "candidatesTokenCount").saturating_add(thoughts);
-    report.usage = Some(UsageReport::Cumulative(
-        Usage::new(input, output)
-            .cache_read(count(usage, "cachedContentTokenCount"))
-            .reasoning(thoughts)
-            .input_audio(gemini_modality(usage, "promptTokensDetails", "AUDIO"))
-            .output_audio(gemini_modality(usage, "candidatesTokensDetails", "AUDIO")),
+    let r = &mut *report;
+    let thoughts = count(r, usage, "thoughtsTokenCount");
+    let input = count(r, usage, "promptTokenCount").saturating_add(count(
+        r,
+        usage,
+        "toolUsePromptTokenCount",
     ));
+    let output = count(r, usage, "candidatesTokenCount").saturating_add(thoughts);
+    let counted = Usage::new(input, output)
+        .cache_read(count(r, usage, "cachedContentTokenCount"))
+        .reasoning(thoughts)
+        .input_audio(gemini_modality(r, usage, "promptTokensDetails", "AUDIO"))
+        .output_audio(gemini_modality(
+            r,
+            usage,
+            "candidatesTokensDetails",
+            "AUDIO",
+        ));
+    report.usage = Some(UsageReport::Cumulative(counted));
 }
 
 impl IncludeUsage for Value {
@@ -272,6 +284,46 @@ mod tests {
             .cache_creation_1h(200)
             .service_tier(ServiceTier::Priority);
         assert_eq!(report(&body).usage, Some(UsageReport::Part(expected)));
+    }
+
+    #[test]
+    fn only_whole_numbers_from_0_to_u64_max_are_counts_and_the_first_other_is_noted() {
+        let counts = [
+            (json!(7), Some(7)),
+            (json!(u64::MAX), Some(u64::MAX)),
+            (json!(12.0), Some(12)),
+            (json!(null), Some(0)),
+            (json!(-1), None),
+            (json!(0.5), None),
+            (json!(1e20), None),
+            (json!("7"), None),
+            (json!(false), None),
+            (json!([7]), None),
+            (json!({"n": 7}), None),
+        ];
+        for (value, count) in &counts {
+            let mut report = Report::default();
+            let read = report.json_count("n", value);
+            let noted = report.not_a_count.map(|bad| bad.to_string());
+            match count {
+                Some(n) => assert_eq!((read, noted), (*n, None), "{value}"),
+                None => assert_eq!(
+                    (read, noted),
+                    (0, Some(format!("n={value} (not a token count)"))),
+                    "{value}"
+                ),
+            }
+        }
+        // The first one is kept.
+        let body = json!({
+            "object": "chat.completion",
+            "usage": {"prompt_tokens": -1, "completion_tokens": "2"}
+        });
+        let noted = report(&body).not_a_count.map(|bad| bad.to_string());
+        assert_eq!(
+            noted.as_deref(),
+            Some("prompt_tokens=-1 (not a token count)")
+        );
     }
 
     #[test]

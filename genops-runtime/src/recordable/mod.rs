@@ -17,7 +17,10 @@ pub(crate) mod aws_bedrock;
 mod genai;
 mod json;
 
+use std::fmt;
 use std::sync::Arc;
+
+use serde_json::Value;
 
 use crate::usage::Usage;
 
@@ -143,6 +146,38 @@ pub struct Report<'a> {
     /// answer();
     /// ```
     pub input_excludes_cache_on: Option<&'static str>,
+    /// The first value the provider sent where a token count belongs that is not one: its
+    /// usage cannot be true.
+    pub(crate) not_a_count: Option<NotACount<'a>>,
+}
+
+/// A value where a token count belongs that is not one: negative, a fraction, too large for
+/// 64 bits, or not a number at all.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NotACount<'a> {
+    /// The provider's name of the count (`prompt_tokens`, `inputTokens`, ...).
+    field: &'static str,
+    value: Claimed<'a>,
+}
+
+/// The value a provider sent.
+#[derive(Clone, Copy, Debug)]
+enum Claimed<'a> {
+    /// A negative number.
+    Negative(i64),
+    /// Any other JSON value.
+    Json(&'a Value),
+}
+
+impl fmt::Display for NotACount<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}=", self.field)?;
+        match self.value {
+            Claimed::Negative(n) => write!(f, "{n}")?,
+            Claimed::Json(value) => write!(f, "{value}")?,
+        }
+        f.write_str(" (not a token count)")
+    }
 }
 
 impl<'a> Report<'a> {
@@ -168,6 +203,42 @@ impl<'a> Report<'a> {
     /// ```
     pub fn finish_reasons(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.finish_reasons.iter().map_while(|r| *r)
+    }
+
+    /// `value`, a signed count the provider sent as `field`, as a token count: a negative one
+    /// is noted as not a count, and read as 0 (the whole usage is then booked at its bound).
+    pub(crate) fn signed_count(&mut self, field: &'static str, value: i64) -> u64 {
+        u64::try_from(value).unwrap_or_else(|_| {
+            self.note_not_a_count(field, Claimed::Negative(value));
+            0
+        })
+    }
+
+    /// `value`, the JSON the provider sent as `field`, as a token count: `null` is none (0); a
+    /// value that is not a whole number from 0 to `u64::MAX` is noted as not a count and read as
+    /// 0. A whole number written as a float (`12.0`) is a count.
+    pub(crate) fn json_count(&mut self, field: &'static str, value: &'a Value) -> u64 {
+        if let Some(n) = value.as_u64() {
+            return n;
+        }
+        if let Some(n) = value.as_i64() {
+            return self.signed_count(field, n);
+        }
+        // 2^64 as a float: every float below it that has no fraction is a count.
+        const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
+        match value.as_f64() {
+            Some(x) if (0.0..TWO_TO_64).contains(&x) && x.fract() == 0.0 => x as u64,
+            _ if value.is_null() => 0,
+            _ => {
+                self.note_not_a_count(field, Claimed::Json(value));
+                0
+            }
+        }
+    }
+
+    /// Keeps the first value that was not a count.
+    fn note_not_a_count(&mut self, field: &'static str, value: Claimed<'a>) {
+        self.not_a_count.get_or_insert(NotACount { field, value });
     }
 }
 

@@ -126,11 +126,17 @@ impl Capture {
     pub fn events(&self) -> Vec<EventRecord> {
         self.events.lock().unwrap().clone()
     }
-    /// The messages of the WARN events.
-    pub fn warnings(&self) -> Vec<String> {
+    /// The WARN events: (message, fields).
+    pub fn warning_events(&self) -> Vec<EventRecord> {
         self.events()
             .into_iter()
             .filter(|(_, f)| f["level"] == V::Str("WARN".into()))
+            .collect()
+    }
+    /// The messages of the WARN events.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warning_events()
+            .into_iter()
             .map(|(message, _)| message)
             .collect()
     }
@@ -241,6 +247,20 @@ pub fn capture_with<R>(
         tracing::subscriber::with_default(sub, f)
     };
     (out, cap, ledger)
+}
+
+/// The whole HTTP/1.1 response to a GET of `path` from `addr`, such as the metrics endpoint.
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("the endpoint");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
 }
 
 /// Runs `f` on a current-thread runtime, so the capture's subscriber sees every span.

@@ -5,6 +5,7 @@ use super::band::Banded;
 use super::cost::{PlainPrices, Rates, TierCard};
 use super::providers::{self, SearchRule, TokenRule};
 use super::view::View;
+use crate::plausibility::Limits;
 use crate::pricing::entry::PriceEntry;
 use crate::pricing::keys;
 
@@ -73,6 +74,17 @@ impl Rates {
             search: SearchRule::of(provider, name, entry),
             search_prices: entry.extra.search.unwrap_or_default(),
             unsupported,
+            limits: Limits::of(window(entry), entry.max_output_tokens),
         }
+    }
+}
+
+/// The context window of one response: `max_input_tokens`, except for an embedding model,
+/// whose `max_input_tokens` is the limit of each input of a request that embeds many (OpenAI
+/// takes up to 2,048 inputs and 300,000 tokens in one request).
+fn window(entry: &PriceEntry) -> Option<u64> {
+    match entry.mode.as_deref() {
+        Some("embedding") => None,
+        _ => entry.max_input_tokens,
     }
 }

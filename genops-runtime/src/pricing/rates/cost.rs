@@ -3,6 +3,7 @@
 use super::band::{Band, Banded, BatchBand};
 use super::providers::{SearchRule, TokenRule, GEMINI_DEFAULT_SEARCH, XAI_DEFAULT_SEARCH};
 use crate::money::Cost;
+use crate::plausibility::Limits;
 use crate::pricing::entry::SearchPrices;
 use crate::usage::{ServiceTier, Usage};
 
@@ -42,6 +43,8 @@ pub struct Rates {
     pub(super) search_prices: SearchPrices,
     /// Why the prices may be wrong, if they may.
     pub(super) unsupported: Option<&'static str>,
+    /// The most tokens one response can have.
+    pub(super) limits: Limits,
 }
 
 /// The standard input and output prices of an entry whose standard prices do not depend on
@@ -131,6 +134,13 @@ pub struct Priced {
 }
 
 impl Rates {
+    /// The most tokens one response of the model can have: its context window and maximum
+    /// output, each [the fallback](crate::plausibility::FALLBACK_LIMIT) when the entry gives none.
+    #[inline]
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// The cost of `usage`: its prompt size selects the band, its service tier the prices.
     ///
     /// ```
