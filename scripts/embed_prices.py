@@ -28,8 +28,10 @@ Selection rules
      one of ``BASES`` (tiers only on ``TIERED_BASES``);
    - ``search_context_cost_per_query``, ``web_search_billing_unit``, ``tiered_pricing``,
      ``off_peak_pricing`` and the per-second prices (``cost_per_second``,
-     ``input_cost_per_second``, ``output_cost_per_second``), which genops flags as unsupported.
-   Nothing else (context windows, capabilities, ...) is kept.
+     ``input_cost_per_second``, ``output_cost_per_second``), which genops flags as unsupported;
+   - ``max_input_tokens`` and ``max_output_tokens`` (the context window and the largest output),
+     which bound a worst-case hold.
+   Nothing else (capabilities, ...) is kept.
 
 The output is sorted by key, indented by one space, so diffs stay small.
 """
@@ -66,6 +68,8 @@ OTHER_FIELDS = (
     "cost_per_second",
     "input_cost_per_second",
     "output_cost_per_second",
+    "max_input_tokens",
+    "max_output_tokens",
 )
 
 MODELS = {

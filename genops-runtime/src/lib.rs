@@ -33,8 +33,8 @@
 //! Each module only uses the ones below it.
 //!
 //! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
-//!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
-//!    reasons).
+//!    `outcome`, `recordable` (what a provider's response reports: usage, model, id, finish
+//!    reasons), and `request` (what a provider request says about its cost, before the call).
 //! 2. Pricing and the ledger: `pricing`, `ledger`, and `error` (set-up errors, which carry
 //!    pricing's).
 //! 3. Governance and export: `governance`, `export`.
@@ -76,6 +76,7 @@ mod money;
 mod outcome;
 mod recordable;
 mod redact;
+mod request;
 pub mod semconv;
 mod usage;
 
@@ -105,7 +106,7 @@ mod test_support;
 pub use attribution::Dimension;
 pub use call::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage, ItemOutcome,
-    Tracked, TrackedSpan, TrackedStream,
+    Reserve, Tracked, TrackedSpan, TrackedStream,
 };
 pub use error::InitError;
 #[cfg(feature = "otlp")]
@@ -126,9 +127,11 @@ pub use ledger::{
 pub use money::{Cost, PICOS_PER_USD};
 pub use outcome::{Outcome, TrackedResult};
 pub use pricing::{
-    EntryId, ExtraPrices, Price, PriceEntry, PriceTable, Priced, PricingError, Rates,
+    worst_case, EntryId, ExtraPrices, Price, PriceEntry, PriceTable, Priced, PricingError, Rates,
+    WorstCase,
 };
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
 pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
+pub use request::{HoldError, Request};
 pub use usage::{SearchContextSize, ServiceTier, Usage};

@@ -14,6 +14,7 @@ use crate::usage::SearchContextSize;
 /// let entry = table.get("gpt-4o").unwrap();
 /// assert_eq!(entry.litellm_provider.as_deref(), Some("openai"));
 /// assert_eq!(entry.price.input, 2_500_000);
+/// assert_eq!((entry.max_input_tokens, entry.max_output_tokens), (Some(128_000), Some(16_384)));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PriceEntry {
@@ -25,6 +26,12 @@ pub struct PriceEntry {
     pub mode: Option<String>,
     /// Every other price of the entry: tiers, service tiers, audio, web search.
     pub extra: ExtraPrices,
+    /// The model's context window in tokens (`max_input_tokens`), if given: the most input a
+    /// call can be billed for.
+    pub max_input_tokens: Option<u64>,
+    /// The most output tokens one call can produce (`max_output_tokens`), if given: the output
+    /// cap of a worst-case hold when the request sets none.
+    pub max_output_tokens: Option<u64>,
 }
 
 /// The prices of an entry beyond the flat five of [`Price`], as read from LiteLLM's schema.

@@ -10,7 +10,8 @@
 //! - `search_context_cost_per_query` and `web_search_billing_unit` (web search);
 //! - `tiered_pricing` (a table of prompt-size ranges);
 //! - the presence of `off_peak_pricing` and of per-second prices, which genops cannot apply;
-//! - `litellm_provider` and `mode`.
+//! - `litellm_provider` and `mode`;
+//! - `max_input_tokens` and `max_output_tokens` (the context window and the largest output).
 //!
 //! Every other field is ignored, so LiteLLM's full file loads unchanged. `null` counts as absent.
 //! LiteLLM's documentation entry `sample_spec` is skipped.
@@ -35,6 +36,8 @@ pub(super) struct EntryOverride {
     reasoning: Option<u64>,
     litellm_provider: Option<String>,
     mode: Option<String>,
+    max_input_tokens: Option<u64>,
+    max_output_tokens: Option<u64>,
     keys: Vec<(String, u64)>,
     search: Option<SearchPrices>,
     search_per_query: Option<bool>,
@@ -57,6 +60,8 @@ impl EntryOverride {
         replace(&mut price.reasoning, self.reasoning);
         replace(&mut entry.litellm_provider, self.litellm_provider);
         replace(&mut entry.mode, self.mode);
+        replace(&mut entry.max_input_tokens, self.max_input_tokens);
+        replace(&mut entry.max_output_tokens, self.max_output_tokens);
         let extra = &mut entry.extra;
         extra.keys.extend(self.keys);
         replace(&mut extra.search, self.search);
@@ -125,6 +130,8 @@ fn entry(fields: &Map<String, Value>) -> Result<EntryOverride, String> {
     let mut parsed = EntryOverride {
         litellm_provider: text("litellm_provider", fields.get("litellm_provider"))?,
         mode: text("mode", fields.get("mode"))?,
+        max_input_tokens: tokens("max_input_tokens", fields.get("max_input_tokens"))?,
+        max_output_tokens: tokens("max_output_tokens", fields.get("max_output_tokens"))?,
         ..EntryOverride::default()
     };
     for (key, value) in fields {
@@ -269,6 +276,21 @@ fn price(field: &str, value: &Value) -> Result<Option<u64>, String> {
         }
         other => Err(format!(
             "`{field}` must be a number of USD, found {}",
+            describe(other)
+        )),
+    }
+}
+
+/// A token count (`max_input_tokens`, `max_output_tokens`): a whole number of tokens.
+fn tokens(field: &str, value: Option<&Value>) -> Result<Option<u64>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("`{field}` must be a whole number of tokens, found {n}")),
+        Some(other) => Err(format!(
+            "`{field}` must be a whole number of tokens, found {}",
             describe(other)
         )),
     }

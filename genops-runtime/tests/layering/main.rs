@@ -24,6 +24,7 @@ const TIERS: [&[&str]; 6] = [
         "attribution",
         "outcome",
         "recordable",
+        "request",
     ],
     // 2. pricing, the ledger, and set-up errors (which carry pricing's)
     &["pricing", "ledger", "error"],

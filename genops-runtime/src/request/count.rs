@@ -1,0 +1,138 @@
+//! Counting a request's input: an upper bound on the tokens the provider can count.
+//!
+//! Without a tokenizer, text counts one token per UTF-8 byte: a BPE token (OpenAI's, Anthropic's)
+//! is at least one byte, and a SentencePiece token (Gemini's) at least one byte too (byte
+//! fallback). Structured parts (tool definitions, tool calls and results, response schemas)
+//! count their JSON text. Each message adds its family's framing tokens, and each image the
+//! most its family documents for one image.
+
+use serde_json::Value;
+
+use super::bound::{Family, Reading, RequestBound};
+
+/// OpenAI's framing per chat message: 3 tokens, plus 1 when it names its author.
+const OPENAI_MESSAGE: u64 = 4;
+/// OpenAI's priming of the reply (`<|start|>assistant<|message|>`).
+const OPENAI_REPLY: u64 = 3;
+/// The allowance per message where the format is not published (Anthropic, Gemini, others).
+const OTHER_MESSAGE: u64 = 16;
+/// The allowance per tool definition, for the text a provider wraps it in.
+const TOOL: u64 = 16;
+/// Anthropic's tool-use system prompt, added once when the request defines tools: above every
+/// figure Anthropic documents (346 tokens for Claude 4 models, 530 at most).
+const ANTHROPIC_TOOLS: u64 = 600;
+/// The most one image counts on OpenAI's models: 1,536 patches at gpt-4.1-nano's multiplier of
+/// 2.46 (the tile-priced models stay below: gpt-4o at most 85 + 8 × 170 = 1,445).
+const OPENAI_IMAGE: u64 = 3_779;
+/// The most one image counts on gpt-4o-mini: 2,833 + 8 tiles × 5,667.
+const OPENAI_4O_MINI_IMAGE: u64 = 48_169;
+/// The most one image counts on Claude: images are scaled to at most 1.15 megapixels, about
+/// 1,600 tokens (width × height / 750).
+const ANTHROPIC_IMAGE: u64 = 1_600;
+
+/// Adds up a request's input bound as its readers walk it.
+pub(super) struct Counter<'a> {
+    reading: Reading<'a>,
+    /// What has been read so far.
+    pub(super) bound: RequestBound,
+}
+
+impl<'a> Counter<'a> {
+    /// A counter of a request read by `reading`'s rules, with the request's own framing counted.
+    pub(super) fn new(reading: Reading<'a>) -> Self {
+        let framing = match reading.family {
+            Family::OpenAi => OPENAI_REPLY,
+            _ => OTHER_MESSAGE,
+        };
+        Counter {
+            reading,
+            bound: RequestBound {
+                input: framing,
+                ..RequestBound::default()
+            },
+        }
+    }
+
+    /// Adds `tokens`.
+    pub(super) fn tokens(&mut self, tokens: u64) {
+        self.bound.input = self.bound.input.saturating_add(tokens);
+    }
+
+    /// Adds the framing of one message.
+    pub(super) fn message(&mut self) {
+        self.tokens(match self.reading.family {
+            Family::OpenAi => OPENAI_MESSAGE,
+            _ => OTHER_MESSAGE,
+        });
+    }
+
+    /// Adds a piece of text.
+    pub(super) fn text(&mut self, text: &str) {
+        self.tokens(text.len() as u64);
+    }
+
+    /// Adds a text value, or the JSON text of any other value.
+    pub(super) fn text_or_json(&mut self, value: &Value) {
+        match value {
+            Value::String(text) => self.text(text),
+            Value::Null => {}
+            other => self.json(other),
+        }
+    }
+
+    /// Adds the JSON text of a structured part (a tool call, a schema): one token per byte.
+    pub(super) fn json(&mut self, value: &Value) {
+        let mut bytes = ByteCount(0);
+        // Writing JSON to a counter cannot fail.
+        let _ = serde_json::to_writer(&mut bytes, value);
+        self.tokens(bytes.0);
+    }
+
+    /// Adds tool definitions: their JSON text and each one's wrapping.
+    pub(super) fn tools(&mut self, tools: &Value) {
+        let defined = match tools {
+            Value::Array(list) => list.len() as u64,
+            Value::Null => return,
+            _ => 1,
+        };
+        if defined == 0 {
+            return;
+        }
+        self.json(tools);
+        self.tokens(defined.saturating_mul(TOOL));
+        if self.reading.family == Family::Anthropic {
+            self.tokens(ANTHROPIC_TOOLS);
+        }
+    }
+
+    /// Adds one image at the most its family documents for an image; where there is no such
+    /// maximum, only the context window bounds it.
+    pub(super) fn image(&mut self) {
+        match self.reading.family {
+            Family::OpenAi if self.reading.model.contains("4o-mini") => {
+                self.tokens(OPENAI_4O_MINI_IMAGE)
+            }
+            Family::OpenAi => self.tokens(OPENAI_IMAGE),
+            Family::Anthropic => self.tokens(ANTHROPIC_IMAGE),
+            Family::Gemini | Family::Other => self.unbounded("image"),
+        }
+    }
+
+    /// Notes a part of the input that only the context window bounds.
+    pub(super) fn unbounded(&mut self, part: &'static str) {
+        self.bound.unbounded.get_or_insert(part);
+    }
+}
+
+/// An `io::Write` that only counts bytes.
+struct ByteCount(u64);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

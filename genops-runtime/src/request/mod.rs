@@ -1,0 +1,19 @@
+//! Reading a provider request before the call: a bound on its input tokens that the provider's
+//! count cannot exceed, its output cap, its service tier and its prompt-cache writes. Pricing
+//! turns the bound into the call's worst case (`pricing::worst_case`).
+//!
+//! - `bound`: what a request says about its cost, and whose rules read it;
+//! - `count`: the input bound, one token per byte of text, plus framing and media maxima;
+//! - `json`: raw JSON bodies of the providers' APIs;
+//! - `read`: the sealed [`Request`] trait;
+//! - `error`: [`HoldError`].
+
+mod bound;
+mod count;
+mod error;
+mod json;
+mod read;
+
+pub(crate) use bound::{CacheWrite, Family, Reading, RequestBound};
+pub use error::HoldError;
+pub use read::Request;
