@@ -144,3 +144,201 @@ fn caps(name: &str, entry: &PriceEntry, bound: &RequestBound) -> Result<(u64, u6
     };
     Ok((input, output))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::pricing::Price;
+
+    /// The worst case of `body` to `model` of `provider`, in the embedded table.
+    fn held(provider: &str, model: &str, body: &Value) -> Result<WorstCase, HoldError> {
+        worst_case(&PriceTable::embedded(), provider, model, body)
+    }
+
+    /// (input tokens, output tokens, pico-dollars) of a hold.
+    fn figures(worst: WorstCase) -> (u64, u64, u128) {
+        (worst.input_tokens, worst.output_tokens, worst.cost.picos())
+    }
+
+    #[test]
+    fn an_openai_chat_completion_holds_its_bytes_framing_and_every_choice() {
+        let body = json!({
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "name": "ann", "content": [
+                    {"type": "text", "text": "What is this?"},
+                    {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+                ]},
+            ],
+            "max_completion_tokens": 50,
+            "n": 2,
+        });
+        // 3 + (4 + 9) + (4 + 3 + 13 + 3,779 for the image) = 3,815 in; 2 × 50 out.
+        let input = 3 + (4 + 9) + (4 + 3 + 13 + 3_779);
+        assert_eq!(
+            figures(held("openai", "gpt-4o", &body).unwrap()),
+            (input, 100, input as u128 * 2_500_000 + 100 * 10_000_000)
+        );
+    }
+
+    #[test]
+    fn a_responses_request_holds_at_its_service_tier() {
+        let body = json!({
+            "model": "gpt-5",
+            "instructions": "Answer in French.",
+            "input": "Bonjour",
+            "max_output_tokens": 1_000,
+            "service_tier": "flex",
+        });
+        // 3 + (4 + 7) + (4 + 17) = 35 in, at flex prices ($0.625/M in, $5/M out).
+        assert_eq!(
+            figures(held("openai", "gpt-5", &body).unwrap()),
+            (35, 1_000, 35 * 625_000 + 1_000 * 5_000_000)
+        );
+    }
+
+    #[test]
+    fn an_embeddings_request_counts_token_arrays_exactly_and_outputs_nothing() {
+        let body = json!({"model": "text-embedding-3-small", "input": ["abc", [1, 2, 3, 4]]});
+        // 3 + 3 bytes + 4 token ids = 10 in, at $0.02/M.
+        assert_eq!(
+            figures(held("openai", "text-embedding-3-small", &body).unwrap()),
+            (10, 0, 10 * 20_000)
+        );
+    }
+
+    #[test]
+    fn an_anthropic_request_holds_its_one_hour_cache_writes_and_tools() {
+        let tools = json!([{"name": "f", "input_schema": {"type": "object"}}]);
+        let body = json!({
+            "model": "claude-sonnet-4-5",
+            "system": [{"type": "text", "text": "You are terse.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+            "messages": [{"role": "user", "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}},
+                {"type": "text", "text": "Describe it."},
+            ]}],
+            "tools": tools,
+            "max_tokens": 1_000,
+        });
+        let tools_json = serde_json::to_string(&tools).unwrap().len() as u64;
+        // 16 + (16 + 1,600 + 12) + (16 + 14) + (tools' JSON + 16 + 600).
+        let input = 16 + (16 + 1_600 + 12) + (16 + 14) + (tools_json + 16 + 600);
+        // Every input token may be a one-hour cache write ($6/M); output at $15/M.
+        assert_eq!(
+            figures(held("anthropic", "claude-sonnet-4-5", &body).unwrap()),
+            (input, 1_000, input as u128 * 6_000_000 + 1_000 * 15_000_000)
+        );
+    }
+
+    #[test]
+    fn a_gemini_request_past_200k_holds_the_long_context_band_and_the_models_output() {
+        let text = "a".repeat(250_000);
+        let body = json!({
+            "contents": [{"role": "user", "parts": [{"text": text}]}],
+            "systemInstruction": {"parts": [{"text": "Sum up."}]},
+        });
+        // 16 + (16 + 250,000) + (16 + 7) in; no cap: the model's 65,536 out, both above 200k
+        // ($2.50/M in, $15/M out).
+        let input = 16 + (16 + 250_000) + (16 + 7);
+        let worst = held("gcp.gemini", "gemini-2.5-pro", &body).unwrap();
+        assert_eq!(
+            figures(worst),
+            (
+                input,
+                65_536,
+                input as u128 * 2_500_000 + 65_536 * 15_000_000
+            )
+        );
+        assert_eq!(worst.tier, Some("above_200k"));
+    }
+
+    #[test]
+    fn input_only_the_context_window_bounds_is_held_at_the_window() {
+        let body = json!({
+            "messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}]}],
+            "max_tokens": 10,
+        });
+        assert_eq!(
+            figures(held("openai", "gpt-4o-mini", &body).unwrap()),
+            (128_000, 10, 128_000 * 150_000 + 10 * 600_000)
+        );
+        let text = "a".repeat(300_000);
+        let long = json!({"messages": [{"role": "user", "content": text}], "max_tokens": 10});
+        assert_eq!(
+            held("openai", "gpt-4o-mini", &long).unwrap().input_tokens,
+            128_000
+        );
+    }
+
+    #[test]
+    fn a_request_cap_above_the_models_maximum_is_held_at_the_maximum() {
+        let body =
+            json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1_000_000});
+        assert_eq!(
+            held("openai", "gpt-4o", &body).unwrap().output_tokens,
+            16_384
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_held_is_an_error_that_names_it() {
+        let mut table = PriceTable::new();
+        table.insert(
+            "mine",
+            Price {
+                input: 1,
+                output: 1,
+                ..Price::default()
+            },
+        );
+        let chat = json!({"messages": [{"role": "user", "content": "hi"}]});
+        assert_eq!(
+            worst_case(&table, "openai", "mine", &chat),
+            Err(HoldError::NoOutputCap {
+                model: "mine".into()
+            })
+        );
+        let audio = json!({"contents": [{"parts": [{"inlineData": {"mimeType": "audio/wav", "data": ""}}]}], "generationConfig": {"maxOutputTokens": 5}});
+        assert_eq!(
+            worst_case(&table, "openai", "mine", &audio),
+            Err(HoldError::NoContextWindow {
+                model: "mine".into(),
+                part: "audio"
+            })
+        );
+        assert_eq!(
+            held("openai", "no-such-model", &chat),
+            Err(HoldError::UnknownModel {
+                provider: "openai".into(),
+                model: "no-such-model".into()
+            })
+        );
+        let negative = json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": -1});
+        assert_eq!(
+            held("openai", "gpt-4o", &negative),
+            Err(HoldError::BadField {
+                field: "max_tokens".into(),
+                problem: "must be a whole number of tokens, not -1".into()
+            })
+        );
+        for (body, field) in [
+            (json!({"input": []}), "input"),
+            (json!({"contents": []}), "contents"),
+        ] {
+            assert_eq!(
+                held("openai", "gpt-4o", &body),
+                Err(HoldError::NoMessages { field })
+            );
+        }
+        let other = held("openai", "gpt-4o", &json!({"prompt": "hi"})).unwrap_err();
+        assert_eq!(
+            other,
+            HoldError::NotARequest {
+                found: "the keys `prompt`".into()
+            }
+        );
+    }
+}
