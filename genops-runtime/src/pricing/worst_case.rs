@@ -21,10 +21,12 @@ use crate::usage::Usage;
 ///     "max_tokens": 100,
 /// });
 /// let worst = genops::worst_case(&table, "openai", "gpt-4o", &body)?;
-/// // 3 (the reply's priming) + 4 (the message's framing) + 6 (the bytes of "Hello!")
-/// assert_eq!((worst.input_tokens, worst.output_tokens), (13, 100));
-/// // 13 × $2.50/M + 100 × $10/M
-/// assert_eq!(worst.cost.picos(), 13 * 2_500_000 + 100 * 10_000_000);
+/// // 3 (the reply's priming) + 3 (the message's framing) + 6 (the bytes of "Hello!"; with the
+/// // `tokenizer` feature, its 2 tokens)
+/// let input = if cfg!(feature = "tokenizer") { 8 } else { 12 };
+/// assert_eq!((worst.input_tokens, worst.output_tokens), (input, 100));
+/// // 12 × $2.50/M + 100 × $10/M
+/// assert_eq!(worst.cost.picos(), input as u128 * 2_500_000 + 100 * 10_000_000);
 /// # Ok::<(), genops::HoldError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +159,16 @@ mod tests {
         worst_case(&PriceTable::embedded(), provider, model, body)
     }
 
+    /// The tokens a text counts on an OpenAI model: `exact` with the `tokenizer` feature (o200k
+    /// and cl100k agree on every text here), its `bytes` without.
+    fn openai(bytes: u64, exact: u64) -> u64 {
+        if cfg!(feature = "tokenizer") {
+            exact
+        } else {
+            bytes
+        }
+    }
+
     /// (input tokens, output tokens, pico-dollars) of a hold.
     fn figures(worst: WorstCase) -> (u64, u64, u128) {
         (worst.input_tokens, worst.output_tokens, worst.cost.picos())
@@ -176,8 +188,9 @@ mod tests {
             "max_completion_tokens": 50,
             "n": 2,
         });
-        // 3 + (4 + 9) + (4 + 3 + 13 + 3,779 for the image) = 3,815 in; 2 × 50 out.
-        let input = 3 + (4 + 9) + (4 + 3 + 13 + 3_779);
+        // 3 (the reply's priming) + (3 + "Be brief.") + (3 + 1 + "ann" + "What is this?" +
+        // 3,779 for the image) in; 2 × 50 out.
+        let input = 3 + (3 + openai(9, 3)) + (3 + 1 + openai(3, 1) + openai(13, 4) + 3_779);
         assert_eq!(
             figures(held("openai", "gpt-4o", &body).unwrap()),
             (input, 100, input as u128 * 2_500_000 + 100 * 10_000_000)
@@ -193,20 +206,23 @@ mod tests {
             "max_output_tokens": 1_000,
             "service_tier": "flex",
         });
-        // 3 + (4 + 7) + (4 + 17) = 35 in, at flex prices ($0.625/M in, $5/M out).
+        // 3 + (3 + "Bonjour") + (3 + "Answer in French.") in, at flex prices ($0.625/M in,
+        // $5/M out).
+        let input = 3 + (3 + openai(7, 1)) + (3 + openai(17, 4));
         assert_eq!(
             figures(held("openai", "gpt-5", &body).unwrap()),
-            (35, 1_000, 35 * 625_000 + 1_000 * 5_000_000)
+            (input, 1_000, input as u128 * 625_000 + 1_000 * 5_000_000)
         );
     }
 
     #[test]
     fn an_embeddings_request_counts_token_arrays_exactly_and_outputs_nothing() {
         let body = json!({"model": "text-embedding-3-small", "input": ["abc", [1, 2, 3, 4]]});
-        // 3 + 3 bytes + 4 token ids = 10 in, at $0.02/M.
+        // 3 + "abc" + 4 token ids in, at $0.02/M.
+        let input = 3 + openai(3, 1) + 4;
         assert_eq!(
             figures(held("openai", "text-embedding-3-small", &body).unwrap()),
-            (10, 0, 10 * 20_000)
+            (input, 0, input as u128 * 20_000)
         );
     }
 
@@ -265,7 +281,8 @@ mod tests {
             figures(held("openai", "gpt-4o-mini", &body).unwrap()),
             (128_000, 10, 128_000 * 150_000 + 10 * 600_000)
         );
-        let text = "a".repeat(300_000);
+        // 200,000 tokens of " a" (200,001 with the first "a"), past gpt-4o-mini's 128,000.
+        let text = "a ".repeat(200_000);
         let long = json!({"messages": [{"role": "user", "content": text}], "max_tokens": 10});
         assert_eq!(
             held("openai", "gpt-4o-mini", &long).unwrap().input_tokens,

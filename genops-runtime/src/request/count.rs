@@ -10,8 +10,10 @@ use serde_json::Value;
 
 use super::bound::{Family, Reading, RequestBound};
 
-/// OpenAI's framing per chat message: 3 tokens, plus 1 when it names its author.
-const OPENAI_MESSAGE: u64 = 4;
+/// OpenAI's framing per chat message (`<|start|>{role}<|message|>…<|end|>`).
+const OPENAI_MESSAGE: u64 = 3;
+/// OpenAI's framing of a message's `name`, besides its text.
+const OPENAI_NAME: u64 = 1;
 /// OpenAI's priming of the reply (`<|start|>assistant<|message|>`).
 const OPENAI_REPLY: u64 = 3;
 /// The allowance per message where the format is not published (Anthropic, Gemini, others).
@@ -66,8 +68,23 @@ impl<'a> Counter<'a> {
         });
     }
 
-    /// Adds a piece of text.
+    /// Adds the author's name of a message.
+    pub(super) fn name(&mut self, name: &Value) {
+        self.text_or_json(name);
+        if self.reading.family == Family::OpenAi {
+            self.tokens(OPENAI_NAME);
+        }
+    }
+
+    /// Adds a piece of text: its exact count with the `tokenizer` feature on OpenAI's models
+    /// whose encoding is known, else its bytes.
     pub(super) fn text(&mut self, text: &str) {
+        #[cfg(feature = "tokenizer")]
+        if self.reading.family == Family::OpenAi {
+            if let Some(tokens) = super::tokenizer::count(self.reading.model, text) {
+                return self.tokens(tokens);
+            }
+        }
         self.tokens(text.len() as u64);
     }
 

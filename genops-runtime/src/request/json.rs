@@ -49,7 +49,7 @@ fn chat(body: &Map<String, Value>, counter: &mut Counter<'_>) -> Result<(), Hold
             continue;
         };
         if let Some(name) = message.get("name") {
-            counter.text_or_json(name);
+            counter.name(name);
         }
         if let Some(content) = message.get("content") {
             parts(content, counter);

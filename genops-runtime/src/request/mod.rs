@@ -4,6 +4,7 @@
 //!
 //! - `bound`: what a request says about its cost, and whose rules read it;
 //! - `count`: the input bound, one token per byte of text, plus framing and media maxima;
+//! - `tokenizer` (feature `tokenizer`): exact o200k and cl100k counts of OpenAI's models;
 //! - `json`: raw JSON bodies of the providers' APIs;
 //! - `read`: the sealed [`Request`] trait;
 //! - `error`: [`HoldError`].
@@ -13,6 +14,8 @@ mod count;
 mod error;
 mod json;
 mod read;
+#[cfg(feature = "tokenizer")]
+mod tokenizer;
 
 pub(crate) use bound::{CacheWrite, Family, Reading, RequestBound};
 pub use error::HoldError;
