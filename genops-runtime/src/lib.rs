@@ -64,6 +64,8 @@
 //! - `aws-bedrock`: the AWS SDK's Bedrock Converse output and ConverseStream events implement
 //!   [`Recordable`], and `bedrock::into_stream` turns a ConverseStream into a stream of them.
 //!   Bedrock names no model in its responses: the requested `model` prices the call.
+//! - `tokenizer`: exact o200k/cl100k input counts of OpenAI requests for worst-case holds
+//!   ([`worst_case`], `enforce(reserve = request)`), with bpe-openai's embedded vocabularies.
 //!
 //! Without any of them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]
