@@ -45,8 +45,8 @@ pub struct Reading<'a> {
     pub model: &'a str,
 }
 
-/// The prompt-cache writes a request may cause, priced above plain input.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The prompt-cache writes a request may cause, priced above plain input; ordered by price.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CacheWrite {
     /// None: the request marks nothing for caching.
     #[default]

@@ -6,6 +6,7 @@
 //! count their JSON text. Each message adds its family's framing tokens, and each image the
 //! most its family documents for one image.
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::bound::{Family, Reading, RequestBound};
@@ -97,26 +98,24 @@ impl<'a> Counter<'a> {
         }
     }
 
-    /// Adds the JSON text of a structured part (a tool call, a schema): one token per byte.
-    pub(super) fn json(&mut self, value: &Value) {
+    /// Adds the JSON text of a structured part (a tool call, a schema): one token per byte. A
+    /// part that cannot be written as JSON is bounded only by the context window.
+    pub(super) fn json(&mut self, value: &(impl Serialize + ?Sized)) {
         let mut bytes = ByteCount(0);
-        // Writing JSON to a counter cannot fail.
-        let _ = serde_json::to_writer(&mut bytes, value);
-        self.tokens(bytes.0);
+        match serde_json::to_writer(&mut bytes, value) {
+            Ok(()) => self.tokens(bytes.0),
+            Err(_) => self.unbounded("part that is not JSON"),
+        }
     }
 
-    /// Adds tool definitions: their JSON text and each one's wrapping.
-    pub(super) fn tools(&mut self, tools: &Value) {
-        let defined = match tools {
-            Value::Array(list) => list.len() as u64,
-            Value::Null => return,
-            _ => 1,
-        };
+    /// Adds `defined` tool definitions, written as `json`: their JSON text and each one's
+    /// wrapping.
+    pub(super) fn tools(&mut self, defined: usize, json: &(impl Serialize + ?Sized)) {
         if defined == 0 {
             return;
         }
-        self.json(tools);
-        self.tokens(defined.saturating_mul(TOOL));
+        self.json(json);
+        self.tokens((defined as u64).saturating_mul(TOOL));
         if self.reading.family == Family::Anthropic {
             self.tokens(ANTHROPIC_TOOLS);
         }

@@ -9,7 +9,8 @@ use super::count::Counter;
 use super::error::HoldError;
 use crate::usage::ServiceTier;
 
-/// Reads a JSON request body into `counter`.
+/// Reads a JSON request body into `counter`. The SDKs whose request types are written in the
+/// API's JSON are read through it too.
 pub(super) fn read(body: &Value, mut counter: Counter<'_>) -> Result<RequestBound, HoldError> {
     let Value::Object(body) = body else {
         return Err(HoldError::NotARequest {
@@ -35,7 +36,7 @@ pub(super) fn read(body: &Value, mut counter: Counter<'_>) -> Result<RequestBoun
     counter.bound.cache_write = body
         .values()
         .map(cache_write)
-        .fold(CacheWrite::None, longer);
+        .fold(CacheWrite::None, CacheWrite::max);
     Ok(counter.bound)
 }
 
@@ -66,7 +67,7 @@ fn chat(body: &Map<String, Value>, counter: &mut Counter<'_>) -> Result<(), Hold
     }
     for key in ["tools", "functions"] {
         if let Some(tools) = body.get(key) {
-            counter.tools(tools);
+            tools_of(tools, counter);
         }
     }
     for key in ["tool_choice", "response_format", "output_config"] {
@@ -116,7 +117,7 @@ fn input(body: &Map<String, Value>, counter: &mut Counter<'_>) -> Result<(), Hol
         counter.text_or_json(instructions);
     }
     if let Some(tools) = body.get("tools") {
-        counter.tools(tools);
+        tools_of(tools, counter);
     }
     for key in ["tool_choice", "text", "prompt"] {
         if let Some(value) = body.get(key) {
@@ -197,7 +198,7 @@ fn gemini(body: &Map<String, Value>, counter: &mut Counter<'_>) -> Result<(), Ho
         }
     }
     if let Some(tools) = body.get("tools") {
-        counter.tools(tools);
+        tools_of(tools, counter);
     }
     if let Some(config) = either(body, "toolConfig", "tool_config") {
         counter.json(config);
@@ -252,6 +253,16 @@ fn gemini_part(part: &Value, counter: &mut Counter<'_>) {
         }
         None => counter.json(part),
     }
+}
+
+/// Tool definitions: an array of them, or one.
+fn tools_of(tools: &Value, counter: &mut Counter<'_>) {
+    let defined = match tools {
+        Value::Array(list) => list.len(),
+        Value::Null => 0,
+        _ => 1,
+    };
+    counter.tools(defined, tools);
 }
 
 /// The array under `field`, which must hold at least one item.
@@ -316,18 +327,12 @@ fn cache_write(value: &Value) -> CacheWrite {
                 Some(Value::Object(_)) => CacheWrite::FiveMinutes,
                 _ => CacheWrite::None,
             };
-            fields.values().map(cache_write).fold(own, longer)
+            fields.values().map(cache_write).fold(own, CacheWrite::max)
         }
-        Value::Array(items) => items.iter().map(cache_write).fold(CacheWrite::None, longer),
-        _ => CacheWrite::None,
-    }
-}
-
-/// The dearer of two cache writes.
-fn longer(a: CacheWrite, b: CacheWrite) -> CacheWrite {
-    match (a, b) {
-        (CacheWrite::OneHour, _) | (_, CacheWrite::OneHour) => CacheWrite::OneHour,
-        (CacheWrite::FiveMinutes, _) | (_, CacheWrite::FiveMinutes) => CacheWrite::FiveMinutes,
+        Value::Array(items) => items
+            .iter()
+            .map(cache_write)
+            .fold(CacheWrite::None, CacheWrite::max),
         _ => CacheWrite::None,
     }
 }
