@@ -25,7 +25,8 @@ Selection rules
    LiteLLM writes it:
    - ``litellm_provider``, ``mode``;
    - ``max_input_tokens`` and ``max_output_tokens``, the most one response can take and write,
-     which bound the usage genops believes (see docs/guide/recording.md);
+     which bound the usage genops believes (see docs/guide/recording.md) and a worst-case hold
+     (see docs/guide/holds.md);
    - every per-token price ``{base}[_above_{N}_tokens][_flex|_priority|_batches]`` with ``base``
      one of ``BASES`` (tiers only on ``TIERED_BASES``);
    - ``search_context_cost_per_query``, ``web_search_billing_unit``, ``tiered_pricing``,

@@ -52,7 +52,8 @@
 //! - [Recording and integrations](guide::recording): raw JSON, async-openai, genai, AWS Bedrock
 //!   and your own [`Recordable`] types.
 //! - [Streaming](guide::streaming), [Pricing](guide::pricing),
-//!   [Budgets and policies](guide::budgets), [Running many replicas](guide::replicas),
+//!   [Budgets and policies](guide::budgets), [Holding the worst case](guide::holds),
+//!   [Running many replicas](guide::replicas),
 //!   [Export](guide::export), [The ledger and cardinality](guide::ledger),
 //!   [Performance](guide::performance), [Security](guide::security), [Layout](guide::layout).
 //!
@@ -101,6 +102,9 @@ pub mod guide {
     }
     pub mod budgets {
         #![doc = include_str!("../docs/guide/budgets.md")]
+    }
+    pub mod holds {
+        #![doc = include_str!("../docs/guide/holds.md")]
     }
     pub mod replicas {
         #![doc = include_str!("../docs/guide/replicas.md")]

@@ -223,11 +223,10 @@ impl Expansion<'_> {
         let Some(enforce) = &self.args.enforce else {
             return TokenStream::new();
         };
+        // A USD amount or a request: the runtime's `Reserve` tells them apart.
         let reserve = match &enforce.reserve {
-            Some(expr) => {
-                quote!(::core::option::Option::Some(::core::convert::Into::<f64>::into(#expr)))
-            }
-            None => quote!(::core::option::Option::None),
+            Some(expr) => quote_spanned!(expr_span(expr)=> ::core::option::Option::Some(&(#expr))),
+            None => quote!(::core::option::Option::None::<&f64>),
         };
         let ty = output.map_or_else(|| quote!(_), ToTokens::to_token_stream);
         let denied =

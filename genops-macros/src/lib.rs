@@ -30,7 +30,7 @@ use quote::quote;
 /// | `level` | `"trace"` to `"error"` | default `"info"` |
 /// | `err` | flag | an `Err` return records `error.type` and an error status |
 /// | `stream` | flag | the call lasts as long as the stream the function returns |
-/// | `enforce`, `enforce(reserve = usd)` | flag, or an amount in USD | budgets and enforced policies admit the call before its body runs; a denial returns `Err(GovernanceError.into())` |
+/// | `enforce`, `enforce(reserve = usd)`, `enforce(reserve = request)` | flag, or an amount in USD, or a request genops can read (`genops::Request`) | budgets and enforced policies admit the call before its body runs, holding the amount, or the request's worst case (`genops::worst_case`), on each hard budget; a denial returns `Err(GovernanceError.into())` |
 /// | `sample` | number literal between 0 and 1 | the share of this call site's traces exported (every call is still booked) |
 /// | `fields(k = expr, ...)` | as in `tracing` | extra fields |
 /// | `crate = path` | path | where `genops` lives, for re-exporting crates |

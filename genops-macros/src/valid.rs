@@ -78,7 +78,8 @@ pub(crate) struct Args {
 /// The `enforce` argument.
 pub(crate) struct Enforce {
     pub(crate) span: Span,
-    /// USD to reserve at admission; the budget's default when absent.
+    /// What to reserve at admission (USD, or a request whose worst case is held); the budget's
+    /// default when absent.
     pub(crate) reserve: Option<Expr>,
 }
 

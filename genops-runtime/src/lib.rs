@@ -34,7 +34,8 @@
 //!
 //! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
 //!    `outcome`, `recordable` (what a provider's response reports: usage, model, id, finish
-//!    reasons), and `plausibility` (usage that cannot be true).
+//!    reasons), `plausibility` (usage that cannot be true) and `request` (what a provider
+//!    request says about its cost, before the call).
 //! 2. Pricing and the ledger: `pricing`, `ledger`, and `error` (set-up errors, which carry
 //!    pricing's).
 //! 3. Governance and export: `governance`, `export`.
@@ -64,6 +65,8 @@
 //! - `aws-bedrock`: the AWS SDK's Bedrock Converse output and ConverseStream events implement
 //!   [`Recordable`], and `bedrock::into_stream` turns a ConverseStream into a stream of them.
 //!   Bedrock names no model in its responses: the requested `model` prices the call.
+//! - `tokenizer`: exact o200k/cl100k input counts of OpenAI requests for worst-case holds
+//!   ([`worst_case`], `enforce(reserve = request)`), with bpe-openai's embedded vocabularies.
 //!
 //! Without any of them, the attribute, the layer, pricing, the ledger and governance all work.
 #![deny(missing_docs)]
@@ -77,6 +80,7 @@ mod outcome;
 mod plausibility;
 mod recordable;
 mod redact;
+mod request;
 pub mod semconv;
 mod usage;
 
@@ -106,7 +110,7 @@ mod test_support;
 pub use attribution::Dimension;
 pub use call::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage, ItemOutcome,
-    Tracked, TrackedSpan, TrackedStream,
+    Reserve, Tracked, TrackedSpan, TrackedStream,
 };
 pub use error::InitError;
 #[cfg(feature = "otlp")]
@@ -127,9 +131,11 @@ pub use ledger::{
 pub use money::{Cost, PICOS_PER_USD};
 pub use outcome::{Outcome, TrackedResult};
 pub use pricing::{
-    EntryId, ExtraPrices, Price, PriceEntry, PriceTable, Priced, PricingError, Rates,
+    worst_case, EntryId, ExtraPrices, Price, PriceEntry, PriceTable, Priced, PricingError, Rates,
+    WorstCase,
 };
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
 pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
+pub use request::{HoldError, Request};
 pub use usage::{SearchContextSize, ServiceTier, Usage};

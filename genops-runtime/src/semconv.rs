@@ -67,6 +67,7 @@ macro_rules! __genops_field_table {
             GENOPS_BUDGET_NAME = "genops.budget.name", -, "The tightest budget matching the call.";
             GENOPS_BUDGET_REMAINING = "genops.budget.remaining", -, "What is left of that budget in its window, in USD (`f64`).";
             GENOPS_BUDGET_UTILIZATION = "genops.budget.utilization", -, "How much of that budget is used, as a ratio (`f64`, 1.0 = all).";
+            GENOPS_BUDGET_HOLD = "genops.budget.hold", -, "The worst case a gated call held on its hard budgets at admission, read from its request (`enforce(reserve = request)`), in USD (`f64`).";
             GEN_AI_REQUEST_STREAM = "gen_ai.request.stream", -, "`true` when the call streamed its response.";
             GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk", -, "Seconds from a streamed call's start to the first item its stream yielded (`f64`).";
             GENOPS_STREAM_CHUNKS = "genops.stream.chunks", -, "The items a streamed call yielded (`i64`).";

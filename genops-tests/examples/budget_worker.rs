@@ -17,6 +17,9 @@
 //! <start> <end>` (the unix milliseconds at which the admitted call began and finished its
 //! work) or `denied`, one line per call, written when the call returns.
 
+#[path = "support/worker.rs"]
+mod worker;
+
 use std::fs::File;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -25,6 +28,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use genops::{Budget, BudgetStore, FailMode, GenOpsLayer, GovernanceError, Scope, Usage, Usd};
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::prelude::*;
+use worker::{next, var};
 
 #[derive(Debug)]
 struct Denied(#[allow(dead_code)] GovernanceError);
@@ -61,18 +65,6 @@ fn unix_ms() -> u128 {
 fn nanos(output_tokens: u64) -> u64 {
     // $0.15 per million input tokens = 150 nano-dollars a token; $0.60 = 600.
     10_000 * 150 + output_tokens * 600
-}
-
-/// xorshift64: reproducible calls per seed.
-fn next(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 fn main() {

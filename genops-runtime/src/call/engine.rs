@@ -15,7 +15,8 @@ use crate::governance::Governance;
 use crate::intern::Sym;
 use crate::ledger::Ledger;
 use crate::plausibility::Limits;
-use crate::pricing::{EntryId, PriceTable, Priced};
+use crate::pricing::{EntryId, PriceTable, Priced, WorstCase};
+use crate::request::{HoldError, Request};
 use crate::usage::Usage;
 
 /// How many resolved prices each thread caches before it starts afresh.
@@ -84,6 +85,23 @@ impl Engine {
             genai_metrics: std::sync::OnceLock::new(),
             governance,
         }
+    }
+
+    /// The worst case of `request` to `model` of `provider`, at the table's prices.
+    pub(crate) fn worst_case(
+        &self,
+        provider: Option<&Sym>,
+        model: &Sym,
+        request: &dyn Request,
+    ) -> Result<WorstCase, HoldError> {
+        let provider_name = provider.map_or("", Sym::as_str);
+        let id = self
+            .price(provider, model)
+            .ok_or_else(|| HoldError::UnknownModel {
+                provider: provider_name.to_owned(),
+                model: model.as_str().to_owned(),
+            })?;
+        self.prices.worst_case_of(id, provider_name, request)
     }
 
     /// How many models the price table knows.

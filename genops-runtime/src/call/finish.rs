@@ -159,6 +159,7 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
         GovernanceError::BudgetExceeded { budget, .. }
         | GovernanceError::StoreUnavailable { budget, .. } => (budget.clone(), denied.to_string()),
         GovernanceError::PolicyViolation { policy, reason } => (policy.clone(), reason.clone()),
+        GovernanceError::CannotHold(problem) => ("worst case".to_owned(), problem.to_string()),
     };
     Verdict {
         result: PolicyResult::Blocked,

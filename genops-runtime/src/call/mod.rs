@@ -40,7 +40,7 @@ pub use auto::{
     Record, RecordItems, RecordReturned, Returned, ReturnsStream, TrackAnyItems, TrackResultItems,
 };
 pub use future::Tracked;
-pub use gate::{admit, denied, Gated};
+pub use gate::{admit, denied, Gated, Reserve};
 pub use literal_site::LiteralSite;
 pub use record::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage,

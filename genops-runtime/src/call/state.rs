@@ -110,6 +110,8 @@ struct Extras {
     manual_cost: Cost,
     /// Reservations of an admitted gated call.
     admission: Option<Admission>,
+    /// The (input, output) token caps of the worst case an admitted call holds.
+    held: Option<(u64, u64)>,
     /// Why a gated call was denied.
     blocked: Option<Box<GovernanceError>>,
     /// The first count a response claimed that cannot be true (`genops.usage.implausible`).
@@ -163,12 +165,27 @@ impl TrackedState {
         Some((engine, self.key.clone()))
     }
 
-    /// Stores the result of admission.
-    pub(crate) fn admitted(&mut self, result: Result<Admission, GovernanceError>) {
+    /// Stores the result of admission, and the token caps of the worst case it holds.
+    pub(crate) fn admitted(
+        &mut self,
+        result: Result<Admission, GovernanceError>,
+        held: Option<(u64, u64)>,
+    ) {
         match result {
-            Ok(admission) => self.extras().admission = Some(admission),
+            Ok(admission) => {
+                let extras = self.extras();
+                extras.admission = Some(admission);
+                extras.held = held;
+            }
             Err(denied) => self.extras().blocked = Some(Box::new(denied)),
         }
+    }
+
+    /// The (input, output) token caps of the worst case the admitted call holds
+    /// (`enforce(reserve = request)`): usage beyond them cannot be true.
+    #[expect(dead_code, reason = "the usage plausibility check reads it")]
+    pub(crate) fn admitted_caps(&self) -> Option<(u64, u64)> {
+        self.extras.as_ref().and_then(|extras| extras.held)
     }
 
     pub(crate) fn is_finished(&self) -> bool {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::request::HoldError;
+
 /// Why a gated call was denied. Its `Display` says what to do about it.
 ///
 /// ```
@@ -49,6 +51,9 @@ pub enum GovernanceError {
         /// Why.
         reason: String,
     },
+    /// The call reserves its request's worst case (`enforce(reserve = request)`), and that
+    /// worst case cannot be known; the error says what to fix.
+    CannotHold(HoldError),
 }
 
 impl fmt::Display for GovernanceError {
@@ -79,6 +84,10 @@ impl fmt::Display for GovernanceError {
             GovernanceError::PolicyViolation { policy, reason } => {
                 write!(f, "policy `{policy}` denies this call: {reason}")
             }
+            GovernanceError::CannotHold(problem) => write!(
+                f,
+                "this call's worst case cannot be held, so it is not admitted: {problem}"
+            ),
         }
     }
 }

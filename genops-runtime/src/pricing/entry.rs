@@ -25,10 +25,11 @@ pub struct PriceEntry {
     /// LiteLLM's mode (`chat`, `embedding`, ...), if given.
     pub mode: Option<String>,
     /// The model's context window, the most input tokens of one response (`max_input_tokens`),
-    /// if given. A response that claims more is booked at a bound (see the guide's "Usage that
-    /// cannot be true").
+    /// if given: the most input a call can be billed for. A response that claims more is booked
+    /// at a bound (see the guide's "Usage that cannot be true").
     pub max_input_tokens: Option<u64>,
-    /// The most output tokens of one response (`max_output_tokens`), if given.
+    /// The most output tokens of one response (`max_output_tokens`), if given: the output cap
+    /// of a worst-case hold when the request sets none.
     pub max_output_tokens: Option<u64>,
     /// Every other price of the entry: tiers, service tiers, audio, web search.
     pub extra: ExtraPrices,

@@ -40,6 +40,12 @@
 //!   entry of a provider without a calculator of its own costs nothing without a positive input
 //!   or output price (as `lemonade` always does).
 //!
+//! # The worst case of a request
+//!
+//! [`worst_case`] prices what a request can cost at most (see [`WorstCase`]): the entry's
+//! `max_input_tokens` (its context window) bounds the input, and its `max_output_tokens` gives
+//! the output cap of a request that sets none.
+//!
 //! Everything is resolved once per entry, the first time the entry prices a call ([`Rates`]), so
 //! pricing a call compares its prompt with a few thresholds at most. What genops cannot apply is flagged
 //! ([`Priced::unsupported`]): `off_peak_pricing` (prices by time of day) and per-second prices.
@@ -52,9 +58,11 @@ mod matching;
 mod price;
 mod rates;
 mod table;
+mod worst_case;
 
 pub use entry::{ExtraPrices, PriceEntry};
 pub use error::PricingError;
 pub use price::Price;
 pub use rates::{Priced, Rates};
 pub use table::{EntryId, PriceTable};
+pub use worst_case::{worst_case, WorstCase};

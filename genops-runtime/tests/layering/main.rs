@@ -25,6 +25,7 @@ const TIERS: [&[&str]; 6] = [
         "outcome",
         "recordable",
         "plausibility",
+        "request",
     ],
     // 2. pricing, the ledger, and set-up errors (which carry pricing's)
     &["pricing", "ledger", "error"],
