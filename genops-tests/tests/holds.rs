@@ -101,3 +101,24 @@ fn an_ungated_layer_does_not_read_the_request() {
     assert_eq!(result, Ok(1));
     assert_eq!(ledger.snapshot().total.calls, 1);
 }
+
+#[test]
+fn usage_beyond_the_holds_caps_is_flagged_and_booked_at_the_hold() {
+    let layer = GenOpsLayer::builder()
+        .budget(Budget::daily("search-hard", Scope::team("search"), Usd(1.0)).hard())
+        .build();
+    let budgets = layer.clone();
+    // The request caps the output at 100 tokens; the usage claims 500.
+    let (result, cap, ledger) = capture_with(layer, true, || chat(&hello(), Usage::new(9, 500)));
+    assert_eq!(result, Ok(1));
+    let span = &cap.spans()[0];
+    let claim = span.field(GENOPS_USAGE_IMPLAUSIBLE).str();
+    assert!(claim.contains("500"), "{claim}");
+    // Booked at the hold's caps, the most the call was admitted to cost.
+    assert_eq!(ledger.snapshot().total.cost.picos(), HELLO_HOLD);
+    let status = &budgets.budgets()[0];
+    assert_eq!(
+        (status.spent, status.reserved),
+        (HELLO_HOLD as f64 / 1e12, 0.0)
+    );
+}

@@ -183,7 +183,6 @@ impl TrackedState {
 
     /// The (input, output) token caps of the worst case the admitted call holds
     /// (`enforce(reserve = request)`): usage beyond them cannot be true.
-    #[expect(dead_code, reason = "the usage plausibility check reads it")]
     pub(crate) fn admitted_caps(&self) -> Option<(u64, u64)> {
         self.extras.as_ref().and_then(|extras| extras.held)
     }
@@ -360,8 +359,8 @@ impl TrackedState {
         not_a_count: Option<&NotACount<'_>>,
     ) -> Usage {
         let limits = id.map_or(Limits::FALLBACK, |id| engine.limits(id));
-        // The caps `(input, output)` of the hold the call was admitted with: none yet.
-        let caps = None;
+        // The caps `(input, output)` of the worst case the call was admitted with, if any.
+        let caps = self.admitted_caps();
         let claim = match (not_a_count, plausibility::check(&usage, limits, caps)) {
             (None, None) => return usage,
             (Some(bad), _) => bad.to_string(),
