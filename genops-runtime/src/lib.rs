@@ -32,12 +32,13 @@
 //!
 //! Each module only uses the ones below it.
 //!
-//! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
-//!    `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
+//! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `token_class` (what a call's
+//!    usage and cost are split into), `intern`, `attribution`, `outcome`, and `recordable` (what a provider's response reports: usage, model, id, finish
 //!    reasons).
 //! 2. Pricing and the ledger: `pricing`, `ledger`, and `error` (set-up errors, which carry
 //!    pricing's).
-//! 3. Governance and export: `governance`, `export`.
+//! 3. Governance and export: `governance`, `export`, and `focus` (FOCUS 1.2 cost-and-usage
+//!    files from the ledger's drained periods).
 //! 4. The life of one tracked call: `call`; `bedrock` (feature `aws-bedrock`), which turns a
 //!    Bedrock ConverseStream into a stream and records its request id on the call.
 //! 5. The layer and the Prometheus endpoint: `layer`, `prometheus`.
@@ -77,6 +78,7 @@ mod outcome;
 mod recordable;
 mod redact;
 pub mod semconv;
+mod token_class;
 mod usage;
 
 mod ledger;
@@ -84,6 +86,7 @@ mod pricing;
 
 #[cfg(feature = "otlp")]
 mod export;
+mod focus;
 mod governance;
 
 #[cfg(feature = "aws-bedrock")]
@@ -110,18 +113,20 @@ pub use call::{
 pub use error::InitError;
 #[cfg(feature = "otlp")]
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use focus::{focus_csv, read_focus_csv, FocusPeriod, FocusSettings, FocusWriter};
 pub use governance::{
     AllowedModels, Budget, BudgetAlert, BudgetStatus, BudgetStore, CallInfo, Clock, Enforcement,
     FailMode, GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit,
     RequiredAttribution, Scope, SystemClock, Usd, Window,
 };
 pub use init::{
-    init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR,
-    PRICING_FILE_VAR, SAMPLING_RATE_VAR,
+    init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, FOCUS_DIR_VAR, FOCUS_PERIOD_VAR,
+    LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR, SAMPLING_RATE_VAR,
 };
 pub use layer::{layer, GenOpsLayer, LayerBuilder};
 pub use ledger::{
-    Ledger, LedgerCaps, Snapshot, Totals, DRAINED, OVERFLOW, PER_TENANT, UNATTRIBUTED,
+    ClassRow, Ledger, LedgerCaps, LedgerRow, Snapshot, Totals, DRAINED, OVERFLOW, PER_TENANT,
+    UNATTRIBUTED,
 };
 pub use money::{Cost, PICOS_PER_USD};
 pub use outcome::{Outcome, TrackedResult};
@@ -131,4 +136,5 @@ pub use pricing::{
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
 pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
+pub use token_class::TokenClass;
 pub use usage::{SearchContextSize, ServiceTier, Usage};

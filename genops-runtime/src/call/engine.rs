@@ -15,6 +15,7 @@ use crate::governance::Governance;
 use crate::intern::Sym;
 use crate::ledger::Ledger;
 use crate::pricing::{EntryId, PriceTable, Priced};
+use crate::token_class::ByClass;
 use crate::usage::Usage;
 
 /// How many resolved prices each thread caches before it starts afresh.
@@ -129,10 +130,9 @@ impl Engine {
         id
     }
 
-    /// The cost of `usage` at the prices of entry `id`.
-    #[inline]
-    pub(crate) fn cost(&self, id: EntryId, usage: &Usage) -> Priced {
-        self.prices.rates(id).cost(usage)
+    /// The cost of `usage` at the prices of entry `id`, and by token class.
+    pub(crate) fn by_class(&self, id: EntryId, usage: &Usage) -> (Priced, ByClass) {
+        self.prices.rates(id).by_class(usage)
     }
 
     /// Whether this is the first stream without usage from the call site `site`.

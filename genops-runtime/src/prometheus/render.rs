@@ -389,6 +389,7 @@ mod tests {
                     duration: Duration::from_secs(1),
                     first_chunk: None,
                     usage_missing: false,
+                    classes: Default::default(),
                 },
             ));
         }
