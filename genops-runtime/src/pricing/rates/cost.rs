@@ -172,6 +172,26 @@ impl Rates {
     /// The cost of `usage`, as [`cost`](Self::cost) prices it, and by token class: the
     /// classes' costs add up to it exactly.
     pub(crate) fn by_class(&self, usage: &Usage) -> (Priced, ByClass) {
+        if let Some(plain) = self.plain.filter(|_| is_plain(usage)) {
+            // The common call: its text input and output, nothing to split.
+            let mut by_class = ByClass::default();
+            for (class, units, price) in [
+                (TokenClass::Input, usage.input, plain.input),
+                (TokenClass::Output, usage.output, plain.output),
+            ] {
+                let i = class as usize;
+                by_class.quantity[i] = units;
+                by_class.price[i] = price.saturating_mul(2);
+                by_class.cost[i] = Cost::from_picos(u128::from(units) * u128::from(price));
+            }
+            let priced = Priced {
+                cost: by_class.cost[TokenClass::Input as usize]
+                    + by_class.cost[TokenClass::Output as usize],
+                unsupported: self.unsupported,
+                ..Priced::default()
+            };
+            return (priced, by_class);
+        }
         let split = self.split(usage);
         let mut by_class = ByClass::default();
         let mut total = 0u128;
@@ -179,10 +199,11 @@ impl Rates {
             let cost = u128::from(units) * u128::from(price);
             total += cost;
             by_class.quantity[i] = units;
-            by_class.price[i] = if split.halves {
-                price
-            } else {
-                price.saturating_mul(2)
+            // A unit price only where there are units, as the plain call's shortcut has it.
+            by_class.price[i] = match (units, split.halves) {
+                (0, _) => 0,
+                (_, true) => price,
+                (_, false) => price.saturating_mul(2),
             };
             by_class.cost[i] = Cost::from_picos(if split.halves { cost / 2 } else { cost });
         }
@@ -392,6 +413,13 @@ mod tests {
                     .sum();
                 assert_eq!(output, usage.output, "{name}, {usage:?}");
             }
+            // The plain call's shortcut splits as the bands do.
+            let banded = Rates {
+                plain: None,
+                ..rates.clone()
+            };
+            let plain = Usage::new(1_001, 99);
+            assert_eq!(rates.by_class(&plain), banded.by_class(&plain), "{name}");
         }
         let unpriced = Rates::unpriced(&usage);
         let input: u64 = unpriced.quantity[..TokenClass::Output as usize]
@@ -418,7 +446,9 @@ mod tests {
             let sum: u128 = by_class.cost.iter().map(|c| c.picos()).sum();
             assert_eq!(sum, total, "{usage:?}");
             assert_eq!(by_class.price[TokenClass::Input as usize], 1);
-            assert_eq!(by_class.price[TokenClass::Output as usize], 3);
+            let output = TokenClass::Output as usize;
+            let price = if by_class.quantity[output] > 0 { 3 } else { 0 };
+            assert_eq!(by_class.price[output], price);
         }
     }
 }
