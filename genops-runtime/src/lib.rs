@@ -58,6 +58,8 @@
 //! - `redis-cluster`: `redis` plus a Redis Cluster (`redis+cluster://host:port,host:port`).
 //! - `embedded`: a budget store in a redb file that survives restarts of one node
 //!   (`GENOPS_BUDGET_STORE=/var/lib/app/budgets.redb`).
+//! - `focus-parquet`: FOCUS chargeback files in Parquet too, beside the CSV ones
+//!   ([`FocusWriter`]), with the parquet crate's core only.
 //! - `async-openai`: async-openai's chat completion, Responses API and embeddings types, and
 //!   their stream events, implement [`Recordable`]: a tracked function that returns them, or a
 //!   tracked stream of them, is recorded by itself.

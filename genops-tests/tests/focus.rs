@@ -290,7 +290,19 @@ fn a_period_is_never_written_twice_and_a_new_writer_resumes() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    // Complete files only: no temporary file is left.
+    // Complete files only: no temporary file is left (and, with `focus-parquet`, a Parquet
+    // file beside each CSV one).
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    let parquet = names.iter().filter(|n| n.ends_with(".parquet")).count();
+    assert_eq!(
+        parquet,
+        if cfg!(feature = "focus-parquet") {
+            2
+        } else {
+            0
+        }
+    );
+    names.retain(|n| n.ends_with(".csv"));
     assert_eq!(
         names,
         [
@@ -317,6 +329,7 @@ fn the_guard_writes_the_last_partial_period() {
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let mut read = ReadBack::default();
@@ -336,8 +349,11 @@ fn the_finops_foundation_validator_passes_every_file() {
     let (files, _) = a_day_into(&dir);
     // A few hours are enough: every kind of row is in each of them.
     for file in files.iter().step_by(8) {
+        // With `focus-parquet`, the Parquet file of the same rows too.
+        let parquet = file.with_extension("parquet");
         let status = std::process::Command::new(&validator)
             .arg(file)
+            .args(parquet.exists().then_some(parquet))
             .status()
             .unwrap();
         assert!(status.success(), "{} failed validation", file.display());

@@ -6,6 +6,7 @@
 //! - [`columns`]: the rows and their columns;
 //! - [`decimal`]: exact decimals from integers;
 //! - [`csv`]: rows as CSV, and read back;
+//! - `parquet` (the `focus-parquet` feature): rows as Parquet;
 //! - [`writer`]: the directory of files, one per period;
 //! - [`export`]: the thread that drains and writes each period.
 
@@ -13,6 +14,8 @@ mod columns;
 mod csv;
 mod decimal;
 mod export;
+#[cfg(feature = "focus-parquet")]
+mod parquet;
 mod period;
 mod settings;
 mod writer;

@@ -16,7 +16,9 @@ use crate::ledger::Snapshot;
 /// (`focus-20261206T070000Z-20261206T080000Z.csv`).
 const PREFIX: &str = "focus-";
 
-/// Writes drained ledger periods as FOCUS 1.2 CSV files into a directory, one file per period.
+/// Writes drained ledger periods as FOCUS 1.2 CSV files into a directory, one file per period
+/// (and, with the `focus-parquet` feature, a Parquet file of the same rows beside each, with
+/// the same name ending in `.parquet`).
 ///
 /// Each file is written to a temporary name and renamed, so it is complete or absent. A period
 /// that starts before the end of one already in the directory is refused, so no usage is
@@ -79,7 +81,7 @@ impl FocusWriter {
     }
 
     /// Writes `period` (a [`Ledger::drain`](crate::Ledger::drain)ed snapshot) as the charge
-    /// period from `start` to `end` (whole seconds, UTC), and returns the file's path.
+    /// period from `start` to `end` (whole seconds, UTC), and returns the CSV file's path.
     ///
     /// Fails with [`io::ErrorKind::AlreadyExists`] when the period starts before the end of one
     /// already written, and with [`io::ErrorKind::InvalidInput`] when it does not end after it
@@ -108,13 +110,24 @@ impl FocusWriter {
                 ),
             ));
         }
-        let text = csv(&records(period, start, end, &self.settings));
-        let name = format!("{PREFIX}{}-{}.csv", compact(start), compact(end));
-        let path = self.dir.join(&name);
-        let temporary = self.dir.join(format!(".{name}.tmp"));
-        fs::write(&temporary, text)?;
-        fs::rename(&temporary, &path)?;
+        let records = records(period, start, end, &self.settings);
+        let stem = format!("{PREFIX}{}-{}", compact(start), compact(end));
+        #[cfg(feature = "focus-parquet")]
+        {
+            let bytes = super::parquet::parquet(&records).map_err(io::Error::other)?;
+            self.put(&format!("{stem}.parquet"), &bytes)?;
+        }
+        let path = self.put(&format!("{stem}.csv"), csv(&records).as_bytes())?;
         self.written_until = Some(end);
+        Ok(path)
+    }
+
+    /// Writes the file `name` atomically: to a temporary name, then renamed.
+    fn put(&self, name: &str, contents: &[u8]) -> io::Result<PathBuf> {
+        let path = self.dir.join(name);
+        let temporary = self.dir.join(format!(".{name}.tmp"));
+        fs::write(&temporary, contents)?;
+        fs::rename(&temporary, &path)?;
         Ok(path)
     }
 }
@@ -148,7 +161,10 @@ pub fn focus_csv(
 
 /// The period (start, end) a FOCUS file's name says it holds.
 fn period_of(name: &str) -> Option<(u64, u64)> {
-    let times = name.strip_prefix(PREFIX)?.strip_suffix(".csv")?;
+    let times = name.strip_prefix(PREFIX)?;
+    let times = times
+        .strip_suffix(".csv")
+        .or_else(|| times.strip_suffix(".parquet"))?;
     let (start, end) = times.split_once('-')?;
     Some((parse_compact(start)?, parse_compact(end)?))
 }
