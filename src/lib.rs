@@ -55,7 +55,8 @@
 //!   [Budgets and policies](guide::budgets), [Holding the worst case](guide::holds),
 //!   [Running many replicas](guide::replicas),
 //!   [Export](guide::export), [The ledger and cardinality](guide::ledger),
-//!   [Performance](guide::performance), [Security](guide::security), [Layout](guide::layout).
+//!   [Performance](guide::performance), [Security](guide::security), [Layout](guide::layout),
+//!   [Chargeback: FOCUS 1.2 files](guide::chargeback).
 //!
 //! # The main items
 //!
@@ -123,6 +124,9 @@ pub mod guide {
     }
     pub mod layout {
         #![doc = include_str!("../docs/guide/layout.md")]
+    }
+    pub mod chargeback {
+        #![doc = include_str!("../docs/guide/chargeback.md")]
     }
 }
 

@@ -32,13 +32,15 @@
 //!
 //! Each module only uses the ones below it.
 //!
-//! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `intern`, `attribution`,
-//!    `outcome`, `recordable` (what a provider's response reports: usage, model, id, finish
-//!    reasons), `plausibility` (usage that cannot be true) and `request` (what a provider
-//!    request says about its cost, before the call).
+//! 1. Values: `env`, `redact`, [`semconv`], `money`, `usage`, `token_class` (what a call's
+//!    usage and cost are split into), `intern`, `attribution`, `outcome`, `recordable` (what a
+//!    provider's response reports: usage, model, id, finish reasons), `plausibility` (usage that
+//!    cannot be true) and `request` (what a provider request says about its cost, before the
+//!    call).
 //! 2. Pricing and the ledger: `pricing`, `ledger`, and `error` (set-up errors, which carry
 //!    pricing's).
-//! 3. Governance and export: `governance`, `export`.
+//! 3. Governance and export: `governance`, `export`, and `focus` (FOCUS 1.2 cost-and-usage
+//!    files from the ledger's drained periods).
 //! 4. The life of one tracked call: `call`; `bedrock` (feature `aws-bedrock`), which turns a
 //!    Bedrock ConverseStream into a stream and records its request id on the call.
 //! 5. The layer and the Prometheus endpoint: `layer`, `prometheus`.
@@ -58,6 +60,8 @@
 //! - `redis-cluster`: `redis` plus a Redis Cluster (`redis+cluster://host:port,host:port`).
 //! - `embedded`: a budget store in a redb file that survives restarts of one node
 //!   (`GENOPS_BUDGET_STORE=/var/lib/app/budgets.redb`).
+//! - `focus-parquet`: FOCUS chargeback files in Parquet too, beside the CSV ones
+//!   ([`FocusWriter`]), with the parquet crate's core only.
 //! - `async-openai`: async-openai's chat completion, Responses API and embeddings types, and
 //!   their stream events, implement [`Recordable`]: a tracked function that returns them, or a
 //!   tracked stream of them, is recorded by itself.
@@ -82,6 +86,7 @@ mod recordable;
 mod redact;
 mod request;
 pub mod semconv;
+mod token_class;
 mod usage;
 
 mod ledger;
@@ -89,6 +94,7 @@ mod pricing;
 
 #[cfg(feature = "otlp")]
 mod export;
+mod focus;
 mod governance;
 
 #[cfg(feature = "aws-bedrock")]
@@ -115,18 +121,20 @@ pub use call::{
 pub use error::InitError;
 #[cfg(feature = "otlp")]
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
+pub use focus::{focus_csv, read_focus_csv, FocusPeriod, FocusSettings, FocusWriter};
 pub use governance::{
     AllowedModels, Budget, BudgetAlert, BudgetStatus, BudgetStore, CallInfo, Clock, Enforcement,
     FailMode, GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit,
     RequiredAttribution, Scope, SystemClock, Usd, Window,
 };
 pub use init::{
-    init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR,
-    PRICING_FILE_VAR, SAMPLING_RATE_VAR,
+    init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, FOCUS_DIR_VAR, FOCUS_PERIOD_VAR,
+    LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR, SAMPLING_RATE_VAR,
 };
 pub use layer::{layer, GenOpsLayer, LayerBuilder};
 pub use ledger::{
-    Ledger, LedgerCaps, Snapshot, Totals, DRAINED, OVERFLOW, PER_TENANT, UNATTRIBUTED,
+    ClassRow, Ledger, LedgerCaps, LedgerRow, Snapshot, Totals, DRAINED, OVERFLOW, PER_TENANT,
+    UNATTRIBUTED,
 };
 pub use money::{Cost, PICOS_PER_USD};
 pub use outcome::{Outcome, TrackedResult};
@@ -138,4 +146,5 @@ pub use pricing::{
 pub use prometheus::OVERFLOW_LABEL_VALUE;
 pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
 pub use request::{HoldError, Request};
+pub use token_class::TokenClass;
 pub use usage::{SearchContextSize, ServiceTier, Usage};

@@ -17,6 +17,7 @@ use crate::ledger::Ledger;
 use crate::plausibility::Limits;
 use crate::pricing::{EntryId, PriceTable, Priced, WorstCase};
 use crate::request::{HoldError, Request};
+use crate::token_class::ByClass;
 use crate::usage::Usage;
 
 /// How many resolved prices each thread caches before it starts afresh.
@@ -149,10 +150,9 @@ impl Engine {
         id
     }
 
-    /// The cost of `usage` at the prices of entry `id`.
-    #[inline]
-    pub(crate) fn cost(&self, id: EntryId, usage: &Usage) -> Priced {
-        self.prices.rates(id).cost(usage)
+    /// The cost of `usage` at the prices of entry `id`, and by token class.
+    pub(crate) fn by_class(&self, id: EntryId, usage: &Usage) -> (Priced, ByClass) {
+        self.prices.rates(id).by_class(usage)
     }
 
     /// The most tokens one response priced by entry `id` can have.

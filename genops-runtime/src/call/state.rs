@@ -10,12 +10,13 @@ use crate::attribution::{Attribution, Dimension};
 use crate::governance::{Admission, Governance, GovernanceError};
 use crate::intern::intern;
 use crate::intern::Sym;
-use crate::ledger::{Entry, LedgerKey};
+use crate::ledger::{CallClasses, Entry, LedgerKey};
 use crate::money::Cost;
 use crate::outcome::Outcome;
 use crate::plausibility::{self, Limits};
-use crate::pricing::{EntryId, Priced};
+use crate::pricing::{EntryId, Priced, Rates};
 use crate::recordable::{NotACount, Report, UsageReport};
+use crate::token_class::ByClass;
 use crate::usage::{ServiceTier, Usage};
 
 /// Who recorded a call's usage: automatic recording steps aside for user code.
@@ -86,15 +87,11 @@ pub(crate) struct TrackedState {
     /// What recorded provider responses reported, once one was (boxed: most calls record usage
     /// by hand, and the state of every call is allocated).
     responses: Option<Box<Responses>>,
-    priced: bool,
-    /// The cost of the usage at its prices.
-    usage_cost: Cost,
+    /// The price entry of the priced model, when it has one (see [`Self::priced`]).
+    price: Option<EntryId>,
     /// The total cost of the tracked calls finished inside this one (kept inline: nested calls,
     /// a chain's steps, are common, and a box per parent would cost each one an allocation).
     children_cost: Cost,
-    /// How the usage was priced, when more than the standard token prices applied (a
-    /// long-context tier, a service tier's fallback, a mode genops cannot apply): boxed, rare.
-    pricing_notes: Option<Box<Priced>>,
     rejected: bool,
     local: bool,
     start: Instant,
@@ -147,10 +144,8 @@ impl TrackedState {
             source: Source::Nobody,
             had_child: false,
             responses: None,
-            priced: true,
-            usage_cost: Cost::ZERO,
+            price: None,
             children_cost: Cost::ZERO,
-            pricing_notes: None,
             rejected: false,
             local,
             start: Instant::now(),
@@ -231,7 +226,7 @@ impl TrackedState {
             }
             None => self.usage.accumulate(usage),
         }
-        self.price_at(engine, id);
+        self.price_at(id);
     }
 
     /// Replaces the usage so far with `usage`, a cumulative count.
@@ -247,7 +242,7 @@ impl TrackedState {
             }
             None => self.usage = usage,
         }
-        self.price_at(engine, id);
+        self.price_at(id);
     }
 
     /// Notes who records usage now. User code's first recording discards what was recorded
@@ -343,7 +338,7 @@ impl TrackedState {
                 }
             }
             self.sum_usage();
-            self.price_at(engine, id);
+            self.price_at(id);
         } else if changed {
             self.reprice(engine);
         }
@@ -390,16 +385,10 @@ impl TrackedState {
         self.extras.get_or_insert_with(Box::default)
     }
 
-    /// Keeps the cost of `priced`, and how it was priced only when that is worth noting.
-    fn set_pricing(&mut self, priced: Priced) {
-        self.usage_cost = priced.cost;
-        let noted =
-            priced.tier.is_some() || priced.service_tier_fallback || priced.unsupported.is_some();
-        match (&mut self.pricing_notes, noted) {
-            (Some(notes), true) => **notes = priced,
-            (notes, true) => *notes = Some(Box::new(priced)),
-            (notes, false) => *notes = None,
-        }
+    /// Whether the usage has prices: none recorded, a local model's (priced by time), or a
+    /// model with a price entry.
+    fn priced(&self) -> bool {
+        !self.usage_recorded || self.local || self.price.is_some()
     }
 
     /// The price entry of the priced model (`key.model`: the response model wins), if it has
@@ -412,25 +401,20 @@ impl TrackedState {
         engine.price(self.key.provider.as_ref(), model)
     }
 
-    /// Prices the usage so far with the priced model.
+    /// Finds the prices of the usage so far, of the priced model. The usage is priced once, when
+    /// the call finishes.
     fn reprice(&mut self, engine: &Engine) {
         let id = if self.usage_recorded {
             self.entry(engine)
         } else {
             None
         };
-        self.price_at(engine, id);
+        self.price_at(id);
     }
 
-    /// Prices the usage so far at entry `id`, the priced model's.
-    fn price_at(&mut self, engine: &Engine, id: Option<EntryId>) {
-        if !self.usage_recorded || self.local {
-            self.priced = true;
-            self.set_pricing(Priced::default());
-            return;
-        }
-        self.priced = id.is_some();
-        self.set_pricing(id.map_or(Priced::default(), |id| engine.cost(id, &self.usage)));
+    /// Keeps entry `id`, the priced model's, as the prices of the usage so far.
+    fn price_at(&mut self, id: Option<EntryId>) {
+        self.price = id.filter(|_| self.usage_recorded);
     }
 
     /// Closes the call's books once: books it in the ledger and puts what to record in `done`
@@ -450,17 +434,26 @@ impl TrackedState {
         let duration = self.start.elapsed();
         let stream =
             stream.map(|report| StreamFinished::new(report, self.start, self.usage_recorded));
-        let compute_cost = match (self.local, engine.local_rate) {
-            (true, Some(picos_per_hour)) => Cost::for_duration(picos_per_hour, duration),
-            _ => Cost::ZERO,
+        let (compute_cost, compute_nanos) = match (self.local, engine.local_rate) {
+            (true, Some(picos_per_hour)) => (
+                Cost::for_duration(picos_per_hour, duration),
+                u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX),
+            ),
+            _ => (Cost::ZERO, 0),
         };
         let extras = self
             .extras
             .take()
             .map_or_else(Extras::default, |extras| *extras);
-        let own_cost = self.usage_cost + extras.manual_cost + compute_cost;
+        // The usage's cost and how it was priced, by token class.
+        let (pricing, by_class) = match (self.price, self.usage_recorded && !self.local) {
+            (Some(id), _) => engine.by_class(id, &self.usage),
+            (None, true) => (Priced::default(), Rates::unpriced(&self.usage)),
+            (None, false) => (Priced::default(), ByClass::default()),
+        };
+        let own_cost = pricing.cost + extras.manual_cost + compute_cost;
         let implausible = extras.implausible;
-        let unknown_model = !self.priced;
+        let unknown_model = !self.priced();
         let warn_unknown = if unknown_model {
             let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
             let model = self.key.model.as_ref().map_or("", Sym::as_str);
@@ -468,7 +461,6 @@ impl TrackedState {
         } else {
             None
         };
-        let pricing = self.pricing_notes.as_deref().copied().unwrap_or_default();
         let warn_unsupported = pricing.unsupported.and_then(|reason| {
             let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
             let model = self.key.model.as_ref().map_or("", Sym::as_str);
@@ -480,6 +472,13 @@ impl TrackedState {
             && !self.local
             && self.usage.service_tier != ServiceTier::Standard)
             .then_some(self.usage.service_tier);
+        let classes = CallClasses {
+            by_class,
+            pricing_tier: pricing.tier,
+            service_tier: service_tier.unwrap_or_default(),
+            recorded: extras.manual_cost,
+            compute: (compute_cost, compute_nanos),
+        };
         engine.ledger.book(Entry {
             key: &self.key,
             usage: self.usage,
@@ -491,6 +490,7 @@ impl TrackedState {
             first_chunk: stream.and_then(|s| s.first_chunk),
             usage_missing: stream.is_some_and(|s| s.usage_missing),
             implausible: implausible.is_some(),
+            classes,
         });
         *done = Some(Finished {
             key: self.key.clone(),

@@ -1,6 +1,8 @@
 //! The variables `init()` reads, and their readers. Every reader treats an empty or blank
 //! variable as unset and names the variable in its error.
 
+use std::path::PathBuf;
+
 use crate::attribution::Dimension;
 use crate::env;
 use crate::env::otel::{
@@ -8,6 +10,7 @@ use crate::env::otel::{
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER,
 };
 use crate::error::InitError;
+use crate::focus::{FocusPeriod, FocusSettings};
 use crate::governance::{Budget, BudgetStore, Scope, Usd};
 
 /// The variable that names the log filter; `RUST_LOG` is read when it is unset.
@@ -23,6 +26,11 @@ pub const DAILY_BUDGET_VAR: &str = "GENOPS_DAILY_BUDGET_USD";
 /// The variable that says where budgets keep their state: `memory` (the default), a
 /// `redis://host:port/db` or `rediss://` URL, or a file path.
 pub const BUDGET_STORE_VAR: &str = "GENOPS_BUDGET_STORE";
+/// The variable that names a directory to write FOCUS 1.2 cost-and-usage files into (off
+/// when unset).
+pub const FOCUS_DIR_VAR: &str = "GENOPS_FOCUS_DIR";
+/// The variable that sets the period of a FOCUS file: `hourly` (the default) or `daily`.
+pub const FOCUS_PERIOD_VAR: &str = "GENOPS_FOCUS_PERIOD";
 /// The variable of the log filter when `GENOPS_LOG_LEVEL` is unset: `tracing`'s own.
 const RUST_LOG_VAR: &str = "RUST_LOG";
 /// The variable that names the team of `GENOPS_DAILY_BUDGET_USD`: the team dimension's default.
@@ -107,6 +115,18 @@ pub(crate) fn metrics_addr(code: Option<&str>) -> Result<Option<std::net::Socket
         var: origin,
         problem: format!("{addr:?} is not a socket address like 127.0.0.1:9464: {e}"),
     })
+}
+
+/// `GENOPS_FOCUS_DIR` and `GENOPS_FOCUS_PERIOD`: where FOCUS files go, and their period.
+pub(crate) fn focus() -> Result<Option<(PathBuf, FocusSettings)>, InitError> {
+    let Some(dir) = env::path(FOCUS_DIR_VAR) else {
+        return Ok(None);
+    };
+    let period = env::parsed(FOCUS_PERIOD_VAR, "hourly or daily", FocusPeriod::from_name)?;
+    Ok(Some((
+        dir,
+        FocusSettings::default().period(period.unwrap_or_default()),
+    )))
 }
 
 /// Variables that ask for a part this build of genops does not have, with the cargo feature

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 #[cfg(feature = "otlp")]
 use crate::export::{Deadline, GenAiMetrics, TracePipeline};
+use crate::focus::FocusExport;
 use crate::governance::BudgetStatus;
 use crate::layer::GenOpsLayer;
 use crate::ledger::Ledger;
@@ -31,6 +32,8 @@ use crate::prometheus::MetricsServer;
 #[must_use = "dropping the guard flushes and shuts genops down"]
 pub struct Guard {
     pub(crate) layer: GenOpsLayer,
+    /// The FOCUS export: dropped with the guard, it writes the last, partial period.
+    pub(crate) focus: Option<FocusExport>,
     pub(crate) service_name: String,
     pub(crate) shutdown_timeout: Duration,
     #[cfg(feature = "otlp")]
@@ -103,6 +106,8 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        // The last, partial FOCUS period first: written before export stops.
+        drop(self.focus.take());
         #[cfg(feature = "otlp")]
         {
             let deadline = Deadline::after(self.shutdown_timeout);

@@ -9,14 +9,15 @@ mod from_env;
 mod guard;
 mod log;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::prelude::*;
 
 pub use from_env::{
-    BUDGET_STORE_VAR, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR,
-    SAMPLING_RATE_VAR,
+    BUDGET_STORE_VAR, DAILY_BUDGET_VAR, FOCUS_DIR_VAR, FOCUS_PERIOD_VAR, LOG_LEVEL_VAR,
+    METRICS_ADDR_VAR, PRICING_FILE_VAR, SAMPLING_RATE_VAR,
 };
 pub use guard::Guard;
 
@@ -28,6 +29,7 @@ use crate::error::InitError;
 use crate::export::{
     ExportOverrides, ExportSettings, GenAiMetrics, Protocol, TracePipeline, TracesExporter,
 };
+use crate::focus::{FocusExport, FocusSettings, FocusWriter};
 use crate::layer::{layer_setters, GenOpsLayer, LayerSettings};
 #[cfg(feature = "prometheus")]
 use crate::prometheus::{MetricsServer, MetricsSource, DEFAULT_LABEL_CAP};
@@ -48,6 +50,7 @@ pub struct Config {
     service_name: Option<String>,
     log_filter: Option<String>,
     log_output: Option<bool>,
+    focus: Option<(PathBuf, FocusSettings)>,
     #[cfg(feature = "otlp")]
     export: ExportOverrides,
     #[cfg(feature = "otlp")]
@@ -86,6 +89,41 @@ impl Config {
     pub fn log_output(mut self, enabled: bool) -> Self {
         self.log_output = Some(enabled);
         self
+    }
+
+    /// Writes the ledger as FOCUS 1.2 cost-and-usage files into `dir`, one per period of
+    /// `settings` (hourly by default): the ledger is drained at each period's end, and the last,
+    /// partial period is written when the [`Guard`] is dropped. A restart resumes after the
+    /// files already in `dir`. Default: `GENOPS_FOCUS_DIR` and `GENOPS_FOCUS_PERIOD`, else off.
+    ///
+    /// ```no_run
+    /// let _guard = genops::init()
+    ///     .focus("/var/lib/app/focus", genops::FocusSettings::default())
+    ///     .install()?;
+    /// # Ok::<(), genops::InitError>(())
+    /// ```
+    pub fn focus(mut self, dir: impl AsRef<Path>, settings: FocusSettings) -> Self {
+        self.focus = Some((dir.as_ref().to_owned(), settings));
+        self
+    }
+
+    /// The FOCUS export, when asked for in code or in the environment.
+    fn focus_export(&self, layer: &GenOpsLayer) -> Result<Option<FocusExport>, InitError> {
+        let Some((dir, settings)) = self
+            .focus
+            .clone()
+            .map_or_else(from_env::focus, |f| Ok(Some(f)))?
+        else {
+            return Ok(None);
+        };
+        let problem = |e: std::io::Error| InitError::Invalid {
+            setting: "focus",
+            problem: format!("{}: {e}", dir.display()),
+        };
+        let writer = FocusWriter::new(&dir, settings).map_err(problem)?;
+        FocusExport::start(layer.ledger(), writer)
+            .map(Some)
+            .map_err(problem)
     }
 
     /// Builds the GenOps layer these settings describe, for a subscriber of your own. The
@@ -186,8 +224,10 @@ impl Config {
             #[cfg(feature = "otlp")]
             pipeline.as_ref(),
         )?;
+        let focus = self.focus_export(&layer)?;
         let guard = Guard {
             layer: layer.clone(),
+            focus,
             service_name,
             #[cfg(feature = "otlp")]
             shutdown_timeout: export.shutdown_timeout,

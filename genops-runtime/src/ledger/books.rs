@@ -8,7 +8,8 @@ use super::durations::Durations;
 use crate::attribution::Attribution;
 use crate::intern::Sym;
 use crate::money::Cost;
-use crate::usage::Usage;
+use crate::token_class::ByClass;
+use crate::usage::{ServiceTier, Usage};
 
 /// What one group of calls used and cost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -41,7 +42,14 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub(crate) fn add(&mut self, other: &Totals) {
+    /// Adds `other`'s counts and cost to these (saturating), as when merging two periods.
+    ///
+    /// ```
+    /// let mut day = genops::Totals::default();
+    /// day.add(&genops::Totals { calls: 2, ..Default::default() });
+    /// assert_eq!(day.calls, 2);
+    /// ```
+    pub fn add(&mut self, other: &Totals) {
         self.calls = self.calls.saturating_add(other.calls);
         self.errors = self.errors.saturating_add(other.errors);
         self.denied = self.denied.saturating_add(other.denied);
@@ -111,4 +119,21 @@ pub(crate) struct Entry<'a> {
     pub(crate) usage_missing: bool,
     /// A response of the call claimed usage that cannot be true.
     pub(crate) implausible: bool,
+    /// The call's usage and cost by token class.
+    pub(crate) classes: CallClasses,
+}
+
+/// A finished call's cost by class, with what picked its prices, as the ledger books it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CallClasses {
+    /// The priced usage by class (quantities only, for a model with no price).
+    pub(crate) by_class: ByClass,
+    /// The long-context tier of the prices.
+    pub(crate) pricing_tier: Option<&'static str>,
+    /// The call's service tier.
+    pub(crate) service_tier: ServiceTier,
+    /// The cost recorded by hand.
+    pub(crate) recorded: Cost,
+    /// A local model's compute cost, and its time in nanoseconds.
+    pub(crate) compute: (Cost, u64),
 }

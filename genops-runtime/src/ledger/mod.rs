@@ -7,15 +7,17 @@
 mod books;
 mod caps;
 mod durations;
+mod rows;
 mod shards;
 mod snapshot;
 
 pub use books::Totals;
-pub(crate) use books::{Entry, LedgerKey};
+pub(crate) use books::{CallClasses, Entry, LedgerKey};
 pub use caps::{LedgerCaps, DRAINED, OVERFLOW, PER_TENANT};
 #[cfg(feature = "prometheus")]
 pub(crate) use durations::Durations;
 #[cfg(any(feature = "otlp", feature = "prometheus"))]
 pub(crate) use durations::DURATION_BUCKETS;
+pub use rows::{ClassRow, LedgerRow};
 pub use shards::Ledger;
 pub use snapshot::{Snapshot, UNATTRIBUTED};

@@ -11,6 +11,7 @@ use thread_local::ThreadLocal;
 
 use super::books::{Books, Entry, LedgerKey, Totals};
 use super::caps::{drained, Caps, Distinct, Folded, LedgerCaps, PER_TENANT};
+use super::rows::ClassBooks;
 use super::snapshot::Snapshot;
 use crate::attribution::Dimension;
 
@@ -79,6 +80,7 @@ impl Ledger {
         let row = shard.row(entry.key, &self.caps);
         row.books.totals.add(&booked);
         row.since_drain.add(&booked);
+        row.classes.book(&entry.classes);
         row.books.durations.observe(entry.duration);
         if let Some(first_chunk) = entry.first_chunk {
             row.books
@@ -154,6 +156,8 @@ struct Shard(Mutex<ShardBooks>);
 struct Row {
     books: Books,
     since_drain: Totals,
+    /// What came since the last drain, by token class.
+    classes: ClassBooks,
 }
 
 /// A key's row, with the key and its hash.
@@ -243,8 +247,10 @@ impl ShardBooks {
         {
             if row.since_drain.calls > 0 {
                 out.add(&key, &row.since_drain);
+                out.rows.push(row.classes.row(&key, &row.since_drain));
             }
             row.since_drain = Totals::default();
+            row.classes = ClassBooks::default();
             for dim in PER_TENANT {
                 if key.attribution.get(dim).is_some() {
                     key.attribution.set(dim, drained());
@@ -288,6 +294,7 @@ mod tests {
             first_chunk: None,
             usage_missing: false,
             implausible: false,
+            classes: Default::default(),
         });
     }
 

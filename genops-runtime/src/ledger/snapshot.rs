@@ -6,6 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::books::{LedgerKey, Totals};
+use super::rows::LedgerRow;
 use crate::attribution::Dimension;
 use crate::intern::Sym;
 
@@ -47,6 +48,11 @@ pub struct Snapshot {
     /// [`OVERFLOW`](crate::OVERFLOW) row holds (a HyperLogLog estimate, exact up to a few hundred values and
     /// within about 2% beyond).
     pub folded: BTreeMap<Dimension, u64>,
+    /// By full key, with usage and cost by token class: filled by
+    /// [`Ledger::drain`](crate::Ledger::drain) (empty in [`Ledger::snapshot`](crate::Ledger::snapshot)),
+    /// and not serialised. The FOCUS writer reads these.
+    #[serde(skip)]
+    pub rows: Vec<LedgerRow>,
 }
 
 impl Snapshot {

@@ -21,7 +21,21 @@ use crate::usage::Usage;
 /// assert_eq!(table.name(id), "gpt-4o");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EntryId(u32);
+pub struct EntryId(std::num::NonZeroU32);
+
+impl EntryId {
+    /// The id of the entry at `index` (one more than it, so that an `Option<EntryId>` is as
+    /// small as an id).
+    fn at(index: usize) -> Self {
+        let id = u32::try_from(index + 1).expect("fewer than 2^32 models");
+        EntryId(std::num::NonZeroU32::new(id).expect("one more than an index"))
+    }
+
+    /// The index of the entry.
+    fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+}
 
 /// Model prices, keyed by model name as LiteLLM writes it, plus user-defined aliases.
 ///
@@ -120,7 +134,7 @@ impl PriceTable {
         let id = match self.index.get(&model) {
             Some(&id) => id,
             None => {
-                let id = EntryId(u32::try_from(self.slots.len()).expect("fewer than 2^32 models"));
+                let id = EntryId::at(self.slots.len());
                 self.slots.push(Slot {
                     name: model.clone(),
                     entry: PriceEntry::default(),
@@ -130,7 +144,7 @@ impl PriceTable {
                 id
             }
         };
-        let slot = &mut self.slots[id.0 as usize];
+        let slot = &mut self.slots[id.index()];
         change(&mut slot.entry);
         slot.rates = OnceLock::new();
     }
@@ -239,6 +253,6 @@ impl PriceTable {
     }
 
     fn slot(&self, id: EntryId) -> &Slot {
-        &self.slots[id.0 as usize]
+        &self.slots[id.index()]
     }
 }

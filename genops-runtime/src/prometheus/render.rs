@@ -411,6 +411,7 @@ mod tests {
                     first_chunk: None,
                     usage_missing: false,
                     implausible: false,
+                    classes: Default::default(),
                 },
             ));
         }

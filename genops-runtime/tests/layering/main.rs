@@ -20,6 +20,7 @@ const TIERS: [&[&str]; 6] = [
         "semconv",
         "money",
         "usage",
+        "token_class",
         "intern",
         "attribution",
         "outcome",
@@ -30,7 +31,7 @@ const TIERS: [&[&str]; 6] = [
     // 2. pricing, the ledger, and set-up errors (which carry pricing's)
     &["pricing", "ledger", "error"],
     // 3. governance and export
-    &["governance", "export"],
+    &["governance", "export", "focus"],
     // 4. the life of one tracked call, and a Bedrock stream that records on it
     &["call", "bedrock"],
     // 5. the layer and the Prometheus endpoint

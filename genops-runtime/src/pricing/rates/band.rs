@@ -1,6 +1,7 @@
 //! The prices of one prompt-size band, and a card's bands by prompt size: what the hot path
 //! multiplies usage with.
 
+use crate::token_class::TokenClass;
 use crate::usage::Usage;
 
 /// The resolved per-token prices of one band, in pico-dollars.
@@ -51,10 +52,10 @@ pub(super) enum Halvable {
 
 impl Halvable {
     /// Twice the price, in half-pico-dollars.
-    fn doubled(self) -> u128 {
+    const fn doubled(self) -> u64 {
         match self {
-            Halvable::Full(p) => 2 * u128::from(p),
-            Halvable::Half(p) => u128::from(p),
+            Halvable::Full(p) => p.saturating_mul(2),
+            Halvable::Half(p) => p,
         }
     }
 }
@@ -104,11 +105,14 @@ impl<B: Copy + PartialEq> Banded<B> {
     }
 }
 
+/// Units and unit prices of a call, by [`TokenClass`] (the priced classes, in order).
+pub(super) type Parts = [(u64, u64); TokenClass::PRICED];
+
 impl Band {
-    /// The cost of `usage` at these prices, in pico-dollars. `divided_output`: bill reasoning
-    /// and audio output at their own prices.
+    /// The units of `usage` by class and their prices, in pico-dollars. `divided_output`: bill
+    /// reasoning and audio output at their own prices.
     #[inline]
-    pub(super) fn cost(&self, usage: &Usage, divided_output: bool) -> u128 {
+    pub(super) fn parts(&self, usage: &Usage, divided_output: bool) -> Parts {
         let hit = usage.cache_read;
         let written = usage.cache_creation;
         let prompt = usage.input;
@@ -122,36 +126,54 @@ impl Band {
         };
         let text = uncached.saturating_sub(audio);
         let long_writes = usage.cache_creation_1h.min(written);
-        let mut parts = [
-            (text, self.input),
-            (hit, self.cache_read),
-            (audio, self.input_audio),
-            (written - long_writes, self.cache_creation),
-            (long_writes, self.cache_creation_1h),
-            (usage.output, self.output),
-            (0, self.reasoning),
-            (0, self.output_audio),
-        ];
-        if divided_output && (usage.reasoning > 0 || usage.output_audio > 0) {
-            parts[5].0 = usage
+        let output = if divided_output && (usage.reasoning > 0 || usage.output_audio > 0) {
+            let text = usage
                 .output
                 .saturating_sub(usage.reasoning)
                 .saturating_sub(usage.output_audio);
-            parts[6].0 = usage.reasoning;
-            parts[7].0 = usage.output_audio;
-        }
-        sum(&parts)
+            [
+                (text, self.output),
+                (usage.reasoning, self.reasoning),
+                (usage.output_audio, self.output_audio),
+            ]
+        } else {
+            undivided_output(usage, self.output)
+        };
+        [
+            (text, self.input),
+            (hit, self.cache_read),
+            (written - long_writes, self.cache_creation),
+            (long_writes, self.cache_creation_1h),
+            (audio, self.input_audio),
+            output[0],
+            output[1],
+            output[2],
+            (0, 0),
+        ]
     }
 }
 
+/// Output billed at one price, still counted by class: reasoning and audio output as far as
+/// the output holds them, the rest as text.
+#[inline]
+fn undivided_output(usage: &Usage, price: u64) -> [(u64, u64); 3] {
+    let reasoning = usage.reasoning.min(usage.output);
+    let audio = usage.output_audio.min(usage.output - reasoning);
+    [
+        (usage.output - reasoning - audio, price),
+        (reasoning, price),
+        (audio, price),
+    ]
+}
+
 impl BatchBand {
-    /// The cost of `usage` at these prices, in pico-dollars, and the band's tier.
+    /// The units of `usage` by class and their prices in half-pico-dollars (half prices are
+    /// exact), and the band's tier.
     #[inline]
-    pub(super) fn cost(&self, usage: &Usage) -> (u128, Option<&'static str>) {
+    pub(super) fn parts(&self, usage: &Usage) -> (Parts, Option<&'static str>) {
         let prompt = usage.input;
         let hit = usage.cache_read;
-        // Computed in half-pico-dollars: half prices are exact.
-        let (doubled, label) = match *self {
+        match *self {
             BatchBand::Own {
                 input,
                 cache_read,
@@ -160,6 +182,7 @@ impl BatchBand {
                 output,
                 label,
             } => {
+                // Cache reads and writes without a batch price are billed as input.
                 let hit = if cache_read.is_some() { hit } else { 0 };
                 let (written, (short, long)) = match writes {
                     Some(prices) => (usage.cache_creation, prices),
@@ -170,15 +193,20 @@ impl BatchBand {
                     .saturating_sub(usage.input_audio)
                     .saturating_sub(hit)
                     .saturating_sub(written);
-                let full = sum(&[
-                    (text, input),
-                    (usage.input_audio, input_audio),
-                    (hit, cache_read.unwrap_or(0)),
-                    (written - long_writes, short),
-                    (long_writes, long),
-                ]);
+                let out = undivided_output(usage, 0).map(|(n, _)| (n, output.doubled()));
+                let full = |price: u64| price.saturating_mul(2);
                 (
-                    2 * full + u128::from(usage.output) * output.doubled(),
+                    [
+                        (text, full(input)),
+                        (hit, full(cache_read.unwrap_or(0))),
+                        (written - long_writes, full(short)),
+                        (long_writes, full(long)),
+                        (usage.input_audio, full(input_audio)),
+                        out[0],
+                        out[1],
+                        out[2],
+                        (0, 0),
+                    ],
                     label,
                 )
             }
@@ -190,18 +218,31 @@ impl BatchBand {
                 label,
             } => {
                 let written = usage.cache_creation;
+                let long_writes = usage.cache_creation_1h.min(written);
                 let text = prompt.saturating_sub(hit).saturating_sub(written);
-                let halved = sum(&[(text, input), (hit, cache_read), (written, cache_creation)]);
-                (halved + u128::from(usage.output) * output.doubled(), label)
+                let out = undivided_output(usage, 0).map(|(n, _)| (n, output.doubled()));
+                (
+                    [
+                        (text, input),
+                        (hit, cache_read),
+                        (written - long_writes, cache_creation),
+                        (long_writes, cache_creation),
+                        (0, 0),
+                        out[0],
+                        out[1],
+                        out[2],
+                        (0, 0),
+                    ],
+                    label,
+                )
             }
-        };
-        (doubled.div_ceil(2), label)
+        }
     }
 }
 
-/// Σ tokens × price, in pico-dollars.
+/// Σ units × price.
 #[inline]
-fn sum(parts: &[(u64, u64)]) -> u128 {
+pub(super) fn sum(parts: &[(u64, u64)]) -> u128 {
     parts
         .iter()
         .map(|&(tokens, price)| u128::from(tokens) * u128::from(price))

@@ -1,10 +1,11 @@
 //! The hot path: the cost of one call at an entry's resolved prices.
 
-use super::band::{Band, Banded, BatchBand};
+use super::band::{sum, Band, Banded, BatchBand, Parts};
 use super::providers::{SearchRule, TokenRule, GEMINI_DEFAULT_SEARCH, XAI_DEFAULT_SEARCH};
 use crate::money::Cost;
 use crate::plausibility::Limits;
 use crate::pricing::entry::SearchPrices;
+use crate::token_class::{ByClass, TokenClass};
 use crate::usage::{ServiceTier, Usage};
 
 /// An entry's prices, resolved for every service tier and prompt size.
@@ -104,6 +105,17 @@ pub(super) struct TierCard {
     pub(super) own: bool,
 }
 
+/// A call's units and prices by class, and how its band and tier priced it.
+struct Split {
+    parts: Parts,
+    /// The band's long-context tier.
+    label: Option<&'static str>,
+    /// The service tier had no prices of its own.
+    fallback: bool,
+    /// The prices are in half-pico-dollars (a batch job).
+    halves: bool,
+}
+
 /// The cost of one call and how it was priced.
 ///
 /// ```
@@ -157,11 +169,101 @@ impl Rates {
                 ..Priced::default()
             };
         }
+        let split = self.split(usage);
+        let total = sum(&split.parts);
+        let cost = if split.halves {
+            total.div_ceil(2)
+        } else {
+            total
+        };
+        self.priced(Cost::from_picos(cost), &split, usage)
+    }
+
+    /// The cost of `usage`, as [`cost`](Self::cost) prices it, and by token class: the
+    /// classes' costs add up to it exactly.
+    pub(crate) fn by_class(&self, usage: &Usage) -> (Priced, ByClass) {
+        if let Some(plain) = self.plain.filter(|_| is_plain(usage)) {
+            // The common call: its text input and output, nothing to split.
+            let mut by_class = ByClass::default();
+            for (class, units, price) in [
+                (TokenClass::Input, usage.input, plain.input),
+                (TokenClass::Output, usage.output, plain.output),
+            ] {
+                let i = class as usize;
+                by_class.quantity[i] = units;
+                by_class.price[i] = price.saturating_mul(2);
+                by_class.cost[i] = Cost::from_picos(u128::from(units) * u128::from(price));
+            }
+            let priced = Priced {
+                cost: by_class.cost[TokenClass::Input as usize]
+                    + by_class.cost[TokenClass::Output as usize],
+                unsupported: self.unsupported,
+                ..Priced::default()
+            };
+            return (priced, by_class);
+        }
+        let split = self.split(usage);
+        let mut by_class = ByClass::default();
+        let mut total = 0u128;
+        for (i, &(units, price)) in split.parts.iter().enumerate() {
+            let cost = u128::from(units) * u128::from(price);
+            total += cost;
+            by_class.quantity[i] = units;
+            // A unit price only where there are units, as the plain call's shortcut has it.
+            by_class.price[i] = match (units, split.halves) {
+                (0, _) => 0,
+                (_, true) => price,
+                (_, false) => price.saturating_mul(2),
+            };
+            by_class.cost[i] = Cost::from_picos(if split.halves { cost / 2 } else { cost });
+        }
+        if split.halves {
+            // The job is rounded up as a whole: the half-pico-dollars the classes' floors left
+            // go to the costliest class.
+            let floors: u128 = by_class.cost.iter().map(|c| c.picos()).sum();
+            let rest = total.div_ceil(2) - floors;
+            if let Some(costliest) = by_class.cost.iter_mut().max() {
+                *costliest += Cost::from_picos(rest);
+            }
+            total = total.div_ceil(2);
+        }
+        (
+            self.priced(Cost::from_picos(total), &split, usage),
+            by_class,
+        )
+    }
+
+    /// How `split` priced `usage`, at `cost`.
+    fn priced(&self, cost: Cost, split: &Split, usage: &Usage) -> Priced {
+        Priced {
+            cost,
+            tier: split.label,
+            service_tier: usage.service_tier,
+            service_tier_fallback: split.fallback,
+            unsupported: self.unsupported,
+        }
+    }
+
+    /// The units of `usage` by class, for a model with no price: every cost zero.
+    pub(crate) fn unpriced(usage: &Usage) -> ByClass {
+        let parts = Band::default().parts(usage, true);
+        let mut by_class = ByClass::default();
+        for (quantity, (units, _)) in by_class.quantity.iter_mut().zip(parts) {
+            *quantity = units;
+        }
+        by_class.quantity[TokenClass::WebSearch as usize] = usage.web_search_requests;
+        by_class
+    }
+
+    /// The units and prices of `usage` by class: the band its prompt size selects, at its
+    /// service tier's prices.
+    #[inline]
+    fn split(&self, usage: &Usage) -> Split {
         let tier = usage.service_tier;
-        let (tokens, label, fallback) = match tier {
+        let (mut parts, label, fallback, halves) = match tier {
             ServiceTier::Batch => {
-                let (cost, label) = self.batch.at(usage.input).cost(usage);
-                (cost, label, false)
+                let (parts, label) = self.batch.at(usage.input).parts(usage);
+                (parts, label, false, true)
             }
             _ => {
                 let (bands, fallback) = match tier {
@@ -170,20 +272,26 @@ impl Rates {
                     _ => (&self.standard, false),
                 };
                 let band = bands.at(usage.input);
-                let cost = match self.tokens {
-                    TokenRule::Free => 0,
-                    TokenRule::Generic => band.cost(usage, true),
-                    TokenRule::OutputUndivided => band.cost(usage, false),
+                let parts = match self.tokens {
+                    TokenRule::Free => band.parts(usage, false).map(|(units, _)| (units, 0)),
+                    TokenRule::Generic => band.parts(usage, true),
+                    TokenRule::OutputUndivided => band.parts(usage, false),
                 };
-                (cost, band.label, fallback)
+                (parts, band.label, fallback, false)
             }
         };
-        Priced {
-            cost: Cost::from_picos(tokens.saturating_add(self.search_cost(usage))),
-            tier: label,
-            service_tier: tier,
-            service_tier_fallback: fallback,
-            unsupported: self.unsupported,
+        let (queries, price) = self.search(usage);
+        // Searches are never halved.
+        parts[TokenClass::WebSearch as usize] = if halves {
+            (queries, price.saturating_mul(2))
+        } else {
+            (queries, price)
+        };
+        Split {
+            parts,
+            label,
+            fallback,
+            halves,
         }
     }
 
@@ -219,11 +327,12 @@ impl Rates {
         self.unsupported
     }
 
-    /// The cost of the call's web searches, in pico-dollars.
-    fn search_cost(&self, usage: &Usage) -> u128 {
+    /// The call's billed web searches (queries, or prompts that searched) and their price, in
+    /// pico-dollars.
+    fn search(&self, usage: &Usage) -> (u64, u64) {
         let n = usage.web_search_requests;
         if n == 0 {
-            return 0;
+            return (0, 0);
         }
         let prices = self.search_prices;
         let SearchPrices { low, medium, high } = prices;
@@ -244,7 +353,7 @@ impl Rates {
             ),
             SearchRule::Low => (low.unwrap_or(0), n),
         };
-        u128::from(price) * u128::from(queries)
+        (queries, price)
     }
 }
 
@@ -286,5 +395,70 @@ mod tests {
             "{shortcuts} of {}",
             names.len()
         );
+    }
+
+    #[test]
+    fn the_classes_cost_what_the_call_costs_and_count_each_token_once() {
+        let table = PriceTable::embedded();
+        let names: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(EMBEDDED_JSON).unwrap();
+        let usage = Usage::new(250_123, 9_001)
+            .cache_read(100_003)
+            .cache_creation(20_001)
+            .cache_creation_1h(7_001)
+            .input_audio(3_001)
+            .reasoning(4_001)
+            .output_audio(501)
+            .web_search(3);
+        let tiers = ServiceTier::ALL.map(|tier| usage.service_tier(tier));
+        for name in names.keys() {
+            let rates = Rates::compile(name, table.get(name).unwrap());
+            for usage in tiers.iter().chain([&Usage::new(1_001, 99)]) {
+                let (priced, by_class) = rates.by_class(usage);
+                assert_eq!(priced, rates.cost(usage), "{name}, {usage:?}");
+                let sum: u128 = by_class.cost.iter().map(|c| c.picos()).sum();
+                assert_eq!(sum, priced.cost.picos(), "{name}, {usage:?}");
+                let output: u64 = by_class.quantity[TokenClass::Output as usize..][..3]
+                    .iter()
+                    .sum();
+                assert_eq!(output, usage.output, "{name}, {usage:?}");
+            }
+            // The plain call's shortcut splits as the bands do.
+            let banded = Rates {
+                plain: None,
+                ..rates.clone()
+            };
+            let plain = Usage::new(1_001, 99);
+            assert_eq!(rates.by_class(&plain), banded.by_class(&plain), "{name}");
+        }
+        let unpriced = Rates::unpriced(&usage);
+        let input: u64 = unpriced.quantity[..TokenClass::Output as usize]
+            .iter()
+            .sum();
+        assert_eq!(input, usage.input);
+        assert_eq!(unpriced.quantity[TokenClass::Reasoning as usize], 4_001);
+        assert_eq!(unpriced.quantity[TokenClass::WebSearch as usize], 3);
+    }
+
+    #[test]
+    fn a_batch_job_rounds_up_once_and_its_classes_still_add_up() {
+        let mut table = PriceTable::new();
+        // Odd prices in pico-dollars: 1 and 3 per token, halved for a batch.
+        let json = r#"{"odd": {"input_cost_per_token": 1e-12, "output_cost_per_token": 3e-12}}"#;
+        table.apply_json("test", json).unwrap();
+        let rates = table.rates(table.find("", "odd").unwrap());
+        // 3 × 0.5 + 1 × 1.5 = 3 pico-dollars exactly; 1 × 0.5 + 1 × 1.5 = 2; 1 × 0.5 = 1 rounded up.
+        for (usage, total) in [((3, 1), 3), ((1, 1), 2), ((1, 0), 1)] {
+            let usage = Usage::new(usage.0, usage.1).service_tier(ServiceTier::Batch);
+            let (priced, by_class) = rates.by_class(&usage);
+            assert_eq!(priced, rates.cost(&usage));
+            assert_eq!(priced.cost.picos(), total);
+            let sum: u128 = by_class.cost.iter().map(|c| c.picos()).sum();
+            assert_eq!(sum, total, "{usage:?}");
+            assert_eq!(by_class.price[TokenClass::Input as usize], 1);
+            let output = TokenClass::Output as usize;
+            let price = if by_class.quantity[output] > 0 { 3 } else { 0 };
+            assert_eq!(by_class.price[output], price);
+        }
     }
 }
