@@ -20,6 +20,15 @@ const TRUE_COUNT: u64 = 1_000;
 /// The cases each property runs: enough to reach every shape's fields many times, in seconds.
 const CASES: u32 = 96;
 
+/// [`CASES`] cases, and no file of failing cases written into the work tree (a failure prints
+/// its minimal case).
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(CASES)
+    }
+}
+
 thread_local! {
     /// This test thread's layer and price table: a case builds neither.
     static LAYER: genops::GenOpsLayer = genops::layer();
@@ -344,7 +353,7 @@ fn picks() -> impl Strategy<Value = Picks> {
 macro_rules! json_shapes {
     ($($test:ident: $shape:literal,)*) => {
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(CASES))]
+            #![proptest_config(config())]
             $(
                 #[test]
                 fn $test(picks in picks()) {
@@ -440,7 +449,7 @@ mod async_openai_types {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(CASES))]
+        #![proptest_config(config())]
 
         #[test]
         fn chat_completions(picks in picks()) {
@@ -482,7 +491,7 @@ mod genai_events {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(CASES))]
+        #![proptest_config(config())]
 
         #[test]
         fn end_events(picks in picks()) {
@@ -528,7 +537,7 @@ mod bedrock_events {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(CASES))]
+        #![proptest_config(config())]
 
         #[test]
         fn metadata_events(counts in [count(), count(), count(), count()]) {
