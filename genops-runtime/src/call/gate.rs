@@ -41,7 +41,7 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
         return Ok(());
     };
     // No span lock is held while policies run.
-    let result = governance.admit(&key, reserve);
+    let result = governance.admit(&key, reserve, None);
     let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
     let mut result = Some(result);
     let stored = on_state(&mut |state, _| {

@@ -40,7 +40,7 @@ struct Metric {
 }
 
 /// Every metric, in the order the exposition writes them.
-const METRICS: [Metric; 15] = [
+const METRICS: [Metric; 18] = [
     Metric {
         name: "genops_operation_duration_seconds",
         kind: "histogram",
@@ -126,6 +126,33 @@ const METRICS: [Metric; 15] = [
         samples: |s| {
             let budgets = s.budgets.as_ref()?;
             Some(vec![sample(String::new(), budgets.store_errors)])
+        },
+    },
+    Metric {
+        name: "genops_rate_limit_denials_total",
+        kind: "counter",
+        help: "Gated calls a rate limit denied.",
+        samples: |s| by_limit(s, |(_, denials, _)| denials.to_string()),
+    },
+    Metric {
+        name: "genops_rate_limit_utilization_ratio",
+        kind: "gauge",
+        help: "Used share of each rate limit in its window now (a per-value limit: its busiest value's).",
+        samples: |s| by_limit(s, |(_, _, used)| used.to_string()),
+    },
+    Metric {
+        name: "genops_killed",
+        kind: "gauge",
+        help: "1 for each scope stopped by the kill switch.",
+        samples: |s| {
+            let budgets = s.budgets.as_ref()?;
+            let kills = &budgets.kills;
+            Some(
+                kills
+                    .iter()
+                    .map(|scope| sample(labels(&[("scope", scope)]), 1))
+                    .collect(),
+            )
         },
     },
     Metric {
@@ -258,6 +285,17 @@ fn by_budget(s: &Scrape<'_>, figure: fn(&BudgetStatus) -> f64) -> Option<Vec<Sam
         .map(|b| sample(labels(&[("budget", &b.name)]), figure(b)))
         .collect();
     Some(samples)
+}
+
+/// One figure per rate limit; `None` without governance.
+fn by_limit(s: &Scrape<'_>, figure: fn(&(String, u64, f64)) -> String) -> Option<Vec<Sample>> {
+    let limits = &s.budgets.as_ref()?.limits;
+    Some(
+        limits
+            .iter()
+            .map(|l| sample(labels(&[("limit", &l.0)]), figure(l)))
+            .collect(),
+    )
 }
 
 /// What is left of a budget in USD, never below 0.
