@@ -96,7 +96,7 @@ fn a_token_limit_holds_at_admission_settles_to_usage_at_close_and_slides() {
     assert_eq!(
         message,
         "rate limit `search-tokens` has no room for this call in its window; it would fit in \
-         1.5s: retry then, hold fewer tokens, or raise the limit"
+         1.5s: retry then, let the limit wait for it (`.wait_up_to`), or raise the limit"
     );
 }
 
@@ -231,4 +231,87 @@ fn a_layer_without_governance_says_why_it_cannot_kill() {
         err.starts_with("this layer has no governance engine"),
         "{err}"
     );
+}
+
+#[genops::track(team = "waiting", provider = "openai", model = "gpt-4o-mini", enforce)]
+async fn waiting() -> Result<(), AppError> {
+    Ok(())
+}
+
+#[genops::track(team = "waiting", provider = "openai", model = "gpt-4o-mini", enforce)]
+fn waiting_sync() -> Result<(), AppError> {
+    Ok(())
+}
+
+#[test]
+fn a_limit_that_waits_lets_an_async_call_sleep_until_it_fits_without_blocking_its_thread() {
+    let layer = GenOpsLayer::builder()
+        .rate_limit(
+            RateLimit::requests(1)
+                .per(Duration::from_millis(300))
+                .scope(Scope::team("waiting"))
+                .wait_up_to(Duration::from_secs(2))
+                .enforced(),
+        )
+        .rate_limit(
+            RateLimit::requests(1)
+                .per(Duration::from_secs(60))
+                .scope(Scope::team("waiting"))
+                .named("once-a-minute")
+                .wait_up_to(Duration::from_secs(1))
+                .enforced(),
+        )
+        .build();
+    let layer_for_sync = GenOpsLayer::builder()
+        .rate_limit(
+            RateLimit::requests(1)
+                .per(Duration::from_millis(300))
+                .wait_up_to(Duration::from_secs(2))
+                .enforced(),
+        )
+        .build();
+    let ((first, second, ticks, waited), _, _) = capture_with(layer, true, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let first = waiting().await;
+            // One thread: the ticker runs only if the waiting call yields it.
+            let ticker = tokio::spawn(async {
+                let mut ticks = 0;
+                for _ in 0..20 {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    ticks += 1;
+                }
+                ticks
+            });
+            let start = std::time::Instant::now();
+            // Fits in the 300-ms limit after a wait, but never in a minute's: denied after
+            // the wait of the first limit, without waiting a minute.
+            let second = waiting().await;
+            let waited = start.elapsed();
+            (first, second, ticker.await.unwrap(), waited)
+        })
+    });
+    assert_eq!(first, Ok(()));
+    assert!(
+        matches!(&second, Err(AppError::Denied(GovernanceError::RateLimited { limit, retry_after }))
+            if limit == "once-a-minute" && *retry_after > Duration::from_secs(50)),
+        "{second:?}"
+    );
+    assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    assert_eq!(
+        ticks, 20,
+        "the executor's one thread ran the ticker meanwhile"
+    );
+
+    let (results, _, _) = capture_with(layer_for_sync, true, || {
+        let start = std::time::Instant::now();
+        let results = [waiting_sync(), waiting_sync()];
+        (results, start.elapsed())
+    });
+    assert_eq!(results.0, [Ok(()), Ok(())]);
+    assert!(results.1 >= Duration::from_millis(250), "{:?}", results.1);
 }

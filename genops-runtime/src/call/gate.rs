@@ -1,9 +1,11 @@
 //! The admission gate of `#[genops::track(enforce)]`, as the generated code calls it.
 
 use std::ops::ControlFlow;
+use std::time::Duration;
 
 use super::engine::Engine;
 use super::layer_handle::LayerHandle;
+use super::sleep::Sleep;
 use super::state::TrackedState;
 use crate::governance::GovernanceError;
 use crate::money::Cost;
@@ -16,8 +18,49 @@ mod sealed {
 }
 
 /// Asks the governance engine to admit the tracked call of `span`, reserving `reserve_usd` (or
-/// each hard budget's default). `Ok` when no budget or policy is configured.
+/// each hard budget's default). `Ok` when no budget or policy is configured. Denied by a rate
+/// limit that waits (`RateLimit::wait_up_to`), the call sleeps until it would fit and asks
+/// again, for at most that long.
 pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), GovernanceError> {
+    let mut waited = Duration::ZERO;
+    loop {
+        match admit_once(span, reserve_usd, waited) {
+            Gate::Wait(wait) => {
+                std::thread::sleep(wait);
+                waited += wait;
+            }
+            Gate::Done(result) => return result,
+        }
+    }
+}
+
+/// [`admit`] for an async call: a wait for a rate limit does not block the executor's thread.
+pub async fn admit_async(
+    span: &tracing::Span,
+    reserve_usd: Option<f64>,
+) -> Result<(), GovernanceError> {
+    let mut waited = Duration::ZERO;
+    loop {
+        match admit_once(span, reserve_usd, waited) {
+            Gate::Wait(wait) => {
+                Sleep::new(wait).await;
+                waited += wait;
+            }
+            Gate::Done(result) => return result,
+        }
+    }
+}
+
+/// What one admission attempt came to.
+enum Gate {
+    /// Denied by a rate limit that waits: try again after this long.
+    Wait(Duration),
+    /// Admitted or denied, recorded on the call.
+    Done(Result<(), GovernanceError>),
+}
+
+/// Asks once, having `waited` so far; a denial that is worth waiting out is not recorded.
+fn admit_once(span: &tracing::Span, reserve_usd: Option<f64>, waited: Duration) -> Gate {
     let reserve = reserve_usd.map(|usd| Cost::from_usd(usd).unwrap_or(Cost::ZERO));
     // The span's own state, read (`f(None)` first) and then written (`f(Some(result))`).
     let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Engine)| {
@@ -38,10 +81,16 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
     let mut gate = None;
     on_state(&mut |state, engine| gate = state.governance(engine));
     let Some((governance, key)) = gate else {
-        return Ok(());
+        return Gate::Done(Ok(()));
     };
     // No span lock is held while policies run.
-    let result = governance.admit(&key, reserve, None);
+    let result = match governance.admit(&key, reserve, None) {
+        Ok(admission) => Ok(admission),
+        Err(refusal) => match refusal.wait(waited) {
+            Some(wait) => return Gate::Wait(wait),
+            None => Err(refusal.error),
+        },
+    };
     let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
     let mut result = Some(result);
     let stored = on_state(&mut |state, _| {
@@ -54,9 +103,9 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
         if let Some(Ok(admission)) = result {
             governance.release(&admission);
         }
-        return Ok(());
+        return Gate::Done(Ok(()));
     }
-    outcome
+    Gate::Done(outcome)
 }
 
 /// A return type that a denied gated call can produce: `Result<T, E>` with

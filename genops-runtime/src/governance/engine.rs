@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::alerts::Alerts;
 use super::budget::BudgetAlert;
@@ -30,6 +31,39 @@ use crate::usage::Usage;
 pub(crate) struct Admission {
     holds: Vec<Hold>,
     limits: Vec<LimitHold>,
+}
+
+/// Why a gated call was not admitted, and how long the rate limit that denied it lets it wait.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) error: GovernanceError,
+    /// The denying limit's `wait_up_to` (zero: no wait).
+    patience: Duration,
+}
+
+impl Refusal {
+    /// How long to sleep before asking again, having `waited` so far: `None` when the call
+    /// would not fit within its limit's wait.
+    pub(crate) fn wait(&self, waited: Duration) -> Option<Duration> {
+        match &self.error {
+            GovernanceError::RateLimited { retry_after, .. }
+                if waited + *retry_after <= self.patience =>
+            {
+                // A wait of zero would ask again at once: the window moves in milliseconds.
+                Some((*retry_after).max(Duration::from_millis(1)))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<GovernanceError> for Refusal {
+    fn from(error: GovernanceError) -> Self {
+        Refusal {
+            error,
+            patience: Duration::ZERO,
+        }
+    }
 }
 
 /// The name a call flagged by the kill switch is warned under (`genops.policy.name`).
@@ -168,7 +202,7 @@ impl Governance {
         &self,
         call: &CallInfo<'_>,
         tokens: Option<u64>,
-    ) -> Result<Vec<LimitHold>, GovernanceError> {
+    ) -> Result<Vec<LimitHold>, Refusal> {
         let mut holds = Vec::new();
         for (i, limit) in self.budgets.limits.iter().enumerate() {
             if limit.limit.enforcement != Enforcement::Enforced {
@@ -184,7 +218,10 @@ impl Governance {
                     for hold in &holds {
                         self.store.give_back(hold);
                     }
-                    return Err(limit.denied(value, retry_after));
+                    return Err(Refusal {
+                        error: limit.denied(value, retry_after),
+                        patience: limit.limit.wait,
+                    });
                 }
             }
         }
@@ -258,14 +295,15 @@ impl Governance {
         key: &LedgerKey,
         reserve: Option<Cost>,
         tokens: Option<u64>,
-    ) -> Result<Admission, GovernanceError> {
+    ) -> Result<Admission, Refusal> {
         let call = self.info(key, Phase::Admission, None, reserve);
         if let Some(kill) = self.budgets.kills.over(&call) {
             return Err(GovernanceError::Killed {
                 scope: kill.scope.text(),
                 reason: kill.reason,
                 since: kill.since,
-            });
+            }
+            .into());
         }
         for policy in self
             .policies
@@ -276,7 +314,8 @@ impl Governance {
                 return Err(GovernanceError::PolicyViolation {
                     policy: policy.name().to_owned(),
                     reason,
-                });
+                }
+                .into());
             }
         }
         let mut admission = Admission {
@@ -295,7 +334,7 @@ impl Governance {
                 Ok(hold) => admission.holds.push(hold),
                 Err(denied) => {
                     self.release(&admission);
-                    return Err(match denied {
+                    return Err(Refusal::from(match denied {
                         Denied::Full { spent, reserved } => GovernanceError::BudgetExceeded {
                             budget: budget.label(value),
                             limit: budget.limit.as_usd(),
@@ -307,7 +346,7 @@ impl Governance {
                             budget: budget.label(value),
                             problem,
                         },
-                    });
+                    }));
                 }
             }
         }
@@ -543,7 +582,8 @@ mod tests {
         let governance = Governance::with_store(settings, |_, _| Ok(Box::new(store))).unwrap();
         let denied = governance
             .admit(&LedgerKey::default(), None, None)
-            .unwrap_err();
+            .unwrap_err()
+            .error;
         assert_eq!(
             denied,
             GovernanceError::StoreUnavailable {

@@ -101,7 +101,8 @@ impl fmt::Display for GovernanceError {
             GovernanceError::RateLimited { limit, retry_after } => write!(
                 f,
                 "rate limit `{limit}` has no room for this call in its window; it would fit in \
-                 {retry_after:?}: retry then, hold fewer tokens, or raise the limit"
+                 {retry_after:?}: retry then, let the limit wait for it (`.wait_up_to`), or \
+                 raise the limit"
             ),
             GovernanceError::Killed {
                 scope,

@@ -73,6 +73,7 @@ pub struct RateLimit {
     pub(crate) per: Option<Dimension>,
     pub(crate) enforcement: Enforcement,
     pub(crate) hold: Option<u64>,
+    pub(crate) wait: Duration,
     /// Made by [`RateLimit::new`]: a denial is a `PolicyViolation` naming it, as before rate
     /// limits had an error of their own.
     pub(crate) as_policy: bool,
@@ -89,6 +90,7 @@ impl RateLimit {
             per: None,
             enforcement: Enforcement::Advisory,
             hold: None,
+            wait: Duration::ZERO,
             as_policy: false,
         }
     }
@@ -143,6 +145,14 @@ impl RateLimit {
     /// close, and a call that takes the window over is warned about on its span.
     pub fn enforced(mut self) -> Self {
         self.enforcement = Enforcement::Enforced;
+        self
+    }
+    /// A gated call over the limit waits until it fits, for at most `wait`, instead of failing
+    /// at once (default: no wait). It sleeps the `retry_after` it was told and asks again; an
+    /// async call sleeps without blocking its executor's thread (on a timer thread genops
+    /// starts, so on any executor), a sync call sleeps its thread.
+    pub fn wait_up_to(mut self, wait: Duration) -> Self {
+        self.wait = wait;
         self
     }
     /// Tokens a gated call holds at admission when its admission names none (default
