@@ -11,7 +11,8 @@
 //! unset, no limit), `WORKER_RECORDS` (the file of records), `WORKER_TASKS` (default 25; odd
 //! tasks are team `ads`, even ones the limited team, with `WORKER_TEAMS=both`, else all the
 //! limited team), `WORKER_TEAM` (the limited team, default `search`),
-//! `WORKER_SEED`, `WORKER_RUN_MS` (how long the tasks go on, default 6,000).
+//! `WORKER_SEED`, `WORKER_RUN_MS` (how long the tasks go on, default 6,000), `WORKER_WAIT_MS`
+//! (the limit waits this long for a call to fit; default 0, no wait).
 //!
 //! A call uses 500 input and 400 to 599 output tokens. A record is `admitted <team> <tokens>
 //! <before> <start>` (the unix milliseconds at which the call was made, and at which its body
@@ -73,6 +74,7 @@ fn main() {
     let seed: u64 = var("WORKER_SEED").map_or(1, |s| s.parse().expect("a number"));
     let run = Duration::from_millis(var("WORKER_RUN_MS").map_or(6_000, |s| s.parse().expect("ms")));
     let both = var("WORKER_TEAMS").as_deref() == Some("both");
+    let wait = Duration::from_millis(var("WORKER_WAIT_MS").map_or(0, |s| s.parse().expect("ms")));
     let limited: &'static str = var("WORKER_TEAM").map_or("search", |t| t.leak());
     let records = File::create(var("WORKER_RECORDS").expect("WORKER_RECORDS names a file"))
         .expect("the records file");
@@ -86,6 +88,7 @@ fn main() {
                 .per(Duration::from_secs(2))
                 .scope(Scope::team(limited))
                 .hold(1_100)
+                .wait_up_to(wait)
                 .named(name)
                 .enforced(),
         );

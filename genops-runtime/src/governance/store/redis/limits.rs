@@ -39,26 +39,26 @@ local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
 ";
 
 /// Logs `ARGV[3]` under id `ARGV[2]` if the window has room below the limit `ARGV[4]`; keys
-/// expire `ARGV[5]` ms after. Returns {admitted (0/1), ms until it would fit}. A retried take
-/// (same id) is not applied twice.
+/// expire `ARGV[5]` ms after. Returns {admitted (0/1), ms until it would fit, the total after}.
+/// A retried take (same id) is not applied twice.
 const TAKE: &str = r"
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {1, 0} end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {1, 0, total} end
 local amount = tonumber(ARGV[3])
 if total + amount > tonumber(ARGV[4]) then
   local over = total + amount - tonumber(ARGV[4])
   local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
   for i = 1, #entries, 2 do
     over = over - tonumber(redis.call('HGET', KEYS[2], entries[i]) or '0')
-    if over <= 0 then return {0, tonumber(entries[i + 1]) - edge} end
+    if over <= 0 then return {0, tonumber(entries[i + 1]) - edge, total} end
   end
-  return {0, tonumber(ARGV[1])}
+  return {0, tonumber(ARGV[1]), total}
 end
 redis.call('ZADD', KEYS[1], now, ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HINCRBY', KEYS[2], 'total', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return {1, 0}
+return {1, 0, total + amount}
 ";
 
 /// Settles id `ARGV[2]` to `ARGV[3]` if `ARGV[4]` is 1 (0: removes it), else logs `ARGV[3]`

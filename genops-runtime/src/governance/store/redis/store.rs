@@ -47,6 +47,9 @@ pub(crate) struct RedisStore {
     fallback: SlidingLogs,
     /// The ids of the limit holds taken from `fallback`.
     local_limit_holds: Mutex<FxHashSet<u64>>,
+    /// The count in each limit's window as last read from the store, for a limit without a
+    /// template: while the store is away, the room it left is shared.
+    limit_counts: Vec<AtomicU64>,
     /// The keys of the limit holds taken in the store, by id, for their settlement.
     limit_flights: Mutex<FxHashMap<u64, LimitKeys>>,
     /// Dropped after the store's own drop has flushed its settlements.
@@ -113,6 +116,7 @@ impl RedisStore {
             fallback: SlidingLogs::default(),
             local_limit_holds: Mutex::new(FxHashSet::default()),
             limit_flights: Mutex::new(FxHashMap::default()),
+            limit_counts: budgets.limits.iter().map(|_| AtomicU64::new(0)).collect(),
             _thread: thread,
         })
     }
@@ -453,7 +457,8 @@ impl Backend for RedisStore {
     }
 
     /// Admitted by one script round trip; when the store is away, from this replica's share
-    /// of the limit (the limit divided by the replicas seen), counted here.
+    /// of the room last read from the store (for a per-value limit, of the limit), divided by
+    /// the replicas seen, counted here.
     fn take(&self, at: LimitCell<'_>, amount: u64) -> Result<LimitHold, LimitDenied> {
         let keys = LimitKeys::new(at.limit, at.value);
         let id = self.id();
@@ -471,11 +476,14 @@ impl Backend for RedisStore {
                 .arg(amount.to_string())
                 .arg(max.to_string())
                 .arg(ask.keep_ms.to_string())
-                .invoke_async::<(u8, u64)>(&mut conn)
+                .invoke_async::<(u8, u64, u64)>(&mut conn)
                 .await
         });
+        if let (Ok((_, _, count)), None) = (&reply, at.value) {
+            self.limit_counts[at.index].store(*count, Ordering::Relaxed);
+        }
         match reply {
-            Ok((1, _)) => {
+            Ok((1, ..)) => {
                 lock(&self.limit_flights).insert(id, keys);
                 Ok(LimitHold {
                     limit: at.index,
@@ -483,14 +491,19 @@ impl Backend for RedisStore {
                     id,
                 })
             }
-            Ok((_, wait_ms)) => Err(LimitDenied {
+            Ok((_, wait_ms, _)) => Err(LimitDenied {
                 retry_after: Duration::from_millis(wait_ms),
             }),
             Err(problem) => {
                 self.shared.outage.failed(&problem);
                 // Undone in the store if the script ran after all.
                 self.count_in_store(keys, id, 0, true, false);
-                let share = (max / self.shared.replicas()).max(1);
+                // The room last read (the whole limit, for a per-value one), shared.
+                let used = match at.value {
+                    None => self.limit_counts[at.index].load(Ordering::Relaxed),
+                    Some(_) => 0,
+                };
+                let share = max.saturating_sub(used) / self.shared.replicas();
                 let hold = self.fallback.take(at, amount, share)?;
                 lock(&self.local_limit_holds).insert(hold.id);
                 Ok(hold)
