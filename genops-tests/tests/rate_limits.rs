@@ -315,3 +315,76 @@ fn a_limit_that_waits_lets_an_async_call_sleep_until_it_fits_without_blocking_it
     assert_eq!(results.0, [Ok(()), Ok(())]);
     assert!(results.1 >= Duration::from_millis(250), "{:?}", results.1);
 }
+
+/// With `GENOPS_KILL=team=search`: search's gated calls are denied from the start, others run.
+fn child_killed_from_the_start() {
+    let layer = genops::init().build_layer().unwrap();
+    assert_eq!(layer.kills().len(), 1);
+    let (results, _, _) = capture_with(layer, true, || [gated(1, 1), gated_ads()]);
+    assert!(
+        matches!(&results[0], Err(AppError::Denied(GovernanceError::Killed { scope, reason, .. }))
+            if scope == "team=search" && reason == "killed at start by GENOPS_KILL"),
+        "{:?}",
+        results[0]
+    );
+    assert_eq!(results[1], Ok(()));
+}
+
+/// With a malformed `GENOPS_KILL`: set-up fails naming the variable and the part at fault.
+fn child_malformed_kill() {
+    match genops::init().build_layer() {
+        Err(InitError::Env { var, problem }) => {
+            assert_eq!(var, "GENOPS_KILL");
+            assert_eq!(
+                problem,
+                "\"squad\" is not a condition like team=search; write scopes like \
+                 team=search,customer=acme"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn genops_kill_stops_its_scopes_from_the_start_and_a_malformed_one_is_an_error_naming_it() {
+    support::child::run_if_child(&[
+        ("child_killed_from_the_start", child_killed_from_the_start),
+        ("child_malformed_kill", child_malformed_kill),
+    ]);
+    for (child, kill) in [
+        ("child_killed_from_the_start", "team=search"),
+        ("child_malformed_kill", "team=search,squad"),
+    ] {
+        let output = support::child::run_child(child, &[("GENOPS_KILL", kill.to_owned())]);
+        assert!(
+            output.status.success(),
+            "{}",
+            support::child::transcript(&output)
+        );
+    }
+}
+
+#[cfg(feature = "embedded")]
+#[test]
+fn a_kill_kept_in_a_budget_store_file_outlives_the_process_that_made_it() {
+    let path = std::env::temp_dir().join(format!("{}.redb", support::backend::unique("kills")));
+    let open = || {
+        GenOpsLayer::builder()
+            .budget_store(BudgetStore::file(&path))
+            .build()
+    };
+    let first = open();
+    first
+        .kill(Scope::customer("acme"), "card declined")
+        .unwrap();
+    drop(first);
+    let second = open();
+    let kills = second.kills();
+    assert_eq!(kills.len(), 1);
+    assert_eq!(kills[0].scope(), &Scope::customer("acme"));
+    assert_eq!(kills[0].reason(), "card declined");
+    assert!(second.revive(&Scope::customer("acme")).unwrap());
+    drop(second);
+    assert!(open().kills().is_empty());
+    let _ = std::fs::remove_file(&path);
+}
