@@ -367,6 +367,36 @@ mod tests {
     }
 
     #[test]
+    fn rate_limit_denials_and_utilisation_and_a_gauge_per_killed_scope() {
+        use crate::governance::{RateLimit, Scope};
+        let layer = crate::GenOpsLayer::builder()
+            .rate_limit(RateLimit::requests(2).named("rpm").enforced())
+            .rate_limit(RateLimit::tokens(1_000).named("tpm"))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        let governance = layer.governance().unwrap();
+        let key = LedgerKey::default();
+        let admitted = [
+            governance.admit(&key, None, None),
+            governance.admit(&key, None, None),
+        ];
+        assert!(admitted.iter().all(Result::is_ok));
+        assert!(governance.admit(&key, None, None).is_err());
+        layer.kill(Scope::team("search"), "runaway").unwrap();
+        let text = metrics.render();
+        for line in [
+            "genops_rate_limit_denials_total{limit=\"rpm\"} 1\n",
+            "genops_rate_limit_denials_total{limit=\"tpm\"} 0\n",
+            "genops_rate_limit_utilization_ratio{limit=\"rpm\"} 1\n",
+            "genops_rate_limit_utilization_ratio{limit=\"tpm\"} 0\n",
+            "genops_killed{scope=\"team=search\"} 1\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
+    }
+
+    #[test]
     fn renders_the_guide_names_with_bounded_labels() {
         let layer = crate::layer();
         let ledger = layer.ledger();
