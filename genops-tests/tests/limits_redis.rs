@@ -13,7 +13,7 @@ use std::process::{Child, Command};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use genops::{BudgetStore, GenOpsLayer, GovernanceError, RateLimit, Scope};
+use genops::{BudgetStore, FailMode, GenOpsLayer, GovernanceError, RateLimit, Scope};
 use support::backend::{example, record_files, spawn_worker, unique, wait_all};
 use support::redis::{redis, OwnRedis};
 
@@ -270,26 +270,36 @@ fn limited_layer(url: String, limit: RateLimit) -> GenOpsLayer {
         .build()
 }
 
-#[test]
-fn while_redis_is_away_a_limit_admits_this_replicas_share_of_the_room_last_read() {
+/// Two calls under a limit of 4 requests a minute in a Redis of the test's own, which is then
+/// killed: three calls made while it is away, under the limit's fail mode `mode`. The results,
+/// before and during, and the store errors counted.
+fn through_an_outage(mode: FailMode) -> ([CallResult; 2], [CallResult; 3], u64) {
     let mut server = OwnRedis::start("limit-outage", true);
     let limit = RateLimit::requests(4)
         .per(Duration::from_secs(60))
         .scope(Scope::team("outage"))
         .named(unique("outage"))
+        .on_store_failure(mode)
         .enforced();
     let layer = limited_layer(server.url(), limit);
     let errors = layer.clone();
-    let (admitted, _, _) = support::capture_with(layer, true, || {
+    let ((before, during), _, _) = support::capture_with(layer, true, || {
         let before = [in_outage(), in_outage()];
         server.kill();
-        // The store said 2 of 4 were used: this replica (the only one) has 2 left.
         let during = [in_outage(), in_outage(), in_outage()];
         server.resume();
         (before, during)
     });
-    let (before, during) = admitted;
     assert!(before.iter().all(Result::is_ok), "{before:?}");
+    (before, during, errors.budget_store_errors())
+}
+
+type CallResult = Result<(), support::AppError>;
+
+#[test]
+fn while_redis_is_away_a_limit_failing_local_admits_this_replicas_share_of_the_room_last_read() {
+    let (_, during, errors) = through_an_outage(FailMode::Local);
+    // The store said 2 of 4 were used: this replica (the only one) has 2 left.
     assert!(during[..2].iter().all(Result::is_ok), "{during:?}");
     assert!(
         matches!(
@@ -300,7 +310,24 @@ fn while_redis_is_away_a_limit_admits_this_replicas_share_of_the_room_last_read(
         ),
         "{during:?}"
     );
-    assert!(errors.budget_store_errors() >= 1);
+    assert!(errors >= 1);
+}
+
+#[test]
+fn while_redis_is_away_a_limit_failing_closed_denies_and_one_failing_open_admits() {
+    let (_, during, errors) = through_an_outage(FailMode::Closed);
+    for result in &during {
+        let Err(support::AppError::Denied(GovernanceError::StoreUnavailable { budget, problem })) =
+            result
+        else {
+            panic!("{during:?}");
+        };
+        assert!(budget.starts_with("outage-"), "{budget}");
+        assert!(problem.starts_with("redis://127.0.0.1:"), "{problem}");
+    }
+    assert!(errors >= 3);
+    let (_, during, _) = through_an_outage(FailMode::Open { cap: None });
+    assert!(during.iter().all(Result::is_ok), "{during:?}");
 }
 
 /// Two limits whose keys fall on different masters of a Redis Cluster (by their hash tags),

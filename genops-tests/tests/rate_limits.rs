@@ -164,6 +164,15 @@ fn bad_limits_are_errors_naming_them() {
         "rate_limit: rate limit `fast`: a window of 500µs is shorter than the stores' clock \
          resolution of 1ms; use a window of at least that"
     );
+    assert_eq!(
+        err(RateLimit::requests(5)
+            .named("rpm")
+            .on_store_failure(genops::FailMode::Open {
+                cap: Some(genops::Usd(1.0))
+            })),
+        "rate_limit: rate limit `rpm`: a limit counts requests, not USD, so it takes no \
+         fail-open cap; use FailMode::Open { cap: None }"
+    );
     let twins = GenOpsLayer::builder()
         .rate_limit(RateLimit::requests(5))
         .rate_limit(RateLimit::requests(5))

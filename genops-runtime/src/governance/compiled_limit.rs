@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::budget::FailMode;
 use super::call_info::CallInfo;
 use super::error::GovernanceError;
 use super::rate_limit::{Counted, RateLimit, DEFAULT_TOKEN_HOLD};
@@ -46,6 +47,13 @@ impl CompiledLimit {
             return Err(format!(
                 "rate limit `{name}`: a hold of 0 tokens lets every gated call in; hold at least \
                  the tokens a call uses"
+            ));
+        }
+        if let FailMode::Open { cap: Some(_) } = limit.on_store_failure {
+            return Err(format!(
+                "rate limit `{name}`: a limit counts {}, not USD, so it takes no fail-open cap; \
+                 use FailMode::Open {{ cap: None }}",
+                limit.counted.unit()
             ));
         }
         let window_ms = u64::try_from(limit.window.as_millis()).unwrap_or(u64::MAX);

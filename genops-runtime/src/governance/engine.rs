@@ -214,13 +214,20 @@ impl Governance {
             let at = self.limit_at(i, limit, value, call);
             match self.store.take(at, limit.hold(tokens)) {
                 Ok(hold) => holds.push(hold),
-                Err(LimitDenied { retry_after }) => {
+                Err(denied) => {
                     for hold in &holds {
                         self.store.give_back(hold);
                     }
-                    return Err(Refusal {
-                        error: limit.denied(value, retry_after),
-                        patience: limit.limit.wait,
+                    return Err(match denied {
+                        LimitDenied::Full { retry_after } => Refusal {
+                            error: limit.denied(value, retry_after),
+                            patience: limit.limit.wait,
+                        },
+                        LimitDenied::Unavailable(problem) => GovernanceError::StoreUnavailable {
+                            budget: limit.label(value),
+                            problem,
+                        }
+                        .into(),
                     });
                 }
             }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::budget::Scope;
+use super::budget::{FailMode, Scope};
 use super::call_info::CallInfo;
 use super::policy::{Enforcement, Policy};
 use crate::attribution::Dimension;
@@ -74,6 +74,7 @@ pub struct RateLimit {
     pub(crate) enforcement: Enforcement,
     pub(crate) hold: Option<u64>,
     pub(crate) wait: Duration,
+    pub(crate) on_store_failure: FailMode,
     /// Made by [`RateLimit::new`]: a denial is a `PolicyViolation` naming it, as before rate
     /// limits had an error of their own.
     pub(crate) as_policy: bool,
@@ -91,6 +92,7 @@ impl RateLimit {
             enforcement: Enforcement::Advisory,
             hold: None,
             wait: Duration::ZERO,
+            on_store_failure: FailMode::Local,
             as_policy: false,
         }
     }
@@ -153,6 +155,15 @@ impl RateLimit {
     /// starts, so on any executor), a sync call sleeps its thread.
     pub fn wait_up_to(mut self, wait: Duration) -> Self {
         self.wait = wait;
+        self
+    }
+    /// What the limit does with a gated call when its shared store cannot be reached (default
+    /// [`FailMode::Local`]: this replica's share of the room last read from the store).
+    /// [`FailMode::Closed`] denies with `GovernanceError::StoreUnavailable`;
+    /// `FailMode::Open { cap: None }` admits every call (a limit counts requests or tokens, so
+    /// an open limit takes no USD cap).
+    pub fn on_store_failure(mut self, mode: FailMode) -> Self {
+        self.on_store_failure = mode;
         self
     }
     /// Tokens a gated call holds at admission when its admission names none (default

@@ -137,9 +137,13 @@ pub(crate) struct LimitHold {
     pub(crate) id: u64,
 }
 
-/// A rate limit refused a call: its window is full, and the call would fit after
-/// `retry_after`. (A limit whose shared store is away counts this replica's share of it here.)
+/// Why a rate limit refused a call.
 #[derive(Debug)]
-pub(crate) struct LimitDenied {
-    pub(crate) retry_after: Duration,
+pub(crate) enum LimitDenied {
+    /// The window is full: the call would fit after `retry_after`. (A limit whose shared store
+    /// is away and fails local counts this replica's share of it here.)
+    Full { retry_after: Duration },
+    /// The store cannot be reached and the limit fails closed.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Unavailable(String),
 }

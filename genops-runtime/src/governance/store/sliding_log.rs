@@ -65,7 +65,7 @@ impl SlidingLogs {
         let log = logs.entry((at.index, at.cell)).or_default();
         log.roll(window, at.now);
         if log.total + amount > max {
-            return Err(LimitDenied {
+            return Err(LimitDenied::Full {
                 retry_after: log.fits_in(window, at.now, max, amount),
             });
         }

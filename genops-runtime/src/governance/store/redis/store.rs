@@ -19,7 +19,7 @@ use super::scripts::{lines, Keys, Scripts, LUA_EXACT_BELOW};
 use super::settlement::{Pending, Queue};
 use super::shared::{InFlight, Shared};
 use super::thread::StoreThread;
-use crate::governance::budget::Window;
+use crate::governance::budget::{FailMode, Window};
 use crate::governance::compiled::{Budgets, CompiledBudget};
 use crate::governance::compiled_limit::CompiledLimit;
 use crate::governance::kill::Kill;
@@ -456,9 +456,9 @@ impl Backend for RedisStore {
         self.shared.outage.errors()
     }
 
-    /// Admitted by one script round trip; when the store is away, from this replica's share
-    /// of the room last read from the store (for a per-value limit, of the limit), divided by
-    /// the replicas seen, counted here.
+    /// Admitted by one script round trip; when the store is away, as the limit's fail mode
+    /// says: failing local, from this replica's share of the room last read from the store
+    /// (for a per-value limit, of the limit), divided by the replicas seen, counted here.
     fn take(&self, at: LimitCell<'_>, amount: u64) -> Result<LimitHold, LimitDenied> {
         let keys = LimitKeys::new(at.limit, at.value);
         let id = self.id();
@@ -491,19 +491,30 @@ impl Backend for RedisStore {
                     id,
                 })
             }
-            Ok((_, wait_ms, _)) => Err(LimitDenied {
+            Ok((_, wait_ms, _)) => Err(LimitDenied::Full {
                 retry_after: Duration::from_millis(wait_ms),
             }),
             Err(problem) => {
                 self.shared.outage.failed(&problem);
                 // Undone in the store if the script ran after all.
                 self.count_in_store(keys, id, 0, true, false);
-                // The room last read (the whole limit, for a per-value one), shared.
-                let used = match at.value {
-                    None => self.limit_counts[at.index].load(Ordering::Relaxed),
-                    Some(_) => 0,
+                let share = match at.limit.limit.on_store_failure {
+                    FailMode::Closed => {
+                        return Err(LimitDenied::Unavailable(format!(
+                            "{}: {problem}",
+                            self.shared.outage.url()
+                        )))
+                    }
+                    FailMode::Open { .. } => u64::MAX,
+                    // The room last read (the whole limit, for a per-value one), shared.
+                    FailMode::Local => {
+                        let used = match at.value {
+                            None => self.limit_counts[at.index].load(Ordering::Relaxed),
+                            Some(_) => 0,
+                        };
+                        max.saturating_sub(used) / self.shared.replicas()
+                    }
                 };
-                let share = max.saturating_sub(used) / self.shared.replicas();
                 let hold = self.fallback.take(at, amount, share)?;
                 lock(&self.local_limit_holds).insert(hold.id);
                 Ok(hold)
