@@ -148,9 +148,18 @@ impl Governance {
             governance.budgets.kills.set(kills);
         }
         for (scope, reason) in settings.kills {
-            governance
-                .kill(scope, &reason)
-                .map_err(|problem| ("kill", problem))?;
+            let kill = governance.kill_now(scope, reason);
+            // A store that cannot be reached is an outage, not an error: the kill holds here.
+            if let Err(problem) = governance.store.kill(&kill) {
+                tracing::warn!(
+                    target: "genops",
+                    scope = %kill.scope,
+                    problem,
+                    "the budget store could not keep a kill of GENOPS_KILL; it holds in this \
+                     process"
+                );
+            }
+            governance.budgets.kills.add(kill);
         }
         Ok(governance)
     }
@@ -158,14 +167,19 @@ impl Governance {
     /// Stops the gated calls in `scope` until it is revived: in this replica at once, and in
     /// every replica of a shared store.
     pub(crate) fn kill(&self, scope: Scope, reason: &str) -> Result<(), String> {
-        let kill = Kill {
-            scope,
-            reason: reason.to_owned(),
-            since: self.budgets.clock.now(),
-        };
+        let kill = self.kill_now(scope, reason.to_owned());
         self.store.kill(&kill)?;
         self.budgets.kills.add(kill);
         Ok(())
+    }
+
+    /// A kill of `scope` for `reason`, from now.
+    fn kill_now(&self, scope: Scope, reason: String) -> Kill {
+        Kill {
+            scope,
+            reason,
+            since: self.budgets.clock.now(),
+        }
     }
 
     /// Revives `scope`; whether it was killed here.
