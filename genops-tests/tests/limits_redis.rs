@@ -365,3 +365,46 @@ fn in_a_redis_cluster_limits_on_different_nodes_are_shared_by_every_replica() {
         assert_eq!(results, [true, true, true, false], "{name}");
     }
 }
+
+#[genops::track(
+    team = "elsewhere",
+    provider = "openai",
+    model = "gpt-4o-mini",
+    enforce
+)]
+fn elsewhere() -> Result<(), support::AppError> {
+    Ok(())
+}
+
+/// A call under two limits takes both in one round trip; when one refuses, what the other took
+/// is given back.
+#[test]
+fn a_call_under_two_limits_takes_both_or_neither() {
+    let server = redis();
+    let every_call = RateLimit::requests(2)
+        .per(Duration::from_secs(60))
+        .named(unique("every-call"))
+        .enforced();
+    let outage_team = RateLimit::requests(1)
+        .per(Duration::from_secs(60))
+        .scope(Scope::team("outage"))
+        .named(unique("outage-team"))
+        .enforced();
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(server.url()))
+        .rate_limit(every_call)
+        .rate_limit(outage_team)
+        .build();
+    let (results, _, _) = support::capture_with(layer, true, || {
+        // The first takes one of each; the second is refused by the team's limit, so its hold
+        // of the other is given back, and a call of another team still fits.
+        [in_outage(), in_outage(), elsewhere(), elsewhere()]
+    });
+    assert_eq!(results[0], Ok(()));
+    assert!(
+        matches!(&results[1], Err(support::AppError::Denied(GovernanceError::RateLimited { limit, .. })) if limit.starts_with("outage-team")),
+        "{results:?}"
+    );
+    assert_eq!(results[2], Ok(()));
+    assert!(results[3].is_err(), "{results:?}");
+}

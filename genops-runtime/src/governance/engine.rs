@@ -211,42 +211,40 @@ impl Governance {
     }
 
     /// Holds what `call` takes of each enforced limit it is under (`tokens`, else each limit's
-    /// hold); on a denial, gives back what it took.
+    /// hold), all or none.
     fn take_limits(
         &self,
         call: &CallInfo<'_>,
         tokens: Option<u64>,
     ) -> Result<Vec<LimitHold>, Refusal> {
-        let mut holds = Vec::new();
-        for (i, limit) in self.budgets.limits.iter().enumerate() {
-            if limit.limit.enforcement != Enforcement::Enforced {
-                continue;
-            }
-            let Some(value) = limit.value(call) else {
-                continue;
-            };
-            let at = self.limit_at(i, limit, value, call);
-            match self.store.take(at, limit.hold(tokens)) {
-                Ok(hold) => holds.push(hold),
-                Err(denied) => {
-                    for hold in &holds {
-                        self.store.give_back(hold);
-                    }
-                    return Err(match denied {
-                        LimitDenied::Full { retry_after } => Refusal {
-                            error: limit.denied(value, retry_after),
-                            patience: limit.limit.wait,
-                        },
-                        LimitDenied::Unavailable(problem) => GovernanceError::StoreUnavailable {
-                            budget: limit.label(value),
-                            problem,
-                        }
-                        .into(),
-                    });
-                }
-            }
+        let takes: Vec<(LimitCell<'_>, u64)> = self
+            .budgets
+            .limits
+            .iter()
+            .enumerate()
+            .filter(|(_, limit)| limit.limit.enforcement == Enforcement::Enforced)
+            .filter_map(|(i, limit)| {
+                let value = limit.value(call)?;
+                Some((self.limit_at(i, limit, value, call), limit.hold(tokens)))
+            })
+            .collect();
+        if takes.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(holds)
+        self.store.take_all(&takes).map_err(|(i, denied)| {
+            let (limit, value) = (takes[i].0.limit, takes[i].0.value);
+            match denied {
+                LimitDenied::Full { retry_after } => Refusal {
+                    error: limit.denied(value, retry_after),
+                    patience: limit.limit.wait,
+                },
+                LimitDenied::Unavailable(problem) => GovernanceError::StoreUnavailable {
+                    budget: limit.label(value),
+                    problem,
+                }
+                .into(),
+            }
+        })
     }
 
     /// Counts a closed call in the limits it is under: settles its holds, or counts it
@@ -573,7 +571,10 @@ mod tests {
         fn status(&self, _: usize, _: &CompiledBudget, _: SystemTime) -> (Cost, Cost) {
             (Cost::ZERO, Cost::ZERO)
         }
-        fn take(&self, _: LimitCell<'_>, _: u64) -> Result<LimitHold, LimitDenied> {
+        fn take_all(
+            &self,
+            _: &[(LimitCell<'_>, u64)],
+        ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
             unreachable!("no rate limit is configured")
         }
         fn count(&self, _: LimitCell<'_>, _: Option<&LimitHold>, _: u64) -> u64 {

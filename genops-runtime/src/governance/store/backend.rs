@@ -37,8 +37,12 @@ pub(crate) trait Backend: Send + Sync {
         0
     }
 
-    /// Holds `amount` of a rate limit for an admitted call, if its window has room.
-    fn take(&self, at: LimitCell<'_>, amount: u64) -> Result<LimitHold, LimitDenied>;
+    /// Holds, for an admitted call, each `(limit, amount)` of `takes` if every window has room;
+    /// else gives back what it took and says which (its index in `takes`) refused, and why.
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)>;
 
     /// Settles `hold` (a gated call's) to the call's actual `amount`; without a hold, counts
     /// `amount` at `at.now` without a check. The count in the window after, as far as known.
@@ -123,7 +127,6 @@ pub(crate) struct LimitCell<'a> {
     /// The cell of `value` ([`Backend::cell`]).
     pub(crate) cell: u64,
     /// The call's value for the limit's template (`None` without one).
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) value: Option<&'a str>,
     pub(crate) now: SystemTime,
 }

@@ -222,8 +222,11 @@ impl Backend for FileStore {
 
     /// Rate limits are counted in memory only: their windows are short, and a restart loses
     /// at most one window's count.
-    fn take(&self, at: LimitCell<'_>, amount: u64) -> Result<LimitHold, LimitDenied> {
-        self.memory().take(at, amount)
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+        self.memory().take_all(takes)
     }
 
     fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64 {

@@ -337,8 +337,11 @@ impl Backend for MemoryStore {
         }
     }
 
-    fn take(&self, at: LimitCell<'_>, amount: u64) -> Result<LimitHold, LimitDenied> {
-        self.limits.take(at, amount, at.limit.limit.max)
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+        self.limits.take_all(takes)
     }
 
     fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64 {

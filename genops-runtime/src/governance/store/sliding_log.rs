@@ -79,6 +79,26 @@ impl SlidingLogs {
         })
     }
 
+    /// Takes each of `takes` from its limit's own room, all or none (see `Backend::take_all`).
+    pub(crate) fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+        let mut holds = Vec::with_capacity(takes.len());
+        for (i, (at, amount)) in takes.iter().enumerate() {
+            match self.take(*at, *amount, at.limit.limit.max) {
+                Ok(hold) => holds.push(hold),
+                Err(denied) => {
+                    for hold in &holds {
+                        self.give_back(hold);
+                    }
+                    return Err((i, denied));
+                }
+            }
+        }
+        Ok(holds)
+    }
+
     /// Settles `hold` to `amount`, or without one logs `amount` at `at` unchecked; the count
     /// in the window after.
     pub(crate) fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64 {

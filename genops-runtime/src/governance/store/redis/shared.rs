@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 use tokio::runtime::Handle;
@@ -111,6 +111,15 @@ impl Shared {
         self: &Arc<Self>,
         command: impl Future<Output = redis::RedisResult<T>> + Send + 'static,
     ) -> Result<T, String> {
+        let deadline = Instant::now() + self.admission_timeout;
+        self.answer(&self.dispatch(command), deadline)
+    }
+
+    /// Sends `command` to the store thread; its reply comes on the receiver.
+    pub(super) fn dispatch<T: Send + 'static>(
+        self: &Arc<Self>,
+        command: impl Future<Output = redis::RedisResult<T>> + Send + 'static,
+    ) -> mpsc::Receiver<redis::RedisResult<T>> {
         let (tx, rx) = mpsc::sync_channel(1);
         let shared = Arc::clone(self);
         self.handle.spawn(async move {
@@ -119,8 +128,18 @@ impl Shared {
             *lock(&shared.outage.last_error) = reply.as_ref().err().map(ToString::to_string);
             let _ = tx.send(reply);
         });
+        rx
+    }
+
+    /// The reply on `rx`, waited for until `deadline` (an admission timeout after it was sent),
+    /// or what went wrong.
+    pub(super) fn answer<T>(
+        &self,
+        rx: &mpsc::Receiver<redis::RedisResult<T>>,
+        deadline: Instant,
+    ) -> Result<T, String> {
         let wait = self.admission_timeout;
-        match rx.recv_timeout(wait) {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(reply) => reply.map_err(|e| e.to_string()),
             Err(_) => Err(match lock(&self.outage.last_error).as_deref() {
                 Some(last) => format!(

@@ -248,6 +248,94 @@ impl RedisStore {
         Some(booked)
     }
 
+    /// Sends the take script for `amount` of `at`: the hold's id, its keys, and where the
+    /// reply comes.
+    #[allow(clippy::type_complexity)]
+    fn send_take(
+        &self,
+        at: &LimitCell<'_>,
+        amount: u64,
+    ) -> (
+        u64,
+        LimitKeys,
+        mpsc::Receiver<redis::RedisResult<(u8, u64, u64)>>,
+    ) {
+        let keys = LimitKeys::new(at.limit, at.value);
+        let id = self.id();
+        let shared = Arc::clone(&self.shared);
+        let (max, ask) = (at.limit.limit.max, keys.clone());
+        let rx = self.shared.dispatch(async move {
+            let mut conn = shared.conn.clone();
+            shared
+                .limit_scripts
+                .take
+                .key(&ask.log)
+                .key(&ask.amounts)
+                .arg(ask.window_ms.to_string())
+                .arg(id.to_string())
+                .arg(amount.to_string())
+                .arg(max.to_string())
+                .arg(ask.keep_ms.to_string())
+                .invoke_async::<(u8, u64, u64)>(&mut conn)
+                .await
+        });
+        (id, keys, rx)
+    }
+
+    /// The hold (id `id`, in `keys`) that the take script's `reply` gives for `amount` of
+    /// `at`, or why not; the limit's fail mode decides when the store did not answer.
+    fn took(
+        &self,
+        at: LimitCell<'_>,
+        amount: u64,
+        id: u64,
+        keys: LimitKeys,
+        reply: Result<(u8, u64, u64), String>,
+    ) -> Result<LimitHold, LimitDenied> {
+        let max = at.limit.limit.max;
+        if let (Ok((_, _, count)), None) = (&reply, at.value) {
+            self.limit_counts[at.index].store(*count, Ordering::Relaxed);
+        }
+        match reply {
+            Ok((1, ..)) => {
+                lock(&self.limit_flights).insert(id, keys);
+                Ok(LimitHold {
+                    limit: at.index,
+                    cell: at.cell,
+                    id,
+                })
+            }
+            Ok((_, wait_ms, _)) => Err(LimitDenied::Full {
+                retry_after: Duration::from_millis(wait_ms),
+            }),
+            Err(problem) => {
+                self.shared.outage.failed(&problem);
+                // Undone in the store if the script ran after all.
+                self.count_in_store(keys, id, 0, true, false);
+                let share = match at.limit.limit.on_store_failure {
+                    FailMode::Closed => {
+                        return Err(LimitDenied::Unavailable(format!(
+                            "{}: {problem}",
+                            self.shared.outage.url()
+                        )))
+                    }
+                    FailMode::Open { .. } => u64::MAX,
+                    // The room last read (the whole limit, for a per-value one), shared.
+                    FailMode::Local => {
+                        let used = match at.value {
+                            None => self.limit_counts[at.index].load(Ordering::Relaxed),
+                            Some(_) => 0,
+                        };
+                        max.saturating_sub(used) / self.shared.replicas()
+                    }
+                };
+                let hold = self.fallback.take(at, amount, share)?;
+                lock(&self.local_limit_holds).insert(hold.id);
+                Ok(hold)
+            }
+        }
+    }
+
     /// Runs the count script for `id` in `keys` on the store thread: settles a hold to
     /// `amount` (`held`), or logs `amount` unchecked. The total, when waited for.
     fn count_in_store(&self, keys: LimitKeys, id: u64, amount: u64, held: bool, wait: bool) -> u64 {
@@ -456,69 +544,38 @@ impl Backend for RedisStore {
         self.shared.outage.errors()
     }
 
-    /// Admitted by one script round trip; when the store is away, as the limit's fail mode
-    /// says: failing local, from this replica's share of the room last read from the store
-    /// (for a per-value limit, of the limit), divided by the replicas seen, counted here.
-    fn take(&self, at: LimitCell<'_>, amount: u64) -> Result<LimitHold, LimitDenied> {
-        let keys = LimitKeys::new(at.limit, at.value);
-        let id = self.id();
-        let shared = Arc::clone(&self.shared);
-        let (max, ask) = (at.limit.limit.max, keys.clone());
-        let reply = self.shared.round_trip(async move {
-            let mut conn = shared.conn.clone();
-            shared
-                .limit_scripts
-                .take
-                .key(&ask.log)
-                .key(&ask.amounts)
-                .arg(ask.window_ms.to_string())
-                .arg(id.to_string())
-                .arg(amount.to_string())
-                .arg(max.to_string())
-                .arg(ask.keep_ms.to_string())
-                .invoke_async::<(u8, u64, u64)>(&mut conn)
-                .await
-        });
-        if let (Ok((_, _, count)), None) = (&reply, at.value) {
-            self.limit_counts[at.index].store(*count, Ordering::Relaxed);
+    /// Every script is sent before any reply is awaited, so a call's limits take one round
+    /// trip together. When the store is away, each limit does as its fail mode says: failing
+    /// local, it admits from this replica's share of the room last read from the store (for a
+    /// per-value limit, of the limit), divided by the replicas seen, counted here.
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+        let deadline = Instant::now() + self.shared.admission_timeout;
+        let sent: Vec<_> = takes
+            .iter()
+            .map(|(at, amount)| self.send_take(at, *amount))
+            .collect();
+        let mut holds = Vec::with_capacity(takes.len());
+        let mut refused = None;
+        for (i, ((at, amount), (id, keys, rx))) in takes.iter().zip(sent).enumerate() {
+            let reply = self.shared.answer(&rx, deadline);
+            match self.took(*at, *amount, id, keys, reply) {
+                Ok(hold) => holds.push(hold),
+                Err(denied) => {
+                    refused.get_or_insert((i, denied));
+                }
+            }
         }
-        match reply {
-            Ok((1, ..)) => {
-                lock(&self.limit_flights).insert(id, keys);
-                Ok(LimitHold {
-                    limit: at.index,
-                    cell: at.cell,
-                    id,
-                })
+        match refused {
+            Some(refused) => {
+                for hold in &holds {
+                    self.give_back(hold);
+                }
+                Err(refused)
             }
-            Ok((_, wait_ms, _)) => Err(LimitDenied::Full {
-                retry_after: Duration::from_millis(wait_ms),
-            }),
-            Err(problem) => {
-                self.shared.outage.failed(&problem);
-                // Undone in the store if the script ran after all.
-                self.count_in_store(keys, id, 0, true, false);
-                let share = match at.limit.limit.on_store_failure {
-                    FailMode::Closed => {
-                        return Err(LimitDenied::Unavailable(format!(
-                            "{}: {problem}",
-                            self.shared.outage.url()
-                        )))
-                    }
-                    FailMode::Open { .. } => u64::MAX,
-                    // The room last read (the whole limit, for a per-value one), shared.
-                    FailMode::Local => {
-                        let used = match at.value {
-                            None => self.limit_counts[at.index].load(Ordering::Relaxed),
-                            Some(_) => 0,
-                        };
-                        max.saturating_sub(used) / self.shared.replicas()
-                    }
-                };
-                let hold = self.fallback.take(at, amount, share)?;
-                lock(&self.local_limit_holds).insert(hold.id);
-                Ok(hold)
-            }
+            None => Ok(holds),
         }
     }
 
