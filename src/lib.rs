@@ -54,6 +54,7 @@
 //! - [Streaming](guide::streaming), [Pricing](guide::pricing),
 //!   [Budgets and policies](guide::budgets), [Holding the worst case](guide::holds),
 //!   [Running many replicas](guide::replicas),
+//!   [Rate limits and the kill switch](guide::limits),
 //!   [Export](guide::export), [The ledger and cardinality](guide::ledger),
 //!   [Performance](guide::performance), [Security](guide::security), [Layout](guide::layout),
 //!   [Chargeback: FOCUS 1.2 files](guide::chargeback).
@@ -68,7 +69,8 @@
 //! | [`layer()`], [`GenOpsLayer`], [`LayerBuilder`] | the layer, for a subscriber of your own |
 //! | [`Ledger`], [`Snapshot`], [`Totals`], [`LedgerCaps`], [`Cost`] | exact spend, by every dimension |
 //! | [`Budget`], [`Scope`], [`Usd`], [`BudgetStore`], [`FailMode`], [`GovernanceError`] | budgets and the `enforce` gate |
-//! | [`AllowedModels`], [`RequiredAttribution`], [`MaxCostPerCall`], [`RateLimit`], [`Policy`] | policies |
+//! | [`AllowedModels`], [`RequiredAttribution`], [`MaxCostPerCall`], [`Policy`] | policies |
+//! | [`RateLimit`], [`Kill`], [`KILL_VAR`] | rate limits and the kill switch |
 //! | [`PriceTable`], [`Price`] | pricing |
 //! | [`semconv`] | the span's field names |
 //!
@@ -109,6 +111,9 @@ pub mod guide {
     }
     pub mod replicas {
         #![doc = include_str!("../docs/guide/replicas.md")]
+    }
+    pub mod limits {
+        #![doc = include_str!("../docs/guide/limits.md")]
     }
     pub mod export {
         #![doc = include_str!("../docs/guide/export.md")]

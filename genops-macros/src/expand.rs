@@ -217,8 +217,15 @@ impl Expansion<'_> {
 
     /// With `enforce`: asks the governance engine to admit the call, and returns the denial as
     /// `Err(GovernanceError.into())` (pointing at `enforce` if the function cannot).
-    /// `finish` runs before a sync function returns.
-    fn gate(&self, span: TokenStream, output: Option<&Type>, finish: TokenStream) -> TokenStream {
+    /// `finish` runs before a sync function returns. An async function (`asyncness`) waits for
+    /// a rate limit that waits without blocking its executor's thread.
+    fn gate(
+        &self,
+        span: TokenStream,
+        output: Option<&Type>,
+        finish: TokenStream,
+        asyncness: bool,
+    ) -> TokenStream {
         let krate = &self.krate;
         let Some(enforce) = &self.args.enforce else {
             return TokenStream::new();
@@ -231,8 +238,13 @@ impl Expansion<'_> {
         let ty = output.map_or_else(|| quote!(_), ToTokens::to_token_stream);
         let denied =
             quote_spanned!(enforce.span=> #krate::__private::denied::<#ty>(__genops_denied));
+        let admit = if asyncness {
+            quote!(#krate::__private::admit_async(#span, #reserve).await)
+        } else {
+            quote!(#krate::__private::admit(#span, #reserve))
+        };
         quote! {
-            if let ::core::result::Result::Err(__genops_denied) = #krate::__private::admit(#span, #reserve) {
+            if let ::core::result::Result::Err(__genops_denied) = #admit {
                 let (__genops_ret, __genops_outcome) = #denied;
                 #finish
                 return __genops_ret;
@@ -262,6 +274,7 @@ impl Expansion<'_> {
                     quote!(&#krate::__private::tracing::Span::current()),
                     Some(ty),
                     TokenStream::new(),
+                    true,
                 );
                 let record = self.record_returned();
                 quote! {
@@ -282,6 +295,7 @@ impl Expansion<'_> {
                     quote!(&#krate::__private::tracing::Span::current()),
                     None,
                     TokenStream::new(),
+                    true,
                 );
                 quote!(async move { #gate #body })
             }
@@ -481,6 +495,7 @@ fn sync_body(expansion: &Expansion<'_>, output: &ReturnType, block: &Block) -> T
         quote!(__genops_call.span()),
         nameable(output).as_ref(),
         quote!(__genops_call.__finish(__genops_outcome);),
+        false,
     );
     let call = quote! {
         let __genops_call = #krate::__private::TrackedSpan::__new(__genops_span);
@@ -731,6 +746,7 @@ fn stream_body(
             quote!(&#krate::__private::tracing::Span::current()),
             output.as_ref(),
             TokenStream::new(),
+            true,
         );
         let ty = output.map_or_else(|| quote!(_), |ty| ty.to_token_stream());
         quote! {
@@ -752,6 +768,7 @@ fn stream_body(
             quote!(__genops_call.span()),
             output.as_ref(),
             quote!(__genops_call.__finish(__genops_outcome);),
+            false,
         );
         let ty = output.map_or_else(|| quote!(_), |ty| ty.to_token_stream());
         quote! {

@@ -123,13 +123,13 @@ pub use error::InitError;
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use focus::{focus_csv, read_focus_csv, FocusPeriod, FocusSettings, FocusWriter};
 pub use governance::{
-    AllowedModels, Budget, BudgetAlert, BudgetStatus, BudgetStore, CallInfo, Clock, Enforcement,
-    FailMode, GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit,
-    RequiredAttribution, Scope, SystemClock, Usd, Window,
+    AllowedModels, Budget, BudgetAlert, BudgetStatus, BudgetStore, CallInfo, Clock, Counted,
+    Enforcement, FailMode, GovernanceError, Kill, ManualClock, MaxCostPerCall, Phase, Policy,
+    RateLimit, RequiredAttribution, Scope, SystemClock, Usd, Window, DEFAULT_TOKEN_HOLD,
 };
 pub use init::{
     init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, FOCUS_DIR_VAR, FOCUS_PERIOD_VAR,
-    LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR, SAMPLING_RATE_VAR,
+    KILL_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR, PRICING_FILE_VAR, SAMPLING_RATE_VAR,
 };
 pub use layer::{layer, GenOpsLayer, LayerBuilder};
 pub use ledger::{

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use support::backend::{example, unique};
+use support::backend::{record_files, spawn_worker, unique, wait_all};
 use support::redis::{hash, redis, window_key};
 
 /// This file's turn: its tests run one at a time, so that four worker processes time their calls
@@ -69,38 +69,17 @@ fn read_records(path: &Path) -> Records {
 }
 
 fn worker(store: &str, budget: &str, records: &Path, seed: u64, envs: &[(&str, &str)]) -> Child {
-    let mut cmd = support::child::command(example("budget_worker"));
-    cmd.env("GENOPS_BUDGET_STORE", store)
-        .env("WORKER_BUDGET", budget)
-        .env("WORKER_RECORDS", records)
-        .env("WORKER_SEED", seed.to_string())
-        .env("GENOPS_LOG_LEVEL", "off");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.spawn()
-        .expect("the budget_worker example (built with --features redis)")
-}
-
-fn files(name: &str, n: usize) -> Vec<PathBuf> {
-    let dir = std::env::temp_dir().join(unique(name));
-    std::fs::create_dir_all(&dir).unwrap();
-    (0..n)
-        .map(|i| dir.join(format!("worker-{i}.txt")))
-        .collect()
+    let envs: Vec<(&str, &str)> = [("WORKER_BUDGET", budget)]
+        .into_iter()
+        .chain(envs.iter().copied())
+        .collect();
+    spawn_worker("budget_worker", store, records, seed, &envs)
 }
 
 /// Removes the directory of the records once checked.
 fn clean(paths: &[PathBuf]) {
     if let Some(dir) = paths.first().and_then(|p| p.parent()) {
         let _ = std::fs::remove_dir_all(dir);
-    }
-}
-
-fn wait_all(children: Vec<Child>) {
-    for mut child in children {
-        let status = child.wait().unwrap();
-        assert!(status.success(), "{status}");
     }
 }
 
@@ -125,7 +104,7 @@ const DOLLAR: u64 = 1_000_000_000;
 /// records, and returns the calls admitted.
 fn ground_truth(url: &str, name: &str, envs: &[(&str, &str)]) -> usize {
     let budget = unique(name);
-    let paths = files(name, 4);
+    let paths = record_files(name, 4);
     let start = Instant::now();
     let children = (0..4)
         .map(|i| worker(url, &budget, &paths[i], i as u64 + 1, envs))
@@ -177,7 +156,7 @@ fn a_process_killed_mid_run_leaves_holds_that_are_charged_at_expiry_and_no_overs
     let server = redis();
     let url = server.url();
     let budget = unique("killed");
-    let paths = files("killed", 5);
+    let paths = record_files("killed", 5);
     let hold = [("WORKER_HOLD_MS", "1500")];
     let mut children: Vec<Child> = (0..4)
         .map(|i| worker(&url, &budget, &paths[i], i as u64 + 11, &hold))
@@ -290,7 +269,7 @@ fn through_a_slow_proxy_that_drops_connections_the_bills_equal_the_stores_spend(
     let (port, drops) = faulty_proxy(target);
     let proxied = format!("redis://127.0.0.1:{port}/0");
     let budget = unique("proxied");
-    let paths = files("proxied", 4);
+    let paths = record_files("proxied", 4);
     let children = (0..4)
         .map(|i| worker(&proxied, &budget, &paths[i], i as u64 + 21, &[]))
         .collect();
@@ -357,7 +336,7 @@ fn restarted_mid_run(persist: bool, envs: &[(&str, &str)]) -> Restart {
     let mut server = support::redis::OwnRedis::start("restart", persist);
     let url = server.url();
     let budget = unique("restart");
-    let paths = files("restart", 4);
+    let paths = record_files("restart", 4);
     let envs = [
         envs,
         &[("WORKER_CALL_MS", "20"), ("WORKER_ADMISSION_MS", "50")],
@@ -581,7 +560,7 @@ fn over_tls_a_process_trusting_the_ca_through_ssl_cert_file_books_every_call_onc
     let _alone = alone();
     let server = support::redis::OwnRedis::start_tls("tls-worker");
     let budget = unique("tls-worker");
-    let paths = files("tls-worker", 1);
+    let paths = record_files("tls-worker", 1);
     let ca = server.ca().display().to_string();
     let envs = [("SSL_CERT_FILE", ca.as_str()), ("WORKER_TASKS", "4")];
     wait_all(vec![worker(&server.url(), &budget, &paths[0], 41, &envs)]);

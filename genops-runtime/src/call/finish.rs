@@ -70,7 +70,12 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
     let governance = engine.governance.as_deref();
     let verdict = governance.map(|governance| match &done.blocked {
         Some(denied) => blocked_verdict(denied),
-        None => governance.settle(&done.key, done.own_cost, done.admission.as_ref()),
+        None => governance.settle(
+            &done.key,
+            done.own_cost,
+            done.usage.as_ref(),
+            done.admission.as_ref(),
+        ),
     });
     result_fields::record(span, id, done, verdict.as_ref());
     if let (Some(governance), Some(v)) = (governance, &verdict) {
@@ -160,6 +165,8 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
         | GovernanceError::StoreUnavailable { budget, .. } => (budget.clone(), denied.to_string()),
         GovernanceError::PolicyViolation { policy, reason } => (policy.clone(), reason.clone()),
         GovernanceError::CannotHold(problem) => ("worst case".to_owned(), problem.to_string()),
+        GovernanceError::RateLimited { limit, .. } => (limit.clone(), denied.to_string()),
+        GovernanceError::Killed { scope, .. } => (scope.clone(), denied.to_string()),
     };
     Verdict {
         result: PolicyResult::Blocked,

@@ -1,9 +1,11 @@
 //! The admission gate of `#[genops::track(enforce)]`, as the generated code calls it.
 
 use std::ops::ControlFlow;
+use std::time::Duration;
 
 use super::engine::Engine;
 use super::layer_handle::LayerHandle;
+use super::sleep::Sleep;
 use super::state::TrackedState;
 use crate::governance::{GovernanceError, Usd};
 use crate::ledger::LedgerKey;
@@ -19,6 +21,7 @@ mod sealed {
     impl<T, E> Sealed for Result<T, E> {}
 
     /// What a gated call holds on each hard budget.
+    #[derive(Clone, Copy)]
     pub enum Amount<'r> {
         /// A fixed amount, in USD.
         Usd(f64),
@@ -73,13 +76,56 @@ impl<T: Request> Held for T {
 }
 
 /// Asks the governance engine to admit the tracked call of `span`, reserving `reserve` (a USD
-/// amount, or the worst case of a request, recorded as `genops.budget.hold`) or each hard
-/// budget's default. `Ok` when no budget or policy is configured: then the request is not read.
+/// amount, or the worst case of a request, recorded as `genops.budget.hold`, whose tokens its
+/// token rate limits hold too) or each hard budget's default. `Ok` when no budget or policy is
+/// configured: then the request is not read. Denied by a rate limit that waits
+/// (`RateLimit::wait_up_to`), the call sleeps until it would fit and asks again, for at most
+/// that long.
 pub fn admit<R: Reserve + ?Sized>(
     span: &tracing::Span,
     reserve: Option<&R>,
 ) -> Result<(), GovernanceError> {
-    let amount = reserve.map(Held::amount);
+    let mut waited = Duration::ZERO;
+    loop {
+        match admit_once(span, reserve.map(Held::amount), waited) {
+            Gate::Wait(wait) => {
+                std::thread::sleep(wait);
+                waited += wait;
+            }
+            Gate::Done(result) => return result,
+        }
+    }
+}
+
+/// [`admit`] for an async call: a wait for a rate limit does not block the executor's thread.
+pub async fn admit_async<R: Reserve + ?Sized>(
+    span: &tracing::Span,
+    reserve: Option<&R>,
+) -> Result<(), GovernanceError> {
+    let mut waited = Duration::ZERO;
+    loop {
+        // Nothing borrowed from the request lives across the wait.
+        let gate = admit_once(span, reserve.map(Held::amount), waited);
+        match gate {
+            Gate::Wait(wait) => {
+                Sleep::new(wait).await;
+                waited += wait;
+            }
+            Gate::Done(result) => return result,
+        }
+    }
+}
+
+/// What one admission attempt came to.
+enum Gate {
+    /// Denied by a rate limit that waits: try again after this long.
+    Wait(Duration),
+    /// Admitted or denied, recorded on the call.
+    Done(Result<(), GovernanceError>),
+}
+
+/// Asks once, having `waited` so far; a denial that is worth waiting out is not recorded.
+fn admit_once(span: &tracing::Span, amount: Option<Amount<'_>>, waited: Duration) -> Gate {
     // The span's own state, read (`f(None)` first) and then written (`f(Some(result))`).
     let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Engine)| {
         span.with_subscriber(|(id, dispatch)| {
@@ -107,24 +153,36 @@ pub fn admit<R: Reserve + ?Sized>(
         });
     });
     let Some((governance, key, held)) = gate else {
-        return Ok(());
+        return Gate::Done(Ok(()));
     };
-    let (result, caps) = match held {
-        Some(Ok(worst)) => {
-            span.record(GENOPS_BUDGET_HOLD, worst.cost.as_usd());
-            let caps = (worst.input_tokens, worst.output_tokens);
-            // No span lock is held while policies run.
-            (governance.admit(&key, Some(worst.cost)), Some(caps))
-        }
-        Some(Err(problem)) => (Err(GovernanceError::CannotHold(problem)), None),
+    let (worst, problem) = match held {
+        Some(Ok(worst)) => (Some(worst), None),
+        Some(Err(problem)) => (None, Some(problem)),
+        None => (None, None),
+    };
+    let result = match problem {
+        Some(problem) => Err(GovernanceError::CannotHold(problem)),
         None => {
-            let reserve = match amount {
-                Some(Amount::Usd(usd)) => Some(Cost::from_usd(usd).unwrap_or(Cost::ZERO)),
+            let reserve = match (&worst, amount) {
+                (Some(worst), _) => Some(worst.cost),
+                (None, Some(Amount::Usd(usd))) => Some(Cost::from_usd(usd).unwrap_or(Cost::ZERO)),
                 _ => None,
             };
-            (governance.admit(&key, reserve), None)
+            let tokens = worst.as_ref().map(|w| (w.input_tokens, w.output_tokens));
+            // No span lock is held while policies run.
+            match governance.admit(&key, reserve, tokens) {
+                Ok(admission) => Ok(admission),
+                Err(refusal) => match refusal.wait(waited) {
+                    Some(wait) => return Gate::Wait(wait),
+                    None => Err(refusal.error),
+                },
+            }
         }
     };
+    if let Some(worst) = &worst {
+        span.record(GENOPS_BUDGET_HOLD, worst.cost.as_usd());
+    }
+    let caps = worst.as_ref().map(|w| (w.input_tokens, w.output_tokens));
     let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
     let mut result = Some(result);
     let stored = on_state(&mut |state, _| {
@@ -137,9 +195,9 @@ pub fn admit<R: Reserve + ?Sized>(
         if let Some(Ok(admission)) = result {
             governance.release(&admission);
         }
-        return Ok(());
+        return Gate::Done(Ok(()));
     }
-    outcome
+    Gate::Done(outcome)
 }
 
 /// The worst case of `request`, priced for the call's provider and model.

@@ -11,7 +11,8 @@
 //!   settling governance and recording the result fields once;
 //! - `future`, `scope` and `tracked_span`: the three ways a call runs inside its span
 //!   (async, sync, by hand), and `stream` for a call that lasts as long as its stream;
-//! - `attr_text` and `gate`: helpers of the generated code.
+//! - `attr_text` and `gate`: helpers of the generated code, and `sleep`: the gate's wait for a
+//!   rate limit that waits.
 //!
 //! This module is a front door: it re-exports what the layer, set-up, the crate's API and the
 //! generated code use, and nothing else.
@@ -29,6 +30,7 @@ mod literal_site;
 mod record;
 mod result_fields;
 mod scope;
+mod sleep;
 mod span_macro;
 mod state;
 mod stream;
@@ -40,7 +42,7 @@ pub use auto::{
     Record, RecordItems, RecordReturned, Returned, ReturnsStream, TrackAnyItems, TrackResultItems,
 };
 pub use future::Tracked;
-pub use gate::{admit, denied, Gated, Reserve};
+pub use gate::{admit, admit_async, denied, Gated, Reserve};
 pub use literal_site::LiteralSite;
 pub use record::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage,

@@ -87,10 +87,77 @@ impl Scope {
         self
     }
 
+    /// The scope as `GENOPS_KILL` and the stores write it: `key=value` conditions joined by
+    /// `&` (`all` for every call).
+    pub(crate) fn text(&self) -> String {
+        if self.conditions.is_empty() {
+            return "all".to_owned();
+        }
+        let conditions: Vec<String> = self
+            .conditions
+            .iter()
+            .map(|(key, value)| format!("{}={value}", key_name(*key)))
+            .collect();
+        conditions.join("&")
+    }
+
+    /// The scope written `text` ([`text`](Self::text)'s form), or what is wrong with it.
+    pub(crate) fn parse(text: &str) -> Result<Scope, String> {
+        let text = text.trim();
+        if text == "all" {
+            return Ok(Scope::all());
+        }
+        let mut scope = Scope::all();
+        for condition in text.split('&') {
+            let (key, value) = condition
+                .split_once('=')
+                .ok_or_else(|| format!("{condition:?} is not a condition like team=search"))?;
+            let (key, value) = (key.trim(), value.trim());
+            if value.is_empty() || value.contains('=') {
+                return Err(format!("{condition:?} needs one value, like team=search"));
+            }
+            let key = match key {
+                "provider" => Key::Provider,
+                "model" => Key::Model,
+                _ => Key::Attribution(
+                    Dimension::ALL
+                        .into_iter()
+                        .find(|d| d.name() == key)
+                        .ok_or_else(|| {
+                            format!(
+                                "{key:?} is not a dimension ({}), provider or model",
+                                Dimension::ALL.map(Dimension::name).join(", ")
+                            )
+                        })?,
+                ),
+            };
+            scope = scope.and(Scope::with(key, value));
+        }
+        Ok(scope)
+    }
+
     pub(crate) fn matches(&self, call: &CallInfo<'_>) -> bool {
         self.conditions
             .iter()
             .all(|(key, value)| call.value(*key) == Some(value.as_str()))
+    }
+}
+
+/// A scope written as `GENOPS_KILL` and `genops-ctl` take it: `key=value` conditions joined
+/// by `&`, where a key is a dimension (`team`, `customer`, ...), `provider` or `model`; `all`
+/// is every call.
+///
+/// ```
+/// use genops::Scope;
+/// let scope: Scope = "team=search&model=gpt-4o".parse()?;
+/// assert_eq!(scope, Scope::team("search").and(Scope::model("gpt-4o")));
+/// assert!("squad=a".parse::<Scope>().is_err());
+/// # Ok::<(), String>(())
+/// ```
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Scope::parse(text)
     }
 }
 
@@ -103,14 +170,18 @@ impl fmt::Display for Scope {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            let name = match key {
-                Key::Attribution(dim) => dim.name(),
-                Key::Provider => "provider",
-                Key::Model => "model",
-            };
-            write!(f, "{name}={value}")?;
+            write!(f, "{}={value}", key_name(*key))?;
         }
         Ok(())
+    }
+}
+
+/// The name a condition's key is written with.
+fn key_name(key: Key) -> &'static str {
+    match key {
+        Key::Attribution(dim) => dim.name(),
+        Key::Provider => "provider",
+        Key::Model => "model",
     }
 }
 
@@ -156,23 +227,31 @@ impl Window {
 }
 
 /// Whole seconds since the unix epoch (0 before it).
-fn unix_secs(time: SystemTime) -> u64 {
+pub(crate) fn unix_secs(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs()
 }
 
-/// (year, month 0-11) of a day count since 1970-01-01 (Howard Hinnant's civil calendar).
+/// (year, month 0-11) of a day count since 1970-01-01.
 fn civil_year_month(days: u64) -> (u64, u64) {
+    let (year, month, _) = civil_date(days);
+    (year, month)
+}
+
+/// (year, month 0-11, day 1-31) of a day count since 1970-01-01 (Howard Hinnant's civil
+/// calendar).
+pub(crate) fn civil_date(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month - 1)
+    (year, month - 1, day)
 }
 
 /// The alert thresholds of a budget that sets none: 80% and 100% of its limit.

@@ -8,17 +8,23 @@ use super::alerts::Alerts;
 use super::budget::{Budget, BudgetAlert, FailMode};
 use super::call_info::CallInfo;
 use super::clock::Clock;
+use super::compiled_limit::CompiledLimit;
+use super::kill::Kills;
+use super::template;
 use crate::money::Cost;
 
 /// The most alert thresholds a budget has: which of them a booking crossed is a `u32` bit set.
 const MAX_THRESHOLDS: usize = u32::BITS as usize;
 
 /// The engine's budgets (a budget's index here names it to the store), the alerts they fire,
-/// and the clock their windows are read by.
+/// and the clock their windows are read by; its rate limits (named to the store by index too),
+/// and the kills in force, which a shared store refreshes.
 pub(crate) struct Budgets {
     pub(crate) list: Vec<CompiledBudget>,
     pub(crate) alerts: Alerts,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) limits: Vec<CompiledLimit>,
+    pub(crate) kills: Kills,
 }
 
 /// A budget with its limit and default reservation in exact money.
@@ -78,21 +84,12 @@ impl CompiledBudget {
     /// The value `call` has for this budget's template (`Some(None)` without a template), or
     /// `None` when the budget does not apply to the call.
     pub(crate) fn value<'c>(&self, call: &'c CallInfo<'_>) -> Option<Option<&'c str>> {
-        if !self.budget.scope.matches(call) {
-            return None;
-        }
-        match self.budget.per {
-            None => Some(None),
-            Some(dim) => call.attribution(dim).map(Some),
-        }
+        template::value(&self.budget.scope, self.budget.per, call)
     }
 
     /// The budget's name, with the value for a per-value budget.
     pub(crate) fn label(&self, value: Option<&str>) -> String {
-        match (self.budget.per, value) {
-            (Some(dim), Some(value)) => format!("{} ({}={value})", self.budget.name, dim.name()),
-            _ => self.budget.name.clone(),
-        }
+        template::label(&self.budget.name, self.budget.per, value)
     }
 
     /// The alerts of the thresholds in `crossed` (bit `t` for threshold `t`), for `value`.

@@ -3,24 +3,71 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::alerts::Alerts;
 use super::budget::BudgetAlert;
+use super::budget::Scope;
 use super::call_info::{CallInfo, Phase};
 use super::clock::SystemClock;
 use super::compiled::{Budgets, CompiledBudget};
+use super::compiled_limit::CompiledLimit;
 use super::error::GovernanceError;
+use super::kill::{Kill, Kills};
 use super::policy::{Enforcement, Policy};
 use super::settings::GovernanceSettings;
 use super::status::{utilization, BudgetStatus};
-use super::store::{self, Backend, BudgetCell, BudgetStore, Denied, Hold};
+use super::store::{
+    self, Backend, BudgetCell, BudgetStore, Denied, Hold, LimitCell, LimitDenied, LimitHold,
+};
 use super::verdict::{BudgetReading, PolicyResult, Verdict};
 use crate::ledger::LedgerKey;
 use crate::money::Cost;
+use crate::usage::Usage;
 
-/// Reservations held by an admitted call, one per hard budget it is under.
+/// What an admitted call holds: a reservation per hard budget it is under, and a hold per
+/// enforced rate limit.
 #[derive(Debug, Default)]
-pub(crate) struct Admission(Vec<Hold>);
+pub(crate) struct Admission {
+    holds: Vec<Hold>,
+    limits: Vec<LimitHold>,
+}
+
+/// Why a gated call was not admitted, and how long the rate limit that denied it lets it wait.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) error: GovernanceError,
+    /// The denying limit's `wait_up_to` (zero: no wait).
+    patience: Duration,
+}
+
+impl Refusal {
+    /// How long to sleep before asking again, having `waited` so far: `None` when the call
+    /// would not fit within its limit's wait.
+    pub(crate) fn wait(&self, waited: Duration) -> Option<Duration> {
+        match &self.error {
+            GovernanceError::RateLimited { retry_after, .. }
+                if waited + *retry_after <= self.patience =>
+            {
+                // A wait of zero would ask again at once: the window moves in milliseconds.
+                Some((*retry_after).max(Duration::from_millis(1)))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<GovernanceError> for Refusal {
+    fn from(error: GovernanceError) -> Self {
+        Refusal {
+            error,
+            patience: Duration::ZERO,
+        }
+    }
+}
+
+/// The name a call flagged by the kill switch is warned under (`genops.policy.name`).
+const KILL_SWITCH: &str = "kill-switch";
 
 /// Budgets, policies and alert callbacks, shared by every tracked span of a layer.
 pub(crate) struct Governance {
@@ -55,21 +102,182 @@ impl Governance {
             .map(CompiledBudget::new)
             .collect::<Result<Vec<_>, String>>()
             .map_err(|problem| ("budget", problem))?;
+        let limits = settings
+            .limits
+            .into_iter()
+            .map(CompiledLimit::new)
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|problem| ("rate_limit", problem))?;
+        if let Some(twin) = limits
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| limits[..i].iter().find(|b| b.name == a.name))
+        {
+            return Err((
+                "rate_limit",
+                format!(
+                    "two rate limits are named `{}`: the store keeps a limit's count by its \
+                     name; rename one with `.named()`",
+                    twin.name
+                ),
+            ));
+        }
         let budgets = Arc::new(Budgets {
             list,
             alerts: Alerts::new(settings.on_alert),
             clock: settings.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            limits,
+            kills: Kills::default(),
         });
         let store = open(
             settings.store.as_ref().unwrap_or(&BudgetStore::memory()),
             &budgets,
         )
         .map_err(|problem| ("budget_store", problem))?;
-        Ok(Governance {
+        let governance = Governance {
             budgets,
             store,
             policies: settings.policies,
+        };
+        // A replica started while a kill stands starts killed.
+        if let Some(kills) = governance
+            .store
+            .kills()
+            .map_err(|problem| ("budget_store", problem))?
+        {
+            governance.budgets.kills.set(kills);
+        }
+        for (scope, reason) in settings.kills {
+            let kill = governance.kill_now(scope, reason);
+            // A store that cannot be reached is an outage, not an error: the kill holds here.
+            if let Err(problem) = governance.store.kill(&kill) {
+                tracing::warn!(
+                    target: "genops",
+                    scope = %kill.scope,
+                    problem,
+                    "the budget store could not keep a kill of GENOPS_KILL; it holds in this \
+                     process"
+                );
+            }
+            governance.budgets.kills.add(kill);
+        }
+        Ok(governance)
+    }
+
+    /// Stops the gated calls in `scope` until it is revived: in this replica at once, and in
+    /// every replica of a shared store.
+    pub(crate) fn kill(&self, scope: Scope, reason: &str) -> Result<(), String> {
+        let kill = self.kill_now(scope, reason.to_owned());
+        self.store.kill(&kill)?;
+        self.budgets.kills.add(kill);
+        Ok(())
+    }
+
+    /// A kill of `scope` for `reason`, from now.
+    fn kill_now(&self, scope: Scope, reason: String) -> Kill {
+        Kill {
+            scope,
+            reason,
+            since: self.budgets.clock.now(),
+        }
+    }
+
+    /// Revives `scope`; whether it was killed here.
+    pub(crate) fn revive(&self, scope: &Scope) -> Result<bool, String> {
+        self.store.revive(&scope.text())?;
+        Ok(self.budgets.kills.remove(scope))
+    }
+
+    /// The kills in force, as this replica knows them.
+    pub(crate) fn kills(&self) -> Vec<Kill> {
+        self.budgets.kills.list()
+    }
+
+    /// Where `call` falls in limit `index`, whose value for the template is `value`.
+    fn limit_at<'a>(
+        &'a self,
+        index: usize,
+        limit: &'a CompiledLimit,
+        value: Option<&'a str>,
+        call: &CallInfo<'_>,
+    ) -> LimitCell<'a> {
+        LimitCell {
+            index,
+            limit,
+            cell: self.store.cell(value),
+            value,
+            now: call.now(),
+        }
+    }
+
+    /// Holds what `call` takes of each enforced limit it is under (`tokens`, else each limit's
+    /// hold), all or none.
+    fn take_limits(
+        &self,
+        call: &CallInfo<'_>,
+        tokens: Option<(u64, u64)>,
+    ) -> Result<Vec<LimitHold>, Refusal> {
+        let takes: Vec<(LimitCell<'_>, u64)> = self
+            .budgets
+            .limits
+            .iter()
+            .enumerate()
+            .filter(|(_, limit)| limit.limit.enforcement == Enforcement::Enforced)
+            .filter_map(|(i, limit)| {
+                let value = limit.value(call)?;
+                Some((self.limit_at(i, limit, value, call), limit.hold(tokens)))
+            })
+            .collect();
+        if takes.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store.take_all(&takes).map_err(|(i, denied)| {
+            let (limit, value) = (takes[i].0.limit, takes[i].0.value);
+            match denied {
+                LimitDenied::Full { retry_after } => Refusal {
+                    error: limit.denied(value, retry_after),
+                    patience: limit.limit.wait,
+                },
+                LimitDenied::Unavailable(problem) => GovernanceError::StoreUnavailable {
+                    budget: limit.label(value),
+                    problem,
+                }
+                .into(),
+            }
         })
+    }
+
+    /// Counts a closed call in the limits it is under: settles its holds, or counts it
+    /// unchecked; the first advisory limit it takes over, with its label.
+    fn count_limits(
+        &self,
+        call: &CallInfo<'_>,
+        usage: Option<&Usage>,
+        holds: &[LimitHold],
+    ) -> Option<String> {
+        let mut over = None;
+        for (i, limit) in self.budgets.limits.iter().enumerate() {
+            let Some(value) = limit.value(call) else {
+                continue;
+            };
+            let at = self.limit_at(i, limit, value, call);
+            let hold = holds.iter().find(|h| h.limit == i && h.cell == at.cell);
+            let count = self.store.count(at, hold, limit.actual(usage));
+            if limit.limit.enforcement == Enforcement::Advisory
+                && count > limit.limit.max
+                && over.is_none()
+            {
+                over = Some(limit.label(value));
+            }
+        }
+        // Holds in limits the call no longer falls under are given back.
+        for hold in holds {
+            let limit = &self.budgets.limits[hold.limit];
+            if limit.value(call).map(|v| self.store.cell(v)) != Some(hold.cell) {
+                self.store.give_back(hold);
+            }
+        }
+        over
     }
 
     fn info<'a>(
@@ -99,13 +307,24 @@ impl Governance {
         }
     }
 
-    /// Admits a gated call, reserving `reserve` (or each budget's default) on its hard budgets.
+    /// Admits a gated call, reserving `reserve` (or each budget's default) on its hard budgets
+    /// and holding of its enforced token limits the `tokens` (input, output) of its worst case,
+    /// or each limit's hold.
     pub(crate) fn admit(
         &self,
         key: &LedgerKey,
         reserve: Option<Cost>,
-    ) -> Result<Admission, GovernanceError> {
+        tokens: Option<(u64, u64)>,
+    ) -> Result<Admission, Refusal> {
         let call = self.info(key, Phase::Admission, None, reserve);
+        if let Some(kill) = self.budgets.kills.over(&call) {
+            return Err(GovernanceError::Killed {
+                scope: kill.scope.text(),
+                reason: kill.reason,
+                since: kill.since,
+            }
+            .into());
+        }
         for policy in self
             .policies
             .iter()
@@ -115,10 +334,14 @@ impl Governance {
                 return Err(GovernanceError::PolicyViolation {
                     policy: policy.name().to_owned(),
                     reason,
-                });
+                }
+                .into());
             }
         }
-        let mut admission = Admission::default();
+        let mut admission = Admission {
+            holds: Vec::new(),
+            limits: self.take_limits(&call, tokens)?,
+        };
         for (i, budget) in self.budgets.list.iter().enumerate() {
             if !budget.budget.hard {
                 continue;
@@ -128,10 +351,10 @@ impl Governance {
             };
             let amount = reserve.unwrap_or(budget.reservation);
             match self.store.reserve(self.at(i, budget, value, &call), amount) {
-                Ok(hold) => admission.0.push(hold),
+                Ok(hold) => admission.holds.push(hold),
                 Err(denied) => {
                     self.release(&admission);
-                    return Err(match denied {
+                    return Err(Refusal::from(match denied {
                         Denied::Full { spent, reserved } => GovernanceError::BudgetExceeded {
                             budget: budget.label(value),
                             limit: budget.limit.as_usd(),
@@ -143,26 +366,30 @@ impl Governance {
                             budget: budget.label(value),
                             problem,
                         },
-                    });
+                    }));
                 }
             }
         }
         Ok(admission)
     }
 
-    /// Releases the reservations of `admission` without booking anything.
+    /// Releases the reservations and limit holds of `admission` without booking anything.
     pub(crate) fn release(&self, admission: &Admission) {
-        for hold in &admission.0 {
+        for hold in &admission.holds {
             self.store.release(hold);
+        }
+        for hold in &admission.limits {
+            self.store.give_back(hold);
         }
     }
 
-    /// Closes a call: releases its reservation, books its own cost, fires alerts and evaluates
-    /// the policies.
+    /// Closes a call: releases its reservation, books its own cost, counts its `usage` (none
+    /// recorded: no tokens) in the rate limits, fires alerts and evaluates the policies.
     pub(crate) fn settle(
         &self,
         key: &LedgerKey,
         cost: Cost,
+        usage: Option<&Usage>,
         admission: Option<&Admission>,
     ) -> Verdict {
         let call = self.info(
@@ -173,7 +400,7 @@ impl Governance {
             Some(cost),
             None,
         );
-        let holds = admission.map_or(&[][..], |a| &a.0[..]);
+        let holds = admission.map_or(&[][..], |a| &a.holds[..]);
         let mut verdict = Verdict::default();
         let mut tightest: Option<(Cost, &CompiledBudget, Cost, Option<&str>)> = None;
         for (i, budget) in self.budgets.list.iter().enumerate() {
@@ -211,6 +438,21 @@ impl Governance {
                 verdict.reason = Some(reason);
                 break;
             }
+        }
+        if !self.budgets.limits.is_empty() {
+            let limit_holds = admission.map_or(&[][..], |a| &a.limits[..]);
+            let over = self.count_limits(&call, usage, limit_holds);
+            if let (Some(limit), PolicyResult::Allowed) = (over, verdict.result) {
+                verdict.result = PolicyResult::Warned;
+                verdict.reason = Some(format!("rate limit `{limit}` is over its limit"));
+                verdict.policy = Some(limit);
+            }
+        }
+        // An ungated call in a killed scope runs, flagged.
+        if let Some(kill) = self.budgets.kills.over(&call) {
+            verdict.result = PolicyResult::Warned;
+            verdict.policy = Some(KILL_SWITCH.to_owned());
+            verdict.reason = Some(format!("ran while {kill}"));
         }
         if let Some(alert) = verdict
             .alerts
@@ -252,6 +494,25 @@ impl Governance {
                     reserved: reserved.as_usd(),
                     hard: budget.budget.hard,
                 }
+            })
+            .collect()
+    }
+
+    /// Every rate limit: (name, gated calls denied, share of the limit used in its window now).
+    #[cfg(feature = "prometheus")]
+    pub(crate) fn limit_figures(&self) -> Vec<(String, u64, f64)> {
+        let now = self.budgets.clock.now();
+        self.budgets
+            .limits
+            .iter()
+            .enumerate()
+            .map(|(i, limit)| {
+                let used = self.store.used(i, limit, now);
+                (
+                    limit.name.clone(),
+                    limit.denials(),
+                    used as f64 / limit.limit.max as f64,
+                )
             })
             .collect()
     }
@@ -311,6 +572,19 @@ mod tests {
         fn status(&self, _: usize, _: &CompiledBudget, _: SystemTime) -> (Cost, Cost) {
             (Cost::ZERO, Cost::ZERO)
         }
+        fn take_all(
+            &self,
+            _: &[(LimitCell<'_>, u64)],
+        ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+            unreachable!("no rate limit is configured")
+        }
+        fn count(&self, _: LimitCell<'_>, _: Option<&LimitHold>, _: u64) -> u64 {
+            unreachable!("no rate limit is configured")
+        }
+        fn give_back(&self, _: &LimitHold) {}
+        fn used(&self, _: usize, _: &CompiledLimit, _: SystemTime) -> u64 {
+            0
+        }
     }
 
     #[test]
@@ -329,7 +603,10 @@ mod tests {
             ..GovernanceSettings::default()
         };
         let governance = Governance::with_store(settings, |_, _| Ok(Box::new(store))).unwrap();
-        let denied = governance.admit(&LedgerKey::default(), None).unwrap_err();
+        let denied = governance
+            .admit(&LedgerKey::default(), None, None)
+            .unwrap_err()
+            .error;
         assert_eq!(
             denied,
             GovernanceError::StoreUnavailable {

@@ -1,6 +1,9 @@
 //! [`GovernanceError`]: why a gated call was denied.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use super::kill::utc;
 
 use crate::request::HoldError;
 
@@ -54,6 +57,22 @@ pub enum GovernanceError {
     /// The call reserves its request's worst case (`enforce(reserve = request)`), and that
     /// worst case cannot be known; the error says what to fix.
     CannotHold(HoldError),
+    /// A rate limit's window has no room for the call.
+    RateLimited {
+        /// The limit (with the value, for a per-value limit).
+        limit: String,
+        /// When the call would fit, if nothing else is admitted meanwhile.
+        retry_after: Duration,
+    },
+    /// The call's scope is stopped by the kill switch.
+    Killed {
+        /// The scope killed, as `team=search`.
+        scope: String,
+        /// Why, as the operator said.
+        reason: String,
+        /// Since when.
+        since: SystemTime,
+    },
 }
 
 impl fmt::Display for GovernanceError {
@@ -87,6 +106,23 @@ impl fmt::Display for GovernanceError {
             GovernanceError::CannotHold(problem) => write!(
                 f,
                 "this call's worst case cannot be held, so it is not admitted: {problem}"
+            ),
+            GovernanceError::RateLimited { limit, retry_after } => write!(
+                f,
+                "rate limit `{limit}` has no room for this call in its window; it would fit in \
+                 {retry_after:?}: retry then, let the limit wait for it (`.wait_up_to`), or \
+                 raise the limit"
+            ),
+            GovernanceError::Killed {
+                scope,
+                reason,
+                since,
+            } => write!(
+                f,
+                "calls in {scope} are stopped by the kill switch since {} ({reason}); revive \
+                 the scope (`genops-ctl revive {scope}`, or `revive` on the guard or layer) to \
+                 run them again",
+                utc(*since)
             ),
         }
     }

@@ -5,18 +5,24 @@
 //! A gated call reserves an amount at admission, which counts against its hard budgets until the
 //! call closes; then the reservation is released and the actual cost booked, whatever the
 //! outcome (success, `Err`, panic or cancellation).
+//!
+//! Rate limits are counted in the same store, and the kill switch's scopes are kept there.
 
 mod alerts;
 mod budget;
 mod call_info;
 mod clock;
 mod compiled;
+mod compiled_limit;
 mod engine;
 mod error;
+mod kill;
 mod policy;
+mod rate_limit;
 mod settings;
 mod status;
 mod store;
+mod template;
 mod verdict;
 
 pub use budget::{Budget, BudgetAlert, FailMode, Scope, Usd, Window};
@@ -24,9 +30,10 @@ pub use call_info::{CallInfo, Phase};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub(crate) use engine::{Admission, Governance};
 pub use error::GovernanceError;
-pub use policy::{
-    AllowedModels, Enforcement, MaxCostPerCall, Policy, RateLimit, RequiredAttribution,
-};
+pub(crate) use kill::parse_scopes as parse_kill_scopes;
+pub use kill::Kill;
+pub use policy::{AllowedModels, Enforcement, MaxCostPerCall, Policy, RequiredAttribution};
+pub use rate_limit::{Counted, RateLimit, DEFAULT_TOKEN_HOLD};
 pub(crate) use settings::GovernanceSettings;
 pub use status::BudgetStatus;
 pub use store::BudgetStore;

@@ -1,11 +1,7 @@
 //! Policies: rules evaluated at admission for gated calls and at close for every tracked call.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
-
 use super::budget::{Scope, Usd};
-use super::{CallInfo, Phase};
+use super::CallInfo;
 use crate::attribution::Dimension;
 use crate::money::Cost;
 
@@ -220,68 +216,5 @@ impl Policy for MaxCostPerCall {
         } else {
             Ok(())
         }
-    }
-}
-
-/// At most `per_minute` calls in a scope in any sliding minute. Gated calls are counted at
-/// admission, others when they close.
-#[derive(Debug)]
-pub struct RateLimit {
-    name: String,
-    scope: Scope,
-    per_minute: usize,
-    enforcement: Enforcement,
-    recent: Mutex<VecDeque<std::time::SystemTime>>,
-}
-
-impl RateLimit {
-    /// At most `per_minute` calls a minute in `scope`.
-    pub fn new(name: impl Into<String>, scope: Scope, per_minute: usize) -> Self {
-        RateLimit {
-            name: name.into(),
-            scope,
-            per_minute,
-            enforcement: Enforcement::Advisory,
-            recent: Mutex::new(VecDeque::new()),
-        }
-    }
-    /// Deny gated calls over the rate.
-    pub fn enforced(mut self) -> Self {
-        self.enforcement = Enforcement::Enforced;
-        self
-    }
-}
-
-impl Policy for RateLimit {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn enforcement(&self) -> Enforcement {
-        self.enforcement
-    }
-    fn check(&self, call: &CallInfo<'_>) -> Result<(), String> {
-        let counts = match call.phase() {
-            Phase::Admission => true,
-            Phase::Close { gated } => !gated,
-        };
-        if !counts || !self.scope.matches(call) {
-            return Ok(());
-        }
-        let now = call.now();
-        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-        while recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t).unwrap_or_default() >= Duration::from_secs(60))
-        {
-            recent.pop_front();
-        }
-        if recent.len() >= self.per_minute {
-            return Err(format!(
-                "more than {} calls a minute for {}",
-                self.per_minute, self.scope
-            ));
-        }
-        recent.push_back(now);
-        Ok(())
     }
 }

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use super::alerts::AlertFn;
 use super::budget::Budget;
+use super::budget::Scope;
 use super::clock::Clock;
 use super::policy::Policy;
+use super::rate_limit::RateLimit;
 use super::store::BudgetStore;
 
 /// Settings for the governance engine; see `LayerBuilder::budget` and friends.
@@ -14,6 +16,9 @@ use super::store::BudgetStore;
 pub(crate) struct GovernanceSettings {
     pub(crate) budgets: Vec<Budget>,
     pub(crate) policies: Vec<Arc<dyn Policy>>,
+    pub(crate) limits: Vec<RateLimit>,
+    /// Scopes killed at start (`GENOPS_KILL`), with the reason to keep for them.
+    pub(crate) kills: Vec<(Scope, String)>,
     pub(crate) on_alert: Vec<AlertFn>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
     /// Chosen in code; `None` leaves it to the environment (`init()`) or memory.
@@ -22,7 +27,12 @@ pub(crate) struct GovernanceSettings {
 
 impl GovernanceSettings {
     pub(crate) fn is_empty(&self) -> bool {
-        self.budgets.is_empty() && self.policies.is_empty()
+        self.budgets.is_empty()
+            && self.policies.is_empty()
+            && self.limits.is_empty()
+            && self.kills.is_empty()
+            // A store chosen: its kills are obeyed.
+            && self.store.is_none()
     }
 }
 
@@ -30,6 +40,8 @@ impl fmt::Debug for GovernanceSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GovernanceSettings")
             .field("budgets", &self.budgets)
+            .field("limits", &self.limits)
+            .field("kills", &self.kills)
             .field("store", &self.store)
             .finish_non_exhaustive()
     }

@@ -11,7 +11,7 @@ use crate::env::otel::{
 };
 use crate::error::InitError;
 use crate::focus::{FocusPeriod, FocusSettings};
-use crate::governance::{Budget, BudgetStore, Scope, Usd};
+use crate::governance::{parse_kill_scopes, Budget, BudgetStore, Scope, Usd};
 
 /// The variable that names the log filter; `RUST_LOG` is read when it is unset.
 pub const LOG_LEVEL_VAR: &str = "GENOPS_LOG_LEVEL";
@@ -31,6 +31,9 @@ pub const BUDGET_STORE_VAR: &str = "GENOPS_BUDGET_STORE";
 pub const FOCUS_DIR_VAR: &str = "GENOPS_FOCUS_DIR";
 /// The variable that sets the period of a FOCUS file: `hourly` (the default) or `daily`.
 pub const FOCUS_PERIOD_VAR: &str = "GENOPS_FOCUS_PERIOD";
+/// The variable that kills scopes at start: comma-separated scopes, each `key=value`
+/// conditions joined by `&` (`team=search,customer=acme` kills two).
+pub const KILL_VAR: &str = "GENOPS_KILL";
 /// The variable of the log filter when `GENOPS_LOG_LEVEL` is unset: `tracing`'s own.
 const RUST_LOG_VAR: &str = "RUST_LOG";
 /// The variable that names the team of `GENOPS_DAILY_BUDGET_USD`: the team dimension's default.
@@ -98,6 +101,17 @@ pub(crate) fn budget_store() -> Result<Option<BudgetStore>, InitError> {
     text.parse().map(Some).map_err(|problem| InitError::Env {
         var: BUDGET_STORE_VAR,
         problem,
+    })
+}
+
+/// `GENOPS_KILL`: the scopes to kill at start.
+pub(crate) fn kills() -> Result<Vec<Scope>, InitError> {
+    let Some(text) = env::var(KILL_VAR)? else {
+        return Ok(Vec::new());
+    };
+    parse_kill_scopes(&text).map_err(|problem| InitError::Env {
+        var: KILL_VAR,
+        problem: format!("{problem}; write scopes like team=search,customer=acme"),
     })
 }
 

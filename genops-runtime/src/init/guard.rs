@@ -8,7 +8,7 @@ use std::sync::Arc;
 #[cfg(feature = "otlp")]
 use crate::export::{Deadline, GenAiMetrics, TracePipeline};
 use crate::focus::FocusExport;
-use crate::governance::BudgetStatus;
+use crate::governance::{BudgetStatus, Kill, Scope};
 use crate::layer::GenOpsLayer;
 use crate::ledger::Ledger;
 #[cfg(feature = "prometheus")]
@@ -58,6 +58,21 @@ impl Guard {
     /// Every budget's current window.
     pub fn budgets(&self) -> Vec<BudgetStatus> {
         self.layer.budgets()
+    }
+
+    /// Stops every gated call in `scope` until it is revived; see [`GenOpsLayer::kill`].
+    pub fn kill(&self, scope: Scope, reason: &str) -> Result<(), String> {
+        self.layer.kill(scope, reason)
+    }
+
+    /// Lifts the kill of `scope`; see [`GenOpsLayer::revive`].
+    pub fn revive(&self, scope: &Scope) -> Result<bool, String> {
+        self.layer.revive(scope)
+    }
+
+    /// The kills in force, as this replica knows them.
+    pub fn kills(&self) -> Vec<Kill> {
+        self.layer.kills()
     }
 
     /// How long [`flush`](Guard::flush) and the drop may wait.

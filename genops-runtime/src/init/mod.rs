@@ -16,7 +16,7 @@ use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::prelude::*;
 
 pub use from_env::{
-    BUDGET_STORE_VAR, DAILY_BUDGET_VAR, FOCUS_DIR_VAR, FOCUS_PERIOD_VAR, LOG_LEVEL_VAR,
+    BUDGET_STORE_VAR, DAILY_BUDGET_VAR, FOCUS_DIR_VAR, FOCUS_PERIOD_VAR, KILL_VAR, LOG_LEVEL_VAR,
     METRICS_ADDR_VAR, PRICING_FILE_VAR, SAMPLING_RATE_VAR,
 };
 pub use guard::Guard;
@@ -128,8 +128,8 @@ impl Config {
 
     /// Builds the GenOps layer these settings describe, for a subscriber of your own. The
     /// environment adds `GENOPS_PRICING_FILE` (unless a price file is given in code) and the
-    /// budget of `GENOPS_DAILY_BUDGET_USD`, and the budget store of `GENOPS_BUDGET_STORE`
-    /// (unless one is given in code).
+    /// budget of `GENOPS_DAILY_BUDGET_USD`, the kills of `GENOPS_KILL`, and the budget store of
+    /// `GENOPS_BUDGET_STORE` (unless one is given in code).
     pub fn build_layer(&self) -> Result<GenOpsLayer, InitError> {
         let mut layer = self.layer.clone();
         if layer.pricing_file.is_none() {
@@ -137,6 +137,12 @@ impl Config {
         }
         if let Some(budget) = from_env::daily_budget()? {
             layer.governance.budgets.push(budget);
+        }
+        for scope in from_env::kills()? {
+            layer
+                .governance
+                .kills
+                .push((scope, format!("killed at start by {KILL_VAR}")));
         }
         let from_env = layer.governance.store.is_none();
         if from_env {

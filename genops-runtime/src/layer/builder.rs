@@ -172,12 +172,24 @@ macro_rules! layer_setters {
             self
         }
 
-        /// Adds a policy.
+        /// Adds a policy. A [`RateLimit`](crate::RateLimit) given here is kept with the
+        /// rate limits, as by [`rate_limit`](Self::rate_limit).
         pub fn policy(mut self, policy: impl $crate::Policy) -> Self {
-            self.layer
-                .governance
-                .policies
-                .push(::std::sync::Arc::new(policy));
+            let any: &dyn ::std::any::Any = &policy;
+            match any.downcast_ref::<$crate::RateLimit>() {
+                Some(limit) => self.layer.governance.limits.push(limit.clone()),
+                None => self
+                    .layer
+                    .governance
+                    .policies
+                    .push(::std::sync::Arc::new(policy)),
+            }
+            self
+        }
+
+        /// Adds a rate limit, counted in the budget store.
+        pub fn rate_limit(mut self, limit: $crate::RateLimit) -> Self {
+            self.layer.governance.limits.push(limit);
             self
         }
 

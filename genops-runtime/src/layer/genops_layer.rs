@@ -17,7 +17,7 @@ use crate::call::{
 };
 #[cfg(feature = "otlp")]
 use crate::export::GenAiMetrics;
-use crate::governance::BudgetStatus;
+use crate::governance::{BudgetStatus, Kill, Scope};
 use crate::ledger::Ledger;
 use crate::outcome::Outcome;
 
@@ -88,6 +88,47 @@ impl GenOpsLayer {
             .governance
             .as_ref()
             .map_or(0, |g| g.store_errors())
+    }
+
+    /// Stops every gated call in `scope` with `GovernanceError::Killed` until it is revived
+    /// (ungated calls run, flagged and warned about): in this process at once, and with a
+    /// shared budget store in every replica within a second, until revived. An error when the
+    /// layer has no governance engine (no budget, policy, rate limit, kill or budget store is
+    /// configured), or the store cannot keep the kill.
+    ///
+    /// ```
+    /// use genops::{GenOpsLayer, RateLimit, Scope};
+    /// let layer = GenOpsLayer::builder().rate_limit(RateLimit::requests(100)).build();
+    /// layer.kill(Scope::team("search"), "runaway agent loop")?;
+    /// assert_eq!(layer.kills().len(), 1);
+    /// assert!(layer.revive(&Scope::team("search"))?);
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn kill(&self, scope: Scope, reason: &str) -> Result<(), String> {
+        self.engine_governance()?.kill(scope, reason)
+    }
+
+    /// Lifts the kill of `scope` (here and in the shared store); whether this replica knew it.
+    pub fn revive(&self, scope: &Scope) -> Result<bool, String> {
+        self.engine_governance()?.revive(scope)
+    }
+
+    /// The kills in force, as this replica knows them.
+    pub fn kills(&self) -> Vec<Kill> {
+        self.handle
+            .engine
+            .governance
+            .as_ref()
+            .map_or_else(Vec::new, |g| g.kills())
+    }
+
+    /// The governance engine, or why there is none to kill in.
+    fn engine_governance(&self) -> Result<&crate::governance::Governance, String> {
+        self.handle.engine.governance.as_deref().ok_or_else(|| {
+            "this layer has no governance engine to kill in: configure a budget store, a \
+             budget, policy or rate limit (or set GENOPS_KILL or GENOPS_BUDGET_STORE)"
+                .to_owned()
+        })
     }
 
     /// The governance engine, when budgets or policies are configured.

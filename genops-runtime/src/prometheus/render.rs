@@ -40,7 +40,7 @@ struct Metric {
 }
 
 /// Every metric, in the order the exposition writes them.
-const METRICS: [Metric; 16] = [
+const METRICS: [Metric; 19] = [
     Metric {
         name: "genops_operation_duration_seconds",
         kind: "histogram",
@@ -132,6 +132,33 @@ const METRICS: [Metric; 16] = [
         samples: |s| {
             let budgets = s.budgets.as_ref()?;
             Some(vec![sample(String::new(), budgets.store_errors)])
+        },
+    },
+    Metric {
+        name: "genops_rate_limit_denials_total",
+        kind: "counter",
+        help: "Gated calls a rate limit denied.",
+        samples: |s| by_limit(s, |(_, denials, _)| denials.to_string()),
+    },
+    Metric {
+        name: "genops_rate_limit_utilization_ratio",
+        kind: "gauge",
+        help: "Used share of each rate limit in its window now (a per-value limit: its busiest value's).",
+        samples: |s| by_limit(s, |(_, _, used)| used.to_string()),
+    },
+    Metric {
+        name: "genops_killed",
+        kind: "gauge",
+        help: "1 for each scope stopped by the kill switch.",
+        samples: |s| {
+            let budgets = s.budgets.as_ref()?;
+            let kills = &budgets.kills;
+            Some(
+                kills
+                    .iter()
+                    .map(|scope| sample(labels(&[("scope", scope)]), 1))
+                    .collect(),
+            )
         },
     },
     Metric {
@@ -276,6 +303,17 @@ fn by_budget(s: &Scrape<'_>, figure: fn(&BudgetStatus) -> f64) -> Option<Vec<Sam
     Some(samples)
 }
 
+/// One figure per rate limit; `None` without governance.
+fn by_limit(s: &Scrape<'_>, figure: fn(&(String, u64, f64)) -> String) -> Option<Vec<Sample>> {
+    let limits = &s.budgets.as_ref()?.limits;
+    Some(
+        limits
+            .iter()
+            .map(|l| sample(labels(&[("limit", &l.0)]), figure(l)))
+            .collect(),
+    )
+}
+
 /// What is left of a budget in USD, never below 0.
 fn remaining(b: &BudgetStatus) -> f64 {
     (b.limit - b.spent - b.reserved).max(0.0)
@@ -347,6 +385,36 @@ mod tests {
         assert!(
             text.contains("genops_budget_alerts_total{budget=\"team-a\",threshold=\"0.5\"} 1\n")
         );
+    }
+
+    #[test]
+    fn rate_limit_denials_and_utilisation_and_a_gauge_per_killed_scope() {
+        use crate::governance::{RateLimit, Scope};
+        let layer = crate::GenOpsLayer::builder()
+            .rate_limit(RateLimit::requests(2).named("rpm").enforced())
+            .rate_limit(RateLimit::tokens(1_000).named("tpm"))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        let governance = layer.governance().unwrap();
+        let key = LedgerKey::default();
+        let admitted = [
+            governance.admit(&key, None, None),
+            governance.admit(&key, None, None),
+        ];
+        assert!(admitted.iter().all(Result::is_ok));
+        assert!(governance.admit(&key, None, None).is_err());
+        layer.kill(Scope::team("search"), "runaway").unwrap();
+        let text = metrics.render();
+        for line in [
+            "genops_rate_limit_denials_total{limit=\"rpm\"} 1\n",
+            "genops_rate_limit_denials_total{limit=\"tpm\"} 0\n",
+            "genops_rate_limit_utilization_ratio{limit=\"rpm\"} 1\n",
+            "genops_rate_limit_utilization_ratio{limit=\"tpm\"} 0\n",
+            "genops_killed{scope=\"team=search\"} 1\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub(super) struct BudgetFigures {
     /// Alerts fired, by (budget, threshold).
     pub(super) alerts: BTreeMap<(String, String), u64>,
     pub(super) store_errors: u64,
+    /// Each rate limit: (name, denials, utilisation).
+    pub(super) limits: Vec<(String, u64, f64)>,
+    /// The scopes killed, as `team=search`.
+    pub(super) kills: Vec<String>,
 }
 
 /// Everything one scrape shows, aggregated.
@@ -143,6 +147,12 @@ impl<'a> Scrape<'a> {
             statuses: governance.statuses(),
             alerts: governance.alert_counts(),
             store_errors: governance.store_errors(),
+            limits: governance.limit_figures(),
+            kills: governance
+                .kills()
+                .iter()
+                .map(|k| k.scope().text())
+                .collect(),
         });
         scrape.resident_memory = resident_memory_bytes();
         scrape

@@ -4,8 +4,8 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::Output;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
 /// The base URL of the server that `var` names. A test that needs one is `#[ignore]`d with the
@@ -103,4 +103,42 @@ pub fn unique(prefix: &str) -> String {
         .unwrap()
         .as_nanos();
     format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+/// `n` record files of worker processes, in a new directory named after `name`.
+pub fn record_files(name: &str, n: usize) -> Vec<PathBuf> {
+    let dir = std::env::temp_dir().join(unique(name));
+    std::fs::create_dir_all(&dir).unwrap();
+    (0..n)
+        .map(|i| dir.join(format!("worker-{i}.txt")))
+        .collect()
+}
+
+/// Waits for every worker process; each must succeed.
+pub fn wait_all(children: Vec<Child>) {
+    for mut child in children {
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status}");
+    }
+}
+
+/// Starts a worker process, the example `name`, on the budget store `store`: it writes its
+/// records to `records`, seeds its calls with `seed`, logs nothing, and reads `envs` too.
+pub fn spawn_worker(
+    name: &str,
+    store: &str,
+    records: &Path,
+    seed: u64,
+    envs: &[(&str, &str)],
+) -> Child {
+    let mut cmd = super::child::command(example(name));
+    cmd.env("GENOPS_BUDGET_STORE", store)
+        .env("WORKER_RECORDS", records)
+        .env("WORKER_SEED", seed.to_string())
+        .env("GENOPS_LOG_LEVEL", "off");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.spawn()
+        .unwrap_or_else(|e| panic!("the {name} example (built with --features redis): {e}"))
 }

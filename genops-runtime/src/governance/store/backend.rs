@@ -1,9 +1,11 @@
 //! The seam between the governance engine and a budget store: what the engine asks of any
 //! store, and the values that cross it.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::governance::compiled::CompiledBudget;
+use crate::governance::compiled_limit::CompiledLimit;
+use crate::governance::kill::Kill;
 use crate::money::Cost;
 
 /// A store of budget state: spend per window, and the holds of calls in flight.
@@ -33,6 +35,41 @@ pub(crate) trait Backend: Send + Sync {
     /// Errors talking to the store so far (none for a store in this process's memory).
     fn errors(&self) -> u64 {
         0
+    }
+
+    /// Holds, for an admitted call, each `(limit, amount)` of `takes` if every window has room;
+    /// else gives back what it took and says which (its index in `takes`) refused, and why.
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)>;
+
+    /// Settles `hold` (a gated call's) to the call's actual `amount`; without a hold, counts
+    /// `amount` at `at.now` without a check. The count in the window after, as far as known.
+    fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64;
+
+    /// Gives a limit hold back without counting anything.
+    fn give_back(&self, hold: &LimitHold);
+
+    /// The count in limit `index`'s window at `now`; for a per-value limit, its busiest
+    /// value's (that this replica knows).
+    #[cfg_attr(not(feature = "prometheus"), allow(dead_code))]
+    fn used(&self, index: usize, limit: &CompiledLimit, now: SystemTime) -> u64;
+
+    /// The kills the store keeps for every replica, when it is shared (`None` in memory: the
+    /// engine's own list is the only one).
+    fn kills(&self) -> Result<Option<Vec<Kill>>, String> {
+        Ok(None)
+    }
+
+    /// Keeps `kill` for every replica (nothing to do in memory).
+    fn kill(&self, _kill: &Kill) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Removes the kill of the scope written `scope` (nothing to do in memory).
+    fn revive(&self, _scope: &str) -> Result<(), String> {
+        Ok(())
     }
 }
 
@@ -79,4 +116,37 @@ pub(crate) struct Booked {
     pub(crate) spent: Cost,
     pub(crate) reserved: Cost,
     pub(crate) crossed: u32,
+}
+
+/// Where a rate-limit operation applies: one limit, one value of it, at one moment.
+#[derive(Clone, Copy)]
+pub(crate) struct LimitCell<'a> {
+    /// The limit's index among the engine's limits.
+    pub(crate) index: usize,
+    pub(crate) limit: &'a CompiledLimit,
+    /// The cell of `value` ([`Backend::cell`]).
+    pub(crate) cell: u64,
+    /// The call's value for the limit's template (`None` without one).
+    pub(crate) value: Option<&'a str>,
+    pub(crate) now: SystemTime,
+}
+
+/// What an admitted call holds of one rate limit: which limit, which value, and the store's id
+/// for it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LimitHold {
+    pub(crate) limit: usize,
+    pub(crate) cell: u64,
+    pub(crate) id: u64,
+}
+
+/// Why a rate limit refused a call.
+#[derive(Debug)]
+pub(crate) enum LimitDenied {
+    /// The window is full: the call would fit after `retry_after`. (A limit whose shared store
+    /// is away and fails local counts this replica's share of it here.)
+    Full { retry_after: Duration },
+    /// The store cannot be reached and the limit fails closed.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Unavailable(String),
 }

@@ -16,10 +16,14 @@ use std::time::{Duration, SystemTime};
 use redb::{Database, ReadableTable, TableDefinition};
 use rustc_hash::FxHashSet;
 
-use super::backend::{Backend, Booked, BudgetCell, Denied, Hold};
+use super::backend::{
+    Backend, Booked, BudgetCell, Denied, Hold, LimitCell, LimitDenied, LimitHold,
+};
 use super::memory::MemoryStore;
-use crate::governance::budget::Window;
+use crate::governance::budget::{Scope, Window};
 use crate::governance::compiled::CompiledBudget;
+use crate::governance::compiled_limit::CompiledLimit;
+use crate::governance::kill::{from_unix_ms, unix_ms, Kill};
 use crate::money::Cost;
 
 /// At most one warning that the file cannot be written per this period.
@@ -31,6 +35,8 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
 /// (budget name, value hash) → (window id, spent picos, reserved picos).
 const CELLS: TableDefinition<(&str, u64), (u64, u64, u64)> = TableDefinition::new("cells");
+/// Killed scope (as `team=search`) → (since, ms after the Unix epoch; reason).
+const KILLS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("kills");
 /// "keys" → the keys of value hashes, kept so a reopened file finds its values again.
 const META: TableDefinition<&str, (u64, u64)> = TableDefinition::new("meta");
 
@@ -95,6 +101,7 @@ impl FileStore {
                 }
             };
             tx.open_table(CELLS).map_err(|e| err(path, e))?;
+            tx.open_table(KILLS).map_err(|e| err(path, e))?;
             tx.commit().map_err(|e| err(path, e))?;
             keys
         };
@@ -212,6 +219,79 @@ impl Backend for FileStore {
     fn errors(&self) -> u64 {
         self.shared.errors.load(Ordering::Relaxed)
     }
+
+    /// Rate limits are counted in memory only: their windows are short, and a restart loses
+    /// at most one window's count.
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+        self.memory().take_all(takes)
+    }
+
+    fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64 {
+        self.memory().count(at, hold, amount)
+    }
+
+    fn give_back(&self, hold: &LimitHold) {
+        self.memory().give_back(hold);
+    }
+
+    fn used(&self, index: usize, limit: &CompiledLimit, now: SystemTime) -> u64 {
+        self.memory().used(index, limit, now)
+    }
+
+    /// The kills kept in the file: they outlive this process.
+    fn kills(&self) -> Result<Option<Vec<Kill>>, String> {
+        read_kills(&self.shared.db).map(Some)
+    }
+
+    fn kill(&self, kill: &Kill) -> Result<(), String> {
+        write_kill(&self.shared.db, &kill.scope.text(), Some(kill))
+    }
+
+    fn revive(&self, scope: &str) -> Result<(), String> {
+        write_kill(&self.shared.db, scope, None)
+    }
+}
+
+/// The kills kept in `db`.
+pub(crate) fn read_kills(db: &Database) -> Result<Vec<Kill>, String> {
+    let fail = |e: &dyn std::fmt::Display| format!("budget store file: reading its kills: {e}");
+    let tx = db.begin_read().map_err(|e| fail(&e))?;
+    let table = match tx.open_table(KILLS) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(fail(&e)),
+    };
+    let mut kills = Vec::new();
+    for row in table.iter().map_err(|e| fail(&e))? {
+        let (scope, value) = row.map_err(|e| fail(&e))?;
+        let (since, reason) = value.value();
+        kills.push(Kill {
+            scope: Scope::parse(scope.value())?,
+            reason: reason.to_owned(),
+            since: from_unix_ms(since),
+        });
+    }
+    Ok(kills)
+}
+
+/// Keeps `kill` as the kill of `scope` in `db`, or removes that kill (`None`).
+pub(crate) fn write_kill(db: &Database, scope: &str, kill: Option<&Kill>) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("budget store file: writing its kills: {e}");
+    let tx = db.begin_write().map_err(|e| fail(&e))?;
+    {
+        let mut table = tx.open_table(KILLS).map_err(|e| fail(&e))?;
+        match kill {
+            Some(kill) => table
+                .insert(scope, (unix_ms(kill.since), kill.reason.as_str()))
+                .map(drop),
+            None => table.remove(scope).map(drop),
+        }
+        .map_err(|e| fail(&e))?;
+    }
+    tx.commit().map_err(|e| fail(&e))
 }
 
 impl Shared {

@@ -8,10 +8,14 @@ use std::time::SystemTime;
 
 use rustc_hash::FxHashMap;
 
-use super::backend::{Backend, Booked, BudgetCell, Denied, Hold};
+use super::backend::{
+    Backend, Booked, BudgetCell, Denied, Hold, LimitCell, LimitDenied, LimitHold,
+};
 use super::lock::lock;
+use super::sliding_log::SlidingLogs;
 use crate::governance::budget::Window;
 use crate::governance::compiled::CompiledBudget;
+use crate::governance::compiled_limit::CompiledLimit;
 use crate::money::Cost;
 
 /// Shards of a per-value budget's map: calls for different values rarely share a lock.
@@ -44,9 +48,10 @@ enum Cells {
     PerValue(Box<[Mutex<Shard>; SHARDS]>),
 }
 
-/// Budget state in this process's memory.
+/// Budget and rate-limit state in this process's memory.
 pub(crate) struct MemoryStore {
     cells: Vec<Cells>,
+    limits: SlidingLogs,
     /// Keys the hash of values: a caller cannot choose values that collide.
     keys: (u64, u64),
 }
@@ -121,7 +126,11 @@ impl MemoryStore {
                 }))),
             })
             .collect();
-        MemoryStore { cells, keys }
+        MemoryStore {
+            cells,
+            limits: SlidingLogs::default(),
+            keys,
+        }
     }
 
     /// `cell`'s window of budget `i`: its id, spent and reserved (0 for none).
@@ -326,6 +335,25 @@ impl Backend for MemoryStore {
                     })
             }
         }
+    }
+
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+        self.limits.take_all(takes)
+    }
+
+    fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64 {
+        self.limits.count(at, hold, amount)
+    }
+
+    fn give_back(&self, hold: &LimitHold) {
+        self.limits.give_back(hold);
+    }
+
+    fn used(&self, index: usize, limit: &CompiledLimit, now: SystemTime) -> u64 {
+        self.limits.used(index, limit.limit.window, now)
     }
 }
 

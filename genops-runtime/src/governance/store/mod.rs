@@ -11,14 +11,16 @@ mod lock;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod sliding_log;
 
 use std::sync::Arc;
 
 #[cfg(test)]
 pub(crate) use backend::Booked;
-pub(crate) use backend::{Backend, BudgetCell, Denied, Hold};
+pub(crate) use backend::{Backend, BudgetCell, Denied, Hold, LimitCell, LimitDenied, LimitHold};
 pub use config::BudgetStore;
 use config::Kind;
+pub(crate) use lock::lock;
 
 use crate::governance::compiled::Budgets;
 

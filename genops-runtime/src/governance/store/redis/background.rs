@@ -1,6 +1,6 @@
 //! The store thread's chores, on a tick: retiring old leases, retrying parked settlements,
-//! the replica heartbeat (which also measures the store's clock), and renewing the holds of
-//! calls in flight.
+//! the replica heartbeat (which also measures the store's clock), renewing the holds of calls
+//! in flight, and re-reading the kills.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use rustc_hash::FxHashMap;
 
 use super::clock::now_ms;
+use super::limits::{kills_from, KILLS_EVERY, KILLS_KEY};
 use super::scripts::{Keys, REPLICAS_KEY};
 use super::shared::Shared;
 use crate::governance::store::lock::lock;
@@ -27,6 +28,7 @@ pub(super) async fn background(shared: Arc<Shared>) {
     let mut tick = tokio::time::interval(TICK);
     let renew_every =
         (shared.hold_ttl.as_millis() / RENEWALS_PER_TIMEOUT / TICK.as_millis()).max(1) as u64;
+    let kills_every = (KILLS_EVERY.as_millis() / TICK.as_millis()).max(1) as u64;
     let mut n: u64 = 0;
     loop {
         tick.tick().await;
@@ -52,6 +54,9 @@ pub(super) async fn background(shared: Arc<Shared>) {
         }
         if n % renew_every == 0 {
             renew(&shared).await;
+        }
+        if n % kills_every == 0 {
+            read_kills(&shared).await;
         }
     }
 }
@@ -81,6 +86,19 @@ async fn heartbeat(shared: &Shared) {
             shared.clock.measured(before, now_ms(), time);
             shared.replicas.store(replicas.max(1), Ordering::Relaxed);
         }
+        Err(e) => shared.outage.store_error(&e),
+    }
+}
+
+/// Re-reads the kills every replica obeys.
+async fn read_kills(shared: &Shared) {
+    let mut conn = shared.conn.clone();
+    let reply: redis::RedisResult<Vec<(String, String)>> = redis::cmd("HGETALL")
+        .arg(KILLS_KEY)
+        .query_async(&mut conn)
+        .await;
+    match reply {
+        Ok(entries) => shared.budgets.kills.set(kills_from(entries)),
         Err(e) => shared.outage.store_error(&e),
     }
 }

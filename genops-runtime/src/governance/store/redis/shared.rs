@@ -2,9 +2,10 @@
 //! view of the store, its holds in flight, its leases and its queue of settlements; and the
 //! round trips that use them.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 use tokio::runtime::Handle;
@@ -12,6 +13,7 @@ use tokio::runtime::Handle;
 use super::clock::StoreClock;
 use super::connection::Conn;
 use super::leases::{Lease, Leases};
+use super::limits::LimitScripts;
 use super::outage::{KnownCells, Outage};
 use super::scripts::{lines, Keys, Scripts};
 use super::settlement::{Pending, Queue};
@@ -35,6 +37,7 @@ pub(super) struct Shared {
     pub(super) handle: Handle,
     pub(super) conn: Conn,
     pub(super) scripts: Scripts,
+    pub(super) limit_scripts: LimitScripts,
     /// This replica's id among those sharing the store.
     pub(super) replica: u64,
     pub(super) clock: StoreClock,
@@ -77,12 +80,11 @@ impl Shared {
         amount: u64,
         limit: u64,
     ) -> Result<(bool, u64, u64), String> {
-        let (tx, rx) = mpsc::sync_channel(1);
         let shared = Arc::clone(self);
         let keys = keys.clone();
-        self.handle.spawn(async move {
+        let (admitted, spent, reserved): (u8, String, String) = self.round_trip(async move {
             let mut conn = shared.conn.clone();
-            let reply: redis::RedisResult<(u8, String, String)> = shared
+            shared
                 .scripts
                 .reserve
                 .key(&keys.hash)
@@ -94,19 +96,51 @@ impl Shared {
                 .arg(shared.hold_ttl.as_millis().to_string())
                 .arg(keys.expire_at)
                 .invoke_async(&mut conn)
-                .await;
+                .await
+        })?;
+        Ok((
+            admitted == 1,
+            spent.parse().unwrap_or(0),
+            reserved.parse().unwrap_or(0),
+        ))
+    }
+
+    /// Runs `command` on the store thread, waiting at most the admission timeout: its reply or
+    /// what went wrong.
+    pub(super) fn round_trip<T: Send + 'static>(
+        self: &Arc<Self>,
+        command: impl Future<Output = redis::RedisResult<T>> + Send + 'static,
+    ) -> Result<T, String> {
+        let deadline = Instant::now() + self.admission_timeout;
+        self.answer(&self.dispatch(command), deadline)
+    }
+
+    /// Sends `command` to the store thread; its reply comes on the receiver.
+    pub(super) fn dispatch<T: Send + 'static>(
+        self: &Arc<Self>,
+        command: impl Future<Output = redis::RedisResult<T>> + Send + 'static,
+    ) -> mpsc::Receiver<redis::RedisResult<T>> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let shared = Arc::clone(self);
+        self.handle.spawn(async move {
+            let reply = command.await;
             // Known even when the call waiting for it has given up.
             *lock(&shared.outage.last_error) = reply.as_ref().err().map(ToString::to_string);
             let _ = tx.send(reply);
         });
+        rx
+    }
+
+    /// The reply on `rx`, waited for until `deadline` (an admission timeout after it was sent),
+    /// or what went wrong.
+    pub(super) fn answer<T>(
+        &self,
+        rx: &mpsc::Receiver<redis::RedisResult<T>>,
+        deadline: Instant,
+    ) -> Result<T, String> {
         let wait = self.admission_timeout;
-        match rx.recv_timeout(wait) {
-            Ok(Ok((admitted, spent, reserved))) => Ok((
-                admitted == 1,
-                spent.parse().unwrap_or(0),
-                reserved.parse().unwrap_or(0),
-            )),
-            Ok(Err(e)) => Err(e.to_string()),
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(reply) => reply.map_err(|e| e.to_string()),
             Err(_) => Err(match lock(&self.outage.last_error).as_deref() {
                 Some(last) => format!(
                     "no answer within {} ms; last error: {last}",

@@ -7,22 +7,28 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::background::background;
 use super::clock::{now_ms, StoreClock};
 use super::connection::Target;
 use super::leases::{Admit, Leases};
+use super::limits::{kill_value, kills_from, LimitKeys, LimitScripts, KILLS_KEY};
 use super::outage::{fallback, remember, Known, KnownCells, Outage};
 use super::scripts::{lines, Keys, Scripts, LUA_EXACT_BELOW};
 use super::settlement::{Pending, Queue};
 use super::shared::{InFlight, Shared};
 use super::thread::StoreThread;
-use crate::governance::budget::Window;
+use crate::governance::budget::{FailMode, Window};
 use crate::governance::compiled::{Budgets, CompiledBudget};
-use crate::governance::store::backend::{Backend, Booked, BudgetCell, Denied, Hold};
+use crate::governance::compiled_limit::CompiledLimit;
+use crate::governance::kill::Kill;
+use crate::governance::store::backend::{
+    Backend, Booked, BudgetCell, Denied, Hold, LimitCell, LimitDenied, LimitHold,
+};
 use crate::governance::store::config::BudgetStore;
 use crate::governance::store::lock::lock;
+use crate::governance::store::sliding_log::SlidingLogs;
 use crate::money::Cost;
 use crate::redact;
 
@@ -37,6 +43,15 @@ pub(crate) struct RedisStore {
     next_id: AtomicU64,
     /// Keys the hash of values, for this replica's own tables.
     keys: std::hash::RandomState,
+    /// Rate limits counted here while the store is away: each limit's share for this replica.
+    fallback: SlidingLogs,
+    /// The ids of the limit holds taken from `fallback`.
+    local_limit_holds: Mutex<FxHashSet<u64>>,
+    /// The count in each limit's window as last read from the store, for a limit without a
+    /// template: while the store is away, the room it left is shared.
+    limit_counts: Vec<AtomicU64>,
+    /// The keys of the limit holds taken in the store, by id, for their settlement.
+    limit_flights: Mutex<FxHashMap<u64, LimitKeys>>,
     /// Dropped after the store's own drop has flushed its settlements.
     _thread: StoreThread,
 }
@@ -79,6 +94,7 @@ impl RedisStore {
             handle: thread.handle.clone(),
             conn,
             scripts: Scripts::new(),
+            limit_scripts: LimitScripts::new(),
             replica: keys.hash_one(std::process::id()) ^ now_ms(),
             clock: StoreClock::default(),
             replicas: AtomicU64::new(1),
@@ -97,6 +113,10 @@ impl RedisStore {
             shared,
             next_id: AtomicU64::new(1),
             keys,
+            fallback: SlidingLogs::default(),
+            local_limit_holds: Mutex::new(FxHashSet::default()),
+            limit_flights: Mutex::new(FxHashMap::default()),
+            limit_counts: budgets.limits.iter().map(|_| AtomicU64::new(0)).collect(),
             _thread: thread,
         })
     }
@@ -226,6 +246,141 @@ impl RedisStore {
             shared.send(shared.lease_settlement(lid, lease));
         }
         Some(booked)
+    }
+
+    /// Sends the take script for `amount` of `at`: the hold's id, its keys, and where the
+    /// reply comes.
+    #[allow(clippy::type_complexity)]
+    fn send_take(
+        &self,
+        at: &LimitCell<'_>,
+        amount: u64,
+    ) -> (
+        u64,
+        LimitKeys,
+        mpsc::Receiver<redis::RedisResult<(u8, u64, u64)>>,
+    ) {
+        let keys = LimitKeys::new(at.limit, at.value);
+        let id = self.id();
+        let shared = Arc::clone(&self.shared);
+        let (max, ask) = (at.limit.limit.max, keys.clone());
+        let rx = self.shared.dispatch(async move {
+            let mut conn = shared.conn.clone();
+            shared
+                .limit_scripts
+                .take
+                .key(&ask.log)
+                .key(&ask.amounts)
+                .arg(ask.window_ms.to_string())
+                .arg(id.to_string())
+                .arg(amount.to_string())
+                .arg(max.to_string())
+                .arg(ask.keep_ms.to_string())
+                .invoke_async::<(u8, u64, u64)>(&mut conn)
+                .await
+        });
+        (id, keys, rx)
+    }
+
+    /// The hold (id `id`, in `keys`) that the take script's `reply` gives for `amount` of
+    /// `at`, or why not; the limit's fail mode decides when the store did not answer.
+    fn took(
+        &self,
+        at: LimitCell<'_>,
+        amount: u64,
+        id: u64,
+        keys: LimitKeys,
+        reply: Result<(u8, u64, u64), String>,
+    ) -> Result<LimitHold, LimitDenied> {
+        let max = at.limit.limit.max;
+        if let (Ok((_, _, count)), None) = (&reply, at.value) {
+            self.limit_counts[at.index].store(*count, Ordering::Relaxed);
+        }
+        match reply {
+            Ok((1, ..)) => {
+                lock(&self.limit_flights).insert(id, keys);
+                Ok(LimitHold {
+                    limit: at.index,
+                    cell: at.cell,
+                    id,
+                })
+            }
+            Ok((_, wait_ms, _)) => Err(LimitDenied::Full {
+                retry_after: Duration::from_millis(wait_ms),
+            }),
+            Err(problem) => {
+                self.shared.outage.failed(&problem);
+                // Undone in the store if the script ran after all.
+                self.count_in_store(keys, id, 0, true, false);
+                let share = match at.limit.limit.on_store_failure {
+                    FailMode::Closed => {
+                        return Err(LimitDenied::Unavailable(format!(
+                            "{}: {problem}",
+                            self.shared.outage.url()
+                        )))
+                    }
+                    FailMode::Open { .. } => u64::MAX,
+                    // The room last read (the whole limit, for a per-value one), shared.
+                    FailMode::Local => {
+                        let used = match at.value {
+                            None => self.limit_counts[at.index].load(Ordering::Relaxed),
+                            Some(_) => 0,
+                        };
+                        max.saturating_sub(used) / self.shared.replicas()
+                    }
+                };
+                let hold = self.fallback.take(at, amount, share)?;
+                lock(&self.local_limit_holds).insert(hold.id);
+                Ok(hold)
+            }
+        }
+    }
+
+    /// Runs the count script for `id` in `keys` on the store thread: settles a hold to
+    /// `amount` (`held`), or logs `amount` unchecked. The total, when waited for.
+    fn count_in_store(&self, keys: LimitKeys, id: u64, amount: u64, held: bool, wait: bool) -> u64 {
+        let shared = Arc::clone(&self.shared);
+        let command = async move {
+            let mut conn = shared.conn.clone();
+            let reply: redis::RedisResult<String> = shared
+                .limit_scripts
+                .count
+                .key(&keys.log)
+                .key(&keys.amounts)
+                .arg(keys.window_ms.to_string())
+                .arg(id.to_string())
+                .arg(amount.to_string())
+                .arg(if held { "1" } else { "0" })
+                .arg(keys.keep_ms.to_string())
+                .invoke_async(&mut conn)
+                .await;
+            if let Err(e) = &reply {
+                shared.outage.store_error(e);
+            }
+            reply
+        };
+        if wait {
+            return self
+                .shared
+                .round_trip(command)
+                .ok()
+                .and_then(|total| total.parse().ok())
+                .unwrap_or(0);
+        }
+        self.shared.handle.spawn(command);
+        0
+    }
+
+    /// Runs `command`, a change to the kills, waiting for the store's answer.
+    fn change_kills(&self, command: redis::Cmd) -> Result<(), String> {
+        let shared = Arc::clone(&self.shared);
+        self.shared
+            .round_trip(async move {
+                let mut conn = shared.conn.clone();
+                command.query_async::<i64>(&mut conn).await
+            })
+            .map(drop)
+            .map_err(|e| format!("{}: {e}", self.shared.outage.url()))
     }
 
     /// Settles `hold` in the store with nothing to book, without touching local holds.
@@ -388,6 +543,106 @@ impl Backend for RedisStore {
     fn errors(&self) -> u64 {
         self.shared.outage.errors()
     }
+
+    /// Every script is sent before any reply is awaited, so a call's limits take one round
+    /// trip together. When the store is away, each limit does as its fail mode says: failing
+    /// local, it admits from this replica's share of the room last read from the store (for a
+    /// per-value limit, of the limit), divided by the replicas seen, counted here.
+    fn take_all(
+        &self,
+        takes: &[(LimitCell<'_>, u64)],
+    ) -> Result<Vec<LimitHold>, (usize, LimitDenied)> {
+        let deadline = Instant::now() + self.shared.admission_timeout;
+        let sent: Vec<_> = takes
+            .iter()
+            .map(|(at, amount)| self.send_take(at, *amount))
+            .collect();
+        let mut holds = Vec::with_capacity(takes.len());
+        let mut refused = None;
+        for (i, ((at, amount), (id, keys, rx))) in takes.iter().zip(sent).enumerate() {
+            let reply = self.shared.answer(&rx, deadline);
+            match self.took(*at, *amount, id, keys, reply) {
+                Ok(hold) => holds.push(hold),
+                Err(denied) => {
+                    refused.get_or_insert((i, denied));
+                }
+            }
+        }
+        match refused {
+            Some(refused) => {
+                for hold in &holds {
+                    self.give_back(hold);
+                }
+                Err(refused)
+            }
+            None => Ok(holds),
+        }
+    }
+
+    fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64 {
+        if let Some(hold) = hold {
+            if lock(&self.local_limit_holds).remove(&hold.id) {
+                return self.fallback.count(at, Some(hold), amount);
+            }
+        }
+        let flight = hold.and_then(|h| lock(&self.limit_flights).remove(&h.id));
+        let keys = flight.unwrap_or_else(|| LimitKeys::new(at.limit, at.value));
+        let id = hold.map_or_else(|| self.id(), |h| h.id);
+        self.count_in_store(keys, id, amount, hold.is_some(), false)
+    }
+
+    fn give_back(&self, hold: &LimitHold) {
+        if lock(&self.local_limit_holds).remove(&hold.id) {
+            self.fallback.give_back(hold);
+            return;
+        }
+        if let Some(keys) = lock(&self.limit_flights).remove(&hold.id) {
+            self.count_in_store(keys, hold.id, 0, true, false);
+        }
+    }
+
+    /// Read from the store for a limit without a template; a per-value limit's values are not
+    /// listed, so it shows what this replica counted while the store was away.
+    fn used(&self, index: usize, limit: &CompiledLimit, now: SystemTime) -> u64 {
+        if limit.limit.per.is_some() {
+            return self.fallback.used(index, limit.limit.window, now);
+        }
+        self.count_in_store(LimitKeys::new(limit, None), 0, 0, false, true)
+    }
+
+    fn kills(&self) -> Result<Option<Vec<Kill>>, String> {
+        let shared = Arc::clone(&self.shared);
+        let entries = self.shared.round_trip(async move {
+            let mut conn = shared.conn.clone();
+            redis::cmd("HGETALL")
+                .arg(KILLS_KEY)
+                .query_async::<Vec<(String, String)>>(&mut conn)
+                .await
+        });
+        match entries {
+            Ok(entries) => Ok(Some(kills_from(entries))),
+            // The store is away: its kills are read again every few hundred ms.
+            Err(problem) => {
+                self.shared.outage.failed(&problem);
+                Ok(None)
+            }
+        }
+    }
+
+    fn kill(&self, kill: &Kill) -> Result<(), String> {
+        let mut command = redis::cmd("HSET");
+        command
+            .arg(KILLS_KEY)
+            .arg(kill.scope.text())
+            .arg(kill_value(kill));
+        self.change_kills(command)
+    }
+
+    fn revive(&self, scope: &str) -> Result<(), String> {
+        let mut command = redis::cmd("HDEL");
+        command.arg(KILLS_KEY).arg(scope);
+        self.change_kills(command)
+    }
 }
 
 impl Drop for RedisStore {
@@ -417,6 +672,8 @@ mod tests {
             list: vec![CompiledBudget::new(Budget::daily("d", Scope::all(), Usd(1.0))).unwrap()],
             alerts: Alerts::new(Vec::new()),
             clock: Arc::new(SystemClock),
+            limits: Vec::new(),
+            kills: crate::governance::kill::Kills::default(),
         });
         match RedisStore::open(url, &store, &budgets) {
             Ok(_) => panic!("{url} opened"),

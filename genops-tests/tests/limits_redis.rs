@@ -1,0 +1,410 @@
+//! A token rate limit and the kill switch shared in Redis: four processes of
+//! `examples/limit_worker`, 25 concurrent tasks each, and the operator command
+//! (`examples/genops-ctl`, built from the runtime's `ctl/main.rs`). Each process writes down its
+//! own calls; the admissions are replayed from those records.
+//!
+//! Runs against `GENOPS_REDIS_URL` (`.ci/run` starts a server), else a `redis-server` of each
+//! test's own.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use genops::{BudgetStore, FailMode, GenOpsLayer, GovernanceError, RateLimit, Scope};
+use support::backend::{example, record_files, spawn_worker, unique, wait_all};
+use support::redis::{redis, OwnRedis};
+
+/// The limit every worker shares: 20,000 tokens in any 2 s.
+const LIMIT: u64 = 20_000;
+const WINDOW_MS: u64 = 2_000;
+
+/// This file's turn: its tests run one at a time, so that four worker processes time their
+/// calls on a machine not also busy with another test's four.
+fn alone() -> MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One record of a worker.
+#[derive(Clone, Debug)]
+enum Record {
+    /// An admitted call: its team, tokens, and the unix ms at which it was made and at which
+    /// its body began (admission happened in between).
+    Admitted {
+        team: String,
+        tokens: u64,
+        before: u64,
+        start: u64,
+    },
+    Limited,
+    /// A call denied by the kill switch.
+    Killed {
+        team: String,
+    },
+}
+
+fn read_records(path: &Path) -> Vec<Record> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            match fields[..] {
+                ["admitted", team, tokens, before, start] => Record::Admitted {
+                    team: team.to_owned(),
+                    tokens: tokens.parse().unwrap(),
+                    before: before.parse().unwrap(),
+                    start: start.parse().unwrap(),
+                },
+                ["limited", _, _] => Record::Limited,
+                ["killed", team, _] => Record::Killed {
+                    team: team.to_owned(),
+                },
+                _ => panic!("a record: {line:?}"),
+            }
+        })
+        .collect()
+}
+
+fn worker(url: &str, records: &Path, seed: u64, envs: &[(&str, &str)]) -> Child {
+    spawn_worker("limit_worker", url, records, seed, envs)
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// Runs the operator command against `url`; its output.
+fn ctl(url: &str, args: &[&str]) -> String {
+    let out = Command::new(example("genops-ctl"))
+        .arg("--store")
+        .arg(url)
+        .args(args)
+        .env_remove("GENOPS_KILL")
+        .output()
+        .expect("the genops-ctl example (built with --features redis)");
+    assert!(
+        out.status.success(),
+        "genops-ctl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn four_processes_never_put_more_than_the_limit_in_any_window_and_reach_90_percent_of_it() {
+    limit_shared_by_four_processes(&[]);
+}
+
+#[test]
+fn with_waiting_four_processes_never_put_more_than_the_limit_in_any_window_and_reach_90_percent() {
+    limit_shared_by_four_processes(&[("WORKER_WAIT_MS", "5000")]);
+}
+
+/// Four processes of 25 tasks share the limit, with `envs`; the admissions replayed from their
+/// records stay within it in every window, and reach 90% of it.
+fn limit_shared_by_four_processes(envs: &[(&str, &str)]) {
+    let _alone = alone();
+    let server = redis();
+    let limit = unique("search-tpm");
+    let paths = record_files("limits", 4);
+    let envs: Vec<(&str, &str)> = [("WORKER_LIMIT", limit.as_str())]
+        .into_iter()
+        .chain(envs.iter().copied())
+        .collect();
+    let children = (0..4)
+        .map(|i| worker(&server.url(), &paths[i], i as u64 + 1, &envs))
+        .collect();
+    wait_all(children);
+    let admitted: Vec<(u64, u64, u64)> = paths
+        .iter()
+        .flat_map(|p| read_records(p))
+        .filter_map(|r| match r {
+            Record::Admitted {
+                tokens,
+                before,
+                start,
+                ..
+            } => Some((before, start, tokens)),
+            _ => None,
+        })
+        .collect();
+    // Each admission happened in the store after the call was made (`before`) and at most an
+    // admission timeout (250 ms) before its body began (`start`), a wait for the limit
+    // included: between `lower` and `start`.
+    let mut admitted: Vec<(u64, u64, u64)> = admitted
+        .into_iter()
+        .map(|(before, start, tokens)| (before.max(start.saturating_sub(250)), start, tokens))
+        .collect();
+    admitted.sort();
+    // Replay: a window of 2 s holds for certain every call whose whole interval lies in it;
+    // none may hold more than the limit.
+    for &(from, ..) in &admitted {
+        let inside: u64 = admitted
+            .iter()
+            .filter(|(lower, start, _)| *lower >= from && *start < from + WINDOW_MS)
+            .map(|(.., tokens)| tokens)
+            .sum();
+        assert!(inside <= LIMIT, "{inside} tokens in the 2 s from {from}");
+    }
+    // Throughput: the calls certainly admitted in the first whole windows from the first
+    // admission on reach 90% of what the limit allows.
+    let first = admitted[0].0;
+    let windows = 2;
+    let within: u64 = admitted
+        .iter()
+        .filter(|(_, start, _)| *start < first + windows * WINDOW_MS)
+        .map(|(.., tokens)| tokens)
+        .sum();
+    eprintln!(
+        "4 processes x 25 tasks{envs:?}: {} calls admitted, {within} tokens in the first {} s of \
+         a limit of {LIMIT} per 2 s",
+        admitted.len(),
+        windows * WINDOW_MS / 1_000
+    );
+    assert!(
+        within * 10 >= windows * LIMIT * 9,
+        "{within} tokens in {windows} windows"
+    );
+}
+
+#[test]
+fn the_operator_command_kills_a_team_in_every_process_within_a_second_and_revives_it() {
+    let _alone = alone();
+    let server = redis();
+    let url = server.url();
+    // A team of this run's own: a shared server's kills reach every process using it.
+    let team = unique("search");
+    let scope = format!("team={team}");
+    let paths = record_files("kills", 5);
+    let both = [
+        ("WORKER_TEAMS", "both"),
+        ("WORKER_TEAM", team.as_str()),
+        ("WORKER_RUN_MS", "7000"),
+    ];
+    let start = Instant::now();
+    let children: Vec<Child> = (0..4)
+        .map(|i| worker(&url, &paths[i], i as u64 + 1, &both))
+        .collect();
+    std::thread::sleep(Duration::from_millis(1_500));
+    ctl(&url, &["kill", &scope, "runaway", "agent"]);
+    let killed_at = unix_ms();
+    assert!(ctl(&url, &["list"]).contains(&format!("{scope} killed since")));
+    // A process started while the kill stands starts killed.
+    std::thread::sleep(Duration::from_millis(500));
+    let late = worker(
+        &url,
+        &paths[4],
+        9,
+        &[
+            ("WORKER_TEAMS", "both"),
+            ("WORKER_TEAM", team.as_str()),
+            ("WORKER_RUN_MS", "1000"),
+        ],
+    );
+    wait_all(vec![late]);
+    std::thread::sleep(Duration::from_secs(4).saturating_sub(start.elapsed()));
+    let revived_at = unix_ms();
+    ctl(&url, &["revive", &scope]);
+    assert!(!ctl(&url, &["list"]).contains(&scope));
+    wait_all(children);
+
+    let records: Vec<Vec<Record>> = paths.iter().map(|p| read_records(p)).collect();
+    let admitted = |records: &[Record], team: &str, from: u64, to: u64| {
+        records
+            .iter()
+            .filter(|r| matches!(r, Record::Admitted { team: t, before, .. } if t == team && *before >= from && *before < to))
+            .count()
+    };
+    for (i, records) in records[..4].iter().enumerate() {
+        // No search call made more than a second after the kill, and before the revive, ran.
+        assert_eq!(
+            admitted(records, &team, killed_at + 1_000, revived_at),
+            0,
+            "process {i}"
+        );
+        assert!(
+            records
+                .iter()
+                .any(|r| matches!(r, Record::Killed { team: t, .. } if *t == team)),
+            "process {i} saw the kill"
+        );
+        // The other team's calls went on; search calls resumed after the revive.
+        assert!(
+            admitted(records, "ads", killed_at + 1_000, revived_at) > 0,
+            "process {i}"
+        );
+        assert!(
+            admitted(records, &team, revived_at + 1_000, u64::MAX) > 0,
+            "process {i} resumed"
+        );
+    }
+    let late = &records[4];
+    assert_eq!(
+        admitted(late, &team, 0, u64::MAX),
+        0,
+        "the late process started killed"
+    );
+    assert!(admitted(late, "ads", 0, u64::MAX) > 0);
+    assert!(late.iter().all(|r| !matches!(r, Record::Limited)));
+    if let Some(dir) = paths[0].parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[genops::track(team = "outage", provider = "openai", model = "gpt-4o-mini", enforce)]
+fn in_outage() -> Result<(), support::AppError> {
+    Ok(())
+}
+
+/// A layer with `limit` in the Redis store at `url`, its admissions waiting at most 100 ms.
+fn limited_layer(url: String, limit: RateLimit) -> GenOpsLayer {
+    GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(url).admission_timeout(Duration::from_millis(100)))
+        .rate_limit(limit)
+        .build()
+}
+
+/// Two calls under a limit of 4 requests a minute in a Redis of the test's own, which is then
+/// killed: three calls made while it is away, under the limit's fail mode `mode`. The results,
+/// before and during, and the store errors counted.
+fn through_an_outage(mode: FailMode) -> ([CallResult; 2], [CallResult; 3], u64) {
+    let mut server = OwnRedis::start("limit-outage", true);
+    let limit = RateLimit::requests(4)
+        .per(Duration::from_secs(60))
+        .scope(Scope::team("outage"))
+        .named(unique("outage"))
+        .on_store_failure(mode)
+        .enforced();
+    let layer = limited_layer(server.url(), limit);
+    let errors = layer.clone();
+    let ((before, during), _, _) = support::capture_with(layer, true, || {
+        let before = [in_outage(), in_outage()];
+        server.kill();
+        let during = [in_outage(), in_outage(), in_outage()];
+        server.resume();
+        (before, during)
+    });
+    assert!(before.iter().all(Result::is_ok), "{before:?}");
+    (before, during, errors.budget_store_errors())
+}
+
+type CallResult = Result<(), support::AppError>;
+
+#[test]
+fn while_redis_is_away_a_limit_failing_local_admits_this_replicas_share_of_the_room_last_read() {
+    let (_, during, errors) = through_an_outage(FailMode::Local);
+    // The store said 2 of 4 were used: this replica (the only one) has 2 left.
+    assert!(during[..2].iter().all(Result::is_ok), "{during:?}");
+    assert!(
+        matches!(
+            &during[2],
+            Err(support::AppError::Denied(
+                GovernanceError::RateLimited { .. }
+            ))
+        ),
+        "{during:?}"
+    );
+    assert!(errors >= 1);
+}
+
+#[test]
+fn while_redis_is_away_a_limit_failing_closed_denies_and_one_failing_open_admits() {
+    let (_, during, errors) = through_an_outage(FailMode::Closed);
+    for result in &during {
+        let Err(support::AppError::Denied(GovernanceError::StoreUnavailable { budget, problem })) =
+            result
+        else {
+            panic!("{during:?}");
+        };
+        assert!(budget.starts_with("outage-"), "{budget}");
+        assert!(problem.starts_with("redis://127.0.0.1:"), "{problem}");
+    }
+    assert!(errors >= 3);
+    let (_, during, _) = through_an_outage(FailMode::Open { cap: None });
+    assert!(during.iter().all(Result::is_ok), "{during:?}");
+}
+
+/// Two limits whose keys fall on different masters of a Redis Cluster (by their hash tags),
+/// shared by two replicas: each admits only what fits across both.
+#[cfg(feature = "redis-cluster")]
+#[test]
+fn in_a_redis_cluster_limits_on_different_nodes_are_shared_by_every_replica() {
+    let cluster = support::redis::RedisCluster::start("limits-cluster", false);
+    let mut names: Vec<Option<String>> = vec![None; 3];
+    while names[..2].iter().any(Option::is_none) {
+        let name = unique("cluster-limit");
+        let node = cluster.node_of(&format!("genops:{{limit:{name}}}:l"));
+        if node < 2 {
+            names[node].get_or_insert(name);
+        }
+    }
+    let layer = |name: &str| {
+        limited_layer(
+            cluster.url(),
+            RateLimit::requests(3)
+                .per(Duration::from_secs(60))
+                .scope(Scope::team("outage"))
+                .named(name)
+                .enforced(),
+        )
+    };
+    for name in names.into_iter().flatten() {
+        let replicas = [layer(&name), layer(&name)];
+        let results: Vec<bool> = (0..4)
+            .map(|n| {
+                let replica = replicas[n % 2].clone();
+                support::capture_with(replica, true, in_outage).0.is_ok()
+            })
+            .collect();
+        assert_eq!(results, [true, true, true, false], "{name}");
+    }
+}
+
+#[genops::track(
+    team = "elsewhere",
+    provider = "openai",
+    model = "gpt-4o-mini",
+    enforce
+)]
+fn elsewhere() -> Result<(), support::AppError> {
+    Ok(())
+}
+
+/// A call under two limits takes both in one round trip; when one refuses, what the other took
+/// is given back.
+#[test]
+fn a_call_under_two_limits_takes_both_or_neither() {
+    let server = redis();
+    let every_call = RateLimit::requests(2)
+        .per(Duration::from_secs(60))
+        .named(unique("every-call"))
+        .enforced();
+    let outage_team = RateLimit::requests(1)
+        .per(Duration::from_secs(60))
+        .scope(Scope::team("outage"))
+        .named(unique("outage-team"))
+        .enforced();
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(server.url()))
+        .rate_limit(every_call)
+        .rate_limit(outage_team)
+        .build();
+    let (results, _, _) = support::capture_with(layer, true, || {
+        // The first takes one of each; the second is refused by the team's limit, so its hold
+        // of the other is given back, and a call of another team still fits.
+        [in_outage(), in_outage(), elsewhere(), elsewhere()]
+    });
+    assert_eq!(results[0], Ok(()));
+    assert!(
+        matches!(&results[1], Err(support::AppError::Denied(GovernanceError::RateLimited { limit, .. })) if limit.starts_with("outage-team")),
+        "{results:?}"
+    );
+    assert_eq!(results[2], Ok(()));
+    assert!(results[3].is_err(), "{results:?}");
+}
