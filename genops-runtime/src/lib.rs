@@ -111,8 +111,8 @@ pub use error::InitError;
 #[cfg(feature = "otlp")]
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use governance::{
-    AllowedModels, Budget, BudgetAlert, BudgetStatus, BudgetStore, CallInfo, Clock, Enforcement,
-    FailMode, GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit,
+    AllowedModels, Budget, BudgetAlert, BudgetForecast, BudgetStatus, BudgetStore, CallInfo, Clock,
+    Enforcement, FailMode, GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit,
     RequiredAttribution, Scope, SystemClock, Usd, Window,
 };
 pub use init::{

@@ -10,6 +10,7 @@ use super::call_info::{CallInfo, Phase};
 use super::clock::SystemClock;
 use super::compiled::{Budgets, CompiledBudget};
 use super::error::GovernanceError;
+use super::forecast::BudgetForecast;
 use super::policy::{Enforcement, Policy};
 use super::settings::GovernanceSettings;
 use super::status::{utilization, BudgetStatus};
@@ -186,6 +187,9 @@ impl Governance {
             verdict
                 .alerts
                 .extend(budget.alerts(value, booked.spent, booked.crossed));
+            verdict
+                .alerts
+                .extend(budget.forecast_after(cost, booked.spent, call.now()));
             let remaining = budget.limit.saturating_sub(booked.spent + booked.reserved);
             if tightest.as_ref().is_none_or(|(r, ..)| remaining < *r) {
                 tightest = Some((remaining, budget, booked.spent, value));
@@ -212,12 +216,9 @@ impl Governance {
                 break;
             }
         }
-        if let Some(alert) = verdict
-            .alerts
-            .iter()
-            .find(|a| a.threshold >= 1.0)
-            .or(verdict.alerts.first())
-        {
+        // A forecast alert is about the budget's future, not this call.
+        let crossed = || verdict.alerts.iter().filter(|a| a.forecast.is_none());
+        if let Some(alert) = crossed().find(|a| a.threshold >= 1.0).or(crossed().next()) {
             if verdict.result == PolicyResult::Allowed {
                 verdict.result = PolicyResult::Warned;
                 verdict.policy = Some(alert.budget.clone());
@@ -253,6 +254,18 @@ impl Governance {
                     hard: budget.budget.hard,
                 }
             })
+            .collect()
+    }
+
+    /// Every budget's burn-rate forecast (none for a per-value template).
+    pub(crate) fn forecasts(&self) -> Vec<BudgetForecast> {
+        let now = self.budgets.clock.now();
+        self.budgets
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, budget)| budget.budget.per.is_none())
+            .map(|(i, budget)| budget.forecast(self.store.status(i, budget, now).0, now))
             .collect()
     }
 

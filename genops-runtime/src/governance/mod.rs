@@ -8,11 +8,13 @@
 
 mod alerts;
 mod budget;
+mod burn_rate;
 mod call_info;
 mod clock;
 mod compiled;
 mod engine;
 mod error;
+mod forecast;
 mod policy;
 mod settings;
 mod status;
@@ -24,6 +26,7 @@ pub use call_info::{CallInfo, Phase};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub(crate) use engine::{Admission, Governance};
 pub use error::GovernanceError;
+pub use forecast::BudgetForecast;
 pub use policy::{
     AllowedModels, Enforcement, MaxCostPerCall, Policy, RateLimit, RequiredAttribution,
 };

@@ -40,7 +40,7 @@ struct Metric {
 }
 
 /// Every metric, in the order the exposition writes them.
-const METRICS: [Metric; 15] = [
+const METRICS: [Metric; 16] = [
     Metric {
         name: "genops_operation_duration_seconds",
         kind: "histogram",
@@ -112,6 +112,13 @@ const METRICS: [Metric; 15] = [
         kind: "gauge",
         help: "Spent share of each budget in its current window.",
         samples: |s| by_budget(s, BudgetStatus::utilization),
+    },
+    Metric {
+        name: "genops_budget_exhaustion_seconds",
+        kind: "gauge",
+        help: "Seconds until each budget runs out at its recent burn rate (+Inf when nothing \
+               was spent in the interval).",
+        samples: |s| s.budgets.as_ref().map(exhaustion),
     },
     Metric {
         name: "genops_budget_alerts_total",
@@ -265,7 +272,22 @@ fn remaining(b: &BudgetStatus) -> f64 {
     (b.limit - b.spent - b.reserved).max(0.0)
 }
 
-/// Alerts fired per (budget, threshold).
+/// When each budget runs out at its recent burn rate, in seconds.
+fn exhaustion(budgets: &BudgetFigures) -> Vec<Sample> {
+    budgets
+        .forecasts
+        .iter()
+        .map(|f| {
+            let labels = labels(&[("budget", &f.budget)]);
+            match f.exhausted_in {
+                Some(left) => sample(labels, left.as_secs_f64()),
+                None => sample(labels, "+Inf"),
+            }
+        })
+        .collect()
+}
+
+/// Alerts fired per (budget, threshold, or `forecast`).
 fn alerts(budgets: &BudgetFigures) -> Vec<Sample> {
     budgets
         .alerts
@@ -326,6 +348,30 @@ mod tests {
         assert!(
             text.contains("genops_budget_alerts_total{budget=\"team-a\",threshold=\"0.5\"} 1\n")
         );
+    }
+
+    #[test]
+    fn budget_exhaustion_at_the_recent_burn_rate() {
+        use crate::governance::{Budget, ManualClock, Scope, Usd};
+        let clock = ManualClock::at(std::time::UNIX_EPOCH + Duration::from_secs(86_400));
+        let layer = crate::GenOpsLayer::builder()
+            .clock(clock.clone())
+            .budget(Budget::daily("team-a", Scope::team("a"), Usd(0.5)))
+            .budget(Budget::daily("idle", Scope::team("b"), Usd(0.5)))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            call("a", "gpt-4o-mini"); // $0.15
+            clock.advance(Duration::from_secs(60));
+            call("a", "gpt-4o-mini"); // $0.30 in the hour: $0.20 lasts 40 minutes
+        });
+        let text = metrics.render();
+        assert!(
+            text.contains("genops_budget_exhaustion_seconds{budget=\"team-a\"} 2400\n"),
+            "{text}"
+        );
+        assert!(text.contains("genops_budget_exhaustion_seconds{budget=\"idle\"} +Inf\n"));
     }
 
     #[test]
