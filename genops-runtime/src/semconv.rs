@@ -72,6 +72,9 @@ macro_rules! __genops_field_table {
             GENOPS_STREAM_CHUNKS = "genops.stream.chunks", -, "The items a streamed call yielded (`i64`).";
             GENOPS_STREAM_END = "genops.stream.end", -, "How a streamed call ended: `completed`, `error` or `cancelled`.";
             GENOPS_USAGE_MISSING = "genops.usage.missing", -, "`true` when a streamed call completed without any recorded usage: its tokens were not booked.";
+            GENOPS_RUN_BUDGET = "genops.run.budget", -, "A run's envelope (`budget = ...`): what the calls beneath its span may spend, in USD (`f64`).";
+            GENOPS_RUN_SPENT = "genops.run.spent", -, "What the calls beneath a run's span spent, in USD (`f64`), as its envelope booked it.";
+            GENOPS_RUN_REMAINING = "genops.run.remaining", -, "What was left of a run's envelope when its span closed, in USD (`f64`).";
             GENOPS_SAMPLE_RATE = "genops.sample_rate", sample_rate, "The export sampling rate of a call site (`sample = ...`), read by the trace sampler.";
         }
     };

@@ -17,6 +17,7 @@ use crate::export::CallMetrics;
 use crate::governance::{GovernanceError, PolicyResult, Verdict};
 use crate::intern::Sym;
 use crate::outcome::Outcome;
+use crate::semconv;
 
 /// Finishes `span` with `outcome`, once; later calls do nothing.
 pub(crate) fn finish(span: &Span, outcome: Outcome) {
@@ -43,11 +44,20 @@ fn finish_with(span: &Span, outcome: Outcome, stream: Option<StreamReport>) {
 /// span lock is held: policies, alerts and every layer's `on_record` run freely.
 fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
     let governance = engine.governance.as_deref();
-    let verdict = governance.map(|governance| match &done.blocked {
-        Some(denied) => blocked_verdict(denied),
-        None => governance.settle(&done.key, done.own_cost, done.admission.as_ref()),
-    });
+    // A run's envelope may deny a call where no budget or policy is configured.
+    let verdict = match (&done.blocked, governance) {
+        (Some(denied), _) => Some(blocked_verdict(denied)),
+        (None, Some(governance)) => {
+            Some(governance.settle(&done.key, done.own_cost, done.admission.as_ref()))
+        }
+        (None, None) => None,
+    };
     result_fields::record(span, id, done, verdict.as_ref());
+    if let Some(run) = done.envelope.as_ref().and_then(|e| e.close(done.own_cost)) {
+        span.record(semconv::GENOPS_RUN_BUDGET, run.limit.as_usd());
+        span.record(semconv::GENOPS_RUN_SPENT, run.spent.as_usd());
+        span.record(semconv::GENOPS_RUN_REMAINING, run.remaining.as_usd());
+    }
     if let (Some(governance), Some(v)) = (governance, &verdict) {
         governance.deliver(&v.alerts);
         if v.result == PolicyResult::Warned && v.alerts.is_empty() {
@@ -119,6 +129,7 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
         GovernanceError::BudgetExceeded { budget, .. }
         | GovernanceError::StoreUnavailable { budget, .. } => (budget.clone(), denied.to_string()),
         GovernanceError::PolicyViolation { policy, reason } => (policy.clone(), reason.clone()),
+        GovernanceError::EnvelopeExceeded { run, .. } => (run.clone(), denied.to_string()),
     };
     Verdict {
         result: PolicyResult::Blocked,

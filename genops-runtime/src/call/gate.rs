@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use super::engine::Engine;
 use super::layer_handle::LayerHandle;
 use super::state::TrackedState;
-use crate::governance::GovernanceError;
+use crate::governance::{Admission, GovernanceError, ENVELOPE_RESERVATION};
 use crate::money::Cost;
 use crate::outcome::{Outcome, TrackedResult};
 
@@ -36,23 +36,49 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
         .flatten()
     };
     let mut gate = None;
-    on_state(&mut |state, engine| gate = state.governance(engine));
-    let Some((governance, key)) = gate else {
-        return Ok(());
+    on_state(&mut |state, engine| {
+        gate = Some((state.governance(engine), state.admitting_envelope()));
+    });
+    let (governance, envelope) = match gate {
+        Some(gate @ (Some(_), _) | gate @ (_, Some(_))) => gate,
+        _ => return Ok(()),
     };
+    // The run envelopes first: they are in this process, and their denial spares the store.
     // No span lock is held while policies run.
-    let result = governance.admit(&key, reserve);
+    let held = envelope.map(|e| (e, reserve.unwrap_or(ENVELOPE_RESERVATION)));
+    let release_envelopes = || {
+        if let Some((envelope, amount)) = &held {
+            envelope.settle(*amount, Cost::ZERO, false);
+        }
+    };
+    let result = match &held {
+        Some((envelope, amount)) => envelope.reserve(*amount),
+        None => Ok(()),
+    }
+    .and_then(|()| match &governance {
+        Some((governance, key)) => governance
+            .admit(key, reserve)
+            .inspect_err(|_| release_envelopes()),
+        None => Ok(Admission::default()),
+    });
     let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
+    let admitted = result.is_ok();
     let mut result = Some(result);
     let stored = on_state(&mut |state, _| {
         if let Some(result) = result.take() {
             state.admitted(result);
+            if let (true, Some((_, amount))) = (admitted, &held) {
+                state.held_in_envelopes(*amount);
+            }
         }
     });
     if stored.is_none() {
         // The span vanished: nothing would settle the reservation, so release it here.
         if let Some(Ok(admission)) = result {
-            governance.release(&admission);
+            if let Some((governance, _)) = &governance {
+                governance.release(&admission);
+            }
+            release_envelopes();
         }
         return Ok(());
     }

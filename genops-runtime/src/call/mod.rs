@@ -11,7 +11,7 @@
 //!   settling governance and recording the result fields once;
 //! - `future`, `scope` and `tracked_span`: the three ways a call runs inside its span
 //!   (async, sync, by hand), and `stream` for a call that lasts as long as its stream;
-//! - `attr_text` and `gate`: helpers of the generated code.
+//! - `attr_text`, `gate` and `envelope` (a run's budget): helpers of the generated code.
 //!
 //! This module is a front door: it re-exports what the layer, set-up, the crate's API and the
 //! generated code use, and nothing else.
@@ -20,6 +20,7 @@ mod attr_text;
 mod auto;
 mod declared;
 mod engine;
+mod envelope;
 mod finish;
 mod finished;
 mod future;
@@ -39,6 +40,7 @@ pub use auto::{
     returns_stream, BoxedStream, Ignore, IgnoreItems, IgnoreReturned, ItemRecorder, ItemsOf,
     Record, RecordItems, RecordReturned, Returned, ReturnsStream, TrackAnyItems, TrackResultItems,
 };
+pub use envelope::open_envelope;
 pub use future::Tracked;
 pub use gate::{admit, denied, Gated};
 pub use literal_site::LiteralSite;

@@ -7,7 +7,7 @@ use super::declared::Declared;
 use super::engine::Engine;
 use super::finished::{Finished, StreamFinished, StreamReport};
 use crate::attribution::{Attribution, Dimension};
-use crate::governance::{Admission, Governance, GovernanceError};
+use crate::governance::{Admission, Envelope, EnvelopeCall, Governance, GovernanceError};
 use crate::intern::intern;
 use crate::intern::Sym;
 use crate::ledger::{Entry, LedgerKey};
@@ -103,7 +103,7 @@ pub(crate) struct TrackedState {
     extras: Option<Box<Extras>>,
 }
 
-/// What only some tracked calls have: a manual cost, a gate.
+/// What only some tracked calls have: a manual cost, a gate, a run envelope.
 #[derive(Default)]
 struct Extras {
     manual_cost: Cost,
@@ -111,10 +111,25 @@ struct Extras {
     admission: Option<Admission>,
     /// Why a gated call was denied.
     blocked: Option<Box<GovernanceError>>,
+    /// The innermost run envelope the call is beneath (its own, when it opened one): inherited
+    /// from the tracked parent, so a run's calls share it without a lookup.
+    envelope: Option<Arc<Envelope>>,
+    /// The call opened `envelope` (`budget = ...`): it is a run.
+    opened_envelope: bool,
+    /// What an admitted gated call holds in the envelopes it is beneath.
+    envelope_hold: Cost,
 }
 
 impl TrackedState {
-    pub(crate) fn new(engine: &Engine, declared: Declared, parent: Option<&Attribution>) -> Self {
+    /// The state of a call declared as `declared`, beneath the tracked call whose attribution
+    /// is `parent` and whose innermost run envelope is `envelope`. A call beneath a run keeps
+    /// the envelope in its extras: calls outside runs allocate nothing for them.
+    pub(crate) fn new(
+        engine: &Engine,
+        declared: Declared,
+        parent: Option<&Attribution>,
+        envelope: Option<Arc<Envelope>>,
+    ) -> Self {
         let own = declared.attribution.mask();
         let mut attribution = declared.attribution;
         if let Some(parent) = parent {
@@ -148,7 +163,12 @@ impl TrackedState {
             local,
             start: Instant::now(),
             finished: false,
-            extras: None,
+            extras: envelope.map(|envelope| {
+                Box::new(Extras {
+                    envelope: Some(envelope),
+                    ..Extras::default()
+                })
+            }),
         }
     }
 
@@ -164,6 +184,36 @@ impl TrackedState {
             Ok(admission) => self.extras().admission = Some(admission),
             Err(denied) => self.extras().blocked = Some(Box::new(denied)),
         }
+    }
+
+    /// The innermost run envelope the call is beneath, for the calls beneath it to inherit.
+    pub(crate) fn envelope(&self) -> Option<Arc<Envelope>> {
+        self.extras.as_ref()?.envelope.clone()
+    }
+
+    /// Makes the call a run of `limit`, named `run` (with its trace id): the calls beneath it
+    /// are admitted against the new envelope, and against the ones it is beneath.
+    pub(crate) fn open_envelope(&mut self, run: &str, trace_id: Option<String>, limit: Cost) {
+        let extras = self.extras();
+        let parent = extras.envelope.take();
+        extras.envelope = Some(Envelope::new(run, trace_id, limit, parent));
+        extras.opened_envelope = true;
+    }
+
+    /// The envelope the call itself is admitted against: the innermost one it is beneath, not
+    /// its own.
+    pub(crate) fn admitting_envelope(&self) -> Option<Arc<Envelope>> {
+        let extras = self.extras.as_ref()?;
+        let envelope = extras.envelope.as_ref()?;
+        match extras.opened_envelope {
+            true => envelope.enclosing().cloned(),
+            false => Some(Arc::clone(envelope)),
+        }
+    }
+
+    /// Notes that an admitted call holds `amount` in the envelopes it is beneath.
+    pub(crate) fn held_in_envelopes(&mut self, amount: Cost) {
+        self.extras().envelope_hold = amount;
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -447,6 +497,11 @@ impl TrackedState {
             duration,
             admission: extras.admission,
             blocked: extras.blocked,
+            envelope: extras.envelope.map(|envelope| EnvelopeCall {
+                envelope,
+                hold: extras.envelope_hold,
+                opened: extras.opened_envelope,
+            }),
             stream,
         });
     }

@@ -13,6 +13,7 @@ mod call_info;
 mod clock;
 mod compiled;
 mod engine;
+mod envelope;
 mod error;
 mod forecast;
 mod policy;
@@ -25,6 +26,7 @@ pub use budget::{Budget, BudgetAlert, FailMode, Scope, Usd, Window};
 pub use call_info::{CallInfo, Phase};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub(crate) use engine::{Admission, Governance};
+pub(crate) use envelope::{Envelope, EnvelopeCall, ENVELOPE_RESERVATION};
 pub use error::GovernanceError;
 pub use forecast::BudgetForecast;
 pub use policy::{

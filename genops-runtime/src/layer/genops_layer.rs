@@ -154,14 +154,19 @@ where
         };
         let Some(span) = ctx.span(id) else { return };
         // Not `parent.scope()`, which looks the parent up a second time.
-        let parent_attribution =
-            std::iter::successors(span.parent(), SpanRef::parent).find_map(|ancestor| {
-                let extensions = ancestor.extensions();
-                extensions
-                    .get::<TrackedState>()
-                    .map(|state| state.attribution().clone())
-            });
-        let state = TrackedState::new(&self.handle.engine, declared, parent_attribution.as_ref());
+        let parent = std::iter::successors(span.parent(), SpanRef::parent).find_map(|ancestor| {
+            let extensions = ancestor.extensions();
+            extensions
+                .get::<TrackedState>()
+                .map(|state| (state.attribution().clone(), state.envelope()))
+        });
+        let (parent_attribution, envelope) = parent.unzip();
+        let state = TrackedState::new(
+            &self.handle.engine,
+            declared,
+            parent_attribution.as_ref(),
+            envelope.flatten(),
+        );
         span.extensions_mut().insert(state);
     }
 

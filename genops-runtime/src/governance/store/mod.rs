@@ -19,6 +19,7 @@ pub(crate) use backend::Booked;
 pub(crate) use backend::{Backend, BudgetCell, Denied, Hold};
 pub use config::BudgetStore;
 use config::Kind;
+pub(crate) use lock::lock;
 
 use crate::governance::compiled::Budgets;
 
