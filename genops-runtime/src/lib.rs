@@ -104,8 +104,8 @@ mod test_support;
 
 pub use attribution::Dimension;
 pub use call::{
-    record, record_cost, record_cumulative_usage, record_response_model, record_usage, ItemOutcome,
-    Tracked, TrackedSpan, TrackedStream,
+    admitted_model, record, record_cost, record_cumulative_usage, record_response_model,
+    record_usage, ItemOutcome, Tracked, TrackedSpan, TrackedStream,
 };
 pub use error::InitError;
 #[cfg(feature = "otlp")]
@@ -113,7 +113,7 @@ pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use governance::{
     AllowedModels, Budget, BudgetAlert, BudgetForecast, BudgetStatus, BudgetStore, CallInfo, Clock,
     Enforcement, FailMode, GovernanceError, ManualClock, MaxCostPerCall, Phase, Policy, RateLimit,
-    RequiredAttribution, Scope, SystemClock, Usd, Window,
+    RequiredAttribution, Scope, StepDown, SystemClock, Usd, Window,
 };
 pub use init::{
     init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, LOG_LEVEL_VAR, METRICS_ADDR_VAR,

@@ -75,6 +75,8 @@ macro_rules! __genops_field_table {
             GENOPS_RUN_BUDGET = "genops.run.budget", -, "A run's envelope (`budget = ...`): what the calls beneath its span may spend, in USD (`f64`).";
             GENOPS_RUN_SPENT = "genops.run.spent", -, "What the calls beneath a run's span spent, in USD (`f64`), as its envelope booked it.";
             GENOPS_RUN_REMAINING = "genops.run.remaining", -, "What was left of a run's envelope when its span closed, in USD (`f64`).";
+            GENOPS_MODEL_ADMITTED = "genops.model.admitted", -, "The model a step-down policy admitted a gated call on, when cheaper than the one it asked for (`gen_ai.request.model`).";
+            GENOPS_STEP_DOWN_POLICY = "genops.step_down.policy", -, "The step-down policy that admitted the call on `genops.model.admitted`.";
             GENOPS_SAMPLE_RATE = "genops.sample_rate", sample_rate, "The export sampling rate of a call site (`sample = ...`), read by the trace sampler.";
         }
     };

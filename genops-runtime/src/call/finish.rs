@@ -101,6 +101,18 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             cost_usd: done.own_cost.as_usd(),
         });
     }
+    if let Some(ignored) = &done.step_down_ignored {
+        let (stepped, answered) = &**ignored;
+        tracing::warn!(
+            target: "genops",
+            policy = stepped.policy.as_str(),
+            requested = stepped.from.as_str(),
+            admitted = stepped.to.as_str(),
+            answered = answered.as_str(),
+            "a call stepped down by a policy was answered by another model, and is booked on \
+             what the provider reported; use `genops::admitted_model()` for the request's model"
+        );
+    }
     if let Some(pair) = &done.warn_unknown {
         let (provider, model) = &**pair;
         tracing::warn!(

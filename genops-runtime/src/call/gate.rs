@@ -1,13 +1,16 @@
 //! The admission gate of `#[genops::track(enforce)]`, as the generated code calls it.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use super::engine::Engine;
 use super::layer_handle::LayerHandle;
 use super::state::TrackedState;
+use super::step_down;
 use crate::governance::{Admission, GovernanceError, ENVELOPE_RESERVATION};
 use crate::money::Cost;
 use crate::outcome::{Outcome, TrackedResult};
+use crate::semconv;
 
 mod sealed {
     /// Only `Result` takes [`super::Gated`].
@@ -20,7 +23,7 @@ mod sealed {
 pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), GovernanceError> {
     let reserve = reserve_usd.map(|usd| Cost::from_usd(usd).unwrap_or(Cost::ZERO));
     // The span's own state, read (`f(None)` first) and then written (`f(Some(result))`).
-    let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Engine)| {
+    let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Arc<Engine>)| {
         span.with_subscriber(|(id, dispatch)| {
             let handle = LayerHandle::of(dispatch)?;
             let mut found = false;
@@ -37,10 +40,16 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
     };
     let mut gate = None;
     on_state(&mut |state, engine| {
-        gate = Some((state.governance(engine), state.admitting_envelope()));
+        let governance = state.governance(engine);
+        // The prices compare the models of a step-down.
+        let prices = governance
+            .as_ref()
+            .filter(|(g, _)| g.steps_down())
+            .map(|_| Arc::clone(engine));
+        gate = Some((governance, state.admitting_envelope(), prices));
     });
-    let (governance, envelope) = match gate {
-        Some(gate @ (Some(_), _) | gate @ (_, Some(_))) => gate,
+    let (governance, envelope, prices) = match gate {
+        Some(gate @ (Some(_), ..) | gate @ (_, Some(_), _)) => gate,
         _ => return Ok(()),
     };
     // The run envelopes first: they are in this process, and their denial spares the store.
@@ -51,24 +60,31 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
             envelope.settle(*amount, Cost::ZERO, false);
         }
     };
+    let mut stepped = None;
     let result = match &held {
         Some((envelope, amount)) => envelope.reserve(*amount),
         None => Ok(()),
     }
-    .and_then(|()| match &governance {
-        Some((governance, key)) => governance
-            .admit(key, reserve)
-            .inspect_err(|_| release_envelopes()),
+    .and_then(|()| match governance.clone() {
+        Some((governance, mut key)) => {
+            let (result, step) =
+                step_down::admit(&governance, prices.as_deref(), &mut key, reserve);
+            stepped = step;
+            result.inspect_err(|_| release_envelopes())
+        }
         None => Ok(Admission::default()),
     });
     let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
     let admitted = result.is_ok();
     let mut result = Some(result);
-    let stored = on_state(&mut |state, _| {
+    let stored = on_state(&mut |state, engine| {
         if let Some(result) = result.take() {
             state.admitted(result);
             if let (true, Some((_, amount))) = (admitted, &held) {
                 state.held_in_envelopes(*amount);
+            }
+            if let Some(stepped) = stepped.clone() {
+                state.stepped_down(engine, stepped);
             }
         }
     });
@@ -81,6 +97,10 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
             release_envelopes();
         }
         return Ok(());
+    }
+    if let Some(stepped) = &stepped {
+        span.record(semconv::GENOPS_MODEL_ADMITTED, stepped.to.as_str());
+        span.record(semconv::GENOPS_STEP_DOWN_POLICY, stepped.policy.as_str());
     }
     outcome
 }

@@ -11,7 +11,8 @@
 //!   settling governance and recording the result fields once;
 //! - `future`, `scope` and `tracked_span`: the three ways a call runs inside its span
 //!   (async, sync, by hand), and `stream` for a call that lasts as long as its stream;
-//! - `attr_text`, `gate` and `envelope` (a run's budget): helpers of the generated code.
+//! - `attr_text`, `gate` and `envelope` (a run's budget): helpers of the generated code, and
+//!   `step_down`: the model a gated call is admitted on.
 //!
 //! This module is a front door: it re-exports what the layer, set-up, the crate's API and the
 //! generated code use, and nothing else.
@@ -32,6 +33,7 @@ mod result_fields;
 mod scope;
 mod span_macro;
 mod state;
+mod step_down;
 mod stream;
 mod tracked_span;
 
@@ -48,6 +50,7 @@ pub use record::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage,
 };
 pub use scope::{call_once, TrackedScope};
+pub use step_down::admitted_model;
 pub use stream::{ItemOutcome, TrackedStream};
 pub use tracked_span::TrackedSpan;
 

@@ -7,7 +7,9 @@ use super::declared::Declared;
 use super::engine::Engine;
 use super::finished::{Finished, StreamFinished, StreamReport};
 use crate::attribution::{Attribution, Dimension};
-use crate::governance::{Admission, Envelope, EnvelopeCall, Governance, GovernanceError};
+use crate::governance::{
+    Admission, Envelope, EnvelopeCall, Governance, GovernanceError, SteppedDown,
+};
 use crate::intern::intern;
 use crate::intern::Sym;
 use crate::ledger::{Entry, LedgerKey};
@@ -118,6 +120,8 @@ struct Extras {
     opened_envelope: bool,
     /// What an admitted gated call holds in the envelopes it is beneath.
     envelope_hold: Cost,
+    /// The cheaper model a step-down policy admitted the call on.
+    stepped: Option<SteppedDown>,
 }
 
 impl TrackedState {
@@ -209,6 +213,23 @@ impl TrackedState {
             true => envelope.enclosing().cloned(),
             false => Some(Arc::clone(envelope)),
         }
+    }
+
+    /// The call was admitted on a cheaper model than it asked for: it is priced on it, unless
+    /// the provider reports another.
+    pub(crate) fn stepped_down(&mut self, engine: &Engine, stepped: SteppedDown) {
+        if self.response_model.is_none() {
+            self.key.model = Some(stepped.to.clone());
+        }
+        self.extras().stepped = Some(stepped);
+        self.reprice(engine);
+    }
+
+    /// The model the call may use: the one a step-down admitted it on, else the one it asked
+    /// for.
+    pub(crate) fn admitted_model(&self) -> Option<&Sym> {
+        let stepped = self.extras.as_ref().and_then(|e| e.stepped.as_ref());
+        stepped.map(|s| &s.to).or(self.request_model.as_ref())
     }
 
     /// Notes that an admitted call holds `amount` in the envelopes it is beneath.
@@ -497,6 +518,12 @@ impl TrackedState {
             duration,
             admission: extras.admission,
             blocked: extras.blocked,
+            // A call stepped down but answered by another model is booked on that one.
+            step_down_ignored: extras.stepped.and_then(|stepped| {
+                let answered = self.response_model.clone()?;
+                (!answered.as_str().starts_with(stepped.to.as_str()))
+                    .then(|| Box::new((stepped, answered)))
+            }),
             envelope: extras.envelope.map(|envelope| EnvelopeCall {
                 envelope,
                 hold: extras.envelope_hold,

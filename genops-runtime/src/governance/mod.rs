@@ -19,6 +19,7 @@ mod forecast;
 mod policy;
 mod settings;
 mod status;
+mod step_down;
 mod store;
 mod verdict;
 
@@ -34,5 +35,7 @@ pub use policy::{
 };
 pub(crate) use settings::GovernanceSettings;
 pub use status::BudgetStatus;
+pub use step_down::StepDown;
+pub(crate) use step_down::SteppedDown;
 pub use store::BudgetStore;
 pub(crate) use verdict::{PolicyResult, Verdict};

@@ -7,6 +7,7 @@ use super::alerts::AlertFn;
 use super::budget::Budget;
 use super::clock::Clock;
 use super::policy::Policy;
+use super::step_down::StepDown;
 use super::store::BudgetStore;
 
 /// Settings for the governance engine; see `LayerBuilder::budget` and friends.
@@ -14,6 +15,7 @@ use super::store::BudgetStore;
 pub(crate) struct GovernanceSettings {
     pub(crate) budgets: Vec<Budget>,
     pub(crate) policies: Vec<Arc<dyn Policy>>,
+    pub(crate) step_downs: Vec<StepDown>,
     pub(crate) on_alert: Vec<AlertFn>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
     /// Chosen in code; `None` leaves it to the environment (`init()`) or memory.
@@ -22,7 +24,7 @@ pub(crate) struct GovernanceSettings {
 
 impl GovernanceSettings {
     pub(crate) fn is_empty(&self) -> bool {
-        self.budgets.is_empty() && self.policies.is_empty()
+        self.budgets.is_empty() && self.policies.is_empty() && self.step_downs.is_empty()
     }
 }
 

@@ -40,7 +40,7 @@ struct Metric {
 }
 
 /// Every metric, in the order the exposition writes them.
-const METRICS: [Metric; 16] = [
+const METRICS: [Metric; 17] = [
     Metric {
         name: "genops_operation_duration_seconds",
         kind: "histogram",
@@ -125,6 +125,12 @@ const METRICS: [Metric; 16] = [
         kind: "counter",
         help: "Budget thresholds crossed, once per window.",
         samples: |s| s.budgets.as_ref().map(alerts),
+    },
+    Metric {
+        name: "genops_model_step_downs_total",
+        kind: "counter",
+        help: "Gated calls a step-down policy admitted on a cheaper model than they asked for.",
+        samples: |s| s.budgets.as_ref().map(step_downs),
     },
     Metric {
         name: "genops_budget_store_errors_total",
@@ -287,6 +293,17 @@ fn exhaustion(budgets: &BudgetFigures) -> Vec<Sample> {
         .collect()
 }
 
+/// Step-downs per (policy, from, to).
+fn step_downs(budgets: &BudgetFigures) -> Vec<Sample> {
+    budgets
+        .step_downs
+        .iter()
+        .map(|((policy, from, to), n)| {
+            sample(labels(&[("policy", policy), ("from", from), ("to", to)]), n)
+        })
+        .collect()
+}
+
 /// Alerts fired per (budget, threshold, or `forecast`).
 fn alerts(budgets: &BudgetFigures) -> Vec<Sample> {
     budgets
@@ -372,6 +389,30 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("genops_budget_exhaustion_seconds{budget=\"idle\"} +Inf\n"));
+    }
+
+    #[test]
+    fn step_downs_by_policy_and_models() {
+        use crate::governance::{Budget, Scope, StepDown, Usd};
+        let layer = crate::GenOpsLayer::builder()
+            .budget(Budget::daily("team-a", Scope::team("a"), Usd(0.5)).hard())
+            .step_down(StepDown::new("degrade", Scope::all()).at(0.5, "gpt-4o", "gpt-4o-mini"))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            call("a", "gpt-4o-mini"); // $0.15
+            call("a", "gpt-4o-mini"); // $0.30: 60%
+            let gated = crate::test_support::tracked_call("a", "gpt-4o", crate::Usage::default());
+            assert_eq!(crate::call::admit(gated.span(), Some(0.01)), Ok(()));
+        });
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                "genops_model_step_downs_total{policy=\"degrade\",from=\"gpt-4o\",to=\"gpt-4o-mini\"} 1\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub(super) struct CostTokens {
 pub(super) struct BudgetFigures {
     pub(super) statuses: Vec<BudgetStatus>,
     pub(super) forecasts: Vec<BudgetForecast>,
+    /// Calls stepped down, by (policy, from, to).
+    pub(super) step_downs: BTreeMap<(String, String, String), u64>,
     /// Alerts fired, by (budget, threshold).
     pub(super) alerts: BTreeMap<(String, String), u64>,
     pub(super) store_errors: u64,
@@ -135,6 +137,7 @@ impl<'a> Scrape<'a> {
         scrape.budgets = source.governance.as_ref().map(|governance| BudgetFigures {
             statuses: governance.statuses(),
             forecasts: governance.forecasts(),
+            step_downs: governance.step_down_counts(),
             alerts: governance.alert_counts(),
             store_errors: governance.store_errors(),
         });
