@@ -53,6 +53,7 @@
 //!   and your own [`Recordable`] types.
 //! - [Streaming](guide::streaming), [Pricing](guide::pricing),
 //!   [Budgets and policies](guide::budgets), [Running many replicas](guide::replicas),
+//!   [Agent runs, step-down and forecasts](guide::runs),
 //!   [Export](guide::export), [The ledger and cardinality](guide::ledger),
 //!   [Performance](guide::performance), [Security](guide::security), [Layout](guide::layout).
 //!
@@ -104,6 +105,9 @@ pub mod guide {
     }
     pub mod replicas {
         #![doc = include_str!("../docs/guide/replicas.md")]
+    }
+    pub mod runs {
+        #![doc = include_str!("../docs/guide/runs.md")]
     }
     pub mod export {
         #![doc = include_str!("../docs/guide/export.md")]
