@@ -48,7 +48,7 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
             .map(|_| Arc::clone(engine));
         gate = Some((governance, state.admitting_envelope(), prices));
     });
-    let (governance, envelope, prices) = match gate {
+    let (mut governance, envelope, prices) = match gate {
         Some(gate @ (Some(_), ..) | gate @ (_, Some(_), _)) => gate,
         _ => return Ok(()),
     };
@@ -65,10 +65,9 @@ pub fn admit(span: &tracing::Span, reserve_usd: Option<f64>) -> Result<(), Gover
         Some((envelope, amount)) => envelope.reserve(*amount),
         None => Ok(()),
     }
-    .and_then(|()| match governance.clone() {
-        Some((governance, mut key)) => {
-            let (result, step) =
-                step_down::admit(&governance, prices.as_deref(), &mut key, reserve);
+    .and_then(|()| match &mut governance {
+        Some((governance, key)) => {
+            let (result, step) = step_down::admit(governance, prices.as_deref(), key, reserve);
             stepped = step;
             result.inspect_err(|_| release_envelopes())
         }
