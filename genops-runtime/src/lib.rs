@@ -105,7 +105,7 @@ mod test_support;
 pub use attribution::Dimension;
 pub use call::{
     admitted_model, record, record_cost, record_cumulative_usage, record_response_model,
-    record_usage, ItemOutcome, Tracked, TrackedSpan, TrackedStream,
+    record_usage, use_admitted_model, ItemOutcome, Tracked, TrackedSpan, TrackedStream,
 };
 pub use error::InitError;
 #[cfg(feature = "otlp")]
@@ -130,5 +130,7 @@ pub use pricing::{
 };
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
-pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
+pub use recordable::{
+    IncludeUsage, Recordable, Report, RequestModel, UsageReport, MAX_FINISH_REASONS,
+};
 pub use usage::{SearchContextSize, ServiceTier, Usage};

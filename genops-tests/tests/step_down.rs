@@ -98,6 +98,31 @@ fn at_exhaustion_the_first_step_whose_hold_fits_is_admitted() {
     assert_eq!(spans[4].field(GENOPS_POLICY_RESULT).str(), "blocked");
 }
 
+/// A call that sends a JSON request, rewritten to its admitted model in one line.
+#[genops::track(
+    team = "search",
+    provider = "openai",
+    model = "gpt-4o",
+    enforce(reserve = 0.02)
+)]
+fn send() -> Result<serde_json::Value, AppError> {
+    let mut body = serde_json::json!({"model": "gpt-4o", "messages": []});
+    genops::use_admitted_model(&mut body);
+    genops::record_usage(Usage::new(60_000, 0));
+    Ok(body)
+}
+
+#[test]
+fn a_request_is_rewritten_to_the_admitted_model() {
+    let (bodies, _, _) = capture_with(layer(), true, || {
+        (0..7)
+            .map(|_| send().unwrap()["model"].clone())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(bodies[5], "gpt-4o");
+    assert_eq!(bodies[6], "gpt-4o-mini", "admitted at 90%");
+}
+
 /// A call that asks for gpt-4o whatever it was admitted on: the provider answers as gpt-4o.
 #[genops::track(
     team = "search",

@@ -50,7 +50,7 @@ pub use record::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage,
 };
 pub use scope::{call_once, TrackedScope};
-pub use step_down::admitted_model;
+pub use step_down::{admitted_model, use_admitted_model};
 pub use stream::{ItemOutcome, TrackedStream};
 pub use tracked_span::TrackedSpan;
 

@@ -7,6 +7,7 @@ use crate::governance::{Admission, Governance, GovernanceError, SteppedDown};
 use crate::intern::{intern, Sym};
 use crate::ledger::LedgerKey;
 use crate::money::Cost;
+use crate::recordable::RequestModel;
 use crate::usage::Usage;
 
 /// The usage the models of a step-down are compared by, to scale a hold from one to another: a
@@ -90,4 +91,23 @@ pub(crate) fn admit(
 /// ```
 pub fn admitted_model() -> Option<String> {
     with_nearest_tracked(|state, _| state.admitted_model().map(|m| m.as_str().to_owned())).flatten()
+}
+
+/// Sets the model of `request` to the one the nearest tracked call may use
+/// ([`admitted_model`]); outside a tracked call, or for a call that names no model, leaves it
+/// as it is.
+///
+/// ```
+/// #[genops::track(team = "search", provider = "openai", model = "gpt-4o", enforce)]
+/// fn answer(mut body: serde_json::Value) -> Result<serde_json::Value, genops::GovernanceError> {
+///     genops::use_admitted_model(&mut body);
+///     // ... send `body` ...
+///     Ok(body)
+/// }
+/// ```
+pub fn use_admitted_model<R: RequestModel + ?Sized>(request: &mut R) -> &mut R {
+    match admitted_model() {
+        Some(model) => request.set_model(&model),
+        None => request,
+    }
 }
