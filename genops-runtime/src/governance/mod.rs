@@ -5,6 +5,11 @@
 //! A gated call reserves an amount at admission, which counts against its hard budgets until the
 //! call closes; then the reservation is released and the actual cost booked, whatever the
 //! outcome (success, `Err`, panic or cancellation).
+//!
+//! Run envelopes (`envelope`) hold a gated call's reservation the same way in every run it is
+//! beneath, in this process; step-down policies (`step_down`) choose the model a gated call is
+//! admitted on; each budget meters its recent spend (`burn_rate`) to forecast when it runs out
+//! (`forecast`).
 
 mod alerts;
 mod budget;
