@@ -250,3 +250,55 @@ fn nested_envelopes_both_apply() {
         }
     );
 }
+
+/// A step that holds $0.08 and spends $0.05.
+#[genops::track(provider = "openai", model = "gpt-4o-mini", enforce(reserve = 0.08))]
+fn spending_step() -> Result<(), AppError> {
+    genops::record_cost(0.05);
+    Ok(())
+}
+
+/// A run of $0.10 whose steps hold $0.08 and spend $0.05: the second is denied.
+#[genops::track(operation = "invoke_agent", name = "exported-run", budget = 0.10)]
+fn exported_run() -> GovernanceError {
+    spending_step().unwrap();
+    match spending_step() {
+        Err(AppError::Denied(denied)) => denied,
+        Ok(()) => panic!("the second step fits"),
+    }
+}
+
+#[cfg(feature = "otlp")]
+#[test]
+fn a_denial_names_the_trace_of_an_exported_run() {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+    use tracing_subscriber::prelude::*;
+
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("test"));
+    let subscriber = tracing_subscriber::registry()
+        .with(otel)
+        .with(genops::layer());
+    let denied = tracing::subscriber::with_default(subscriber, exported_run);
+    provider.force_flush().unwrap();
+    let spans = exporter.get_finished_spans().unwrap();
+    let run = spans.iter().find(|s| s.name == "exported-run").unwrap();
+    let trace_id = run.span_context.trace_id().to_string();
+    let GovernanceError::EnvelopeExceeded {
+        run,
+        trace_id: named,
+        ..
+    } = &denied
+    else {
+        panic!("{denied:?}")
+    };
+    assert_eq!(run, "exported-run");
+    assert_eq!(named.as_deref(), Some(trace_id.as_str()));
+    assert!(denied.to_string().starts_with(&format!(
+        "run `exported-run` (trace {trace_id}) has no room"
+    )));
+}
