@@ -55,6 +55,7 @@
 //!   [Budgets and policies](guide::budgets), [Holding the worst case](guide::holds),
 //!   [Running many replicas](guide::replicas),
 //!   [Rate limits and the kill switch](guide::limits),
+//!   [Agent runs, step-down and forecasts](guide::runs),
 //!   [Export](guide::export), [The ledger and cardinality](guide::ledger),
 //!   [Performance](guide::performance), [Security](guide::security), [Layout](guide::layout),
 //!   [Chargeback: FOCUS 1.2 files](guide::chargeback).
@@ -114,6 +115,10 @@ pub mod guide {
     }
     pub mod limits {
         #![doc = include_str!("../docs/guide/limits.md")]
+    }
+
+    pub mod runs {
+        #![doc = include_str!("../docs/guide/runs.md")]
     }
     pub mod export {
         #![doc = include_str!("../docs/guide/export.md")]

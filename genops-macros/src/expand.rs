@@ -206,12 +206,28 @@ impl Expansion<'_> {
         let site = self.site_static();
         let span = self.span();
         let record_model = self.record_model(&quote!(&__genops_span));
+        let envelope = self.envelope(&quote!(&__genops_span));
         quote! {
             #imports
             #site
             #[allow(unused_mut)]
             let mut __genops_span = #span;
             #record_model
+            #envelope
+        }
+    }
+
+    /// With `budget = ...`: opens the run's envelope on the span, when it is enabled.
+    fn envelope(&self, span: &TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        let Some(usd) = &self.args.budget else {
+            return TokenStream::new();
+        };
+        let usd = quote_spanned!(expr_span(usd)=> ::core::convert::Into::<f64>::into(#usd));
+        quote! {
+            if !#span.is_disabled() {
+                #krate::__private::open_envelope(#span, #usd);
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use genops_names::{ATTRIBUTION_KEYS, LOCAL_PROVIDERS, OPERATIONS, PROVIDERS, PRO
 use crate::attr::{parse_fields, FieldArg, RawArg, RawArgs, RawValue};
 
 /// The keys the attribute accepts besides the attribution keys.
-const OTHER_KEYS: [&str; 11] = [
+const OTHER_KEYS: [&str; 12] = [
     "provider",
     "model",
     "operation",
@@ -21,6 +21,7 @@ const OTHER_KEYS: [&str; 11] = [
     "enforce",
     "sample",
     "stream",
+    "budget",
 ];
 
 /// Every key the attribute accepts, for "expected one of" messages.
@@ -73,6 +74,9 @@ pub(crate) struct Args {
     pub(crate) enforce: Option<Enforce>,
     /// `sample = 0.1`: the share of this call site's traces that is exported.
     pub(crate) sample: Option<f64>,
+    /// `budget = 0.50`: the span is a run, and the gated calls beneath it share an envelope of
+    /// this many USD (a literal, or an expression evaluated when the span is created).
+    pub(crate) budget: Option<Expr>,
 }
 
 /// The `enforce` argument.
@@ -359,6 +363,7 @@ pub(crate) fn validate(raw: RawArgs) -> Result<Args, syn::Error> {
             },
             "enforce" => args.enforce = enforce(value, &mut errors, span),
             "sample" => args.sample = sample(&value, &mut errors, span),
+            "budget" => args.budget = budget(value, &mut errors, span),
             "crate" => match value {
                 RawValue::Expr(Expr::Path(p)) => args.krate = Some(p.path),
                 _ => errors.add(span, "`crate` takes a path: `crate = my_reexport::genops`"),
@@ -469,6 +474,46 @@ fn sample(value: &RawValue, errors: &mut Errors, span: Span) -> Option<f64> {
                 span,
                 "`sample` takes a number literal between 0 and 1, like `sample = 0.1`",
             );
+            None
+        }
+    }
+}
+
+/// `budget = <USD>`: a non-negative number literal, or an expression that converts into `f64`.
+fn budget(value: RawValue, errors: &mut Errors, span: Span) -> Option<Expr> {
+    let usage = "`budget` takes the run's envelope in USD: `budget = 0.50`, or an expression of \
+                 type `f64`";
+    let amount = |lit: &Lit| match lit {
+        Lit::Float(f) => f.base10_parse::<f64>().ok(),
+        Lit::Int(i) => i.base10_parse::<f64>().ok(),
+        _ => None,
+    };
+    match value {
+        RawValue::Expr(Expr::Lit(ExprLit { lit, .. })) => match amount(&lit) {
+            Some(usd) if usd.is_finite() => Some(syn::parse_quote!(#usd)),
+            _ => {
+                errors.add(lit.span(), usage);
+                None
+            }
+        },
+        RawValue::Expr(Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        })) if matches!(*expr, Expr::Lit(_)) => {
+            errors.add(
+                expr.span(),
+                "`budget` must not be negative: it is what the run may spend, in USD",
+            );
+            None
+        }
+        RawValue::Expr(expr) => Some(expr),
+        RawValue::List(_, s) => {
+            errors.add(s, usage);
+            None
+        }
+        RawValue::Flag => {
+            errors.add(span, usage);
             None
         }
     }

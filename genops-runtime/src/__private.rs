@@ -7,9 +7,9 @@ pub use tracing::Level;
 
 pub use crate::__tracked_span;
 pub use crate::call::{
-    admit, admit_async, call_once, denied, record_model, returns_stream, AttrText, AttrViaDisplay,
-    AttrViaStr, BoxedStream, Gated, Ignore, IgnoreItems, IgnoreReturned, ItemRecorder, ItemsOf,
-    LiteralSite, Record, RecordItems, RecordReturned, Returned, ReturnsStream, TrackAnyItems,
-    TrackResultItems, Tracked, TrackedScope, TrackedSpan,
+    admit, admit_async, call_once, denied, open_envelope, record_model, returns_stream, AttrText,
+    AttrViaDisplay, AttrViaStr, BoxedStream, Gated, Ignore, IgnoreItems, IgnoreReturned,
+    ItemRecorder, ItemsOf, LiteralSite, Record, RecordItems, RecordReturned, Returned,
+    ReturnsStream, TrackAnyItems, TrackResultItems, Tracked, TrackedScope, TrackedSpan,
 };
 pub use crate::outcome::{outcome_of, short_type_name, Outcome, TrackedResult};

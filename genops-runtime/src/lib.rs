@@ -115,17 +115,18 @@ mod test_support;
 
 pub use attribution::Dimension;
 pub use call::{
-    record, record_cost, record_cumulative_usage, record_response_model, record_usage, ItemOutcome,
-    Reserve, Tracked, TrackedSpan, TrackedStream,
+    admitted_model, record, record_cost, record_cumulative_usage, record_response_model,
+    record_usage, use_admitted_model, ItemOutcome, Reserve, Tracked, TrackedSpan, TrackedStream,
 };
 pub use error::InitError;
 #[cfg(feature = "otlp")]
 pub use export::{sampler, Protocol, TracesExporter, DEFAULT_SHUTDOWN_TIMEOUT};
 pub use focus::{focus_csv, read_focus_csv, FocusPeriod, FocusSettings, FocusWriter};
 pub use governance::{
-    AllowedModels, Budget, BudgetAlert, BudgetStatus, BudgetStore, CallInfo, Clock, Counted,
-    Enforcement, FailMode, GovernanceError, Kill, ManualClock, MaxCostPerCall, Phase, Policy,
-    RateLimit, RequiredAttribution, Scope, SystemClock, Usd, Window, DEFAULT_TOKEN_HOLD,
+    AllowedModels, Budget, BudgetAlert, BudgetForecast, BudgetStatus, BudgetStore, CallInfo, Clock,
+    Counted, Enforcement, FailMode, GovernanceError, Kill, ManualClock, MaxCostPerCall, Phase,
+    Policy, RateLimit, RequiredAttribution, Scope, StepDown, SystemClock, Usd, Window,
+    DEFAULT_TOKEN_HOLD,
 };
 pub use init::{
     init, Config, Guard, BUDGET_STORE_VAR, DAILY_BUDGET_VAR, FOCUS_DIR_VAR, FOCUS_PERIOD_VAR,
@@ -144,7 +145,9 @@ pub use pricing::{
 };
 #[cfg(feature = "prometheus")]
 pub use prometheus::OVERFLOW_LABEL_VALUE;
-pub use recordable::{IncludeUsage, Recordable, Report, UsageReport, MAX_FINISH_REASONS};
+pub use recordable::{
+    IncludeUsage, Recordable, Report, RequestModel, UsageReport, MAX_FINISH_REASONS,
+};
 pub use request::{HoldError, Request};
 pub use token_class::TokenClass;
 pub use usage::{SearchContextSize, ServiceTier, Usage};

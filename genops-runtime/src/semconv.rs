@@ -74,6 +74,11 @@ macro_rules! __genops_field_table {
             GENOPS_STREAM_END = "genops.stream.end", -, "How a streamed call ended: `completed`, `error` or `cancelled`.";
             GENOPS_USAGE_MISSING = "genops.usage.missing", -, "`true` when a streamed call completed without any recorded usage: its tokens were not booked.";
             GENOPS_USAGE_IMPLAUSIBLE = "genops.usage.implausible", -, "The count a response claimed that cannot be true, and why (`input=18446744073709551615 (above the context window, 128000)`, `prompt_tokens=-5 (not a token count)`): the response was booked at its bound instead (the first such claim of the call).";
+            GENOPS_RUN_BUDGET = "genops.run.budget", -, "A run's envelope (`budget = ...`): what the calls beneath its span may spend, in USD (`f64`).";
+            GENOPS_RUN_SPENT = "genops.run.spent", -, "What the calls beneath a run's span spent, in USD (`f64`), as its envelope booked it.";
+            GENOPS_RUN_REMAINING = "genops.run.remaining", -, "What was left of a run's envelope when its span closed, in USD (`f64`).";
+            GENOPS_MODEL_ADMITTED = "genops.model.admitted", -, "The model a step-down policy admitted a gated call on, when cheaper than the one it asked for (`gen_ai.request.model`).";
+            GENOPS_STEP_DOWN_POLICY = "genops.step_down.policy", -, "The step-down policy that admitted the call on `genops.model.admitted`.";
             GENOPS_SAMPLE_RATE = "genops.sample_rate", sample_rate, "The export sampling rate of a call site (`sample = ...`), read by the trace sampler.";
         }
     };

@@ -18,6 +18,7 @@ use crate::export::CallMetrics;
 use crate::governance::{GovernanceError, PolicyResult, Verdict};
 use crate::intern::Sym;
 use crate::outcome::Outcome;
+use crate::semconv;
 
 thread_local! {
     /// The finished span this thread is dropping (0: none), so that the layer's `on_close` knows
@@ -68,16 +69,23 @@ fn finish_with(span: &Span, outcome: Outcome, stream: Option<StreamReport>) {
 /// span lock is held: policies, alerts and every layer's `on_record` run freely.
 fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
     let governance = engine.governance.as_deref();
-    let verdict = governance.map(|governance| match &done.blocked {
-        Some(denied) => blocked_verdict(denied),
-        None => governance.settle(
+    // A run's envelope may deny a call where no budget or policy is configured.
+    let verdict = match (&done.blocked, governance) {
+        (Some(denied), _) => Some(blocked_verdict(denied)),
+        (None, Some(governance)) => Some(governance.settle(
             &done.key,
             done.own_cost,
             done.usage.as_ref(),
             done.admission.as_ref(),
-        ),
-    });
+        )),
+        (None, None) => None,
+    };
     result_fields::record(span, id, done, verdict.as_ref());
+    if let Some(run) = done.envelope.as_ref().and_then(|e| e.close(done.own_cost)) {
+        span.record(semconv::GENOPS_RUN_BUDGET, run.limit.as_usd());
+        span.record(semconv::GENOPS_RUN_SPENT, run.spent.as_usd());
+        span.record(semconv::GENOPS_RUN_REMAINING, run.remaining.as_usd());
+    }
     if let (Some(governance), Some(v)) = (governance, &verdict) {
         governance.deliver(&v.alerts);
         if v.result == PolicyResult::Warned && v.alerts.is_empty() {
@@ -136,6 +144,18 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             cost_usd: done.own_cost.as_usd(),
         });
     }
+    if let Some(ignored) = &done.step_down_ignored {
+        let (stepped, answered) = &**ignored;
+        tracing::warn!(
+            target: "genops",
+            policy = stepped.policy.as_str(),
+            requested = stepped.from.as_str(),
+            admitted = stepped.to.as_str(),
+            answered = answered.as_str(),
+            "a call stepped down by a policy was answered by another model, and is booked on \
+             what the provider reported; use `genops::admitted_model()` for the request's model"
+        );
+    }
     if let Some(pair) = &done.warn_unknown {
         let (provider, model) = &**pair;
         tracing::warn!(
@@ -167,6 +187,7 @@ fn blocked_verdict(denied: &GovernanceError) -> Verdict {
         GovernanceError::CannotHold(problem) => ("worst case".to_owned(), problem.to_string()),
         GovernanceError::RateLimited { limit, .. } => (limit.clone(), denied.to_string()),
         GovernanceError::Killed { scope, .. } => (scope.clone(), denied.to_string()),
+        GovernanceError::EnvelopeExceeded { run, .. } => (run.clone(), denied.to_string()),
     };
     Verdict {
         result: PolicyResult::Blocked,

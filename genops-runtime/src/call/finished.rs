@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::attribution::Dimension;
-use crate::governance::{Admission, GovernanceError};
+use crate::governance::{Admission, EnvelopeCall, GovernanceError, SteppedDown};
 use crate::intern::Sym;
 use crate::ledger::LedgerKey;
 use crate::money::Cost;
@@ -81,6 +81,10 @@ pub(crate) struct Finished {
     pub(crate) admission: Option<Admission>,
     /// Why a gated call was denied.
     pub(crate) blocked: Option<Box<GovernanceError>>,
+    /// A call stepped down but answered by another model (booked on it): warn.
+    pub(crate) step_down_ignored: Option<Box<(SteppedDown, Sym)>>,
+    /// The run envelopes the call is beneath, to settle.
+    pub(crate) envelope: Option<EnvelopeCall>,
     /// What a streamed call's stream reported.
     pub(crate) stream: Option<StreamFinished>,
 }

@@ -1,19 +1,21 @@
 //! The admission gate of `#[genops::track(enforce)]`, as the generated code calls it.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::Engine;
 use super::layer_handle::LayerHandle;
 use super::sleep::Sleep;
 use super::state::TrackedState;
-use crate::governance::{GovernanceError, Usd};
+use super::step_down;
+use crate::governance::{Admission, GovernanceError, Refusal, Usd, ENVELOPE_RESERVATION};
 use crate::ledger::LedgerKey;
 use crate::money::Cost;
 use crate::outcome::{Outcome, TrackedResult};
 use crate::pricing::WorstCase;
 use crate::request::{HoldError, Request};
-use crate::semconv::GENOPS_BUDGET_HOLD;
+use crate::semconv;
 
 mod sealed {
     /// Only `Result` takes [`super::Gated`].
@@ -127,7 +129,7 @@ enum Gate {
 /// Asks once, having `waited` so far; a denial that is worth waiting out is not recorded.
 fn admit_once(span: &tracing::Span, amount: Option<Amount<'_>>, waited: Duration) -> Gate {
     // The span's own state, read (`f(None)` first) and then written (`f(Some(result))`).
-    let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Engine)| {
+    let on_state = |f: &mut dyn FnMut(&mut TrackedState, &Arc<Engine>)| {
         span.with_subscriber(|(id, dispatch)| {
             let handle = LayerHandle::of(dispatch)?;
             let mut found = false;
@@ -144,58 +146,104 @@ fn admit_once(span: &tracing::Span, amount: Option<Amount<'_>>, waited: Duration
     };
     let mut gate = None;
     on_state(&mut |state, engine| {
-        gate = state.governance(engine).map(|(governance, key)| {
-            let held = match amount {
-                Some(Amount::WorstCase(request)) => Some(hold(engine, &key, request)),
-                _ => None,
-            };
-            (governance, key, held)
-        });
+        let governance = state.governance(engine);
+        let envelope = state.admitting_envelope();
+        // A request's worst case is read only when something holds it.
+        let held = match amount {
+            Some(Amount::WorstCase(request)) if governance.is_some() || envelope.is_some() => {
+                Some(hold(engine, state.key(), request))
+            }
+            _ => None,
+        };
+        // The prices compare the models of a step-down.
+        let prices = governance
+            .as_ref()
+            .filter(|(g, _)| g.steps_down())
+            .map(|_| Arc::clone(engine));
+        gate = Some((governance, envelope, prices, held));
     });
-    let Some((governance, key, held)) = gate else {
-        return Gate::Done(Ok(()));
+    let (mut governance, envelope, prices, held) = match gate {
+        Some(gate @ (Some(_), ..) | gate @ (_, Some(_), ..)) => gate,
+        _ => return Gate::Done(Ok(())),
     };
     let (worst, problem) = match held {
         Some(Ok(worst)) => (Some(worst), None),
         Some(Err(problem)) => (None, Some(problem)),
         None => (None, None),
     };
-    let result = match problem {
-        Some(problem) => Err(GovernanceError::CannotHold(problem)),
-        None => {
-            let reserve = match (&worst, amount) {
-                (Some(worst), _) => Some(worst.cost),
-                (None, Some(Amount::Usd(usd))) => Some(Cost::from_usd(usd).unwrap_or(Cost::ZERO)),
-                _ => None,
-            };
-            let tokens = worst.as_ref().map(|w| (w.input_tokens, w.output_tokens));
-            // No span lock is held while policies run.
-            match governance.admit(&key, reserve, tokens) {
-                Ok(admission) => Ok(admission),
-                Err(refusal) => match refusal.wait(waited) {
-                    Some(wait) => return Gate::Wait(wait),
-                    None => Err(refusal.error),
-                },
-            }
+    let reserve = match (&worst, amount) {
+        (Some(worst), _) => Some(worst.cost),
+        (None, Some(Amount::Usd(usd))) => Some(Cost::from_usd(usd).unwrap_or(Cost::ZERO)),
+        _ => None,
+    };
+    let tokens = worst.as_ref().map(|w| (w.input_tokens, w.output_tokens));
+    // The run envelopes first: they are in this process, and their denial spares the store.
+    // No span lock is held while policies run.
+    let in_envelopes = envelope.map(|e| (e, reserve.unwrap_or(ENVELOPE_RESERVATION)));
+    let release_envelopes = || {
+        if let Some((envelope, amount)) = &in_envelopes {
+            envelope.settle(*amount, Cost::ZERO, false);
         }
     };
+    let mut stepped = None;
+    let result = match problem {
+        Some(problem) => Err(GovernanceError::CannotHold(problem)),
+        None => match &in_envelopes {
+            Some((envelope, amount)) => envelope.reserve(*amount),
+            None => Ok(()),
+        },
+    }
+    .map_err(Refusal::from)
+    .and_then(|()| match &mut governance {
+        Some((governance, key)) => {
+            let (result, step) =
+                step_down::admit(governance, prices.as_deref(), key, reserve, tokens);
+            stepped = step;
+            result.map_err(|refusal| {
+                release_envelopes();
+                refusal
+            })
+        }
+        None => Ok(Admission::default()),
+    });
+    let result = match result {
+        Ok(admission) => Ok(admission),
+        Err(refusal) => match refusal.wait(waited) {
+            Some(wait) => return Gate::Wait(wait),
+            None => Err(refusal.error),
+        },
+    };
     if let Some(worst) = &worst {
-        span.record(GENOPS_BUDGET_HOLD, worst.cost.as_usd());
+        span.record(semconv::GENOPS_BUDGET_HOLD, worst.cost.as_usd());
     }
     let caps = worst.as_ref().map(|w| (w.input_tokens, w.output_tokens));
     let outcome = result.as_ref().map(|_| ()).map_err(Clone::clone);
+    let admitted = result.is_ok();
     let mut result = Some(result);
-    let stored = on_state(&mut |state, _| {
+    let stored = on_state(&mut |state, engine| {
         if let Some(result) = result.take() {
             state.admitted(result, caps);
+            if let (true, Some((_, amount))) = (admitted, &in_envelopes) {
+                state.held_in_envelopes(*amount);
+            }
+            if let Some(stepped) = stepped.clone() {
+                state.stepped_down(engine, stepped);
+            }
         }
     });
     if stored.is_none() {
         // The span vanished: nothing would settle the reservation, so release it here.
         if let Some(Ok(admission)) = result {
-            governance.release(&admission);
+            if let Some((governance, _)) = &governance {
+                governance.release(&admission);
+            }
+            release_envelopes();
         }
         return Gate::Done(Ok(()));
+    }
+    if let Some(stepped) = &stepped {
+        span.record(semconv::GENOPS_MODEL_ADMITTED, stepped.to.as_str());
+        span.record(semconv::GENOPS_STEP_DOWN_POLICY, stepped.policy.as_str());
     }
     Gate::Done(outcome)
 }

@@ -11,8 +11,9 @@
 //!   settling governance and recording the result fields once;
 //! - `future`, `scope` and `tracked_span`: the three ways a call runs inside its span
 //!   (async, sync, by hand), and `stream` for a call that lasts as long as its stream;
-//! - `attr_text` and `gate`: helpers of the generated code, and `sleep`: the gate's wait for a
-//!   rate limit that waits.
+//! - `attr_text`, `gate` and `envelope` (a run's budget): helpers of the generated code;
+//!   `sleep`: the gate's wait for a rate limit that waits; and `step_down`: the model a gated
+//!   call is admitted on.
 //!
 //! This module is a front door: it re-exports what the layer, set-up, the crate's API and the
 //! generated code use, and nothing else.
@@ -21,6 +22,7 @@ mod attr_text;
 mod auto;
 mod declared;
 mod engine;
+mod envelope;
 mod finish;
 mod finished;
 mod future;
@@ -33,6 +35,7 @@ mod scope;
 mod sleep;
 mod span_macro;
 mod state;
+mod step_down;
 mod stream;
 mod tracked_span;
 
@@ -41,6 +44,7 @@ pub use auto::{
     returns_stream, BoxedStream, Ignore, IgnoreItems, IgnoreReturned, ItemRecorder, ItemsOf,
     Record, RecordItems, RecordReturned, Returned, ReturnsStream, TrackAnyItems, TrackResultItems,
 };
+pub use envelope::open_envelope;
 pub use future::Tracked;
 pub use gate::{admit, admit_async, denied, Gated, Reserve};
 pub use literal_site::LiteralSite;
@@ -48,6 +52,7 @@ pub use record::{
     record, record_cost, record_cumulative_usage, record_response_model, record_usage,
 };
 pub use scope::{call_once, TrackedScope};
+pub use step_down::{admitted_model, use_admitted_model};
 pub use stream::{ItemOutcome, TrackedStream};
 pub use tracked_span::TrackedSpan;
 

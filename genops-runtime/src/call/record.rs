@@ -14,7 +14,9 @@ use crate::recordable::{Recordable, Report};
 use crate::usage::Usage;
 
 /// Runs `f` on the nearest unfinished tracked span of the current span, if there is one.
-fn with_nearest_tracked<R>(f: impl FnOnce(&mut TrackedState, &Engine) -> R) -> Option<R> {
+pub(super) fn with_nearest_tracked<R>(
+    f: impl FnOnce(&mut TrackedState, &Engine) -> R,
+) -> Option<R> {
     let mut f = Some(f);
     tracing::dispatcher::get_default(|dispatch: &Dispatch| {
         let current = dispatch.current_span();

@@ -7,7 +7,9 @@ use super::declared::Declared;
 use super::engine::Engine;
 use super::finished::{Finished, StreamFinished, StreamReport};
 use crate::attribution::{Attribution, Dimension};
-use crate::governance::{Admission, Governance, GovernanceError};
+use crate::governance::{
+    Admission, Envelope, EnvelopeCall, Governance, GovernanceError, SteppedDown,
+};
 use crate::intern::intern;
 use crate::intern::Sym;
 use crate::ledger::{CallClasses, Entry, LedgerKey};
@@ -101,7 +103,7 @@ pub(crate) struct TrackedState {
     extras: Option<Box<Extras>>,
 }
 
-/// What only some tracked calls have: a manual cost, a gate.
+/// What only some tracked calls have: a manual cost, a gate, a run envelope.
 #[derive(Default)]
 struct Extras {
     manual_cost: Cost,
@@ -113,10 +115,27 @@ struct Extras {
     blocked: Option<Box<GovernanceError>>,
     /// The first count a response claimed that cannot be true (`genops.usage.implausible`).
     implausible: Option<Box<str>>,
+    /// The innermost run envelope the call is beneath (its own, when it opened one): inherited
+    /// from the tracked parent, so a run's calls share it without a lookup.
+    envelope: Option<Arc<Envelope>>,
+    /// The call opened `envelope` (`budget = ...`): it is a run.
+    opened_envelope: bool,
+    /// What an admitted gated call holds in the envelopes it is beneath.
+    envelope_hold: Cost,
+    /// The cheaper model a step-down policy admitted the call on.
+    stepped: Option<SteppedDown>,
 }
 
 impl TrackedState {
-    pub(crate) fn new(engine: &Engine, declared: Declared, parent: Option<&Attribution>) -> Self {
+    /// The state of a call declared as `declared`, beneath the tracked call whose attribution
+    /// is `parent` and whose innermost run envelope is `envelope`. A call beneath a run keeps
+    /// the envelope in its extras: calls outside runs allocate nothing for them.
+    pub(crate) fn new(
+        engine: &Engine,
+        declared: Declared,
+        parent: Option<&Attribution>,
+        envelope: Option<Arc<Envelope>>,
+    ) -> Self {
         let own = declared.attribution.mask();
         let mut attribution = declared.attribution;
         if let Some(parent) = parent {
@@ -150,7 +169,12 @@ impl TrackedState {
             local,
             start: Instant::now(),
             finished: false,
-            extras: None,
+            extras: envelope.map(|envelope| {
+                Box::new(Extras {
+                    envelope: Some(envelope),
+                    ..Extras::default()
+                })
+            }),
         }
     }
 
@@ -180,6 +204,53 @@ impl TrackedState {
     /// (`enforce(reserve = request)`): usage beyond them cannot be true.
     pub(crate) fn admitted_caps(&self) -> Option<(u64, u64)> {
         self.extras.as_ref().and_then(|extras| extras.held)
+    }
+
+    /// The innermost run envelope the call is beneath, for the calls beneath it to inherit.
+    pub(crate) fn envelope(&self) -> Option<Arc<Envelope>> {
+        self.extras.as_ref()?.envelope.clone()
+    }
+
+    /// Makes the call a run of `limit`, named `run` (with its trace id): the calls beneath it
+    /// are admitted against the new envelope, and against the ones it is beneath.
+    pub(crate) fn open_envelope(&mut self, run: &str, trace_id: Option<String>, limit: Cost) {
+        let extras = self.extras();
+        let parent = extras.envelope.take();
+        extras.envelope = Some(Envelope::new(run, trace_id, limit, parent));
+        extras.opened_envelope = true;
+    }
+
+    /// The envelope the call itself is admitted against: the innermost one it is beneath, not
+    /// its own.
+    pub(crate) fn admitting_envelope(&self) -> Option<Arc<Envelope>> {
+        let extras = self.extras.as_ref()?;
+        let envelope = extras.envelope.as_ref()?;
+        match extras.opened_envelope {
+            true => envelope.enclosing().cloned(),
+            false => Some(Arc::clone(envelope)),
+        }
+    }
+
+    /// The call was admitted on a cheaper model than it asked for: it is priced on it, unless
+    /// the provider reports another.
+    pub(crate) fn stepped_down(&mut self, engine: &Engine, stepped: SteppedDown) {
+        if self.response_model.is_none() {
+            self.key.model = Some(stepped.to.clone());
+        }
+        self.extras().stepped = Some(stepped);
+        self.reprice(engine);
+    }
+
+    /// The model the call may use: the one a step-down admitted it on, else the one it asked
+    /// for.
+    pub(crate) fn admitted_model(&self) -> Option<&Sym> {
+        let stepped = self.extras.as_ref().and_then(|e| e.stepped.as_ref());
+        stepped.map(|s| &s.to).or(self.request_model.as_ref())
+    }
+
+    /// Notes that an admitted call holds `amount` in the envelopes it is beneath.
+    pub(crate) fn held_in_envelopes(&mut self, amount: Cost) {
+        self.extras().envelope_hold = amount;
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -523,6 +594,17 @@ impl TrackedState {
             duration,
             admission: extras.admission,
             blocked: extras.blocked,
+            // A call stepped down but answered by another model is booked on that one.
+            step_down_ignored: extras.stepped.and_then(|stepped| {
+                let answered = self.response_model.clone()?;
+                (!answered.as_str().starts_with(stepped.to.as_str()))
+                    .then(|| Box::new((stepped, answered)))
+            }),
+            envelope: extras.envelope.map(|envelope| EnvelopeCall {
+                envelope,
+                hold: extras.envelope_hold,
+                opened: extras.opened_envelope,
+            }),
             stream,
         });
     }

@@ -30,11 +30,25 @@ impl Alerts {
         for alert in alerts {
             {
                 let mut fired = self.fired.lock().unwrap_or_else(PoisonError::into_inner);
-                *fired
-                    .entry((alert.budget.clone(), alert.threshold.to_string()))
-                    .or_default() += 1;
+                let kind = match alert.forecast {
+                    Some(_) => "forecast".to_owned(),
+                    None => alert.threshold.to_string(),
+                };
+                *fired.entry((alert.budget.clone(), kind)).or_default() += 1;
             }
-            tracing::warn!(
+            if let Some(forecast) = &alert.forecast {
+                tracing::warn!(
+                    target: "genops",
+                    budget = alert.budget.as_str(),
+                    spent_usd = alert.spent,
+                    limit_usd = alert.limit,
+                    usd_per_hour = forecast.usd_per_hour,
+                    exhausted_in_seconds = forecast.exhausted_in.map(|d| d.as_secs_f64()),
+                    hard = alert.hard,
+                    "budget forecast to run out before its window ends"
+                );
+            } else {
+                tracing::warn!(
                 target: "genops",
                 budget = alert.budget.as_str(),
                 value = alert.value.as_deref(),
@@ -43,14 +57,15 @@ impl Alerts {
                 limit_usd = alert.limit,
                 hard = alert.hard,
                 "budget threshold reached"
-            );
+                );
+            }
             for callback in &self.on_alert {
                 callback(alert);
             }
         }
     }
 
-    /// Alerts fired so far: (budget, threshold) → count.
+    /// Alerts fired so far: (budget, threshold or `forecast`) → count.
     #[cfg(feature = "prometheus")]
     pub(crate) fn counts(&self) -> BTreeMap<(String, String), u64> {
         self.fired

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::call_info::{CallInfo, Key};
+use super::forecast::{BudgetForecast, DEFAULT_RATE_INTERVAL};
 use crate::attribution::Dimension;
 use crate::money::Cost;
 
@@ -280,6 +281,10 @@ pub struct Budget {
     /// A template: every value of this dimension has a budget of its own.
     pub(crate) per: Option<Dimension>,
     pub(crate) on_store_failure: FailMode,
+    /// The recent interval whose spend rate forecasts exhaustion.
+    pub(crate) rate_interval: Duration,
+    /// Whether a forecast alert fires when the budget is forecast to run out in its window.
+    pub(crate) forecast_alert: bool,
 }
 
 /// What a hard budget does with a gated call when its shared store cannot be reached (the
@@ -322,6 +327,8 @@ impl Budget {
             reservation: DEFAULT_RESERVATION,
             per: None,
             on_store_failure: FailMode::Local,
+            rate_interval: DEFAULT_RATE_INTERVAL,
+            forecast_alert: false,
         }
     }
     /// A template giving every value of `dim` a budget of `limit` per UTC day, named
@@ -406,6 +413,29 @@ impl Budget {
         self.reservation = usd;
         self
     }
+    /// Reads the budget's burn rate over the last `interval` (default one hour): the rate that
+    /// forecasts when the budget runs out (`genops_budget_exhaustion_seconds`,
+    /// `GenOpsLayer::budget_forecasts`, and the alert of
+    /// [`alert_on_forecast`](Self::alert_on_forecast)).
+    pub fn burn_rate_over(mut self, interval: Duration) -> Self {
+        self.rate_interval = interval;
+        self
+    }
+    /// Alert once per window when, at the burn rate of the recent interval, the budget runs out
+    /// before its window ends: the alert's [`BudgetAlert::forecast`] says when. A per-value
+    /// template has no forecast: its values run out one by one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genops::{Budget, Scope, Usd};
+    /// let b = Budget::daily("search", Scope::team("search"), Usd(100.0))
+    ///     .burn_rate_over(Duration::from_secs(15 * 60))
+    ///     .alert_on_forecast();
+    /// ```
+    pub fn alert_on_forecast(mut self) -> Self {
+        self.forecast_alert = true;
+        self
+    }
     /// Whether the budget denies gated calls.
     pub fn is_hard(&self) -> bool {
         self.hard
@@ -416,12 +446,14 @@ impl Budget {
     }
 }
 
-/// A budget threshold crossed, passed to the `on_alert` callbacks.
+/// A budget threshold crossed, or a budget forecast to run out before its window ends, passed
+/// to the `on_alert` callbacks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BudgetAlert {
     /// The budget.
     pub budget: String,
-    /// The share of the limit crossed (0.8 = 80%).
+    /// The share of the limit crossed (0.8 = 80%); for a forecast alert, the share spent when
+    /// it fired.
     pub threshold: f64,
     /// The limit, in USD.
     pub limit: f64,
@@ -431,6 +463,8 @@ pub struct BudgetAlert {
     pub hard: bool,
     /// For a per-value budget, the value whose own budget crossed the threshold.
     pub value: Option<String>,
+    /// For a forecast alert ([`Budget::alert_on_forecast`]): the forecast that fired it.
+    pub forecast: Option<BudgetForecast>,
 }
 
 #[cfg(test)]

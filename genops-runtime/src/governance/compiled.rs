@@ -3,13 +3,17 @@
 //! that reads their windows.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use super::alerts::Alerts;
 use super::budget::{Budget, BudgetAlert, FailMode};
+use super::burn_rate::Meter;
 use super::call_info::CallInfo;
 use super::clock::Clock;
 use super::compiled_limit::CompiledLimit;
+use super::forecast::BudgetForecast;
 use super::kill::Kills;
+use super::status::utilization;
 use super::template;
 use crate::money::Cost;
 
@@ -32,6 +36,8 @@ pub(crate) struct CompiledBudget {
     pub(crate) budget: Budget,
     pub(crate) limit: Cost,
     pub(crate) reservation: Cost,
+    /// Its spend over the recent interval, for burn-rate forecasts.
+    pub(crate) meter: Meter,
 }
 
 impl CompiledBudget {
@@ -74,10 +80,13 @@ impl CompiledBudget {
                 ));
             }
         }
+        let meter = Meter::new(budget.rate_interval)
+            .map_err(|problem| format!("budget `{}`: {problem}", budget.name))?;
         Ok(CompiledBudget {
             budget,
             limit,
             reservation,
+            meter,
         })
     }
 
@@ -111,6 +120,43 @@ impl CompiledBudget {
                 spent: spent.as_usd(),
                 hard: self.budget.hard,
                 value: value.map(str::to_owned),
+                forecast: None,
             })
+    }
+
+    /// Counts `cost`, settled `now` with `spent` booked in the window (for a budget without a
+    /// template), and returns the forecast alert it makes due, if any.
+    pub(crate) fn forecast_after(
+        &self,
+        cost: Cost,
+        spent: Cost,
+        now: SystemTime,
+    ) -> Option<BudgetAlert> {
+        if self.budget.per.is_some() {
+            return None;
+        }
+        self.meter.record(now, cost);
+        if !self.budget.forecast_alert || cost == Cost::ZERO {
+            return None;
+        }
+        let forecast = self.forecast(spent, now);
+        let due = self
+            .meter
+            .alert_due(self.budget.window, forecast.exhausted_in?, now);
+        due.then(|| BudgetAlert {
+            budget: self.budget.name.clone(),
+            threshold: utilization(spent.as_usd(), self.limit.as_usd()),
+            limit: self.limit.as_usd(),
+            spent: spent.as_usd(),
+            hard: self.budget.hard,
+            value: None,
+            forecast: Some(forecast),
+        })
+    }
+
+    /// The forecast of this budget with `spent` booked in its window, `now`.
+    pub(crate) fn forecast(&self, spent: Cost, now: SystemTime) -> BudgetForecast {
+        let remaining = self.limit.saturating_sub(spent);
+        self.meter.forecast(&self.budget.name, remaining, now)
     }
 }

@@ -1,8 +1,9 @@
 //! The governance engine: the admission gate of gated calls and the settlement of every call
 //! against the budgets and policies it falls under.
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::alerts::Alerts;
@@ -13,10 +14,12 @@ use super::clock::SystemClock;
 use super::compiled::{Budgets, CompiledBudget};
 use super::compiled_limit::CompiledLimit;
 use super::error::GovernanceError;
+use super::forecast::BudgetForecast;
 use super::kill::{Kill, Kills};
 use super::policy::{Enforcement, Policy};
 use super::settings::GovernanceSettings;
 use super::status::{utilization, BudgetStatus};
+use super::step_down::StepDown;
 use super::store::{
     self, Backend, BudgetCell, BudgetStore, Denied, Hold, LimitCell, LimitDenied, LimitHold,
 };
@@ -69,11 +72,23 @@ impl From<GovernanceError> for Refusal {
 /// The name a call flagged by the kill switch is warned under (`genops.policy.name`).
 const KILL_SWITCH: &str = "kill-switch";
 
+/// The models a gated call may be admitted on under a step-down policy: the one the tightest
+/// budget's utilisation admits, then the steps below it, tried in order where a hard budget has
+/// no room.
+#[derive(Debug)]
+pub(crate) struct StepPlan {
+    pub(crate) policy: String,
+    pub(crate) models: Vec<String>,
+}
+
 /// Budgets, policies and alert callbacks, shared by every tracked span of a layer.
 pub(crate) struct Governance {
     budgets: Arc<Budgets>,
     store: Box<dyn Backend>,
     policies: Vec<Arc<dyn Policy>>,
+    step_downs: Vec<StepDown>,
+    /// Calls stepped down: (policy, from, to) → count.
+    stepped: Mutex<BTreeMap<(String, String, String), u64>>,
 }
 
 impl fmt::Debug for Governance {
@@ -96,6 +111,9 @@ impl Governance {
         settings: GovernanceSettings,
         open: impl FnOnce(&BudgetStore, &Arc<Budgets>) -> Result<Box<dyn Backend>, String>,
     ) -> Result<Self, (&'static str, String)> {
+        if let Some(problem) = settings.step_downs.iter().find_map(StepDown::problem) {
+            return Err(("step_down", problem));
+        }
         let list = settings
             .budgets
             .into_iter()
@@ -138,6 +156,8 @@ impl Governance {
             budgets,
             store,
             policies: settings.policies,
+            step_downs: settings.step_downs,
+            stepped: Mutex::new(BTreeMap::new()),
         };
         // A replica started while a kill stands starts killed.
         if let Some(kills) = governance
@@ -373,6 +393,59 @@ impl Governance {
         Ok(admission)
     }
 
+    /// The step-down of a gated call for `key`, when a policy applies to it and can step its
+    /// model down. Reads the spend of the budgets it falls under.
+    pub(crate) fn step_plan(&self, key: &LedgerKey) -> Option<StepPlan> {
+        let model = key.model.as_ref()?.as_str();
+        let policy = self.step_downs.iter().find(|p| p.steps_from(model))?;
+        let call = self.info(key, Phase::Admission, None, None);
+        if !policy.matches(&call) {
+            return None;
+        }
+        // The tightest budget: the highest share spent, among those without a template.
+        let tightest = self
+            .budgets
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, budget)| budget.budget.per.is_none() && budget.value(&call).is_some())
+            .map(|(i, budget)| {
+                let (spent, _) = self.store.status(i, budget, call.now());
+                utilization(spent.as_usd(), budget.limit.as_usd())
+            })
+            .fold(0.0, f64::max);
+        let start = policy.model_at(model, tightest);
+        Some(StepPlan {
+            policy: policy.name().to_owned(),
+            models: std::iter::once(start)
+                .chain(policy.below(start))
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+
+    /// Whether any step-down policy is configured.
+    pub(crate) fn steps_down(&self) -> bool {
+        !self.step_downs.is_empty()
+    }
+
+    /// Counts a call of `policy` stepped down from model `from` to `to`.
+    pub(crate) fn count_step_down(&self, policy: &str, from: &str, to: &str) {
+        let mut stepped = self.stepped.lock().unwrap_or_else(PoisonError::into_inner);
+        *stepped
+            .entry((policy.to_owned(), from.to_owned(), to.to_owned()))
+            .or_default() += 1;
+    }
+
+    /// Calls stepped down so far: (policy, from, to) → count.
+    #[cfg(feature = "prometheus")]
+    pub(crate) fn step_down_counts(&self) -> BTreeMap<(String, String, String), u64> {
+        self.stepped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Releases the reservations and limit holds of `admission` without booking anything.
     pub(crate) fn release(&self, admission: &Admission) {
         for hold in &admission.holds {
@@ -413,6 +486,9 @@ impl Governance {
             verdict
                 .alerts
                 .extend(budget.alerts(value, booked.spent, booked.crossed));
+            verdict
+                .alerts
+                .extend(budget.forecast_after(cost, booked.spent, call.now()));
             let remaining = budget.limit.saturating_sub(booked.spent + booked.reserved);
             if tightest.as_ref().is_none_or(|(r, ..)| remaining < *r) {
                 tightest = Some((remaining, budget, booked.spent, value));
@@ -454,12 +530,9 @@ impl Governance {
             verdict.policy = Some(KILL_SWITCH.to_owned());
             verdict.reason = Some(format!("ran while {kill}"));
         }
-        if let Some(alert) = verdict
-            .alerts
-            .iter()
-            .find(|a| a.threshold >= 1.0)
-            .or(verdict.alerts.first())
-        {
+        // A forecast alert is about the budget's future, not this call.
+        let crossed = || verdict.alerts.iter().filter(|a| a.forecast.is_none());
+        if let Some(alert) = crossed().find(|a| a.threshold >= 1.0).or(crossed().next()) {
             if verdict.result == PolicyResult::Allowed {
                 verdict.result = PolicyResult::Warned;
                 verdict.policy = Some(alert.budget.clone());
@@ -514,6 +587,18 @@ impl Governance {
                     used as f64 / limit.limit.max as f64,
                 )
             })
+            .collect()
+    }
+
+    /// Every budget's burn-rate forecast (none for a per-value template).
+    pub(crate) fn forecasts(&self) -> Vec<BudgetForecast> {
+        let now = self.budgets.clock.now();
+        self.budgets
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, budget)| budget.budget.per.is_none())
+            .map(|(i, budget)| budget.forecast(self.store.status(i, budget, now).0, now))
             .collect()
     }
 

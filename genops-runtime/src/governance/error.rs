@@ -73,6 +73,22 @@ pub enum GovernanceError {
         /// Since when.
         since: SystemTime,
     },
+    /// The envelope of a run the call is beneath (`#[genops::track(budget = ...)]`) has no room
+    /// for the call's reservation.
+    EnvelopeExceeded {
+        /// The run: the name of the span that opened the envelope.
+        run: String,
+        /// The run's trace id, when the span is exported over OTLP.
+        trace_id: Option<String>,
+        /// The envelope, in USD.
+        limit: f64,
+        /// Spent beneath the run so far, in USD.
+        spent: f64,
+        /// Held by the run's calls in flight, in USD.
+        reserved: f64,
+        /// What this call asked to reserve, in USD.
+        reservation: f64,
+    },
 }
 
 impl fmt::Display for GovernanceError {
@@ -124,6 +140,27 @@ impl fmt::Display for GovernanceError {
                  run them again",
                 utc(*since)
             ),
+            GovernanceError::EnvelopeExceeded {
+                run,
+                trace_id,
+                limit,
+                spent,
+                reserved,
+                reservation,
+            } => {
+                let left = (limit - spent - reserved).max(0.0);
+                write!(f, "run `{run}`")?;
+                if let Some(trace_id) = trace_id {
+                    write!(f, " (trace {trace_id})")?;
+                }
+                write!(
+                    f,
+                    " has no room in its ${limit:.2} envelope for this call's reservation of \
+                     ${reservation:.4}: ${spent:.4} spent and ${reserved:.4} reserved by its \
+                     calls in flight leave ${left:.4}; end the run, give it a larger `budget`, \
+                     or reserve less"
+                )
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use super::budget::Scope;
 use super::clock::Clock;
 use super::policy::Policy;
 use super::rate_limit::RateLimit;
+use super::step_down::StepDown;
 use super::store::BudgetStore;
 
 /// Settings for the governance engine; see `LayerBuilder::budget` and friends.
@@ -19,6 +20,7 @@ pub(crate) struct GovernanceSettings {
     pub(crate) limits: Vec<RateLimit>,
     /// Scopes killed at start (`GENOPS_KILL`), with the reason to keep for them.
     pub(crate) kills: Vec<(Scope, String)>,
+    pub(crate) step_downs: Vec<StepDown>,
     pub(crate) on_alert: Vec<AlertFn>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
     /// Chosen in code; `None` leaves it to the environment (`init()`) or memory.
@@ -29,6 +31,7 @@ impl GovernanceSettings {
     pub(crate) fn is_empty(&self) -> bool {
         self.budgets.is_empty()
             && self.policies.is_empty()
+            && self.step_downs.is_empty()
             && self.limits.is_empty()
             && self.kills.is_empty()
             // A store chosen: its kills are obeyed.

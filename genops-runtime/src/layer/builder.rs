@@ -193,6 +193,14 @@ macro_rules! layer_setters {
             self
         }
 
+        /// Adds a model step-down policy: gated calls in its scope are admitted on a cheaper
+        /// model as their tightest budget drains, or when the requested model's hold no longer
+        /// fits a hard budget.
+        pub fn step_down(mut self, policy: $crate::StepDown) -> Self {
+            self.layer.governance.step_downs.push(policy);
+            self
+        }
+
         /// Calls `callback` (with no lock held) each time a budget threshold is crossed.
         pub fn on_alert(
             mut self,

@@ -72,6 +72,18 @@ impl GenOpsLayer {
             .map_or_else(Vec::new, |g| g.statuses())
     }
 
+    /// Every budget's burn-rate forecast: at the rate this process spent over the budget's
+    /// recent interval ([`Budget::burn_rate_over`](crate::Budget::burn_rate_over)), when its
+    /// window's remaining amount runs out. The Prometheus endpoint shows it as
+    /// `genops_budget_exhaustion_seconds`.
+    pub fn budget_forecasts(&self) -> Vec<crate::BudgetForecast> {
+        self.handle
+            .engine
+            .governance
+            .as_ref()
+            .map_or_else(Vec::new, |g| g.forecasts())
+    }
+
     /// Errors talking to a shared budget store so far (always 0 in memory); the Prometheus
     /// endpoint shows them as `genops_budget_store_errors_total`.
     ///
@@ -183,14 +195,19 @@ where
         };
         let Some(span) = ctx.span(id) else { return };
         // Not `parent.scope()`, which looks the parent up a second time.
-        let parent_attribution =
-            std::iter::successors(span.parent(), SpanRef::parent).find_map(|ancestor| {
-                let extensions = ancestor.extensions();
-                extensions
-                    .get::<TrackedState>()
-                    .map(|state| state.attribution().clone())
-            });
-        let state = TrackedState::new(&self.handle.engine, declared, parent_attribution.as_ref());
+        let parent = std::iter::successors(span.parent(), SpanRef::parent).find_map(|ancestor| {
+            let extensions = ancestor.extensions();
+            extensions
+                .get::<TrackedState>()
+                .map(|state| (state.attribution().clone(), state.envelope()))
+        });
+        let (parent_attribution, envelope) = parent.unzip();
+        let state = TrackedState::new(
+            &self.handle.engine,
+            declared,
+            parent_attribution.as_ref(),
+            envelope.flatten(),
+        );
         span.extensions_mut().insert(state);
     }
 

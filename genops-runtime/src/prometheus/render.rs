@@ -40,7 +40,7 @@ struct Metric {
 }
 
 /// Every metric, in the order the exposition writes them.
-const METRICS: [Metric; 19] = [
+const METRICS: [Metric; 21] = [
     Metric {
         name: "genops_operation_duration_seconds",
         kind: "histogram",
@@ -120,10 +120,23 @@ const METRICS: [Metric; 19] = [
         samples: |s| by_budget(s, BudgetStatus::utilization),
     },
     Metric {
+        name: "genops_budget_exhaustion_seconds",
+        kind: "gauge",
+        help: "Seconds until each budget runs out at its recent burn rate (+Inf when nothing \
+               was spent in the interval).",
+        samples: |s| s.budgets.as_ref().map(exhaustion),
+    },
+    Metric {
         name: "genops_budget_alerts_total",
         kind: "counter",
         help: "Budget thresholds crossed, once per window.",
         samples: |s| s.budgets.as_ref().map(alerts),
+    },
+    Metric {
+        name: "genops_model_step_downs_total",
+        kind: "counter",
+        help: "Gated calls a step-down policy admitted on a cheaper model than they asked for.",
+        samples: |s| s.budgets.as_ref().map(step_downs),
     },
     Metric {
         name: "genops_budget_store_errors_total",
@@ -319,7 +332,33 @@ fn remaining(b: &BudgetStatus) -> f64 {
     (b.limit - b.spent - b.reserved).max(0.0)
 }
 
-/// Alerts fired per (budget, threshold).
+/// When each budget runs out at its recent burn rate, in seconds.
+fn exhaustion(budgets: &BudgetFigures) -> Vec<Sample> {
+    budgets
+        .forecasts
+        .iter()
+        .map(|f| {
+            let labels = labels(&[("budget", &f.budget)]);
+            match f.exhausted_in {
+                Some(left) => sample(labels, left.as_secs_f64()),
+                None => sample(labels, "+Inf"),
+            }
+        })
+        .collect()
+}
+
+/// Step-downs per (policy, from, to).
+fn step_downs(budgets: &BudgetFigures) -> Vec<Sample> {
+    budgets
+        .step_downs
+        .iter()
+        .map(|((policy, from, to), n)| {
+            sample(labels(&[("policy", policy), ("from", from), ("to", to)]), n)
+        })
+        .collect()
+}
+
+/// Alerts fired per (budget, threshold, or `forecast`).
 fn alerts(budgets: &BudgetFigures) -> Vec<Sample> {
     budgets
         .alerts
@@ -415,6 +454,54 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} in {text}");
         }
+    }
+
+    #[test]
+    fn budget_exhaustion_at_the_recent_burn_rate() {
+        use crate::governance::{Budget, ManualClock, Scope, Usd};
+        let clock = ManualClock::at(std::time::UNIX_EPOCH + Duration::from_secs(86_400));
+        let layer = crate::GenOpsLayer::builder()
+            .clock(clock.clone())
+            .budget(Budget::daily("team-a", Scope::team("a"), Usd(0.5)))
+            .budget(Budget::daily("idle", Scope::team("b"), Usd(0.5)))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            call("a", "gpt-4o-mini"); // $0.15
+            clock.advance(Duration::from_secs(60));
+            call("a", "gpt-4o-mini"); // $0.30 in the hour: $0.20 lasts 40 minutes
+        });
+        let text = metrics.render();
+        assert!(
+            text.contains("genops_budget_exhaustion_seconds{budget=\"team-a\"} 2400\n"),
+            "{text}"
+        );
+        assert!(text.contains("genops_budget_exhaustion_seconds{budget=\"idle\"} +Inf\n"));
+    }
+
+    #[test]
+    fn step_downs_by_policy_and_models() {
+        use crate::governance::{Budget, Scope, StepDown, Usd};
+        let layer = crate::GenOpsLayer::builder()
+            .budget(Budget::daily("team-a", Scope::team("a"), Usd(0.5)).hard())
+            .step_down(StepDown::new("degrade", Scope::all()).at(0.5, "gpt-4o", "gpt-4o-mini"))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            call("a", "gpt-4o-mini"); // $0.15
+            call("a", "gpt-4o-mini"); // $0.30: 60%
+            let gated = crate::test_support::tracked_call("a", "gpt-4o", crate::Usage::default());
+            assert_eq!(crate::call::admit(gated.span(), Some(&0.01)), Ok(()));
+        });
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                "genops_model_step_downs_total{policy=\"degrade\",from=\"gpt-4o\",to=\"gpt-4o-mini\"} 1\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

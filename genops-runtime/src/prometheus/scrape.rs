@@ -7,7 +7,7 @@ use super::labels::{shown, Labels};
 use super::process::resident_memory_bytes;
 use super::source::MetricsSource;
 use crate::attribution::Dimension;
-use crate::governance::BudgetStatus;
+use crate::governance::{BudgetForecast, BudgetStatus};
 use crate::intern::Sym;
 use crate::ledger::{Durations, LedgerKey};
 use crate::money::Cost;
@@ -42,6 +42,9 @@ pub(super) struct CostTokens {
 /// What the budgets report.
 pub(super) struct BudgetFigures {
     pub(super) statuses: Vec<BudgetStatus>,
+    pub(super) forecasts: Vec<BudgetForecast>,
+    /// Calls stepped down, by (policy, from, to).
+    pub(super) step_downs: BTreeMap<(String, String, String), u64>,
     /// Alerts fired, by (budget, threshold).
     pub(super) alerts: BTreeMap<(String, String), u64>,
     pub(super) store_errors: u64,
@@ -145,6 +148,8 @@ impl<'a> Scrape<'a> {
         }
         scrape.budgets = source.governance.as_ref().map(|governance| BudgetFigures {
             statuses: governance.statuses(),
+            forecasts: governance.forecasts(),
+            step_downs: governance.step_down_counts(),
             alerts: governance.alert_counts(),
             store_errors: governance.store_errors(),
             limits: governance.limit_figures(),

@@ -7,7 +7,8 @@
 //! - `async_openai` (feature `async-openai`): async-openai's response and stream types;
 //! - `genai` (feature `genai`): genai's `ChatResponse` and `ChatStreamEvent`;
 //! - `aws_bedrock` (feature `aws-bedrock`): the AWS SDK's Bedrock Converse output, ConverseStream
-//!   output (its request id) and ConverseStream events.
+//!   output (its request id) and ConverseStream events;
+//! - `request_model`: the other way, a request's model set to the one a step-down admitted.
 
 #[cfg(feature = "async-openai")]
 mod async_openai;
@@ -16,10 +17,12 @@ pub(crate) mod aws_bedrock;
 #[cfg(feature = "genai")]
 mod genai;
 mod json;
+mod request_model;
 
 use std::fmt;
 use std::sync::Arc;
 
+pub use request_model::RequestModel;
 use serde_json::Value;
 
 use crate::usage::Usage;

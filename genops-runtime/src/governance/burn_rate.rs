@@ -1,0 +1,210 @@
+//! Burn-rate forecasts: a budget's spend rate over a recent interval, and when the budget runs
+//! out at that rate.
+//!
+//! The rate is what this process settled under the budget, counted in [`SLOTS`] buckets that
+//! cover the interval (lock-free: one atomic add per call and budget). The remaining amount is
+//! the store's, so with a shared store it counts every replica's spend while the rate counts
+//! this replica's only: the forecast is then later than the truth, by up to the number of
+//! replicas spending alike.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::budget::{Window, SECS_PER_DAY};
+use super::forecast::BudgetForecast;
+use crate::money::Cost;
+
+/// Buckets per interval: the rate is read over the last `SLOTS` buckets, the current one
+/// included, so it covers between `SLOTS - 1` and `SLOTS` buckets' worth of the interval.
+const SLOTS: usize = 60;
+
+/// One bucket: the index of the stretch of time it counts, and the pico-dollars settled in it.
+#[derive(Default)]
+struct Slot {
+    stretch: AtomicU64,
+    picos: AtomicU64,
+}
+
+/// The spend a budget settled in this process over its recent interval, and the window whose
+/// forecast alert has fired.
+pub(crate) struct Meter {
+    interval: Duration,
+    /// Nanoseconds per bucket.
+    width: u64,
+    slots: [Slot; SLOTS],
+    /// 1 + the id of the window whose forecast alert fired (0: none yet).
+    fired: AtomicU64,
+}
+
+/// Nanoseconds since the unix epoch (0 before it).
+fn unix_nanos(time: SystemTime) -> u64 {
+    let nanos = time
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    u64::try_from(nanos).unwrap_or(u64::MAX)
+}
+
+impl Meter {
+    /// A meter over `interval`, or why it cannot be one.
+    pub(crate) fn new(interval: Duration) -> Result<Self, String> {
+        let width = u64::try_from(interval.as_nanos() / SLOTS as u128).unwrap_or(u64::MAX);
+        if width == 0 {
+            return Err(format!(
+                "the burn-rate interval {interval:?} is shorter than {SLOTS} ns"
+            ));
+        }
+        Ok(Meter {
+            interval,
+            width,
+            slots: std::array::from_fn(|_| Slot::default()),
+            fired: AtomicU64::new(0),
+        })
+    }
+
+    /// Counts `cost`, settled `now`. A booking that races a bucket's turnover may be lost to
+    /// the rate (never to the budget).
+    pub(crate) fn record(&self, now: SystemTime, cost: Cost) {
+        if cost == Cost::ZERO {
+            return;
+        }
+        let stretch = unix_nanos(now) / self.width;
+        let slot = &self.slots[(stretch % SLOTS as u64) as usize];
+        let seen = slot.stretch.load(Ordering::Acquire);
+        if seen != stretch
+            && slot
+                .stretch
+                .compare_exchange(seen, stretch, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            slot.picos.store(0, Ordering::Release);
+        }
+        let picos = u64::try_from(cost.picos()).unwrap_or(u64::MAX);
+        slot.picos.fetch_add(picos, Ordering::AcqRel);
+    }
+
+    /// Pico-dollars settled in the buckets of the interval ending `now`.
+    fn spent(&self, now: SystemTime) -> u128 {
+        let current = unix_nanos(now) / self.width;
+        let first = current.saturating_sub(SLOTS as u64 - 1);
+        self.slots
+            .iter()
+            .filter(|slot| (first..=current).contains(&slot.stretch.load(Ordering::Acquire)))
+            .map(|slot| u128::from(slot.picos.load(Ordering::Acquire)))
+            .sum()
+    }
+
+    /// The forecast for budget `name` with `remaining` left, `now`.
+    pub(crate) fn forecast(&self, name: &str, remaining: Cost, now: SystemTime) -> BudgetForecast {
+        let spent = self.spent(now);
+        let interval = self.interval.as_nanos();
+        let exhausted_in = (spent > 0).then(|| {
+            let nanos = remaining.picos().saturating_mul(interval) / spent;
+            Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        });
+        let spent_usd = Cost::from_picos(spent).as_usd();
+        BudgetForecast {
+            budget: name.to_owned(),
+            interval: self.interval,
+            spent_in_interval: spent_usd,
+            usd_per_hour: spent_usd * 3_600.0 / self.interval.as_secs_f64(),
+            exhausted_in,
+        }
+    }
+
+    /// Whether the forecast alert of `window`'s current window may fire `now`: the budget runs
+    /// out (`exhausted_in` on) before the window ends, and the alert has not fired in this
+    /// window. Marks it fired.
+    pub(crate) fn alert_due(
+        &self,
+        window: Window,
+        exhausted_in: Duration,
+        now: SystemTime,
+    ) -> bool {
+        let (id, end) = window_bounds(window, now);
+        if self.fired.load(Ordering::Acquire) == id + 1 || now + exhausted_in >= end {
+            return false;
+        }
+        self.fired.swap(id + 1, Ordering::AcqRel) != id + 1
+    }
+}
+
+/// The id of the window holding `now` and when it ends. A rolling window is cut into periods
+/// of its length for this: its forecast alert fires at most once a period, when the budget runs
+/// out within the period.
+fn window_bounds(window: Window, now: SystemTime) -> (u64, SystemTime) {
+    let secs = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+    match window {
+        Window::Rolling(period) => {
+            let period = period.as_secs().max(1);
+            (secs / period, now + Duration::from_secs(period))
+        }
+        fixed => {
+            let id = fixed.fixed_id(now).unwrap_or(0);
+            // The first day of the next window: a day or a month (at most 31 days) on.
+            let mut day = secs / SECS_PER_DAY + 1;
+            while fixed.fixed_id(at(day * SECS_PER_DAY)) == Some(id) {
+                day += 1;
+            }
+            (id, at(day * SECS_PER_DAY))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(usd: f64) -> Cost {
+        Cost::from_usd(usd).unwrap()
+    }
+
+    #[test]
+    fn the_rate_counts_only_the_buckets_of_the_interval() {
+        let meter = Meter::new(Duration::from_secs(60)).unwrap();
+        let start = UNIX_EPOCH + Duration::from_secs(1_000 * 60);
+        meter.record(start, usd(1.0));
+        meter.record(start + Duration::from_secs(30), usd(2.0));
+        let later = start + Duration::from_secs(59);
+        assert_eq!(meter.spent(later), usd(3.0).picos());
+        // A minute on, the first bucket has left the interval.
+        assert_eq!(
+            meter.spent(start + Duration::from_secs(60)),
+            usd(2.0).picos()
+        );
+        // The second bucket's slot is reused a whole interval later, and starts afresh.
+        meter.record(start + Duration::from_secs(90), usd(0.5));
+        assert_eq!(
+            meter.spent(start + Duration::from_secs(90)),
+            usd(0.5).picos()
+        );
+    }
+
+    #[test]
+    fn the_forecast_is_the_remaining_amount_over_the_rate() {
+        let meter = Meter::new(Duration::from_secs(3_600)).unwrap();
+        let now = UNIX_EPOCH + Duration::from_secs(86_400);
+        meter.record(now, usd(6.0));
+        let forecast = meter.forecast("b", usd(88.0), now);
+        assert_eq!(forecast.exhausted_in, Some(Duration::from_secs(52_800)));
+        assert_eq!(forecast.usd_per_hour, 6.0);
+        assert_eq!(
+            meter
+                .forecast("b", usd(1.0), now + Duration::from_secs(3_600))
+                .exhausted_in,
+            None
+        );
+    }
+
+    #[test]
+    fn a_month_ends_on_the_first_of_the_next() {
+        // 2024-02-10 ends at 2024-03-01 (day 19_783).
+        let (_, end) = window_bounds(
+            Window::Monthly,
+            UNIX_EPOCH + Duration::from_secs(19_763 * SECS_PER_DAY + 5),
+        );
+        assert_eq!(end, UNIX_EPOCH + Duration::from_secs(19_783 * SECS_PER_DAY));
+        assert!(Meter::new(Duration::from_nanos(59)).is_err());
+    }
+}
