@@ -101,3 +101,19 @@ fn an_ungated_layer_does_not_read_the_request() {
     assert_eq!(result, Ok(1));
     assert_eq!(ledger.snapshot().total.calls, 1);
 }
+
+#[test]
+fn under_soft_budgets_only_the_request_is_not_read() {
+    // A soft budget never denies, so there is no worst case to hold: even a bad request runs.
+    let layer = GenOpsLayer::builder()
+        .budget(Budget::daily(
+            "search-soft",
+            Scope::team("search"),
+            Usd(0.001),
+        ))
+        .build();
+    let body = json!({"model": "gpt-4o", "messages": []});
+    let (result, cap, _) = capture_with(layer, true, || chat(&body, Usage::new(9, 20)));
+    assert_eq!(result, Ok(1));
+    assert!(!cap.spans()[0].has(GENOPS_BUDGET_HOLD));
+}

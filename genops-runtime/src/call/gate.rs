@@ -74,7 +74,8 @@ impl<T: Request> Held for T {
 
 /// Asks the governance engine to admit the tracked call of `span`, reserving `reserve` (a USD
 /// amount, or the worst case of a request, recorded as `genops.budget.hold`) or each hard
-/// budget's default. `Ok` when no budget or policy is configured: then the request is not read.
+/// budget's default. `Ok` when no budget or policy is configured; the request is read only when
+/// a hard budget applies to the call.
 pub fn admit<R: Reserve + ?Sized>(
     span: &tracing::Span,
     reserve: Option<&R>,
@@ -99,8 +100,11 @@ pub fn admit<R: Reserve + ?Sized>(
     let mut gate = None;
     on_state(&mut |state, engine| {
         gate = state.governance(engine).map(|(governance, key)| {
+            // The request is read only when a hard budget would hold its worst case.
             let held = match amount {
-                Some(Amount::WorstCase(request)) => Some(hold(engine, &key, request)),
+                Some(Amount::WorstCase(request)) if governance.holds(&key) => {
+                    Some(hold(engine, &key, request))
+                }
                 _ => None,
             };
             (governance, key, held)
@@ -118,6 +122,7 @@ pub fn admit<R: Reserve + ?Sized>(
         }
         Some(Err(problem)) => (Err(GovernanceError::CannotHold(problem)), None),
         None => {
+            // A request under no hard budget holds nothing: policies alone admit it.
             let reserve = match amount {
                 Some(Amount::Usd(usd)) => Some(Cost::from_usd(usd).unwrap_or(Cost::ZERO)),
                 _ => None,

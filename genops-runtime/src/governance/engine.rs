@@ -150,6 +150,15 @@ impl Governance {
         Ok(admission)
     }
 
+    /// Whether a hard budget applies to the call of `key`, so that admitting it holds anything.
+    pub(crate) fn holds(&self, key: &LedgerKey) -> bool {
+        let call = self.info(key, Phase::Admission, None, None);
+        self.budgets
+            .list
+            .iter()
+            .any(|budget| budget.budget.hard && budget.value(&call).is_some())
+    }
+
     /// Releases the reservations of `admission` without booking anything.
     pub(crate) fn release(&self, admission: &Admission) {
         for hold in &admission.0 {
