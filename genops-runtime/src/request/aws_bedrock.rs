@@ -124,13 +124,10 @@ fn to_json(document: &Document) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_bedrockruntime::operation::converse::ConverseInput;
-    use aws_sdk_bedrockruntime::types::{
-        ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
-    };
+    use aws_sdk_bedrockruntime::types::{ConversationRole, InferenceConfiguration, Message};
 
-    use crate::pricing::{worst_case, PriceTable};
-    use crate::request::HoldError;
+    use super::*;
+    use crate::request::Family;
 
     fn input(messages: Vec<Message>) -> ConverseInput {
         ConverseInput::builder()
@@ -143,22 +140,22 @@ mod tests {
     }
 
     #[test]
-    fn a_converse_input_holds_its_text_and_its_cap() {
-        let table = PriceTable::embedded();
+    fn a_converse_input_bounds_its_text_and_takes_its_cap() {
+        let reading = Reading {
+            family: Family::Anthropic,
+            model: "claude-sonnet-4-5-20250929",
+        };
         let message = Message::builder()
             .role(ConversationRole::User)
             .content(ContentBlock::Text("Describe it.".into()))
             .build()
             .unwrap();
-        let model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-        let held = worst_case(&table, "aws.bedrock", model, &input(vec![message])).unwrap();
-        // 16 + (16 + 14) + (16 + 12) in; 1,000 out.
+        let bound = input(vec![message]).bound(reading).unwrap();
+        // 16 + (16 + 14) + (16 + 12).
+        assert_eq!(bound.input, 16 + (16 + 14) + (16 + 12));
+        assert_eq!(bound.output, Some(1_000));
         assert_eq!(
-            (held.input_tokens, held.output_tokens),
-            (16 + 30 + 28, 1_000)
-        );
-        assert_eq!(
-            worst_case(&table, "aws.bedrock", model, &input(Vec::new())),
+            input(Vec::new()).bound(reading),
             Err(HoldError::NoMessages { field: "messages" })
         );
     }
