@@ -122,3 +122,19 @@ fn usage_beyond_the_holds_caps_is_flagged_and_booked_at_the_hold() {
         (HELLO_HOLD as f64 / 1e12, 0.0)
     );
 }
+
+#[test]
+fn under_soft_budgets_only_the_request_is_not_read() {
+    // A soft budget never denies, so there is no worst case to hold: even a bad request runs.
+    let layer = GenOpsLayer::builder()
+        .budget(Budget::daily(
+            "search-soft",
+            Scope::team("search"),
+            Usd(0.001),
+        ))
+        .build();
+    let body = json!({"model": "gpt-4o", "messages": []});
+    let (result, cap, _) = capture_with(layer, true, || chat(&body, Usage::new(9, 20)));
+    assert_eq!(result, Ok(1));
+    assert!(!cap.spans()[0].has(GENOPS_BUDGET_HOLD));
+}

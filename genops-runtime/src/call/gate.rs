@@ -80,7 +80,8 @@ impl<T: Request> Held for T {
 /// Asks the governance engine to admit the tracked call of `span`, reserving `reserve` (a USD
 /// amount, or the worst case of a request, recorded as `genops.budget.hold`, whose tokens its
 /// token rate limits hold too) or each hard budget's default. `Ok` when no budget or policy is
-/// configured: then the request is not read. Denied by a rate limit that waits
+/// configured; the request is read only when something holds it: a hard budget, an enforced
+/// token limit or a run's envelope. Denied by a rate limit that waits
 /// (`RateLimit::wait_up_to`), the call sleeps until it would fit and asks again, for at most
 /// that long.
 pub fn admit<R: Reserve + ?Sized>(
@@ -149,10 +150,9 @@ fn admit_once(span: &tracing::Span, amount: Option<Amount<'_>>, waited: Duration
         let governance = state.governance(engine);
         let envelope = state.admitting_envelope();
         // A request's worst case is read only when something holds it.
+        let holds = envelope.is_some() || governance.as_ref().is_some_and(|(g, key)| g.holds(key));
         let held = match amount {
-            Some(Amount::WorstCase(request)) if governance.is_some() || envelope.is_some() => {
-                Some(hold(engine, state.key(), request))
-            }
+            Some(Amount::WorstCase(request)) if holds => Some(hold(engine, state.key(), request)),
             _ => None,
         };
         // The prices compare the models of a step-down.

@@ -17,6 +17,7 @@ use super::error::GovernanceError;
 use super::forecast::BudgetForecast;
 use super::kill::{Kill, Kills};
 use super::policy::{Enforcement, Policy};
+use super::rate_limit::Counted;
 use super::settings::GovernanceSettings;
 use super::status::{utilization, BudgetStatus};
 use super::step_down::StepDown;
@@ -444,6 +445,23 @@ impl Governance {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Whether admitting the call of `key` holds what its request's worst case decides: a hard
+    /// budget or an enforced token limit applies to it.
+    pub(crate) fn holds(&self, key: &LedgerKey) -> bool {
+        let call = self.info(key, Phase::Admission, None, None);
+        let hard_budget = self
+            .budgets
+            .list
+            .iter()
+            .any(|budget| budget.budget.hard && budget.value(&call).is_some());
+        let token_limit = self.budgets.limits.iter().any(|limit| {
+            limit.limit.enforcement == Enforcement::Enforced
+                && limit.limit.counted != Counted::Requests
+                && limit.value(&call).is_some()
+        });
+        hard_budget || token_limit
     }
 
     /// Releases the reservations and limit holds of `admission` without booking anything.

@@ -291,6 +291,21 @@ mod tests {
     }
 
     #[test]
+    fn an_image_in_a_tool_result_is_held_as_an_image() {
+        let body = json!({
+            "messages": [{"role": "user", "content": [{
+                "type": "tool_result",
+                "tool_use_id": "t1",
+                "content": [{"type": "image", "source": {"type": "url", "url": "https://x/y.png"}}],
+            }]}],
+            "max_tokens": 10,
+        });
+        // 16 + (16 + "t1" + 1,600 for the image).
+        let worst = held("anthropic", "claude-sonnet-4-5", &body).unwrap();
+        assert_eq!(worst.input_tokens, 16 + (16 + 2 + 1_600));
+    }
+
+    #[test]
     fn a_request_cap_above_the_models_maximum_is_held_at_the_maximum() {
         let body =
             json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1_000_000});

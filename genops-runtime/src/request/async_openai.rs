@@ -45,11 +45,15 @@ mod tests {
     };
     use async_openai::types::embeddings::CreateEmbeddingRequestArgs;
 
-    use crate::pricing::{worst_case, PriceTable};
+    use super::*;
+    use crate::request::Family;
 
     #[test]
-    fn sdk_requests_hold_what_their_json_holds() {
-        let table = PriceTable::embedded();
+    fn sdk_requests_bound_what_their_json_bounds() {
+        let reading = Reading {
+            family: Family::OpenAi,
+            model: "gpt-4o",
+        };
         let chat = CreateChatCompletionRequestArgs::default()
             .model("gpt-4o")
             .messages([ChatCompletionRequestUserMessageArgs::default()
@@ -61,16 +65,17 @@ mod tests {
             .build()
             .unwrap();
         let json = serde_json::to_value(&chat).unwrap();
-        let held = worst_case(&table, "openai", "gpt-4o", &chat).unwrap();
-        assert_eq!(held, worst_case(&table, "openai", "gpt-4o", &json).unwrap());
-        assert_eq!(held.output_tokens, 100);
+        let bound = chat.bound(reading).unwrap();
+        assert_eq!(bound, json.bound(reading).unwrap());
+        assert_eq!(bound.output, Some(100));
 
         let embed = CreateEmbeddingRequestArgs::default()
             .model("text-embedding-3-small")
-            .input("abc")
+            .input(vec![vec![1u32, 2, 3]])
             .build()
             .unwrap();
-        let held = worst_case(&table, "openai", "text-embedding-3-small", &embed).unwrap();
-        assert_eq!(held.output_tokens, 0);
+        // 3 + 3 token ids; no output cap of its own.
+        assert_eq!(embed.bound(reading).unwrap().input, 6);
+        assert_eq!(embed.bound(reading).unwrap().output, None);
     }
 }

@@ -81,35 +81,27 @@ fn read(
 mod tests {
     use ::genai::chat::{ChatMessage, ChatOptions, ChatRequest};
 
-    use crate::pricing::{worst_case, PriceTable};
+    use super::*;
+    use crate::request::Family;
 
     #[test]
-    fn a_chat_request_holds_its_text_and_its_options_cap() {
-        let table = PriceTable::embedded();
+    fn a_chat_request_bounds_its_text_and_takes_its_options_cap() {
+        let reading = Reading {
+            family: Family::Anthropic,
+            model: "claude-sonnet-4-5",
+        };
         let request =
             ChatRequest::new(vec![ChatMessage::user("Describe it.")]).with_system("You are terse.");
         let options = ChatOptions::default().with_max_tokens(1_000);
-        let held = worst_case(
-            &table,
-            "anthropic",
-            "claude-sonnet-4-5",
-            &(&request, &options),
-        )
-        .unwrap();
-        // 16 + (16 + 14) + (16 + 12) in at $3/M; 1,000 out at $15/M.
-        let input = 16 + (16 + 14) + (16 + 12);
-        assert_eq!((held.input_tokens, held.output_tokens), (input, 1_000));
+        let bound = (&request, &options).bound(reading).unwrap();
+        // 16 + (16 + 14) + (16 + 12).
+        assert_eq!(bound.input, 16 + (16 + 14) + (16 + 12));
+        assert_eq!(bound.output, Some(1_000));
+        // Without options, no cap of its own: the model's maximum output is held.
+        assert_eq!(request.bound(reading).unwrap().output, None);
         assert_eq!(
-            held.cost.picos(),
-            u128::from(input) * 3_000_000 + 1_000 * 15_000_000
-        );
-        // Without options, the model's maximum output (64,000).
-        let alone = worst_case(&table, "anthropic", "claude-sonnet-4-5", &request).unwrap();
-        assert_eq!(alone.output_tokens, 64_000);
-        let empty = ChatRequest::new(Vec::new());
-        assert_eq!(
-            worst_case(&table, "anthropic", "claude-sonnet-4-5", &empty),
-            Err(super::HoldError::NoMessages { field: "messages" })
+            ChatRequest::new(Vec::new()).bound(reading),
+            Err(HoldError::NoMessages { field: "messages" })
         );
     }
 }

@@ -149,10 +149,10 @@ fn response_item(item: &Map<String, Value>, counter: &mut Counter<'_>) {
 
 /// A message's content: a text, or parts of text, images, audio, files and tool traffic.
 fn parts(content: &Value, counter: &mut Counter<'_>) {
-    let Value::Array(parts) = content else {
+    let Value::Array(list) = content else {
         return counter.text_or_json(content);
     };
-    for part in parts {
+    for part in list {
         let Value::Object(fields) = part else {
             counter.text_or_json(part);
             continue;
@@ -172,6 +172,11 @@ fn parts(content: &Value, counter: &mut Counter<'_>) {
                 _ => counter.unbounded("document"),
             },
             "thinking" => counter.text_or_json(fields.get("thinking").unwrap_or(&Value::Null)),
+            // Its content may hold images: read as a message's content, not as JSON text.
+            "tool_result" => {
+                counter.text_or_json(fields.get("tool_use_id").unwrap_or(&Value::Null));
+                parts(fields.get("content").unwrap_or(&Value::Null), counter);
+            }
             _ => counter.json(part),
         }
     }

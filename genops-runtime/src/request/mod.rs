@@ -7,11 +7,13 @@
 //! - `tokenizer` (feature `tokenizer`): exact o200k and cl100k counts of OpenAI's models;
 //! - `json`: raw JSON bodies of the providers' APIs;
 //! - `read`: the sealed [`Request`] trait;
-//! - `async_openai`, `genai` (their features): the SDKs' request types;
+//! - `async_openai`, `genai`, `aws_bedrock` (their features): the SDKs' request types;
 //! - `error`: [`HoldError`].
 
 #[cfg(feature = "async-openai")]
 mod async_openai;
+#[cfg(feature = "aws-bedrock")]
+mod aws_bedrock;
 mod bound;
 mod count;
 mod error;
