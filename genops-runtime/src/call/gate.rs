@@ -58,8 +58,8 @@ impl Held for Usd {
     }
 }
 
-/// Every number that converts into `f64` without loss is an amount in USD, as before requests
-/// could be reserved.
+/// Every number that converts into `f64` without loss is an amount in USD (`reserve = 0.05`,
+/// `reserve = 1`).
 macro_rules! usd_amounts {
     ($($number:ty),*) => {$(
         impl Held for $number {

@@ -2,6 +2,7 @@
 //! take it. Claude models are read by Anthropic's rules; an image sent to another model is
 //! bounded only by its context window.
 
+use aws_sdk_bedrockruntime::operation::converse::builders::ConverseInputBuilder;
 use aws_sdk_bedrockruntime::operation::converse::ConverseInput;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ReasoningContentBlock, SystemContentBlock, Tool, ToolInputSchema,
@@ -70,6 +71,18 @@ impl Read for ConverseInput {
             })?),
         };
         Ok(counter.bound)
+    }
+}
+
+/// The input a fluent `converse()` call is building (`builder.as_input()`), read as the input
+/// it builds.
+impl Read for ConverseInputBuilder {
+    fn bound(&self, reading: Reading<'_>) -> Result<RequestBound, HoldError> {
+        let input = self.clone().build().map_err(|e| HoldError::BadField {
+            field: "input".into(),
+            problem: format!("does not build ({e})"),
+        })?;
+        input.bound(reading)
     }
 }
 
@@ -156,6 +169,11 @@ mod tests {
         assert_eq!(bound.output, Some(1_000));
         assert_eq!(
             input(Vec::new()).bound(reading),
+            Err(HoldError::NoMessages { field: "messages" })
+        );
+        let building = ConverseInput::builder().system(SystemContentBlock::Text("x".into()));
+        assert_eq!(
+            building.bound(reading),
             Err(HoldError::NoMessages { field: "messages" })
         );
     }
