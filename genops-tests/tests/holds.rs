@@ -37,15 +37,16 @@ fn a_request_holds_its_worst_case_and_books_its_actual_cost() {
         .budget(Budget::daily("search-hard", Scope::team("search"), Usd(1.0)).hard())
         .build();
     let budgets = layer.clone();
-    let (result, cap, ledger) = capture_with(layer, true, || chat(&hello(), Usage::new(9, 20)));
+    let (result, cap, ledger) = capture_with(layer, true, || chat(&hello(), Usage::new(8, 20)));
     assert_eq!(result, Ok(1));
     let span = &cap.spans()[0];
     assert_eq!(
         span.field(GENOPS_BUDGET_HOLD).f64(),
         HELLO_HOLD as f64 / 1e12
     );
-    // Booked: 9 × $2.50/M + 20 × $10/M; nothing is left reserved.
-    let booked = 9 * 2_500_000 + 20 * 10_000_000;
+    // Booked: 8 × $2.50/M + 20 × $10/M (8 tokens in: within the bound, and the exact count);
+    // nothing is left reserved.
+    let booked = 8 * 2_500_000 + 20 * 10_000_000;
     assert_eq!(ledger.snapshot().total.cost.picos(), booked);
     let status = &budgets.budgets()[0];
     assert_eq!((status.spent, status.reserved), (booked as f64 / 1e12, 0.0));
@@ -109,7 +110,7 @@ fn usage_beyond_the_holds_caps_is_flagged_and_booked_at_the_hold() {
         .build();
     let budgets = layer.clone();
     // The request caps the output at 100 tokens; the usage claims 500.
-    let (result, cap, ledger) = capture_with(layer, true, || chat(&hello(), Usage::new(9, 500)));
+    let (result, cap, ledger) = capture_with(layer, true, || chat(&hello(), Usage::new(8, 500)));
     assert_eq!(result, Ok(1));
     let span = &cap.spans()[0];
     let claim = span.field(GENOPS_USAGE_IMPLAUSIBLE).str();
