@@ -199,10 +199,7 @@ fn admit_once(span: &tracing::Span, amount: Option<Amount<'_>>, waited: Duration
             let (result, step) =
                 step_down::admit(governance, prices.as_deref(), key, reserve, tokens);
             stepped = step;
-            result.map_err(|refusal| {
-                release_envelopes();
-                refusal
-            })
+            result.inspect_err(|_| release_envelopes())
         }
         None => Ok(Admission::default()),
     });
