@@ -150,9 +150,10 @@ impl Engine {
         id
     }
 
-    /// The cost of `usage` at the prices of entry `id`, and by token class.
-    pub(crate) fn by_class(&self, id: EntryId, usage: &Usage) -> (Priced, ByClass) {
-        self.prices.rates(id).by_class(usage)
+    /// The cost of `usage` at the prices of entry `id`, and by token class into `by_class`
+    /// (all zeros).
+    pub(crate) fn by_class(&self, id: EntryId, usage: &Usage, by_class: &mut ByClass) -> Priced {
+        self.prices.rates(id).by_class_into(usage, by_class)
     }
 
     /// The most tokens one response priced by entry `id` can have.

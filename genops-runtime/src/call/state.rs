@@ -18,7 +18,6 @@ use crate::outcome::Outcome;
 use crate::plausibility::{self, Limits};
 use crate::pricing::{EntryId, Priced, Rates};
 use crate::recordable::{NotACount, Report, UsageReport};
-use crate::token_class::ByClass;
 use crate::usage::{ServiceTier, Usage};
 
 /// Who recorded a call's usage: automatic recording steps aside for user code.
@@ -517,10 +516,19 @@ impl TrackedState {
             .take()
             .map_or_else(Extras::default, |extras| *extras);
         // The usage's cost and how it was priced, by token class.
-        let (pricing, by_class) = match (self.price, self.usage_recorded && !self.local) {
-            (Some(id), _) => engine.by_class(id, &self.usage),
-            (None, true) => (Priced::default(), Rates::unpriced(&self.usage)),
-            (None, false) => (Priced::default(), ByClass::default()),
+        // Priced in place: the classes are large, and copying them costs.
+        let mut classes = CallClasses {
+            recorded: extras.manual_cost,
+            compute: (compute_cost, compute_nanos),
+            ..CallClasses::default()
+        };
+        let pricing = match (self.price, self.usage_recorded && !self.local) {
+            (Some(id), _) => engine.by_class(id, &self.usage, &mut classes.by_class),
+            (None, true) => {
+                Rates::unpriced(&self.usage, &mut classes.by_class);
+                Priced::default()
+            }
+            (None, false) => Priced::default(),
         };
         let own_cost = pricing.cost + extras.manual_cost + compute_cost;
         let implausible = extras.implausible;
@@ -543,13 +551,8 @@ impl TrackedState {
             && !self.local
             && self.usage.service_tier != ServiceTier::Standard)
             .then_some(self.usage.service_tier);
-        let classes = CallClasses {
-            by_class,
-            pricing_tier: pricing.tier,
-            service_tier: service_tier.unwrap_or_default(),
-            recorded: extras.manual_cost,
-            compute: (compute_cost, compute_nanos),
-        };
+        classes.pricing_tier = pricing.tier;
+        classes.service_tier = service_tier.unwrap_or_default();
         engine.ledger.book(Entry {
             key: &self.key,
             usage: self.usage,
@@ -561,7 +564,7 @@ impl TrackedState {
             first_chunk: stream.and_then(|s| s.first_chunk),
             usage_missing: stream.is_some_and(|s| s.usage_missing),
             implausible: implausible.is_some(),
-            classes,
+            classes: &classes,
         });
         *done = Some(Finished {
             key: self.key.clone(),

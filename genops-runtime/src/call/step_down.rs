@@ -8,6 +8,7 @@ use crate::intern::{intern, Sym};
 use crate::ledger::LedgerKey;
 use crate::money::Cost;
 use crate::recordable::RequestModel;
+use crate::token_class::ByClass;
 use crate::usage::Usage;
 
 /// The usage the models of a step-down are compared by, to scale a hold from one to another: a
@@ -17,7 +18,8 @@ const REFERENCE: Usage = Usage::new(1_000_000, 1_000_000);
 /// The price of [`REFERENCE`] on `model`, when it is known.
 fn reference_cost(engine: &Engine, provider: Option<&Sym>, model: &Sym) -> Option<Cost> {
     let id = engine.price(provider, model)?;
-    Some(engine.by_class(id, &REFERENCE).0.cost).filter(|cost| *cost > Cost::ZERO)
+    let cost = engine.by_class(id, &REFERENCE, &mut ByClass::default()).cost;
+    Some(cost).filter(|cost| *cost > Cost::ZERO)
 }
 
 /// Admits the gated call of `key`, on a cheaper model where a step-down policy applies: the

@@ -120,7 +120,7 @@ pub(crate) struct Entry<'a> {
     /// A response of the call claimed usage that cannot be true.
     pub(crate) implausible: bool,
     /// The call's usage and cost by token class.
-    pub(crate) classes: CallClasses,
+    pub(crate) classes: &'a CallClasses,
 }
 
 /// A finished call's cost by class, with what picked its prices, as the ledger books it.

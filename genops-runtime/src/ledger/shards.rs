@@ -80,7 +80,7 @@ impl Ledger {
         let row = shard.row(entry.key, &self.caps);
         row.books.totals.add(&booked);
         row.since_drain.add(&booked);
-        row.classes.book(&entry.classes);
+        row.classes.book(entry.classes);
         row.books.durations.observe(entry.duration);
         if let Some(first_chunk) = entry.first_chunk {
             row.books
@@ -294,7 +294,7 @@ mod tests {
             first_chunk: None,
             usage_missing: false,
             implausible: false,
-            classes: Default::default(),
+            classes: &CallClasses::default(),
         });
     }
 

@@ -566,7 +566,7 @@ mod tests {
                     first_chunk: None,
                     usage_missing: false,
                     implausible: false,
-                    classes: Default::default(),
+                    classes: &Default::default(),
                 },
             ));
         }

@@ -180,11 +180,20 @@ impl Rates {
     }
 
     /// The cost of `usage`, as [`cost`](Self::cost) prices it, and by token class: the
-    /// classes' costs add up to it exactly.
+    /// classes' costs add up to it exactly. (Calls price in place, with
+    /// [`by_class_into`](Self::by_class_into).)
+    #[cfg(test)]
     pub(crate) fn by_class(&self, usage: &Usage) -> (Priced, ByClass) {
+        let mut by_class = ByClass::default();
+        let priced = self.by_class_into(usage, &mut by_class);
+        (priced, by_class)
+    }
+
+    /// [`by_class`](Self::by_class) into `by_class`, which is all zeros: a finishing call
+    /// prices its usage in place, without copying the classes.
+    pub(crate) fn by_class_into(&self, usage: &Usage, by_class: &mut ByClass) -> Priced {
         if let Some(plain) = self.plain.filter(|_| is_plain(usage)) {
             // The common call: its text input and output, nothing to split.
-            let mut by_class = ByClass::default();
             for (class, units, price) in [
                 (TokenClass::Input, usage.input, plain.input),
                 (TokenClass::Output, usage.output, plain.output),
@@ -200,10 +209,9 @@ impl Rates {
                 unsupported: self.unsupported,
                 ..Priced::default()
             };
-            return (priced, by_class);
+            return priced;
         }
         let split = self.split(usage);
-        let mut by_class = ByClass::default();
         let mut total = 0u128;
         for (i, &(units, price)) in split.parts.iter().enumerate() {
             let cost = u128::from(units) * u128::from(price);
@@ -227,10 +235,7 @@ impl Rates {
             }
             total = total.div_ceil(2);
         }
-        (
-            self.priced(Cost::from_picos(total), &split, usage),
-            by_class,
-        )
+        self.priced(Cost::from_picos(total), &split, usage)
     }
 
     /// How `split` priced `usage`, at `cost`.
@@ -245,14 +250,12 @@ impl Rates {
     }
 
     /// The units of `usage` by class, for a model with no price: every cost zero.
-    pub(crate) fn unpriced(usage: &Usage) -> ByClass {
+    pub(crate) fn unpriced(usage: &Usage, by_class: &mut ByClass) {
         let parts = Band::default().parts(usage, true);
-        let mut by_class = ByClass::default();
         for (quantity, (units, _)) in by_class.quantity.iter_mut().zip(parts) {
             *quantity = units;
         }
         by_class.quantity[TokenClass::WebSearch as usize] = usage.web_search_requests;
-        by_class
     }
 
     /// The units and prices of `usage` by class: the band its prompt size selects, at its
@@ -431,7 +434,8 @@ mod tests {
             let plain = Usage::new(1_001, 99);
             assert_eq!(rates.by_class(&plain), banded.by_class(&plain), "{name}");
         }
-        let unpriced = Rates::unpriced(&usage);
+        let mut unpriced = ByClass::default();
+        Rates::unpriced(&usage, &mut unpriced);
         let input: u64 = unpriced.quantity[..TokenClass::Output as usize]
             .iter()
             .sum();
