@@ -18,7 +18,9 @@ const REFERENCE: Usage = Usage::new(1_000_000, 1_000_000);
 /// The price of [`REFERENCE`] on `model`, when it is known.
 fn reference_cost(engine: &Engine, provider: Option<&Sym>, model: &Sym) -> Option<Cost> {
     let id = engine.price(provider, model)?;
-    let cost = engine.by_class(id, &REFERENCE, &mut ByClass::default()).cost;
+    let cost = engine
+        .by_class(id, &REFERENCE, &mut ByClass::default())
+        .cost;
     Some(cost).filter(|cost| *cost > Cost::ZERO)
 }
 

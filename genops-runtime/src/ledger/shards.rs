@@ -269,6 +269,7 @@ mod tests {
     use super::*;
     use crate::attribution::Attribution;
     use crate::intern::{intern, permanent};
+    use crate::ledger::CallClasses;
     use crate::ledger::{DRAINED, OVERFLOW};
     use crate::money::Cost;
     use crate::usage::Usage;
