@@ -11,6 +11,7 @@ use tracing_core::span::Id;
 
 use super::engine::Engine;
 use super::finished::{Finished, StreamReport};
+use super::held_usage;
 use super::layer_handle::{open_call, LayerHandle};
 use super::result_fields;
 #[cfg(feature = "otlp")]
@@ -19,6 +20,7 @@ use crate::governance::{GovernanceError, PolicyResult, Verdict};
 use crate::intern::Sym;
 use crate::outcome::Outcome;
 use crate::semconv;
+use crate::usage::Usage;
 
 thread_local! {
     /// The finished span this thread is dropping (0: none), so that the layer's `on_close` knows
@@ -57,12 +59,26 @@ pub(crate) fn finish_stream(span: &Span, outcome: Outcome, stream: StreamReport)
 fn finish_with(span: &Span, outcome: Outcome, stream: Option<StreamReport>) {
     span.with_subscriber(|(id, dispatch)| {
         let handle = LayerHandle::of(dispatch)?;
+        // A sync call's body may have left usage held on this thread (see `held_usage`).
+        let held = held_usage::release(id);
         // Filled in place: a finished call is large, and moving it costs a copy each time.
         let mut done = None;
-        close_books(id, dispatch, handle, outcome, stream, &mut done);
+        let closing = Closing {
+            outcome,
+            stream,
+            held,
+        };
+        close_books(id, dispatch, handle, closing, &mut done);
         report(span, id, &handle.engine, done.as_ref()?);
         Some(())
     });
+}
+
+/// How a call ends: its outcome, its stream's report, and the usage held for it.
+struct Closing {
+    outcome: Outcome,
+    stream: Option<StreamReport>,
+    held: Option<Usage>,
 }
 
 /// Settles governance, records the result fields and feeds the metrics of a finished call. No
@@ -203,16 +219,23 @@ fn close_books(
     id: &Id,
     dispatch: &Dispatch,
     handle: &LayerHandle,
-    outcome: Outcome,
-    stream: Option<StreamReport>,
+    closing: Closing,
     done: &mut Option<Finished>,
 ) {
+    let Closing {
+        outcome,
+        stream,
+        mut held,
+    } = closing;
     let mut outcome = Some(outcome);
     let mut own = true;
     handle.walk(dispatch, id, |extensions| {
         if std::mem::take(&mut own) {
             // The span itself: finish it, or stop if it is not a live tracked call.
             if let Some((state, outcome)) = open_call(extensions).zip(outcome.take()) {
+                if let Some(usage) = held.take() {
+                    state.add_usage(&handle.engine, usage);
+                }
                 state.finish(&handle.engine, outcome, stream, done);
             }
             return if done.is_some() {

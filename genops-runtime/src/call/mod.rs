@@ -27,6 +27,7 @@ mod finish;
 mod finished;
 mod future;
 mod gate;
+mod held_usage;
 mod layer_handle;
 mod literal_site;
 mod record;
@@ -59,6 +60,7 @@ pub use tracked_span::TrackedSpan;
 pub(crate) use declared::{is_tracked, tracked_filter, Declared, DeclaredVisitor, ReadsDeclared};
 pub(crate) use engine::Engine;
 pub(crate) use finish::closing_finished;
+pub(crate) use held_usage::{entered as entered_span, moved as moved_span};
 pub(crate) use layer_handle::LayerHandle;
 pub(crate) use literal_site::{learn as learn_site, take as take_site, Pending};
 #[cfg(feature = "aws-bedrock")]

@@ -6,6 +6,7 @@
 use tracing::Dispatch;
 
 use super::engine::Engine;
+use super::held_usage;
 use super::layer_handle::LayerHandle;
 use super::state::TrackedState;
 use crate::intern::intern;
@@ -21,7 +22,9 @@ pub(super) fn with_nearest_tracked<R>(
     tracing::dispatcher::get_default(|dispatch: &Dispatch| {
         let current = dispatch.current_span();
         let id = current.id()?;
-        LayerHandle::of(dispatch)?.nearest_call(dispatch, id, f.take()?)
+        let handle = LayerHandle::of(dispatch)?;
+        held_usage::hand_over(dispatch, handle);
+        handle.nearest_call(dispatch, id, f.take()?)
     })
 }
 
@@ -35,7 +38,10 @@ pub(super) fn with_nearest_tracked<R>(
 /// answer();
 /// ```
 pub fn record_usage(usage: Usage) {
-    with_nearest_tracked(|state, engine| state.add_usage(engine, usage));
+    // In a sync call's own body, the usage waits for the call to finish: see `held_usage`.
+    if let Err(usage) = held_usage::hold(usage) {
+        with_nearest_tracked(|state, engine| state.add_usage(engine, usage));
+    }
 }
 
 /// Records usage that counts everything so far, as Anthropic's stream events and other

@@ -3,6 +3,7 @@
 use tracing::Span;
 
 use super::finish::{drop_finished, finish};
+use super::held_usage;
 use crate::outcome::Outcome;
 
 /// Enters a tracked span and, when dropped, exits and finishes it (a panic in progress is
@@ -15,7 +16,10 @@ impl<'a> TrackedScope<'a> {
     /// Enters `span`.
     #[inline]
     pub fn enter(span: &'a mut Span) -> Self {
-        span.with_subscriber(|(id, dispatch)| dispatch.enter(id));
+        span.with_subscriber(|(id, dispatch)| {
+            dispatch.enter(id);
+            held_usage::claim(id, dispatch);
+        });
         TrackedScope(span)
     }
 }

@@ -12,8 +12,9 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::attribution::Dimension;
 use crate::call::{
-    closing_finished, is_tracked, learn_site, recording_results, take_site, Declared,
-    DeclaredVisitor, Engine, LayerHandle, Pending, ReadsDeclared, TrackedState,
+    closing_finished, entered_span, is_tracked, learn_site, moved_span, recording_results,
+    take_site, Declared, DeclaredVisitor, Engine, LayerHandle, Pending, ReadsDeclared,
+    TrackedState,
 };
 #[cfg(feature = "otlp")]
 use crate::export::GenAiMetrics;
@@ -209,6 +210,16 @@ where
             envelope.flatten(),
         );
         span.extensions_mut().insert(state);
+    }
+
+    fn on_enter(&self, id: &Id, _ctx: Context<'_, S>) {
+        // A sync call's body records its usage without a span lookup while no other span
+        // moves on its thread.
+        entered_span(id, &self.handle);
+    }
+
+    fn on_exit(&self, _id: &Id, _ctx: Context<'_, S>) {
+        moved_span();
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
