@@ -403,17 +403,21 @@ impl Governance {
         if !policy.matches(&call) {
             return None;
         }
-        // The tightest budget: the highest share spent, among those without a template.
-        let tightest = self
+        // The tightest budget: the highest share spent, of a per-value budget the call's own
+        // value's; every budget read in one go.
+        let cells: Vec<BudgetCell<'_>> = self
             .budgets
             .list
             .iter()
             .enumerate()
-            .filter(|(_, budget)| budget.budget.per.is_none() && budget.value(&call).is_some())
-            .map(|(i, budget)| {
-                let (spent, _) = self.store.status(i, budget, call.now());
-                utilization(spent.as_usd(), budget.limit.as_usd())
-            })
+            .filter_map(|(i, budget)| Some(self.at(i, budget, budget.value(&call)?, &call)))
+            .collect();
+        let tightest = self
+            .store
+            .standing(&cells)
+            .iter()
+            .zip(&cells)
+            .map(|((spent, _), at)| utilization(spent.as_usd(), at.budget.limit.as_usd()))
             .fold(0.0, f64::max);
         let start = policy.model_at(model, tightest);
         Some(StepPlan {
@@ -674,6 +678,9 @@ mod tests {
         }
         fn status(&self, _: usize, _: &CompiledBudget, _: SystemTime) -> (Cost, Cost) {
             (Cost::ZERO, Cost::ZERO)
+        }
+        fn standing(&self, cells: &[BudgetCell<'_>]) -> Vec<(Cost, Cost)> {
+            vec![(Cost::ZERO, Cost::ZERO); cells.len()]
         }
         fn take_all(
             &self,
