@@ -508,9 +508,13 @@ impl Governance {
             verdict
                 .alerts
                 .extend(budget.alerts(value, booked.spent, booked.crossed));
-            verdict
-                .alerts
-                .extend(budget.forecast_after(cost, booked.spent, call.now()));
+            verdict.alerts.extend(budget.forecast_after(
+                value,
+                at.cell,
+                cost,
+                booked.spent,
+                call.now(),
+            ));
             let remaining = budget.limit.saturating_sub(booked.spent + booked.reserved);
             if tightest.as_ref().is_none_or(|(r, ..)| remaining < *r) {
                 tightest = Some((remaining, budget, booked.spent, value));
@@ -612,16 +616,35 @@ impl Governance {
             .collect()
     }
 
-    /// Every budget's burn-rate forecast (none for a per-value template).
+    /// Every budget's burn-rate forecast; a per-value budget's, one per value it meters, in
+    /// the order of the values, each value's spend read from the store in one go.
     pub(crate) fn forecasts(&self) -> Vec<BudgetForecast> {
         let now = self.budgets.clock.now();
-        self.budgets
-            .list
-            .iter()
-            .enumerate()
-            .filter(|(_, budget)| budget.budget.per.is_none())
-            .map(|(i, budget)| budget.forecast(self.store.status(i, budget, now).0, now))
-            .collect()
+        let mut forecasts = Vec::new();
+        for (i, budget) in self.budgets.list.iter().enumerate() {
+            let Some(values) = &budget.values else {
+                let spent = self.store.status(i, budget, now).0;
+                forecasts.extend(budget.forecast(None, spent, now));
+                continue;
+            };
+            let mut values = values.values();
+            values.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+            let cells: Vec<BudgetCell<'_>> = values
+                .iter()
+                .map(|(cell, value)| BudgetCell {
+                    index: i,
+                    budget,
+                    cell: *cell,
+                    value: Some(value),
+                    now,
+                })
+                .collect();
+            let standing = self.store.standing(&cells);
+            forecasts.extend(values.iter().zip(standing).filter_map(
+                |((cell, value), (spent, _))| budget.forecast(Some((*cell, value)), spent, now),
+            ));
+        }
+        forecasts
     }
 
     /// Errors talking to the budget store so far.
