@@ -11,7 +11,7 @@
 //! [`TRACKED_VALUES`] of them, however many values pass.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rustc_hash::FxHashMap;
@@ -26,6 +26,12 @@ const SLOTS: usize = 60;
 
 /// The most values of a per-value budget whose burn rate is metered (about 1 KB each).
 pub(crate) const TRACKED_VALUES: usize = 1_024;
+/// Shards of a per-value budget's meters.
+const SHARDS: usize = 16;
+/// The most values a shard meters.
+const SHARD_VALUES: usize = TRACKED_VALUES / SHARDS;
+/// A cell's shard is its top bits: the shift leaving just enough of them to index [`SHARDS`].
+const SHARD_SHIFT: u32 = u64::BITS - SHARDS.trailing_zeros();
 
 /// One bucket: the index of the stretch of time it counts, and the pico-dollars settled in it.
 #[derive(Default)]
@@ -157,15 +163,19 @@ struct Tracked {
     meter: Meter,
 }
 
-/// The meters of a per-value budget's busiest values, keyed by the store's cell of each value.
-/// At most [`TRACKED_VALUES`]: a new value that finds them all taken first evicts the less busy
-/// half, keeping the values whose forecast alert fired in their current window, then those that
-/// spent most in the interval.
+/// One shard of a per-value budget's meters: by the store's cell of each value.
+type Shard = FxHashMap<u64, Arc<Tracked>>;
+
+/// The meters of a per-value budget's busiest values, in [`SHARDS`] shards by value, so that
+/// calls for different values rarely share a lock. At most [`TRACKED_VALUES`] in all: a new
+/// value that finds its shard full first evicts the shard's less busy half, keeping the values
+/// whose forecast alert fired in their current window, then those that spent most in the
+/// interval.
 pub(crate) struct ValueMeters {
     interval: Duration,
     width: u64,
     window: Window,
-    tracked: Mutex<FxHashMap<u64, Box<Tracked>>>,
+    shards: [Mutex<Shard>; SHARDS],
 }
 
 impl ValueMeters {
@@ -175,12 +185,20 @@ impl ValueMeters {
             interval: meter.interval,
             width: meter.width,
             window,
-            tracked: Mutex::new(FxHashMap::default()),
+            shards: std::array::from_fn(|_| Mutex::default()),
         }
     }
 
+    /// The shard of `cell`, locked.
+    fn shard(&self, cell: u64) -> MutexGuard<'_, Shard> {
+        // The high bits pick the shard; the map hashes the low ones.
+        self.shards[(cell >> SHARD_SHIFT) as usize % SHARDS]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Runs `f` on the meter of `value` (whose cell is `cell`), metering it from now on if it
-    /// was not.
+    /// was not. `f` runs with no lock held.
     pub(crate) fn with<R>(
         &self,
         cell: u64,
@@ -188,23 +206,26 @@ impl ValueMeters {
         now: SystemTime,
         f: impl FnOnce(&Meter) -> R,
     ) -> R {
-        let mut tracked = self.tracked.lock().unwrap_or_else(PoisonError::into_inner);
-        if tracked.len() >= TRACKED_VALUES && !tracked.contains_key(&cell) {
-            self.evict(&mut tracked, now);
-        }
-        let entry = tracked.entry(cell).or_insert_with(|| {
-            Box::new(Tracked {
-                value: value.to_owned(),
-                meter: Meter::empty(self.interval, self.width),
-            })
-        });
-        f(&entry.meter)
+        let tracked = {
+            let mut shard = self.shard(cell);
+            if shard.len() >= SHARD_VALUES && !shard.contains_key(&cell) {
+                self.evict(&mut shard, now);
+            }
+            let tracked = shard.entry(cell).or_insert_with(|| {
+                Arc::new(Tracked {
+                    value: value.to_owned(),
+                    meter: Meter::empty(self.interval, self.width),
+                })
+            });
+            Arc::clone(tracked)
+        };
+        f(&tracked.meter)
     }
 
-    /// Keeps the busier half of `tracked`.
-    fn evict(&self, tracked: &mut FxHashMap<u64, Box<Tracked>>, now: SystemTime) {
+    /// Keeps the busier half of `shard`.
+    fn evict(&self, shard: &mut Shard, now: SystemTime) {
         let fired = window_bounds(self.window, now).0 + 1;
-        let mut busiest: Vec<(bool, u128, u64)> = tracked
+        let mut busiest: Vec<(bool, u128, u64)> = shard
             .iter()
             .map(|(cell, t)| {
                 let alerted = t.meter.fired.load(Ordering::Acquire) == fired;
@@ -212,24 +233,28 @@ impl ValueMeters {
             })
             .collect();
         busiest.sort_unstable_by(|a, b| b.cmp(a));
-        for (.., cell) in &busiest[TRACKED_VALUES / 2..] {
-            tracked.remove(cell);
+        for (.., cell) in &busiest[SHARD_VALUES / 2..] {
+            shard.remove(cell);
         }
     }
 
     /// The values metered: (cell, value).
     pub(crate) fn values(&self) -> Vec<(u64, String)> {
-        let tracked = self.tracked.lock().unwrap_or_else(PoisonError::into_inner);
-        tracked
-            .iter()
-            .map(|(cell, t)| (*cell, t.value.clone()))
+        (0..SHARDS)
+            .flat_map(|i| {
+                let shard = self.shard((i as u64) << SHARD_SHIFT);
+                shard
+                    .iter()
+                    .map(|(cell, t)| (*cell, t.value.clone()))
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 
     /// Runs `f` on the meter of the value whose cell is `cell`, if it is metered.
     pub(crate) fn read<R>(&self, cell: u64, f: impl FnOnce(&Meter) -> R) -> Option<R> {
-        let tracked = self.tracked.lock().unwrap_or_else(PoisonError::into_inner);
-        tracked.get(&cell).map(|t| f(&t.meter))
+        let tracked = self.shard(cell).get(&cell).map(Arc::clone)?;
+        Some(f(&tracked.meter))
     }
 }
 
@@ -310,7 +335,9 @@ mod tests {
             let meters = ValueMeters::like(&meter, Window::Daily);
             for n in 0..100_000u64 {
                 let value = format!("customer-{n}");
-                meters.with(n, &value, now, |m| m.record(now, usd(0.001)));
+                // Cells are hashes: spread over the shards.
+                let cell = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                meters.with(cell, &value, now, |m| m.record(now, usd(0.001)));
                 // A busy customer, spending alongside them all.
                 meters.with(u64::MAX, "whale", now, |m| m.record(now, usd(1.0)));
             }
