@@ -1,11 +1,13 @@
 //! Model step-down: a gated call is admitted on a cheaper model as its tightest budget drains,
 //! or where its requested model's hold no longer fits, and is booked on the admitted model.
 //! Under a per-value budget, a call steps down at the utilisation of its own value (its
-//! customer's share), alike in memory and in Redis.
+//! customer's share), and each value is forecast against its own limit, alike in memory and
+//! in Redis.
 
 mod support;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use genops::semconv::*;
 use genops::{
@@ -227,6 +229,7 @@ fn steps_down_per_customer(store: BudgetStore, name: &str, settled: impl Fn(&str
         )
         .step_down(degrade())
         .build();
+    let forecasts = layer.clone();
     let calls = script();
     let (models, cap, ledger) = capture_with(layer, true, || {
         let mut spent = BTreeMap::<&str, i128>::new();
@@ -266,6 +269,19 @@ fn steps_down_per_customer(store: BudgetStore, name: &str, settled: impl Fn(&str
     assert_eq!(by_model("gpt-4o"), 16_300_000_000_000);
     assert_eq!(by_model("gpt-4o-mini"), 1_428_000_000_000);
     assert_eq!(by_model("gpt-4.1-nano"), 12_000_000_000);
+    // Each customer is forecast against its own $10, at its own rate (all of it spent within
+    // the hour): what it has left over what it spent, in hours; in thousandths of a dollar.
+    let forecasts = forecasts.budget_forecasts();
+    let values: Vec<_> = forecasts.iter().map(|f| f.value.as_deref()).collect();
+    assert_eq!(values, [Some("acme"), Some("beta"), Some("gamma")]);
+    let hours = |left: u128, spent: u128| {
+        Some(Duration::from_nanos(
+            (left * 3_600_000_000_000 / spent) as u64,
+        ))
+    };
+    assert_eq!(forecasts[0].exhausted_in, hours(484, 9_516));
+    assert_eq!(forecasts[1].exhausted_in, hours(1_976, 8_024));
+    assert_eq!(forecasts[2].exhausted_in, hours(9_800, 200));
 }
 
 #[test]
@@ -276,7 +292,7 @@ fn each_customer_steps_down_at_its_own_utilisation_in_memory() {
 #[cfg(feature = "redis")]
 #[test]
 fn each_customer_steps_down_at_its_own_utilisation_in_redis() {
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use support::backend::unique;
     use support::redis::{hash, redis, window_key};
