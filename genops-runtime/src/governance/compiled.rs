@@ -36,7 +36,8 @@ pub(crate) struct CompiledBudget {
     pub(crate) budget: Budget,
     pub(crate) limit: Cost,
     pub(crate) reservation: Cost,
-    /// Its spend over the recent interval, for burn-rate forecasts.
+    /// Its spend over the recent interval, for burn-rate forecasts (a per-value budget meters
+    /// its values instead, in `values`, each like this one).
     pub(crate) meter: Meter,
     /// For a per-value budget, the spend of its busiest values over the interval.
     pub(crate) values: Option<ValueMeters>,
