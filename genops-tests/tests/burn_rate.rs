@@ -1,5 +1,6 @@
 //! Burn-rate forecasts: a budget's spend rate over its recent interval, when it runs out at that
-//! rate, and the forecast alert, driven by a manual clock.
+//! rate, and the forecast alert, driven by a manual clock. A per-value budget forecasts each
+//! value against its own limit, and alerts once per window for each value.
 
 mod support;
 
@@ -7,11 +8,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use genops::semconv::GENOPS_POLICY_RESULT;
-use genops::{Budget, BudgetAlert, GenOpsLayer, ManualClock, Scope, Usd};
+use genops::{
+    Budget, BudgetAlert, BudgetForecast, Dimension, GenOpsLayer, ManualClock, Scope, Usd,
+};
 use support::capture_with;
 
 #[genops::track(team = "search", provider = "openai", operation = "generate_content")]
 fn spend(usd: f64) {
+    genops::record_cost(usd);
+}
+
+#[genops::track(team = "search", customer = customer, provider = "openai", operation = "chat")]
+fn spend_for(customer: &str, usd: f64) {
     genops::record_cost(usd);
 }
 
@@ -30,18 +38,27 @@ fn hours_of(remaining_mills: u128, per_hour_mills: u128) -> Duration {
     Duration::from_nanos((remaining_mills * 3_600_000_000_000 / per_hour_mills) as u64)
 }
 
-#[test]
-fn the_forecast_is_exact_for_steady_spend_and_a_spike_alerts_once_per_window() {
+/// Alerts delivered so far.
+type Alerts = Arc<Mutex<Vec<BudgetAlert>>>;
+
+/// A layer with `budget`, on a manual clock at midnight, keeping the alerts it fires.
+fn alerting(budget: Budget) -> (ManualClock, Alerts, GenOpsLayer) {
     let clock = ManualClock::at(midnight());
-    let alerts = Arc::new(Mutex::new(Vec::<BudgetAlert>::new()));
+    let alerts = Alerts::default();
     let seen = alerts.clone();
     let layer = GenOpsLayer::builder()
         .clock(clock.clone())
-        .budget(
-            Budget::daily("search-daily", Scope::team("search"), Usd(200.0)).alert_on_forecast(),
-        )
+        .budget(budget)
         .on_alert(move |a| seen.lock().unwrap().push(a.clone()))
         .build();
+    (clock, alerts, layer)
+}
+
+#[test]
+fn the_forecast_is_exact_for_steady_spend_and_a_spike_alerts_once_per_window() {
+    let (clock, alerts, layer) = alerting(
+        Budget::daily("search-daily", Scope::team("search"), Usd(200.0)).alert_on_forecast(),
+    );
     let budgets = layer.clone();
     let forecast = move || budgets.budget_forecasts().remove(0);
     let (_, cap, _) = capture_with(layer, true, || {
@@ -130,4 +147,84 @@ fn without_the_alert_a_budget_is_still_forecast_over_its_own_interval() {
         assert_eq!(budgets.budget_forecasts()[0].exhausted_in, None);
     });
     assert_eq!(*alerts.lock().unwrap(), 0, "the forecast alert is opt-in");
+}
+
+#[test]
+fn each_customer_is_forecast_on_its_own_and_alerts_once_per_window_on_its_spike() {
+    let (clock, alerts, layer) = alerting(
+        Budget::daily_per(Dimension::Customer, Usd(200.0))
+            .named("customer-daily")
+            .alert_on_forecast(),
+    );
+    let budgets = layer.clone();
+    let forecast = move |customer: &str| -> BudgetForecast {
+        let all = budgets.budget_forecasts();
+        assert!(all.iter().all(|f| f.budget == "customer-daily"), "{all:?}");
+        all.into_iter()
+            .find(|f| f.value.as_deref() == Some(customer))
+            .unwrap_or_else(|| panic!("no forecast for {customer}"))
+    };
+    capture_with(layer, true, || {
+        // Steady: acme $0.10 a minute ($6 an hour), beta $0.05 ($3 an hour).
+        for n in 1..=120 {
+            clock.set(minute(n));
+            spend_for("acme", 0.10);
+            spend_for("beta", 0.05);
+            if n == 60 {
+                // acme: $194 left at $6 an hour; beta: $197 at $3 an hour.
+                assert_eq!(
+                    forecast("acme").exhausted_in,
+                    Some(Duration::from_secs(116_400))
+                );
+                assert_eq!(
+                    forecast("beta").exhausted_in,
+                    Some(Duration::from_secs(236_400))
+                );
+            }
+        }
+        let (acme, beta) = (forecast("acme"), forecast("beta"));
+        assert_eq!((acme.usd_per_hour, beta.usd_per_hour), (6.0, 3.0));
+        // After the day ends, both: no alert.
+        assert_eq!(acme.exhausted_in, Some(Duration::from_secs(112_800)));
+        assert_eq!(beta.exhausted_in, Some(Duration::from_secs(232_800)));
+        assert!(alerts.lock().unwrap().is_empty());
+
+        // acme spikes by $30: its last hour spent $35.90, and its $158 left lasts 4.4 h.
+        clock.set(minute(121));
+        spend_for("acme", 30.0);
+        let acme_spike = hours_of(158_000, 35_900);
+        assert_eq!(forecast("acme").exhausted_in, Some(acme_spike));
+        // beta's forecast is its own, untouched.
+        assert_eq!(
+            forecast("beta").exhausted_in,
+            Some(hours_of(194_000, 2_950))
+        );
+        // Spending on at the spiked rate alerts no more for acme in this window.
+        for n in 122..=130 {
+            clock.set(minute(n));
+            spend_for("acme", 1.0);
+            spend_for("beta", 0.05);
+        }
+        {
+            let fired = alerts.lock().unwrap();
+            assert_eq!(fired.len(), 1, "{fired:?}");
+            assert_eq!(fired[0].budget, "customer-daily");
+            assert_eq!(fired[0].value.as_deref(), Some("acme"));
+            assert_eq!(fired[0].spent, 42.0);
+            let carried = fired[0].forecast.as_ref().expect("a forecast alert");
+            assert_eq!(carried.value.as_deref(), Some("acme"));
+            assert_eq!(carried.exhausted_in, Some(acme_spike));
+        }
+
+        // beta spikes by $100: $102.90 in its last hour, $93.55 left. It alerts once too.
+        clock.set(minute(131));
+        spend_for("beta", 100.0);
+        clock.set(minute(132));
+        spend_for("beta", 1.0);
+        let fired = alerts.lock().unwrap().clone();
+        assert_eq!(fired.len(), 2, "{fired:?}");
+        assert_eq!(fired[1].value.as_deref(), Some("beta"));
+        let carried = fired[1].forecast.as_ref().expect("a forecast alert");
+        assert_eq!(carried.exhausted_in, Some(hours_of(93_550, 102_900)));
+    });
 }

@@ -40,6 +40,7 @@ impl Alerts {
                 tracing::warn!(
                     target: "genops",
                     budget = alert.budget.as_str(),
+                    value = alert.value.as_deref(),
                     spent_usd = alert.spent,
                     limit_usd = alert.limit,
                     usd_per_hour = forecast.usd_per_hour,

@@ -423,7 +423,8 @@ impl Budget {
     }
     /// Alert once per window when, at the burn rate of the recent interval, the budget runs out
     /// before its window ends: the alert's [`BudgetAlert::forecast`] says when. A per-value
-    /// template has no forecast: its values run out one by one.
+    /// template forecasts each of its busiest values (at most 1,024) against its own limit,
+    /// and alerts once per window for each value, naming it ([`BudgetAlert::value`]).
     ///
     /// ```
     /// use std::time::Duration;

@@ -6,9 +6,15 @@
 //! the store's, so with a shared store it counts every replica's spend while the rate counts
 //! this replica's only: the forecast is then later than the truth, by up to the number of
 //! replicas spending alike.
+//!
+//! A per-value budget meters each of its busiest values ([`ValueMeters`]): at most
+//! [`TRACKED_VALUES`] of them, however many values pass.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rustc_hash::FxHashMap;
 
 use super::budget::{Window, SECS_PER_DAY};
 use super::forecast::BudgetForecast;
@@ -17,6 +23,15 @@ use crate::money::Cost;
 /// Buckets per interval: the rate is read over the last `SLOTS` buckets, the current one
 /// included, so it covers between `SLOTS - 1` and `SLOTS` buckets' worth of the interval.
 const SLOTS: usize = 60;
+
+/// The most values of a per-value budget whose burn rate is metered (about 1 KB each).
+pub(crate) const TRACKED_VALUES: usize = 1_024;
+/// Shards of a per-value budget's meters.
+const SHARDS: usize = 16;
+/// The most values a shard meters.
+const SHARD_VALUES: usize = TRACKED_VALUES / SHARDS;
+/// A cell's shard is its top bits: the shift leaving just enough of them to index [`SHARDS`].
+const SHARD_SHIFT: u32 = u64::BITS - SHARDS.trailing_zeros();
 
 /// One bucket: the index of the stretch of time it counts, and the pico-dollars settled in it.
 #[derive(Default)]
@@ -54,12 +69,17 @@ impl Meter {
                 "the burn-rate interval {interval:?} is shorter than {SLOTS} ns"
             ));
         }
-        Ok(Meter {
+        Ok(Meter::empty(interval, width))
+    }
+
+    /// A meter over `interval`, in buckets of `width` ns, with nothing counted.
+    fn empty(interval: Duration, width: u64) -> Self {
+        Meter {
             interval,
             width,
             slots: std::array::from_fn(|_| Slot::default()),
             fired: AtomicU64::new(0),
-        })
+        }
     }
 
     /// Counts `cost`, settled `now`. A booking that races a bucket's turnover may be lost to
@@ -94,8 +114,15 @@ impl Meter {
             .sum()
     }
 
-    /// The forecast for budget `name` with `remaining` left, `now`.
-    pub(crate) fn forecast(&self, name: &str, remaining: Cost, now: SystemTime) -> BudgetForecast {
+    /// The forecast for budget `name` (its `value`, for a per-value budget) with `remaining`
+    /// left, `now`.
+    pub(crate) fn forecast(
+        &self,
+        name: &str,
+        value: Option<&str>,
+        remaining: Cost,
+        now: SystemTime,
+    ) -> BudgetForecast {
         let spent = self.spent(now);
         let interval = self.interval.as_nanos();
         let exhausted_in = (spent > 0).then(|| {
@@ -105,6 +132,7 @@ impl Meter {
         let spent_usd = Cost::from_picos(spent).as_usd();
         BudgetForecast {
             budget: name.to_owned(),
+            value: value.map(str::to_owned),
             interval: self.interval,
             spent_in_interval: spent_usd,
             usd_per_hour: spent_usd * 3_600.0 / self.interval.as_secs_f64(),
@@ -126,6 +154,107 @@ impl Meter {
             return false;
         }
         self.fired.swap(id + 1, Ordering::AcqRel) != id + 1
+    }
+}
+
+/// One metered value of a per-value budget.
+struct Tracked {
+    value: String,
+    meter: Meter,
+}
+
+/// One shard of a per-value budget's meters: by the store's cell of each value.
+type Shard = FxHashMap<u64, Arc<Tracked>>;
+
+/// The meters of a per-value budget's busiest values, in [`SHARDS`] shards by value, so that
+/// calls for different values rarely share a lock. At most [`TRACKED_VALUES`] in all: a new
+/// value that finds its shard full first evicts the shard's less busy half, keeping the values
+/// whose forecast alert fired in their current window, then those that spent most in the
+/// interval.
+pub(crate) struct ValueMeters {
+    interval: Duration,
+    width: u64,
+    window: Window,
+    shards: [Mutex<Shard>; SHARDS],
+}
+
+impl ValueMeters {
+    /// Meters like `meter` (over its interval) for the values of a budget over `window`.
+    pub(crate) fn like(meter: &Meter, window: Window) -> Self {
+        ValueMeters {
+            interval: meter.interval,
+            width: meter.width,
+            window,
+            shards: std::array::from_fn(|_| Mutex::default()),
+        }
+    }
+
+    /// The shard of `cell`, locked.
+    fn shard(&self, cell: u64) -> MutexGuard<'_, Shard> {
+        // The high bits pick the shard; the map hashes the low ones.
+        self.shards[(cell >> SHARD_SHIFT) as usize % SHARDS]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the meter of `value` (whose cell is `cell`), metering it from now on if it
+    /// was not. `f` runs with no lock held.
+    pub(crate) fn with<R>(
+        &self,
+        cell: u64,
+        value: &str,
+        now: SystemTime,
+        f: impl FnOnce(&Meter) -> R,
+    ) -> R {
+        let tracked = {
+            let mut shard = self.shard(cell);
+            if shard.len() >= SHARD_VALUES && !shard.contains_key(&cell) {
+                self.evict(&mut shard, now);
+            }
+            let tracked = shard.entry(cell).or_insert_with(|| {
+                Arc::new(Tracked {
+                    value: value.to_owned(),
+                    meter: Meter::empty(self.interval, self.width),
+                })
+            });
+            Arc::clone(tracked)
+        };
+        f(&tracked.meter)
+    }
+
+    /// Keeps the busier half of `shard`.
+    fn evict(&self, shard: &mut Shard, now: SystemTime) {
+        let fired = window_bounds(self.window, now).0 + 1;
+        let mut busiest: Vec<(bool, u128, u64)> = shard
+            .iter()
+            .map(|(cell, t)| {
+                let alerted = t.meter.fired.load(Ordering::Acquire) == fired;
+                (alerted, t.meter.spent(now), *cell)
+            })
+            .collect();
+        busiest.sort_unstable_by(|a, b| b.cmp(a));
+        for (.., cell) in &busiest[SHARD_VALUES / 2..] {
+            shard.remove(cell);
+        }
+    }
+
+    /// The values metered: (cell, value).
+    pub(crate) fn values(&self) -> Vec<(u64, String)> {
+        (0..SHARDS)
+            .flat_map(|i| {
+                let shard = self.shard((i as u64) << SHARD_SHIFT);
+                shard
+                    .iter()
+                    .map(|(cell, t)| (*cell, t.value.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Runs `f` on the meter of the value whose cell is `cell`, if it is metered.
+    pub(crate) fn read<R>(&self, cell: u64, f: impl FnOnce(&Meter) -> R) -> Option<R> {
+        let tracked = self.shard(cell).get(&cell).map(Arc::clone)?;
+        Some(f(&tracked.meter))
     }
 }
 
@@ -186,14 +315,46 @@ mod tests {
         let meter = Meter::new(Duration::from_secs(3_600)).unwrap();
         let now = UNIX_EPOCH + Duration::from_secs(86_400);
         meter.record(now, usd(6.0));
-        let forecast = meter.forecast("b", usd(88.0), now);
+        let forecast = meter.forecast("b", None, usd(88.0), now);
         assert_eq!(forecast.exhausted_in, Some(Duration::from_secs(52_800)));
         assert_eq!(forecast.usd_per_hour, 6.0);
         assert_eq!(
             meter
-                .forecast("b", usd(1.0), now + Duration::from_secs(3_600))
+                .forecast("b", None, usd(1.0), now + Duration::from_secs(3_600))
                 .exhausted_in,
             None
+        );
+    }
+
+    #[test]
+    fn a_per_value_budget_meters_at_most_its_busiest_values_however_many_pass() {
+        use crate::test_support::heap::counting;
+        let now = UNIX_EPOCH + Duration::from_secs(20_000 * SECS_PER_DAY);
+        let meter = Meter::new(Duration::from_secs(3_600)).unwrap();
+        let (meters, retained) = counting(|| {
+            let meters = ValueMeters::like(&meter, Window::Daily);
+            for n in 0..100_000u64 {
+                let value = format!("customer-{n}");
+                // Cells are hashes: spread over the shards.
+                let cell = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                meters.with(cell, &value, now, |m| m.record(now, usd(0.001)));
+                // A busy customer, spending alongside them all.
+                meters.with(u64::MAX, "whale", now, |m| m.record(now, usd(1.0)));
+            }
+            meters
+        });
+        let values = meters.values();
+        assert!(values.len() <= TRACKED_VALUES, "{} values", values.len());
+        assert!(values.contains(&(u64::MAX, "whale".to_owned())));
+        assert_eq!(
+            meters.read(u64::MAX, |m| m.spent(now)),
+            Some(usd(100_000.0).picos())
+        );
+        // About 1 KB a metered value, and nothing for the values gone.
+        eprintln!("100,000 values metered: {retained} bytes retained");
+        assert!(
+            retained < 1_200 * TRACKED_VALUES as isize,
+            "{retained} bytes"
         );
     }
 

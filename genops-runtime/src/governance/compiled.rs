@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use super::alerts::Alerts;
 use super::budget::{Budget, BudgetAlert, FailMode};
-use super::burn_rate::Meter;
+use super::burn_rate::{Meter, ValueMeters};
 use super::call_info::CallInfo;
 use super::clock::Clock;
 use super::compiled_limit::CompiledLimit;
@@ -36,8 +36,11 @@ pub(crate) struct CompiledBudget {
     pub(crate) budget: Budget,
     pub(crate) limit: Cost,
     pub(crate) reservation: Cost,
-    /// Its spend over the recent interval, for burn-rate forecasts.
+    /// Its spend over the recent interval, for burn-rate forecasts (a per-value budget meters
+    /// its values instead, in `values`, each like this one).
     pub(crate) meter: Meter,
+    /// For a per-value budget, the spend of its busiest values over the interval.
+    pub(crate) values: Option<ValueMeters>,
 }
 
 impl CompiledBudget {
@@ -82,11 +85,13 @@ impl CompiledBudget {
         }
         let meter = Meter::new(budget.rate_interval)
             .map_err(|problem| format!("budget `{}`: {problem}", budget.name))?;
+        let values = budget.per.map(|_| ValueMeters::like(&meter, budget.window));
         Ok(CompiledBudget {
             budget,
             limit,
             reservation,
             meter,
+            values,
         })
     }
 
@@ -124,39 +129,61 @@ impl CompiledBudget {
             })
     }
 
-    /// Counts `cost`, settled `now` with `spent` booked in the window (for a budget without a
-    /// template), and returns the forecast alert it makes due, if any.
+    /// Counts `cost`, settled `now` with `spent` booked in the window (of `value`, whose cell is
+    /// `cell`, for a per-value budget), and returns the forecast alert it makes due, if any.
     pub(crate) fn forecast_after(
         &self,
+        value: Option<&str>,
+        cell: u64,
         cost: Cost,
         spent: Cost,
         now: SystemTime,
     ) -> Option<BudgetAlert> {
-        if self.budget.per.is_some() {
-            return None;
-        }
-        self.meter.record(now, cost);
-        if !self.budget.forecast_alert || cost == Cost::ZERO {
-            return None;
-        }
-        let forecast = self.forecast(spent, now);
-        let due = self
-            .meter
-            .alert_due(self.budget.window, forecast.exhausted_in?, now);
-        due.then(|| BudgetAlert {
+        let remaining = self.limit.saturating_sub(spent);
+        let due = |meter: &Meter| {
+            meter.record(now, cost);
+            if !self.budget.forecast_alert || cost == Cost::ZERO {
+                return None;
+            }
+            let forecast = meter.forecast(&self.budget.name, value, remaining, now);
+            let due = meter.alert_due(self.budget.window, forecast.exhausted_in?, now);
+            due.then_some(forecast)
+        };
+        let forecast = match (&self.values, value) {
+            (None, _) => due(&self.meter)?,
+            // A value that spent nothing is not metered.
+            (Some(values), Some(value)) if cost > Cost::ZERO => {
+                values.with(cell, value, now, due)?
+            }
+            (Some(_), _) => return None,
+        };
+        Some(BudgetAlert {
             budget: self.budget.name.clone(),
             threshold: utilization(spent.as_usd(), self.limit.as_usd()),
             limit: self.limit.as_usd(),
             spent: spent.as_usd(),
             hard: self.budget.hard,
-            value: None,
+            value: value.map(str::to_owned),
             forecast: Some(forecast),
         })
     }
 
-    /// The forecast of this budget with `spent` booked in its window, `now`.
-    pub(crate) fn forecast(&self, spent: Cost, now: SystemTime) -> BudgetForecast {
+    /// The forecast of this budget (of its `value`, whose cell is `cell`, for a per-value
+    /// budget: `None` when the value is not metered) with `spent` booked in the window, `now`.
+    pub(crate) fn forecast(
+        &self,
+        value: Option<(u64, &str)>,
+        spent: Cost,
+        now: SystemTime,
+    ) -> Option<BudgetForecast> {
         let remaining = self.limit.saturating_sub(spent);
-        self.meter.forecast(&self.budget.name, remaining, now)
+        let name = &self.budget.name;
+        match (&self.values, value) {
+            (Some(values), Some((cell, value))) => values.read(cell, |meter| {
+                meter.forecast(name, Some(value), remaining, now)
+            }),
+            (None, _) => Some(self.meter.forecast(name, None, remaining, now)),
+            (Some(_), None) => None,
+        }
     }
 }

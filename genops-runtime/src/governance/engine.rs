@@ -403,17 +403,21 @@ impl Governance {
         if !policy.matches(&call) {
             return None;
         }
-        // The tightest budget: the highest share spent, among those without a template.
-        let tightest = self
+        // The tightest budget: the highest share spent, of a per-value budget the call's own
+        // value's; every budget read in one go.
+        let cells: Vec<BudgetCell<'_>> = self
             .budgets
             .list
             .iter()
             .enumerate()
-            .filter(|(_, budget)| budget.budget.per.is_none() && budget.value(&call).is_some())
-            .map(|(i, budget)| {
-                let (spent, _) = self.store.status(i, budget, call.now());
-                utilization(spent.as_usd(), budget.limit.as_usd())
-            })
+            .filter_map(|(i, budget)| Some(self.at(i, budget, budget.value(&call)?, &call)))
+            .collect();
+        let tightest = self
+            .store
+            .standing(&cells)
+            .iter()
+            .zip(&cells)
+            .map(|((spent, _), at)| utilization(spent.as_usd(), at.budget.limit.as_usd()))
             .fold(0.0, f64::max);
         let start = policy.model_at(model, tightest);
         Some(StepPlan {
@@ -504,9 +508,13 @@ impl Governance {
             verdict
                 .alerts
                 .extend(budget.alerts(value, booked.spent, booked.crossed));
-            verdict
-                .alerts
-                .extend(budget.forecast_after(cost, booked.spent, call.now()));
+            verdict.alerts.extend(budget.forecast_after(
+                value,
+                at.cell,
+                cost,
+                booked.spent,
+                call.now(),
+            ));
             let remaining = budget.limit.saturating_sub(booked.spent + booked.reserved);
             if tightest.as_ref().is_none_or(|(r, ..)| remaining < *r) {
                 tightest = Some((remaining, budget, booked.spent, value));
@@ -608,16 +616,35 @@ impl Governance {
             .collect()
     }
 
-    /// Every budget's burn-rate forecast (none for a per-value template).
+    /// Every budget's burn-rate forecast; a per-value budget's, one per value it meters, in
+    /// the order of the values, each value's spend read from the store in one go.
     pub(crate) fn forecasts(&self) -> Vec<BudgetForecast> {
         let now = self.budgets.clock.now();
-        self.budgets
-            .list
-            .iter()
-            .enumerate()
-            .filter(|(_, budget)| budget.budget.per.is_none())
-            .map(|(i, budget)| budget.forecast(self.store.status(i, budget, now).0, now))
-            .collect()
+        let mut forecasts = Vec::new();
+        for (i, budget) in self.budgets.list.iter().enumerate() {
+            let Some(values) = &budget.values else {
+                let spent = self.store.status(i, budget, now).0;
+                forecasts.extend(budget.forecast(None, spent, now));
+                continue;
+            };
+            let mut values = values.values();
+            values.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+            let cells: Vec<BudgetCell<'_>> = values
+                .iter()
+                .map(|(cell, value)| BudgetCell {
+                    index: i,
+                    budget,
+                    cell: *cell,
+                    value: Some(value),
+                    now,
+                })
+                .collect();
+            let standing = self.store.standing(&cells);
+            forecasts.extend(values.iter().zip(standing).filter_map(
+                |((cell, value), (spent, _))| budget.forecast(Some((*cell, value)), spent, now),
+            ));
+        }
+        forecasts
     }
 
     /// Errors talking to the budget store so far.
@@ -674,6 +701,9 @@ mod tests {
         }
         fn status(&self, _: usize, _: &CompiledBudget, _: SystemTime) -> (Cost, Cost) {
             (Cost::ZERO, Cost::ZERO)
+        }
+        fn standing(&self, cells: &[BudgetCell<'_>]) -> Vec<(Cost, Cost)> {
+            vec![(Cost::ZERO, Cost::ZERO); cells.len()]
         }
         fn take_all(
             &self,

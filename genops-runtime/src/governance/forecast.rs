@@ -12,6 +12,9 @@ pub(crate) const DEFAULT_RATE_INTERVAL: Duration = Duration::from_secs(3_600);
 pub struct BudgetForecast {
     /// The budget.
     pub budget: String,
+    /// For a per-value budget, the value forecast (each metered value has a forecast of its
+    /// own); `None` otherwise.
+    pub value: Option<String>,
     /// The interval the rate is read over.
     pub interval: Duration,
     /// Settled by this process in the interval, in USD.

@@ -24,9 +24,9 @@ struct Step {
 
 /// A model step-down policy for the gated calls in a scope.
 ///
-/// At admission the tightest budget the call falls under (the highest share spent, among the
-/// budgets without a per-value template) is read, and every step whose threshold it has
-/// reached applies in turn; the call then reads the model it may use with
+/// At admission the tightest budget the call falls under (the highest share spent; of a
+/// per-value budget, the share its own value has spent) is read, and every step whose
+/// threshold it has reached applies in turn; the call then reads the model it may use with
 /// `genops::admitted_model()`, and is priced and booked on it. Where a hard budget has no
 /// room for the hold of the model so chosen, the next steps down are tried in order (each hold
 /// scaled by the models' prices), and the first that fits is admitted.

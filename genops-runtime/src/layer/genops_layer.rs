@@ -75,8 +75,10 @@ impl GenOpsLayer {
 
     /// Every budget's burn-rate forecast: at the rate this process spent over the budget's
     /// recent interval ([`Budget::burn_rate_over`](crate::Budget::burn_rate_over)), when its
-    /// window's remaining amount runs out. The Prometheus endpoint shows it as
-    /// `genops_budget_exhaustion_seconds`.
+    /// window's remaining amount runs out; for a per-value budget, one forecast per value it
+    /// meters ([`BudgetForecast::value`](crate::BudgetForecast::value)). The Prometheus
+    /// endpoint shows it as `genops_budget_exhaustion_seconds` (a per-value budget: the first
+    /// of its values to run out).
     pub fn budget_forecasts(&self) -> Vec<crate::BudgetForecast> {
         self.handle
             .engine

@@ -3,6 +3,7 @@
 //! scrape time: a tracked call pays nothing extra for its metrics.
 
 use std::fmt::{Display, Write as _};
+use std::time::Duration;
 
 use super::labels::labels;
 use super::scrape::{BudgetFigures, Calls, Histograms, Scrape, TOKEN_TYPES};
@@ -332,14 +333,27 @@ fn remaining(b: &BudgetStatus) -> f64 {
     (b.limit - b.spent - b.reserved).max(0.0)
 }
 
-/// When each budget runs out at its recent burn rate, in seconds.
+/// When each budget runs out at its recent burn rate, in seconds: for a per-value budget,
+/// the first of its metered values to run out.
 fn exhaustion(budgets: &BudgetFigures) -> Vec<Sample> {
-    budgets
-        .forecasts
-        .iter()
-        .map(|f| {
-            let labels = labels(&[("budget", &f.budget)]);
-            match f.exhausted_in {
+    let mut soonest: Vec<(&str, Option<Duration>)> = Vec::new();
+    for f in &budgets.forecasts {
+        match soonest.iter_mut().find(|(budget, _)| *budget == f.budget) {
+            Some((_, left)) => {
+                *left = match (*left, f.exhausted_in) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    // A value with nothing spent never runs out.
+                    (a, b) => a.or(b),
+                }
+            }
+            None => soonest.push((&f.budget, f.exhausted_in)),
+        }
+    }
+    soonest
+        .into_iter()
+        .map(|(budget, left)| {
+            let labels = labels(&[("budget", budget)]);
+            match left {
                 Some(left) => sample(labels, left.as_secs_f64()),
                 None => sample(labels, "+Inf"),
             }
@@ -478,6 +492,33 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("genops_budget_exhaustion_seconds{budget=\"idle\"} +Inf\n"));
+    }
+
+    #[test]
+    fn a_per_value_budget_shows_the_first_of_its_values_to_run_out() {
+        use crate::governance::{Budget, ManualClock, Usd};
+        let clock = ManualClock::at(std::time::UNIX_EPOCH + Duration::from_secs(86_400));
+        let layer = crate::GenOpsLayer::builder()
+            .clock(clock.clone())
+            .budget(Budget::daily_per(Dimension::Team, Usd(0.5)).named("per-team"))
+            .build();
+        let mut metrics = source(layer.ledger(), 100, vec![]);
+        metrics.governance = layer.governance();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+            call("b", "gpt-4o-mini"); // b: $0.35 left at $0.15 an hour, 8,400 s
+            call("a", "gpt-4o-mini");
+            clock.advance(Duration::from_secs(60));
+            call("a", "gpt-4o-mini"); // a: $0.20 left at $0.30 an hour, 2,400 s
+        });
+        let text = metrics.render();
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("genops_budget_exhaustion_seconds{"))
+            .collect();
+        assert_eq!(
+            series,
+            ["genops_budget_exhaustion_seconds{budget=\"per-team\"} 2400"]
+        );
     }
 
     #[test]

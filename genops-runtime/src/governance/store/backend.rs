@@ -32,6 +32,11 @@ pub(crate) trait Backend: Send + Sync {
     /// over its values.
     fn status(&self, index: usize, budget: &CompiledBudget, now: SystemTime) -> (Cost, Cost);
 
+    /// Spent and reserved in each of `cells`' current windows (for a per-value budget, of the
+    /// cell's own value), in their order: a shared store reads them all in one round trip, and
+    /// answers what this replica last knew of a cell when the store does not answer.
+    fn standing(&self, cells: &[BudgetCell<'_>]) -> Vec<(Cost, Cost)>;
+
     /// Errors talking to the store so far (none for a store in this process's memory).
     fn errors(&self) -> u64 {
         0

@@ -215,6 +215,10 @@ impl Backend for FileStore {
         self.memory().status(index, budget, now)
     }
 
+    fn standing(&self, cells: &[BudgetCell<'_>]) -> Vec<(Cost, Cost)> {
+        self.memory().standing(cells)
+    }
+
     /// Errors writing the file so far.
     fn errors(&self) -> u64 {
         self.shared.errors.load(Ordering::Relaxed)

@@ -233,6 +233,25 @@ impl MemoryStore {
         }
     }
 
+    /// Spent and reserved in `at`'s current window.
+    fn standing_of(&self, at: BudgetCell<'_>) -> (Cost, Cost) {
+        match &self.cells[at.index] {
+            Cells::One(state) => {
+                let mut state = lock(state);
+                state.roll(at.budget, at.now);
+                (state.spent, state.reserved)
+            }
+            Cells::PerValue(shards) => {
+                let mut shard = Self::shard(shards, at.cell);
+                shard.roll(at.budget, at.now);
+                let get = |m: &FxHashMap<u64, u64>| {
+                    Cost::from_picos(m.get(&at.cell).copied().unwrap_or(0).into())
+                };
+                (get(&shard.spent), get(&shard.reserved))
+            }
+        }
+    }
+
     /// Values with state in budget `i` (0 for a budget without a template).
     #[cfg(test)]
     pub(crate) fn values(&self, i: usize) -> usize {
@@ -317,11 +336,13 @@ impl Backend for MemoryStore {
 
     fn status(&self, index: usize, budget: &CompiledBudget, now: SystemTime) -> (Cost, Cost) {
         match &self.cells[index] {
-            Cells::One(state) => {
-                let mut state = lock(state);
-                state.roll(budget, now);
-                (state.spent, state.reserved)
-            }
+            Cells::One(_) => self.standing_of(BudgetCell {
+                index,
+                budget,
+                cell: 0,
+                value: None,
+                now,
+            }),
             Cells::PerValue(shards) => {
                 shards
                     .iter()
@@ -335,6 +356,10 @@ impl Backend for MemoryStore {
                     })
             }
         }
+    }
+
+    fn standing(&self, cells: &[BudgetCell<'_>]) -> Vec<(Cost, Cost)> {
+        cells.iter().map(|at| self.standing_of(*at)).collect()
     }
 
     fn take_all(

@@ -511,24 +511,14 @@ impl Backend for RedisStore {
     /// over the values this replica knows, for a per-value budget), or last known.
     fn status(&self, index: usize, budget: &CompiledBudget, now: SystemTime) -> (Cost, Cost) {
         if budget.budget.per.is_none() {
-            let keys = self.keys(budget, None, now);
-            let (tx, rx) = mpsc::sync_channel(1);
-            let shared = Arc::clone(&self.shared);
-            self.shared.handle.spawn(async move {
-                let mut conn = shared.conn.clone();
-                let reply: redis::RedisResult<(Option<u64>, Option<u64>)> = redis::cmd("HMGET")
-                    .arg(&keys.hash)
-                    .arg("spent")
-                    .arg("reserved")
-                    .query_async(&mut conn)
-                    .await;
-                let _ = tx.send(reply);
-            });
-            if let Ok(Ok((spent, reserved))) = rx.recv_timeout(self.shared.admission_timeout) {
-                let (spent, reserved) = (spent.unwrap_or(0), reserved.unwrap_or(0));
-                remember(&mut lock(&self.shared.known), (index, 0), spent, reserved);
-                return (Cost::from_nanos(spent), Cost::from_nanos(reserved));
-            }
+            let at = BudgetCell {
+                index,
+                budget,
+                cell: 0,
+                value: None,
+                now,
+            };
+            return self.standing(&[at])[0];
         }
         let known = lock(&self.shared.known);
         let (spent, reserved) = known
@@ -538,6 +528,48 @@ impl Backend for RedisStore {
                 (s + k.spent_total(), r + k.reserved_total())
             });
         (Cost::from_nanos(spent), Cost::from_nanos(reserved))
+    }
+
+    /// Every cell's window is asked for before any reply is awaited, so they take one round
+    /// trip together.
+    fn standing(&self, cells: &[BudgetCell<'_>]) -> Vec<(Cost, Cost)> {
+        let deadline = Instant::now() + self.shared.admission_timeout;
+        let sent: Vec<_> = cells
+            .iter()
+            .map(|at| {
+                let hash = self.keys(at.budget, at.value, at.now).hash;
+                let shared = Arc::clone(&self.shared);
+                self.shared.dispatch(async move {
+                    let mut conn = shared.conn.clone();
+                    redis::cmd("HMGET")
+                        .arg(&hash)
+                        .arg("spent")
+                        .arg("reserved")
+                        .query_async::<(Option<u64>, Option<u64>)>(&mut conn)
+                        .await
+                })
+            })
+            .collect();
+        cells
+            .iter()
+            .zip(sent)
+            .map(|(at, rx)| {
+                let cell = (at.index, at.cell);
+                let reply = self.shared.answer(&rx, deadline);
+                let mut known = lock(&self.shared.known);
+                let (spent, reserved) = match reply {
+                    Ok((spent, reserved)) => {
+                        let (spent, reserved) = (spent.unwrap_or(0), reserved.unwrap_or(0));
+                        remember(&mut known, cell, spent, reserved);
+                        (spent, reserved)
+                    }
+                    Err(_) => known
+                        .get(&cell)
+                        .map_or((0, 0), |k| (k.spent_total(), k.reserved_total())),
+                };
+                (Cost::from_nanos(spent), Cost::from_nanos(reserved))
+            })
+            .collect()
     }
 
     fn errors(&self) -> u64 {
