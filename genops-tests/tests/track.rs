@@ -462,6 +462,47 @@ fn expressions_are_recorded_as_plain_strings() {
     assert_eq!(span.declared.len(), TRACKED_FIELDS.len() + 2);
 }
 
+#[genops::track(
+    team = "search",
+    provider = "openai",
+    model = "gpt-4o-mini",
+    fields(
+        f01 = 1,
+        f02 = 2,
+        f03 = 3,
+        f04 = 4,
+        f05 = 5,
+        f06 = 6,
+        f07 = 7,
+        f08 = 8,
+        f09 = 9,
+        f10 = 10,
+        f11 = 11,
+        f12 = 12,
+        f13 = 13,
+        f14 = 14,
+        f15 = 15,
+        f16 = 16
+    )
+)]
+fn many_fields() {
+    genops::record_usage(Usage::new(1_000, 200));
+}
+
+#[test]
+fn a_call_site_with_many_fields_of_its_own_records_its_results() {
+    // More fields than the result fields' buffer keeps on the stack.
+    let (_, cap, ledger) = capture(true, many_fields);
+    let span = cap.span("chat gpt-4o-mini");
+    assert_eq!(span.declared.len(), TRACKED_FIELDS.len() + 16);
+    assert_eq!(span.field("f16"), &V::I64(16));
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS), &V::I64(1_000));
+    assert_eq!(span.field(GENOPS_TEAM).str(), "search");
+    // 1,000 × $0.15/M + 200 × $0.60/M
+    assert_eq!(nanos(span.field(GENOPS_COST_TOTAL).f64()), 270_000);
+    assert_eq!(ledger.snapshot().total.cost.picos(), 270_000_000);
+}
+
 #[genops::track(provider = "ollama", model = "llama3.1:8b")]
 fn local_call(ms: u64) {
     genops::record_usage(Usage::new(5_000, 5_000));

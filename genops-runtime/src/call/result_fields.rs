@@ -2,12 +2,10 @@
 //! the governance verdict, all in one `record_all`, so each is recorded exactly once (an OTel
 //! layer appends on every record).
 
-use std::cell::{Cell, RefCell};
-use std::sync::{Mutex, PoisonError};
+use std::cell::Cell;
 
-use rustc_hash::FxHashMap;
-use tracing::field::{Field, Value};
-use tracing::{Metadata, Span};
+use tracing::field::Value;
+use tracing::Span;
 use tracing_core::span::Id;
 
 use super::finished::Finished;
@@ -18,86 +16,26 @@ use crate::outcome::Outcome;
 use crate::semconv::{self, index, TRACKED_FIELDS};
 use crate::usage::ServiceTier;
 
-/// The handles of a tracked call site's fields, by position.
-type SiteFields = [Field; TRACKED_FIELDS.len()];
-
-/// Every tracked call site's field handles, looked up once per process and call site.
-static SITES: Mutex<Option<FxHashMap<usize, &'static SiteFields>>> = Mutex::new(None);
-
 thread_local! {
     /// The span whose result fields this thread is recording (0: none).
     static RECORDING_RESULTS: Cell<u64> = const { Cell::new(0) };
-    /// This thread's shortcut to [`SITES`], so finishing a call takes no lock.
-    static SEEN_SITES: RefCell<FxHashMap<usize, &'static SiteFields>> =
-        RefCell::new(FxHashMap::default());
-    /// The tracked call site this thread finished a call of last, and its field handles: calls
-    /// of one site often finish in a row, and then need no map look-up.
-    static LAST_SITE: Cell<Option<(usize, &'static SiteFields)>> = const { Cell::new(None) };
-}
-
-/// The field handles of `metadata`'s call site, or `None` if it is not a tracked call site.
-fn site_fields(metadata: &'static Metadata<'static>) -> Option<&'static SiteFields> {
-    let key = metadata as *const Metadata<'static> as usize;
-    let lookup = || {
-        let mut sites = SITES.lock().unwrap_or_else(PoisonError::into_inner);
-        let sites = sites.get_or_insert_with(FxHashMap::default);
-        if let Some(&fields) = sites.get(&key) {
-            return Some(fields);
-        }
-        let mut iter = metadata.fields().iter();
-        let slots: [Option<Field>; TRACKED_FIELDS.len()] = std::array::from_fn(|_| iter.next());
-        if slots.iter().any(Option::is_none) {
-            return None;
-        }
-        // One allocation per call site, for the life of the process, like the call site itself.
-        let fields: &'static SiteFields = Box::leak(Box::new(slots.map(Option::unwrap)));
-        sites.insert(key, fields);
-        Some(fields)
-    };
-    if let Ok(Some((last, fields))) = LAST_SITE.try_with(Cell::get) {
-        if last == key {
-            return Some(fields);
-        }
-    }
-    let fields = SEEN_SITES
-        .try_with(|cell| {
-            if let Some(&fields) = cell.borrow().get(&key) {
-                return Some(fields);
-            }
-            let fields = lookup()?;
-            cell.borrow_mut().insert(key, fields);
-            Some(fields)
-        })
-        .unwrap_or_else(|_| lookup())?;
-    let _ = LAST_SITE.try_with(|last| last.set(Some((key, fields))));
-    Some(fields)
 }
 
 fn tokens(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The result fields a finished call has values for, in one array of a fixed length: the
-/// entries after the last value are empty, and a subscriber's visitor skips them.
-struct Values<'a> {
-    fields: &'static SiteFields,
-    values: [(&'static Field, Option<&'a dyn Value>); TRACKED_FIELDS.len()],
-    len: usize,
+/// Values for the fields of a tracked call site, by position: the tracked fields come first,
+/// in [`TRACKED_FIELDS`]' order, and any declared with `fields(...)` after them. Empty until set;
+/// a subscriber's visitor skips the empty ones.
+struct Values<'a, 's> {
+    values: &'s mut [Option<&'a dyn Value>],
 }
 
-impl<'a> Values<'a> {
-    fn new(fields: &'static SiteFields) -> Self {
-        Values {
-            fields,
-            values: [(&fields[0], None); TRACKED_FIELDS.len()],
-            len: 0,
-        }
-    }
-
+impl<'a> Values<'a, '_> {
     /// Records `value` in the field at `index` (each field once).
     fn set(&mut self, index: usize, value: &'a dyn Value) {
-        self.values[self.len] = (&self.fields[index], Some(value));
-        self.len += 1;
+        self.values[index] = Some(value);
     }
 
     /// Records `value` in the field at `index`, if there is one.
@@ -120,9 +58,10 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let Some(metadata) = span.metadata() else {
         return;
     };
-    let Some(f) = site_fields(metadata) else {
+    let fields = metadata.fields();
+    if fields.len() < TRACKED_FIELDS.len() {
         return;
-    };
+    }
     let usage = done.usage.map(|u| {
         [
             tokens(u.input),
@@ -154,7 +93,19 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let remaining = budget.map(|b| b.remaining);
     let utilization = budget.map(|b| b.utilization);
 
-    let mut v = Values::new(f);
+    // On the stack for any call site of up to `ON_STACK` fields: the tracked ones and a few of
+    // the user's own.
+    const ON_STACK: usize = TRACKED_FIELDS.len() + 12;
+    let mut on_stack: [Option<&dyn Value>; ON_STACK] = [None; ON_STACK];
+    let mut on_heap;
+    let values = match on_stack.get_mut(..fields.len()) {
+        Some(values) => values,
+        None => {
+            on_heap = vec![None; fields.len()];
+            &mut on_heap[..]
+        }
+    };
+    let mut v = Values { values };
     if let Some(usage) = &usage {
         v.set(index::INPUT_TOKENS, &usage[0]);
         v.set(index::OUTPUT_TOKENS, &usage[1]);
@@ -203,7 +154,7 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     }
     v.set_some(index::USAGE_IMPLAUSIBLE, &implausible);
     let _recording = RecordingResults::start(id);
-    span.record_all(&metadata.fields().value_set(&v.values));
+    span.record_all(&fields.value_set_all(v.values));
 }
 
 /// Whether this thread is recording the result fields of the finished span `id`: the layer's
