@@ -275,3 +275,19 @@ fn a_completion_request_with_no_history_is_denied_naming_it() {
     );
     assert_eq!(ledger.snapshot().total.cost.picos(), 0);
 }
+
+#[test]
+fn a_claude_request_is_held_at_the_one_hour_cache_write_price() {
+    let table = genops::PriceTable::embedded();
+    let mut request = hello();
+    // 16 (the request) + 16 (the message) + 6 bytes in, each at the one-hour cache write's
+    // $6/M (rig's model settings may write the cache), 100 out at $15/M.
+    let worst = genops::worst_case(&table, "anthropic", "claude-sonnet-4-5", &request).unwrap();
+    assert_eq!((worst.input_tokens, worst.output_tokens), (38, 100));
+    assert_eq!(worst.cost.picos(), 38 * 6_000_000 + 100 * 15_000_000);
+    // No cap of its own: the model's maximum output from the price table, 64,000 tokens.
+    request.max_tokens = None;
+    let worst = genops::worst_case(&table, "anthropic", "claude-sonnet-4-5", &request).unwrap();
+    assert_eq!(worst.output_tokens, 64_000);
+    assert_eq!(worst.cost.picos(), 38 * 6_000_000 + 64_000 * 15_000_000);
+}

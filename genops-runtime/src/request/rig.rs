@@ -138,7 +138,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::pricing::{worst_case, PriceTable};
 
     /// A request of `history`, with nothing else set.
     fn request(history: Vec<Message>) -> CompletionRequest {
@@ -249,30 +248,5 @@ mod tests {
             content: vec![UserContent::Text(Text::new("x"))],
         }]);
         assert_eq!(text.bound(openai()).unwrap().unbounded, None);
-    }
-
-    #[test]
-    fn holds_are_priced_at_the_calls_model() {
-        let table = PriceTable::embedded();
-        let mut hello = request(vec![Message::user("Hello!")]);
-        hello.max_tokens = Some(100);
-        // gpt-4o: 3 + 3 + "Hello!" in at $2.50/M, 100 out at $10/M.
-        let input = 6 + gpt_4o(6, 2);
-        let worst = worst_case(&table, "openai", "gpt-4o", &hello).unwrap();
-        assert_eq!((worst.input_tokens, worst.output_tokens), (input, 100));
-        assert_eq!(
-            worst.cost.picos(),
-            u128::from(input) * 2_500_000 + 100 * 10_000_000
-        );
-        // claude-sonnet-4-5: 16 + 16 + 6 bytes in, each at the one-hour cache write's $6/M
-        // (rig's model may write the cache), 100 out at $15/M.
-        let worst = worst_case(&table, "anthropic", "claude-sonnet-4-5", &hello).unwrap();
-        assert_eq!((worst.input_tokens, worst.output_tokens), (38, 100));
-        assert_eq!(worst.cost.picos(), 38 * 6_000_000 + 100 * 15_000_000);
-        // No cap of its own: the model's maximum output, 64,000 tokens.
-        hello.max_tokens = None;
-        let worst = worst_case(&table, "anthropic", "claude-sonnet-4-5", &hello).unwrap();
-        assert_eq!(worst.output_tokens, 64_000);
-        assert_eq!(worst.cost.picos(), 38 * 6_000_000 + 64_000 * 15_000_000);
     }
 }
