@@ -1,17 +1,24 @@
 //! The `rig` integration: tracked functions hold the worst case of rig's `CompletionRequest`
 //! and return its `CompletionResponse`, or a stream of its `StreamedAssistantContent`; genops
-//! records them with no user code. Each test checks the span's fields as a subscriber sees them
-//! and the exact booked cost in pico-dollars.
+//! records them with no user code. Responses are built by hand for each provider's counts, and
+//! come from rig's real OpenAI client against a mock OpenAI server on 127.0.0.1
+//! (`examples/support/mock_provider.rs`). Each test checks the span's fields as a subscriber
+//! sees them and the exact booked cost in pico-dollars.
 
+#[path = "../examples/support/mock_provider.rs"]
+mod mock_provider;
 mod support;
 
 use futures::{Stream, StreamExt};
 use genops::semconv::*;
 use genops::{Budget, GenOpsLayer, Scope, Usd};
+use mock_provider::MockProvider;
+use rig_core::client::CompletionClient;
 use rig_core::completion::{
-    AssistantContent, CompletionError, CompletionRequest, CompletionResponse, FinishReason,
-    Message, Usage,
+    AssistantContent, CompletionError, CompletionModel, CompletionRequest, CompletionResponse,
+    FinishReason, Message, Usage,
 };
+use rig_core::providers::openai;
 use rig_core::streaming::{StreamFinal, StreamedAssistantContent};
 use support::providers::{assert_cached_chat_booked, assert_chat_stream_booked, MINI_IN, MINI_OUT};
 use support::{capture, capture_with, nanos, run, AppError};
@@ -290,4 +297,58 @@ fn a_claude_request_is_held_at_the_one_hour_cache_write_price() {
     let worst = genops::worst_case(&table, "anthropic", "claude-sonnet-4-5", &request).unwrap();
     assert_eq!(worst.output_tokens, 64_000);
     assert_eq!(worst.cost.picos(), 38 * 6_000_000 + 64_000 * 15_000_000);
+}
+
+/// rig's OpenAI chat completions model, gpt-4o-mini, at the mock.
+fn mock_model(mock: &MockProvider) -> openai::completion::CompletionModel {
+    openai::Client::builder()
+        .api_key("sk-test-not-a-real-key")
+        .base_url(mock.openai_base())
+        .build()
+        .expect("a rig client")
+        .completions_api()
+        .completion_model("gpt-4o-mini")
+}
+
+#[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", err)]
+async fn complete(
+    model: &openai::completion::CompletionModel,
+) -> Result<CompletionResponse, CompletionError> {
+    model.completion(hello()).await
+}
+
+#[test]
+fn rigs_client_response_is_booked_with_its_cached_tokens() {
+    let mock = MockProvider::start();
+    let model = mock_model(&mock);
+    let (response, cap, ledger) = capture(true, || run(complete(&model)));
+    response.expect("the mock answers");
+    // The mock's chat completion: as every other path books it.
+    assert_cached_chat_booked(&cap.span("chat gpt-4o-mini"), &ledger);
+}
+
+#[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", stream, err)]
+async fn complete_streamed(
+    model: &openai::completion::CompletionModel,
+) -> Result<impl Stream<Item = Item>, CompletionError> {
+    model.stream(hello()).await
+}
+
+#[test]
+fn rigs_client_stream_is_booked_from_its_final_item() {
+    let mock = MockProvider::start();
+    let model = mock_model(&mock);
+    let (finals, cap, ledger) = capture(true, || {
+        run(async {
+            let stream = complete_streamed(&model).await.expect("a stream");
+            let items: Vec<_> = stream.collect().await;
+            items
+                .iter()
+                .filter(|item| matches!(item, Ok(StreamedAssistantContent::Final(_))))
+                .count()
+        })
+    });
+    assert_eq!(finals, 1);
+    // rig asks for the usage chunk itself; the mock's stream books as OpenAI's own does.
+    assert_chat_stream_booked(&cap.span("chat gpt-4o-mini"), &ledger);
 }
