@@ -49,8 +49,8 @@
 //!   subscriber, the cargo features, the environment variables.
 //! - [The attribute](guide::attribute): every argument of `#[genops::track]` and [`span!`]
 //!   (`enforce(reserve = ...)`, `stream` and `sample` included) and the span contract.
-//! - [Recording and integrations](guide::recording): raw JSON, async-openai, genai, AWS Bedrock
-//!   and your own [`Recordable`] types.
+//! - [Recording and integrations](guide::recording): raw JSON, async-openai, genai, AWS Bedrock,
+//!   rig and your own [`Recordable`] types.
 //! - [Streaming](guide::streaming), [Pricing](guide::pricing),
 //!   [Budgets and policies](guide::budgets), [Holding the worst case](guide::holds),
 //!   [Running many replicas](guide::replicas),
@@ -78,7 +78,7 @@
 //! # Cargo features
 //!
 //! `otlp` and `prometheus` are on by default; `redis`, `redis-tls`, `redis-cluster`,
-//! `embedded`, `async-openai`, `genai` and `aws-bedrock` are off. The
+//! `embedded`, `async-openai`, `genai`, `aws-bedrock` and `rig` are off. The
 //! [setting-up chapter](guide::setup#cargo-features) says what each adds.
 //!
 //! This crate re-exports `genops-macros` and `genops-runtime`; depend on `genops` only.

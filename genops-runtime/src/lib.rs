@@ -69,6 +69,9 @@
 //! - `aws-bedrock`: the AWS SDK's Bedrock Converse output and ConverseStream events implement
 //!   [`Recordable`], and `bedrock::into_stream` turns a ConverseStream into a stream of them.
 //!   Bedrock names no model in its responses: the requested `model` prices the call.
+//! - `rig`: rig-core's `CompletionRequest` is a [`Request`] (its worst case can be held), and
+//!   its `CompletionResponse`, stream items (`StreamedAssistantContent`) and terminal record
+//!   (`StreamFinal`) implement [`Recordable`].
 //! - `tokenizer`: exact o200k/cl100k input counts of OpenAI requests for worst-case holds
 //!   ([`worst_case`], `enforce(reserve = request)`), with bpe-openai's embedded vocabularies.
 //!

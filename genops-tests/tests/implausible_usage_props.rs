@@ -561,3 +561,38 @@ mod bedrock_events {
         }
     }
 }
+
+/// rig's terminal stream record, with a usage parsed from the mutated JSON where it parses (its
+/// counts are `u64`: negatives and fractions do not parse). From Anthropic, so the cache tokens
+/// are added to the input.
+#[cfg(feature = "rig")]
+mod rig_finals {
+    use super::*;
+    use rig_core::completion::Usage as RigUsage;
+    use rig_core::streaming::{StreamFinal, StreamedAssistantContent};
+
+    #[genops::track(team = "t", provider = "anthropic", model = "claude-sonnet-4-5")]
+    fn streamed(items: &[StreamedAssistantContent]) {
+        items.iter().for_each(genops::record);
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn final_items(picks in picks()) {
+            let usage = json!({
+                "input_tokens": 200, "output_tokens": 300, "total_tokens": 1000,
+                "cached_input_tokens": 300, "cache_creation_input_tokens": 200,
+                "tool_use_prompt_tokens": 0, "reasoning_tokens": 100
+            });
+            let (usage, all_true) = mutate(&[usage], &picks);
+            let Ok(usage) = serde_json::from_value::<RigUsage>(usage[0].clone()) else {
+                return Ok(());
+            };
+            let last = StreamedAssistantContent::Final(StreamFinal::new("anthropic", usage));
+            let booked = call(|| streamed(&[last]));
+            check_call(("anthropic", "claude-sonnet-4-5"), 1, all_true, booked)?;
+        }
+    }
+}

@@ -8,6 +8,8 @@
 //! - `genai` (feature `genai`): genai's `ChatResponse` and `ChatStreamEvent`;
 //! - `aws_bedrock` (feature `aws-bedrock`): the AWS SDK's Bedrock Converse output, ConverseStream
 //!   output (its request id) and ConverseStream events;
+//! - `rig` (feature `rig`): rig's `CompletionResponse`, and its stream items
+//!   (`StreamedAssistantContent`) and terminal record (`StreamFinal`);
 //! - `request_model`: the other way, a request's model set to the one a step-down admitted.
 
 #[cfg(feature = "async-openai")]
@@ -18,6 +20,8 @@ pub(crate) mod aws_bedrock;
 mod genai;
 mod json;
 mod request_model;
+#[cfg(feature = "rig")]
+mod rig;
 
 use std::fmt;
 use std::sync::Arc;

@@ -290,7 +290,7 @@ fn either<'v>(body: &'v Map<String, Value>, camel: &str, snake: &str) -> Option<
 }
 
 /// A whole, non-negative count (an output cap, a number of choices) under `field`, when given (`null` counts as absent).
-fn count(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, HoldError> {
+pub(super) fn count(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, HoldError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| HoldError::BadField {
@@ -306,7 +306,7 @@ fn count(body: &Map<String, Value>, field: &str) -> Result<Option<u64>, HoldErro
 
 /// OpenAI's `service_tier` (`auto` and `default` are the standard tier); Anthropic's values
 /// (`auto`, `standard_only`) are standard too.
-fn service_tier(body: &Map<String, Value>) -> Result<ServiceTier, HoldError> {
+pub(super) fn service_tier(body: &Map<String, Value>) -> Result<ServiceTier, HoldError> {
     match body.get("service_tier") {
         None | Some(Value::Null) => Ok(ServiceTier::Standard),
         Some(Value::String(tier)) => Ok(match tier.as_str() {

@@ -7,7 +7,7 @@
 //! - `tokenizer` (feature `tokenizer`): exact o200k and cl100k counts of OpenAI's models;
 //! - `json`: raw JSON bodies of the providers' APIs;
 //! - `read`: the sealed [`Request`] trait;
-//! - `async_openai`, `genai`, `aws_bedrock` (their features): the SDKs' request types;
+//! - `async_openai`, `genai`, `aws_bedrock`, `rig` (their features): the SDKs' request types;
 //! - `error`: [`HoldError`].
 
 #[cfg(feature = "async-openai")]
@@ -21,6 +21,8 @@ mod error;
 mod genai;
 mod json;
 mod read;
+#[cfg(feature = "rig")]
+mod rig;
 #[cfg(feature = "tokenizer")]
 mod tokenizer;
 

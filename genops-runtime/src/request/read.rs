@@ -20,7 +20,7 @@ pub(crate) mod sealed {
 ///
 /// Sealed. Implemented for `serde_json::Value` (raw bodies of OpenAI chat completions,
 /// Responses and embeddings, Anthropic Messages and Gemini `generateContent`) and, under their
-/// features, the request types of async-openai, genai and the AWS Bedrock SDK.
+/// features, the request types of async-openai, genai, the AWS Bedrock SDK and rig.
 #[diagnostic::on_unimplemented(
     message = "genops cannot read `{Self}` as a provider request",
     note = "pass a raw JSON body (`serde_json::Value`) or an SDK request type under its genops feature, or reserve a USD amount"
