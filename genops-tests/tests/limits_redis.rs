@@ -408,3 +408,128 @@ fn a_call_under_two_limits_takes_both_or_neither() {
     assert_eq!(results[2], Ok(()));
     assert!(results[3].is_err(), "{results:?}");
 }
+
+#[genops::track(team = "outage", provider = "openai", model = "gpt-4o-mini", enforce)]
+fn admitted_then_held(barrier: &std::sync::Barrier) -> Result<(), support::AppError> {
+    // Admitted: every call is now in its body; the test counts, then lets them go.
+    barrier.wait();
+    barrier.wait();
+    Ok(())
+}
+
+/// The calls of scripts (`EVAL` and `EVALSHA`) the server at `server` has run so far.
+fn scripts_run(server: &OwnRedis) -> u64 {
+    server
+        .cli(&["INFO", "commandstats"])
+        .iter()
+        .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+        .filter_map(|line| line.split(['=', ',']).nth(1)?.parse::<u64>().ok())
+        .sum()
+}
+
+/// A gated call under two hard budgets and two enforced limits, with a kill standing in the
+/// store, is admitted by one script: Redis counts exactly one script run per admission. A kill
+/// written straight into Redis by another client is obeyed by the very next admission.
+#[test]
+fn a_gated_call_under_two_budgets_two_limits_and_the_kills_is_admitted_in_one_round_trip() {
+    use genops::{Budget, Usd};
+    use tracing_subscriber::prelude::*;
+    let server = OwnRedis::start("one-round-trip", false);
+    // A kill of another team stands: the admissions check the kills and pass.
+    server.cli(&["HSET", "genops:{kills}", "team=elsewhere", "0 another team"]);
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(server.url()))
+        .budget(Budget::daily("every-call", Scope::all(), Usd(100.0)).hard())
+        .budget(Budget::daily("outage-team", Scope::team("outage"), Usd(100.0)).hard())
+        .rate_limit(
+            RateLimit::requests(1_000)
+                .per_minute()
+                .named("every-call")
+                .enforced(),
+        )
+        .rate_limit(
+            RateLimit::tokens(1_000_000)
+                .per_minute()
+                .scope(Scope::team("outage"))
+                .named("outage-tokens")
+                .enforced(),
+        )
+        .build();
+    const CALLS: usize = 8;
+    let total = |limit: &str| -> usize {
+        let amounts = server.hash(&format!("genops:{{limit:{limit}}}:a"));
+        amounts.get("total").map_or(0, |t| t.parse().unwrap())
+    };
+    let run = |calls: usize| {
+        let totals_before = [total("every-call"), total("outage-tokens")];
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(calls + 1));
+        let threads: Vec<_> = (0..calls)
+            .map(|_| {
+                let (layer, barrier) = (layer.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let subscriber = tracing_subscriber::registry().with(layer);
+                    tracing::subscriber::with_default(subscriber, || admitted_then_held(&barrier))
+                })
+            })
+            .collect();
+        barrier.wait();
+        let scripts = scripts_run(&server);
+        // Every part is held while the calls run: a reservation of $0.01 in each budget, a
+        // request and 1,000 tokens (a limit's default hold) in the limits.
+        for budget in layer.budgets() {
+            assert_eq!(
+                (budget.reserved * 100.0).round() as usize,
+                calls,
+                "{budget:?}"
+            );
+        }
+        for ((limit, each), before) in [("every-call", 1), ("outage-tokens", 1_000)]
+            .into_iter()
+            .zip(totals_before)
+        {
+            assert_eq!(total(limit) - before, calls * each, "{limit}");
+        }
+        barrier.wait();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), Ok(()));
+        }
+        scripts
+    };
+    // The first call loads the scripts; its settlements reach the store meanwhile.
+    run(1);
+    std::thread::sleep(Duration::from_millis(500));
+    server.cli(&[
+        "DEL",
+        "genops:{limit:every-call}:a",
+        "genops:{limit:outage-tokens}:a",
+    ]);
+    let before = scripts_run(&server);
+    let after = run(CALLS);
+    assert_eq!(
+        after - before,
+        CALLS as u64,
+        "scripts run by {CALLS} admissions"
+    );
+
+    // A kill written by another client: obeyed by the next admission, not a re-read later.
+    server.cli(&[
+        "HSET",
+        "genops:{kills}",
+        "team=outage",
+        "1700000000000 written by hand",
+    ]);
+    let (result, _, _) = support::capture_with(layer.clone(), true, in_outage);
+    let Err(support::AppError::Denied(GovernanceError::Killed {
+        scope,
+        reason,
+        since,
+    })) = result
+    else {
+        panic!("{result:?}");
+    };
+    assert_eq!(
+        (scope.as_str(), reason.as_str()),
+        ("team=outage", "written by hand")
+    );
+    assert_eq!(since, UNIX_EPOCH + Duration::from_millis(1_700_000_000_000));
+}
