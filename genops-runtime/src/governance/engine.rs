@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use smallvec::SmallVec;
+
 use super::alerts::Alerts;
 use super::budget::BudgetAlert;
 use super::budget::Scope;
@@ -337,7 +339,8 @@ impl Governance {
             }
         }
         let limits = self.limit_takes(&call, tokens);
-        let budgets: Vec<(BudgetCell<'_>, Cost)> = self
+        // On the stack for the usual few: admission allocates no more than the holds it keeps.
+        let budgets: SmallVec<[(BudgetCell<'_>, Cost); 4]> = self
             .budgets
             .list
             .iter()
