@@ -624,19 +624,23 @@ impl Backend for RedisStore {
     /// On a single server, one script: the kill check against the store's kills (exact, not
     /// the list re-read every few hundred ms), every budget's reservation and every limit's
     /// take, all or none. A budget served from a lease is admitted from it afterwards, with no
-    /// trip of its own. On a Redis Cluster, whose scripts cannot span hash slots, the limits
-    /// together and then each budget ([`admit_in_turn`]).
+    /// trip of its own (a call with nothing else to ask sends no script: its kill check is the
+    /// list re-read every few hundred ms). On a Redis Cluster, whose scripts cannot span hash
+    /// slots, the limits together and then each budget ([`admit_in_turn`]).
     fn admit(
         &self,
         call: &CallInfo<'_>,
         budgets: &[(BudgetCell<'_>, Cost)],
         limits: &[(LimitCell<'_>, u64)],
     ) -> Result<Admitted, Refused> {
-        if self.shared.conn.is_cluster() {
-            return admit_in_turn(self, budgets, limits);
-        }
         let leased =
             |at: &BudgetCell<'_>| self.shared.lease.is_some() && at.budget.budget.per.is_none();
+        // A call whose budgets are all served from leases, under no limit, makes no trip.
+        if self.shared.conn.is_cluster()
+            || (limits.is_empty() && budgets.iter().all(|(at, _)| leased(at)))
+        {
+            return admit_in_turn(self, budgets, limits);
+        }
         let scripted: Vec<(usize, &BudgetCell<'_>, Hold, Keys)> = budgets
             .iter()
             .enumerate()
