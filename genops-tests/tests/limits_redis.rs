@@ -641,3 +641,58 @@ fn a_gated_call_under_two_budgets_two_limits_and_the_kills_is_admitted_in_one_ro
     );
     assert_eq!(since, UNIX_EPOCH + Duration::from_millis(1_700_000_000_000));
 }
+
+/// A call under an enforced limit and a hard budget that refuses it takes neither: the limit
+/// still has room for a call of another team, made `after` the refusal, and no more.
+fn a_refused_budget_leaves_the_limit_untouched(url: String, after: Duration) {
+    use genops::{Budget, Usd};
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(url))
+        .budget(Budget::daily(unique("too-small"), Scope::team("outage"), Usd(0.001)).hard())
+        .rate_limit(
+            RateLimit::requests(1)
+                .per(Duration::from_secs(60))
+                .named(unique("one-call"))
+                .enforced(),
+        )
+        .build();
+    let (results, _, _) = support::capture_with(layer, true, || {
+        let refused = in_outage();
+        std::thread::sleep(after);
+        [refused, elsewhere(), elsewhere()]
+    });
+    assert!(
+        matches!(
+            &results[0],
+            Err(support::AppError::Denied(
+                GovernanceError::BudgetExceeded { .. }
+            ))
+        ),
+        "{results:?}"
+    );
+    assert_eq!(results[1], Ok(()));
+    assert!(
+        matches!(
+            &results[2],
+            Err(support::AppError::Denied(
+                GovernanceError::RateLimited { .. }
+            ))
+        ),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn on_one_server_a_call_refused_by_its_budget_takes_nothing_of_its_limits() {
+    // Nothing was taken: the next call fits at once.
+    a_refused_budget_leaves_the_limit_untouched(redis().url(), Duration::ZERO);
+}
+
+/// On a Redis Cluster the limits are taken first, then each budget: what was taken is given
+/// back when a budget refuses, sent without waiting.
+#[cfg(feature = "redis-cluster")]
+#[test]
+fn in_a_redis_cluster_a_call_refused_by_its_budget_gives_its_limits_back() {
+    let cluster = support::redis::RedisCluster::start("refused-cluster", false);
+    a_refused_budget_leaves_the_limit_untouched(cluster.url(), Duration::from_millis(300));
+}
