@@ -12,19 +12,21 @@
 //! tasks are team `ads`, even ones the limited team, with `WORKER_TEAMS=both`, else all the
 //! limited team), `WORKER_TEAM` (the limited team, default `search`),
 //! `WORKER_SEED`, `WORKER_RUN_MS` (how long the tasks go on, default 6,000), `WORKER_WAIT_MS`
-//! (the limit waits this long for a call to fit; default 0, no wait).
+//! (the limit waits this long for a call to fit; default 0, no wait), `WORKER_FAIL_MODE` (the
+//! limit's fail mode while the store is away: `local`, the default, `closed` or `open`).
 //!
 //! A call uses 500 input and 400 to 599 output tokens. A record is `admitted <team> <tokens>
 //! <before> <start>` (the unix milliseconds at which the call was made, and at which its body
-//! began, after admission), `limited <team> <retry-after ms>` or `killed <team> <before>`. A
-//! limited task sleeps the `retry_after` it was told, then tries again.
+//! began, after admission), `limited <team> <retry-after ms>`, `killed <team> <before>` or
+//! `unavailable <team> <before>` (the store is away and the limit fails closed). A limited
+//! task sleeps the `retry_after` it was told, then tries again.
 
 use std::fs::File;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use genops::{BudgetStore, GovernanceError, RateLimit, Scope, Usage};
+use genops::{BudgetStore, FailMode, GovernanceError, RateLimit, Scope, Usage};
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::prelude::*;
 
@@ -76,6 +78,12 @@ fn main() {
     let both = var("WORKER_TEAMS").as_deref() == Some("both");
     let wait = Duration::from_millis(var("WORKER_WAIT_MS").map_or(0, |s| s.parse().expect("ms")));
     let limited: &'static str = var("WORKER_TEAM").map_or("search", |t| t.leak());
+    let fail_mode = match var("WORKER_FAIL_MODE").as_deref() {
+        None | Some("local") => FailMode::Local,
+        Some("closed") => FailMode::Closed,
+        Some("open") => FailMode::Open { cap: None },
+        Some(other) => panic!("WORKER_FAIL_MODE is local, closed or open, not {other}"),
+    };
     let records = File::create(var("WORKER_RECORDS").expect("WORKER_RECORDS names a file"))
         .expect("the records file");
     let records = Arc::new(Mutex::new(records));
@@ -89,6 +97,7 @@ fn main() {
                 .scope(Scope::team(limited))
                 .hold(1_100)
                 .wait_up_to(wait)
+                .on_store_failure(fail_mode)
                 .named(name)
                 .enforced(),
         );
@@ -130,6 +139,10 @@ fn main() {
                                 ),
                                 Err(Denied(GovernanceError::Killed { .. })) => (
                                     format!("killed {team} {before}\n"),
+                                    Duration::from_millis(20),
+                                ),
+                                Err(Denied(GovernanceError::StoreUnavailable { .. })) => (
+                                    format!("unavailable {team} {before}\n"),
                                     Duration::from_millis(20),
                                 ),
                                 Err(Denied(other)) => panic!("{other}"),

@@ -44,6 +44,10 @@ enum Record {
     Killed {
         team: String,
     },
+    /// A call denied because the store was away, made at unix ms `before`.
+    Unavailable {
+        before: u64,
+    },
 }
 
 fn read_records(path: &Path) -> Vec<Record> {
@@ -61,6 +65,9 @@ fn read_records(path: &Path) -> Vec<Record> {
                 ["limited", _, _] => Record::Limited,
                 ["killed", team, _] => Record::Killed {
                     team: team.to_owned(),
+                },
+                ["unavailable", _, before] => Record::Unavailable {
+                    before: before.parse().unwrap(),
                 },
                 _ => panic!("a record: {line:?}"),
             }
@@ -96,6 +103,48 @@ fn ctl(url: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// An admission replayed: (`lower`, `start`, tokens), as [`admissions`] gives them.
+type Admission = (u64, u64, u64);
+
+/// The admissions in the records at `paths`, sorted: (`lower`, `start`, tokens). Each
+/// happened in the store after the call was made (`before`) and at most an admission timeout
+/// (250 ms) before its body began (`start`), a wait for the limit included: between `lower`
+/// and `start`.
+fn admissions(paths: &[std::path::PathBuf]) -> Vec<Admission> {
+    let mut admitted: Vec<Admission> = paths
+        .iter()
+        .flat_map(|p| read_records(p))
+        .filter_map(|r| match r {
+            Record::Admitted {
+                tokens,
+                before,
+                start,
+                ..
+            } => Some((before.max(start.saturating_sub(250)), start, tokens)),
+            _ => None,
+        })
+        .collect();
+    admitted.sort();
+    admitted
+}
+
+/// Replay: the most tokens a window of 2 s starting at an admission's `lower` for which
+/// `counted` holds surely holds, that is, of the calls whose whole interval lies in it.
+fn busiest_window(admitted: &[Admission], counted: impl Fn(u64) -> bool) -> u64 {
+    admitted
+        .iter()
+        .filter(|(from, ..)| counted(*from))
+        .map(|&(from, ..)| {
+            admitted
+                .iter()
+                .filter(|(lower, start, _)| *lower >= from && *start < from + WINDOW_MS)
+                .map(|(.., tokens)| tokens)
+                .sum()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 #[test]
 fn four_processes_never_put_more_than_the_limit_in_any_window_and_reach_90_percent_of_it() {
     limit_shared_by_four_processes(&[]);
@@ -121,37 +170,9 @@ fn limit_shared_by_four_processes(envs: &[(&str, &str)]) {
         .map(|i| worker(&server.url(), &paths[i], i as u64 + 1, &envs))
         .collect();
     wait_all(children);
-    let admitted: Vec<(u64, u64, u64)> = paths
-        .iter()
-        .flat_map(|p| read_records(p))
-        .filter_map(|r| match r {
-            Record::Admitted {
-                tokens,
-                before,
-                start,
-                ..
-            } => Some((before, start, tokens)),
-            _ => None,
-        })
-        .collect();
-    // Each admission happened in the store after the call was made (`before`) and at most an
-    // admission timeout (250 ms) before its body began (`start`), a wait for the limit
-    // included: between `lower` and `start`.
-    let mut admitted: Vec<(u64, u64, u64)> = admitted
-        .into_iter()
-        .map(|(before, start, tokens)| (before.max(start.saturating_sub(250)), start, tokens))
-        .collect();
-    admitted.sort();
-    // Replay: a window of 2 s holds for certain every call whose whole interval lies in it;
-    // none may hold more than the limit.
-    for &(from, ..) in &admitted {
-        let inside: u64 = admitted
-            .iter()
-            .filter(|(lower, start, _)| *lower >= from && *start < from + WINDOW_MS)
-            .map(|(.., tokens)| tokens)
-            .sum();
-        assert!(inside <= LIMIT, "{inside} tokens in the 2 s from {from}");
-    }
+    let admitted = admissions(&paths);
+    let busiest = busiest_window(&admitted, |_| true);
+    assert!(busiest <= LIMIT, "{busiest} tokens in a window of 2 s");
     // Throughput: the calls certainly admitted in the first whole windows from the first
     // admission on reach 90% of what the limit allows.
     let first = admitted[0].0;
@@ -170,6 +191,93 @@ fn limit_shared_by_four_processes(envs: &[(&str, &str)]) {
     assert!(
         within * 10 >= windows * LIMIT * 9,
         "{within} tokens in {windows} windows"
+    );
+}
+
+/// Four processes of 25 tasks share the limit, failing `mode`, in a Redis of the test's own
+/// that is killed 6 s in (after the second heartbeat, so every replica counts the four) and
+/// started again 1.5 s later with its log (an append-only file written before each answer).
+/// The admissions ([`admissions`]), every record, and the unix ms of the kill and the restart.
+fn through_a_restart(mode: &str) -> (Vec<Admission>, Vec<Record>, u64, u64) {
+    let _alone = alone();
+    let mut server = OwnRedis::start("limit-restart", true);
+    let limit = unique("restart-tpm");
+    let paths = record_files("restarts", 4);
+    let envs = [
+        ("WORKER_LIMIT", limit.as_str()),
+        ("WORKER_FAIL_MODE", mode),
+        ("WORKER_RUN_MS", "9500"),
+    ];
+    let children = (0..4)
+        .map(|i| worker(&server.url(), &paths[i], i as u64 + 1, &envs))
+        .collect();
+    std::thread::sleep(Duration::from_millis(6_000));
+    server.kill();
+    let killed_at = unix_ms();
+    std::thread::sleep(Duration::from_millis(1_500));
+    let restarted_at = unix_ms();
+    server.resume();
+    wait_all(children);
+    let records = paths.iter().flat_map(|p| read_records(p)).collect();
+    let admitted = admissions(&paths);
+    if let Some(dir) = paths[0].parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    // Before the restart, the limit holds in every window.
+    let before = busiest_window(&admitted, |from| from + WINDOW_MS <= killed_at);
+    assert!(
+        before <= LIMIT,
+        "{mode}: {before} tokens in 2 s before the kill"
+    );
+    eprintln!(
+        "{mode}: {} calls admitted; the busiest 2 s held {} tokens",
+        admitted.len(),
+        busiest_window(&admitted, |_| true)
+    );
+    (admitted, records, killed_at, restarted_at)
+}
+
+#[test]
+fn through_a_redis_restart_a_limit_failing_local_holds_at_most_twice_the_limit_in_any_window() {
+    let (admitted, ..) = through_a_restart("local");
+    // This replica's share of the room last read, while the store is away; the calls admitted
+    // meanwhile are not in the store's log when it is back.
+    let busiest = busiest_window(&admitted, |_| true);
+    assert!(busiest <= 2 * LIMIT, "{busiest} tokens in a window of 2 s");
+}
+
+#[test]
+fn through_a_redis_restart_a_limit_failing_closed_holds_the_limit_and_denies_while_away() {
+    let (admitted, records, killed_at, restarted_at) = through_a_restart("closed");
+    let busiest = busiest_window(&admitted, |_| true);
+    assert!(busiest <= LIMIT, "{busiest} tokens in a window of 2 s");
+    let denied = records
+        .iter()
+        .filter(|r| matches!(r, Record::Unavailable { before } if (killed_at..restarted_at).contains(before)))
+        .count();
+    assert!(denied > 0, "no call was denied while the store was away");
+    // Nothing admitted was made while the store was away, after its admission timeout.
+    let during = admitted
+        .iter()
+        .filter(|(lower, start, _)| *lower >= killed_at + 250 && *start < restarted_at)
+        .count();
+    assert_eq!(during, 0, "calls admitted while the store was away");
+}
+
+#[test]
+fn through_a_redis_restart_a_limit_failing_open_admits_every_call_while_away() {
+    let (admitted, records, killed_at, restarted_at) = through_a_restart("open");
+    let during = admitted
+        .iter()
+        .filter(|(lower, start, _)| *lower >= killed_at && *start < restarted_at)
+        .count();
+    assert!(during > 0, "no call was admitted while the store was away");
+    // No call made while the store was away was denied.
+    assert!(
+        !records
+            .iter()
+            .any(|r| matches!(r, Record::Unavailable { .. })),
+        "a call failing open was denied"
     );
 }
 
@@ -407,4 +515,184 @@ fn a_call_under_two_limits_takes_both_or_neither() {
     );
     assert_eq!(results[2], Ok(()));
     assert!(results[3].is_err(), "{results:?}");
+}
+
+#[genops::track(team = "outage", provider = "openai", model = "gpt-4o-mini", enforce)]
+fn admitted_then_held(barrier: &std::sync::Barrier) -> Result<(), support::AppError> {
+    // Admitted: every call is now in its body; the test counts, then lets them go.
+    barrier.wait();
+    barrier.wait();
+    Ok(())
+}
+
+/// The calls of scripts (`EVAL` and `EVALSHA`) the server at `server` has run so far.
+fn scripts_run(server: &OwnRedis) -> u64 {
+    server
+        .cli(&["INFO", "commandstats"])
+        .iter()
+        .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+        .filter_map(|line| line.split(['=', ',']).nth(1)?.parse::<u64>().ok())
+        .sum()
+}
+
+/// A gated call under two hard budgets and two enforced limits, with a kill standing in the
+/// store, is admitted by one script: Redis counts exactly one script run per admission. A kill
+/// written straight into Redis by another client is obeyed by the very next admission.
+#[test]
+fn a_gated_call_under_two_budgets_two_limits_and_the_kills_is_admitted_in_one_round_trip() {
+    use genops::{Budget, Usd};
+    use tracing_subscriber::prelude::*;
+    let server = OwnRedis::start("one-round-trip", false);
+    // A kill of another team stands: the admissions check the kills and pass.
+    server.cli(&["HSET", "genops:{kills}", "team=elsewhere", "0 another team"]);
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(server.url()))
+        .budget(Budget::daily("every-call", Scope::all(), Usd(100.0)).hard())
+        .budget(Budget::daily("outage-team", Scope::team("outage"), Usd(100.0)).hard())
+        .rate_limit(
+            RateLimit::requests(1_000)
+                .per_minute()
+                .named("every-call")
+                .enforced(),
+        )
+        .rate_limit(
+            RateLimit::tokens(1_000_000)
+                .per_minute()
+                .scope(Scope::team("outage"))
+                .named("outage-tokens")
+                .enforced(),
+        )
+        .build();
+    const CALLS: usize = 8;
+    let total = |limit: &str| -> usize {
+        let amounts = server.hash(&format!("genops:{{limit:{limit}}}:a"));
+        amounts.get("total").map_or(0, |t| t.parse().unwrap())
+    };
+    let run = |calls: usize| {
+        let totals_before = [total("every-call"), total("outage-tokens")];
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(calls + 1));
+        let threads: Vec<_> = (0..calls)
+            .map(|_| {
+                let (layer, barrier) = (layer.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let subscriber = tracing_subscriber::registry().with(layer);
+                    tracing::subscriber::with_default(subscriber, || admitted_then_held(&barrier))
+                })
+            })
+            .collect();
+        barrier.wait();
+        let scripts = scripts_run(&server);
+        // Every part is held while the calls run: a reservation of $0.01 in each budget, a
+        // request and 1,000 tokens (a limit's default hold) in the limits.
+        for budget in layer.budgets() {
+            assert_eq!(
+                (budget.reserved * 100.0).round() as usize,
+                calls,
+                "{budget:?}"
+            );
+        }
+        for ((limit, each), before) in [("every-call", 1), ("outage-tokens", 1_000)]
+            .into_iter()
+            .zip(totals_before)
+        {
+            assert_eq!(total(limit) - before, calls * each, "{limit}");
+        }
+        barrier.wait();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), Ok(()));
+        }
+        scripts
+    };
+    // The first call loads the scripts; its settlements reach the store meanwhile.
+    run(1);
+    std::thread::sleep(Duration::from_millis(500));
+    server.cli(&[
+        "DEL",
+        "genops:{limit:every-call}:a",
+        "genops:{limit:outage-tokens}:a",
+    ]);
+    let before = scripts_run(&server);
+    let after = run(CALLS);
+    assert_eq!(
+        after - before,
+        CALLS as u64,
+        "scripts run by {CALLS} admissions"
+    );
+
+    // A kill written by another client: obeyed by the next admission, not a re-read later.
+    server.cli(&[
+        "HSET",
+        "genops:{kills}",
+        "team=outage",
+        "1700000000000 written by hand",
+    ]);
+    let (result, _, _) = support::capture_with(layer.clone(), true, in_outage);
+    let Err(support::AppError::Denied(GovernanceError::Killed {
+        scope,
+        reason,
+        since,
+    })) = result
+    else {
+        panic!("{result:?}");
+    };
+    assert_eq!(
+        (scope.as_str(), reason.as_str()),
+        ("team=outage", "written by hand")
+    );
+    assert_eq!(since, UNIX_EPOCH + Duration::from_millis(1_700_000_000_000));
+}
+
+/// A call under an enforced limit and a hard budget that refuses it takes neither: the limit
+/// still has room for a call of another team, made `after` the refusal, and no more.
+fn a_refused_budget_leaves_the_limit_untouched(url: String, after: Duration) {
+    use genops::{Budget, Usd};
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(url))
+        .budget(Budget::daily(unique("too-small"), Scope::team("outage"), Usd(0.001)).hard())
+        .rate_limit(
+            RateLimit::requests(1)
+                .per(Duration::from_secs(60))
+                .named(unique("one-call"))
+                .enforced(),
+        )
+        .build();
+    let (results, _, _) = support::capture_with(layer, true, || {
+        let refused = in_outage();
+        std::thread::sleep(after);
+        [refused, elsewhere(), elsewhere()]
+    });
+    assert!(
+        matches!(
+            &results[0],
+            Err(support::AppError::Denied(
+                GovernanceError::BudgetExceeded { .. }
+            ))
+        ),
+        "{results:?}"
+    );
+    assert_eq!(results[1], Ok(()));
+    assert!(
+        matches!(
+            &results[2],
+            Err(support::AppError::Denied(
+                GovernanceError::RateLimited { .. }
+            ))
+        ),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn on_one_server_a_call_refused_by_its_budget_takes_nothing_of_its_limits() {
+    // Nothing was taken: the next call fits at once.
+    a_refused_budget_leaves_the_limit_untouched(redis().url(), Duration::ZERO);
+}
+
+/// On a Redis Cluster the limits are taken first, then each budget: what was taken is given
+/// back when a budget refuses, sent without waiting.
+#[cfg(feature = "redis-cluster")]
+#[test]
+fn in_a_redis_cluster_a_call_refused_by_its_budget_gives_its_limits_back() {
+    let cluster = support::redis::RedisCluster::start("refused-cluster", false);
+    a_refused_budget_leaves_the_limit_untouched(cluster.url(), Duration::from_millis(300));
 }

@@ -178,7 +178,7 @@ impl fmt::Display for Scope {
 }
 
 /// The name a condition's key is written with.
-fn key_name(key: Key) -> &'static str {
+pub(crate) fn key_name(key: Key) -> &'static str {
     match key {
         Key::Attribution(dim) => dim.name(),
         Key::Provider => "provider",

@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use smallvec::SmallVec;
+
 use super::alerts::Alerts;
 use super::budget::BudgetAlert;
 use super::budget::Scope;
@@ -22,7 +24,7 @@ use super::settings::GovernanceSettings;
 use super::status::{utilization, BudgetStatus};
 use super::step_down::StepDown;
 use super::store::{
-    self, Backend, BudgetCell, BudgetStore, Denied, Hold, LimitCell, LimitDenied, LimitHold,
+    self, Backend, BudgetCell, BudgetStore, Denied, LimitCell, LimitDenied, LimitHold, Refused,
 };
 use super::verdict::{BudgetReading, PolicyResult, Verdict};
 use crate::ledger::LedgerKey;
@@ -31,11 +33,7 @@ use crate::usage::Usage;
 
 /// What an admitted call holds: a reservation per hard budget it is under, and a hold per
 /// enforced rate limit.
-#[derive(Debug, Default)]
-pub(crate) struct Admission {
-    holds: Vec<Hold>,
-    limits: Vec<LimitHold>,
-}
+pub(crate) use super::store::Admitted as Admission;
 
 /// Why a gated call was not admitted, and how long the rate limit that denied it lets it wait.
 #[derive(Debug)]
@@ -231,15 +229,13 @@ impl Governance {
         }
     }
 
-    /// Holds what `call` takes of each enforced limit it is under (`tokens`, else each limit's
-    /// hold), all or none.
-    fn take_limits(
-        &self,
-        call: &CallInfo<'_>,
+    /// What `call` takes of each enforced limit it is under: `tokens`, else each limit's hold.
+    fn limit_takes<'a>(
+        &'a self,
+        call: &'a CallInfo<'_>,
         tokens: Option<(u64, u64)>,
-    ) -> Result<Vec<LimitHold>, Refusal> {
-        let takes: Vec<(LimitCell<'_>, u64)> = self
-            .budgets
+    ) -> Vec<(LimitCell<'a>, u64)> {
+        self.budgets
             .limits
             .iter()
             .enumerate()
@@ -248,24 +244,7 @@ impl Governance {
                 let value = limit.value(call)?;
                 Some((self.limit_at(i, limit, value, call), limit.hold(tokens)))
             })
-            .collect();
-        if takes.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.store.take_all(&takes).map_err(|(i, denied)| {
-            let (limit, value) = (takes[i].0.limit, takes[i].0.value);
-            match denied {
-                LimitDenied::Full { retry_after } => Refusal {
-                    error: limit.denied(value, retry_after),
-                    patience: limit.limit.wait,
-                },
-                LimitDenied::Unavailable(problem) => GovernanceError::StoreUnavailable {
-                    budget: limit.label(value),
-                    problem,
-                }
-                .into(),
-            }
-        })
+            .collect()
     }
 
     /// Counts a closed call in the limits it is under: settles its holds, or counts it
@@ -359,23 +338,41 @@ impl Governance {
                 .into());
             }
         }
-        let mut admission = Admission {
-            holds: Vec::new(),
-            limits: self.take_limits(&call, tokens)?,
-        };
-        for (i, budget) in self.budgets.list.iter().enumerate() {
-            if !budget.budget.hard {
-                continue;
-            }
-            let Some(value) = budget.value(&call) else {
-                continue;
-            };
-            let amount = reserve.unwrap_or(budget.reservation);
-            match self.store.reserve(self.at(i, budget, value, &call), amount) {
-                Ok(hold) => admission.holds.push(hold),
-                Err(denied) => {
-                    self.release(&admission);
-                    return Err(Refusal::from(match denied {
+        let limits = self.limit_takes(&call, tokens);
+        // On the stack for the usual few: admission allocates no more than the holds it keeps.
+        let budgets: SmallVec<[(BudgetCell<'_>, Cost); 4]> = self
+            .budgets
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, budget)| budget.budget.hard)
+            .filter_map(|(i, budget)| {
+                let value = budget.value(&call)?;
+                let amount = reserve.unwrap_or(budget.reservation);
+                Some((self.at(i, budget, value, &call), amount))
+            })
+            .collect();
+        self.store
+            .admit(&call, &budgets, &limits)
+            .map_err(|refused| match refused {
+                Refused::Limit(i, denied) => {
+                    let (limit, value) = (limits[i].0.limit, limits[i].0.value);
+                    match denied {
+                        LimitDenied::Full { retry_after } => Refusal {
+                            error: limit.denied(value, retry_after),
+                            patience: limit.limit.wait,
+                        },
+                        LimitDenied::Unavailable(problem) => GovernanceError::StoreUnavailable {
+                            budget: limit.label(value),
+                            problem,
+                        }
+                        .into(),
+                    }
+                }
+                Refused::Budget(i, denied) => {
+                    let ((at, amount), value) = (budgets[i], budgets[i].0.value);
+                    let budget = at.budget;
+                    Refusal::from(match denied {
                         Denied::Full { spent, reserved } => GovernanceError::BudgetExceeded {
                             budget: budget.label(value),
                             limit: budget.limit.as_usd(),
@@ -387,11 +384,19 @@ impl Governance {
                             budget: budget.label(value),
                             problem,
                         },
-                    }));
+                    })
                 }
-            }
-        }
-        Ok(admission)
+                Refused::Killed {
+                    scope,
+                    reason,
+                    since,
+                } => GovernanceError::Killed {
+                    scope,
+                    reason,
+                    since,
+                }
+                .into(),
+            })
     }
 
     /// The step-down of a gated call for `key`, when a policy applies to it and can step its
@@ -470,12 +475,7 @@ impl Governance {
 
     /// Releases the reservations and limit holds of `admission` without booking anything.
     pub(crate) fn release(&self, admission: &Admission) {
-        for hold in &admission.holds {
-            self.store.release(hold);
-        }
-        for hold in &admission.limits {
-            self.store.give_back(hold);
-        }
+        admission.give_back(&*self.store);
     }
 
     /// Closes a call: releases its reservation, books its own cost, counts its `usage` (none
@@ -666,7 +666,7 @@ mod tests {
 
     use super::*;
     use crate::governance::budget::{Budget, Scope, Usd};
-    use crate::governance::store::Booked;
+    use crate::governance::store::{Booked, Hold};
 
     /// A store that admits every call under budget 0, cannot be reached for budget 1, and
     /// records the holds given back.

@@ -6,9 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::budget::{civil_date, unix_secs, Scope, SECS_PER_DAY};
-use super::call_info::CallInfo;
+use super::budget::{civil_date, key_name, unix_secs, Scope, SECS_PER_DAY};
+use super::call_info::{CallInfo, Key};
 use super::store::lock;
+use crate::attribution::Dimension;
 
 /// A scope stopped by the kill switch: why, and since when.
 ///
@@ -94,6 +95,18 @@ pub(crate) fn parse_scopes(text: &str) -> Result<Vec<Scope>, String> {
     text.split(',')
         .filter(|part| !part.trim().is_empty())
         .map(Scope::parse)
+        .collect()
+}
+
+/// The conditions `call` meets, as a kill's scope writes them (`team=search`): a kill whose
+/// every condition is among them is over the call.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn conditions(call: &CallInfo<'_>) -> Vec<String> {
+    Dimension::ALL
+        .into_iter()
+        .map(Key::Attribution)
+        .chain([Key::Provider, Key::Model])
+        .filter_map(|key| Some(format!("{}={}", key_name(key), call.value(key)?)))
         .collect()
 }
 

@@ -4,6 +4,7 @@
 //! cargo run --release -p genops-tests --example perf_report -- [--quick] [--runs N] [--json out.json]
 //!                                                             [--baseline report.json|dir] [--tolerance 0.15]
 //!                                                             [--instructions] [--count-tolerance 0.05]
+//!                                                             [--shared-budgets]
 //! ```
 //!
 //! 1. Latency: per-call overhead of each instrumentation mode (mean, stdev, min, max, p50, p95,
@@ -17,9 +18,10 @@
 //!    `run_benchmark_suite`) and prints mean, stdev and the 95% CI of every metric.
 //! 5. Realistic load: the guide's operation mix under its bursty profile, time-compressed.
 //! 6. The guide's SLA table and genops's own targets, with PASS/FAIL.
-//! 7. Shared budgets: a gated call's p50/p99 with its budget in memory and in Redis, Redis
-//!    operations per call, calls/s of 4 processes sharing a budget (with `--features redis`
-//!    and `GENOPS_REDIS_URL`).
+//! 7. Shared budgets: a gated call's p50/p99 with its budget in memory and in Redis, and under
+//!    two budgets, two rate limits and the kill check in Redis, Redis operations per call,
+//!    calls/s of 4 processes sharing a budget (with `--features redis` and `GENOPS_REDIS_URL`;
+//!    `--shared-budgets` measures and prints this section only).
 //! 8. With `--instructions`: instructions per call of every gated mode and of the bare calls,
 //!    counted by callgrind (valgrind must be installed), which do not move with the machine's
 //!    load.
@@ -104,11 +106,13 @@ struct Options {
     child_out: Option<PathBuf>,
     profile: Option<(String, u64)>,
     shared_budget_child: Option<(String, String, f64, f64)>,
+    /// `--shared-budgets`: measure and print section 7 only.
+    shared_budgets: bool,
 }
 
 const USAGE_TEXT: &str = "usage: perf_report [--quick] [--runs N] [--json out.json] \
                           [--baseline report.json|dir] [--tolerance 0.15] \
-                          [--instructions] [--count-tolerance 0.05]";
+                          [--instructions] [--count-tolerance 0.05] [--shared-budgets]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
@@ -122,6 +126,7 @@ fn parse_args() -> Result<Options, String> {
         child_out: None,
         profile: None,
         shared_budget_child: None,
+        shared_budgets: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -169,6 +174,7 @@ fn parse_args() -> Result<Options, String> {
                 let lease = number()?;
                 options.shared_budget_child = Some((url, budget, seconds, lease));
             }
+            "--shared-budgets" => options.shared_budgets = true,
             "--bench" => {} // passed by `cargo bench`-style runners; nothing to do
             "-h" | "--help" => return Err(USAGE_TEXT.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE_TEXT}")),
@@ -261,6 +267,17 @@ fn main() -> ExitCode {
     }
     if let Some((url, budget, seconds, lease)) = &options.shared_budget_child {
         shared_budgets::child(url, budget, *seconds, *lease);
+        return ExitCode::SUCCESS;
+    }
+
+    if options.shared_budgets {
+        let mut m = Metrics::new();
+        measure_shared_budgets(&plan, &mut m);
+        let mut out = String::new();
+        shared_budgets::shared_budgets_section(&mut out, &|k| {
+            m.get(k).copied().unwrap_or(f64::NAN)
+        });
+        print!("{out}");
         return ExitCode::SUCCESS;
     }
 

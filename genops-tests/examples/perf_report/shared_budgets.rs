@@ -1,13 +1,14 @@
 //! Section 7, shared budgets: the latency of a gated call under one hard budget kept in memory
-//! and in a local Redis (p50 and p99), with and without leases, the Redis scripts per call,
-//! and the calls per second of four processes sharing one budget in Redis. Measured when the
+//! and in a local Redis (p50 and p99), with and without leases, and under two hard budgets,
+//! two enforced rate limits and the kill check in Redis; the Redis scripts per call; and the
+//! calls per second of four processes sharing one budget in Redis. Measured when the
 //! report is built with the `redis` feature and `GENOPS_REDIS_URL` names a server; otherwise
 //! the section says so.
 
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use genops::{Budget, BudgetStore, GenOpsLayer, GovernanceError, Scope, Usd};
+use genops::{Budget, BudgetStore, GenOpsLayer, GovernanceError, RateLimit, Scope, Usd};
 use tracing_subscriber::prelude::*;
 
 use crate::plan::{progress, Plan};
@@ -38,6 +39,29 @@ fn layer(store: BudgetStore, budget: &str) -> GenOpsLayer {
     GenOpsLayer::builder()
         .budget_store(store)
         .budget(Budget::daily(budget, Scope::team("perf"), Usd(1e6)).hard())
+        .build()
+}
+
+/// A layer under two hard budgets (`budget` and `budget`-all, every call's) and two enforced
+/// rate limits (requests and tokens, named after `budget`) that never refuse, in `store`.
+fn limited_layer(store: BudgetStore, budget: &str) -> GenOpsLayer {
+    GenOpsLayer::builder()
+        .budget_store(store)
+        .budget(Budget::daily(budget, Scope::team("perf"), Usd(1e6)).hard())
+        .budget(Budget::daily(format!("{budget}-all"), Scope::all(), Usd(1e6)).hard())
+        .rate_limit(
+            RateLimit::requests(1 << 40)
+                .per_minute()
+                .named(format!("{budget}-requests"))
+                .enforced(),
+        )
+        .rate_limit(
+            RateLimit::tokens(1 << 40)
+                .per_minute()
+                .scope(Scope::team("perf"))
+                .named(format!("{budget}-tokens"))
+                .enforced(),
+        )
         .build()
 }
 
@@ -141,6 +165,26 @@ pub(crate) fn measure_shared_budgets(plan: &Plan, m: &mut Metrics) {
     let mut memory = latencies(layer(BudgetStore::memory(), "perf-memory"), calls);
     put_dist(m, "shared.memory", "us", &dist(&mut memory));
 
+    // Two budgets, two limits, and a kill of another team standing in the store, so that
+    // each admission checks a kill: the same number of calls, right before the others.
+    progress("shared budgets: Redis, budgets, limits and the kill check");
+    let budget = unique("perf-limited");
+    let limited = limited_layer(redis_store(&url, 0.0), &budget);
+    let other = Scope::team(unique("perf-killed"));
+    limited
+        .kill(other.clone(), "the perf report's kill of another team")
+        .expect("the Redis server keeps the kill");
+    let before = scripts(&url);
+    let mut samples = latencies(limited.clone(), calls);
+    let _ = limited.revive(&other);
+    drop(limited);
+    let after = scripts(&url);
+    put_dist(m, "shared.limited", "us", &dist(&mut samples));
+    m.insert(
+        "shared.limited.ops_per_call".into(),
+        (after - before) / calls as f64,
+    );
+
     for (key, lease) in [("redis", 0.0), ("leased", LEASE_USD)] {
         let budget = unique("perf-redis");
         let before = scripts(&url);
@@ -199,7 +243,12 @@ pub(crate) fn shared_budgets_section(out: &mut String, g: &dyn Fn(&str) -> f64) 
         out,
         "A gated call under one hard budget (admission, the call, settlement) on one thread, \
          against a local Redis, with and without leases of ${LEASE_USD:.2} ($0.01 reserved a \
-         call); then {PROCESSES} processes x {THREADS} threads sharing one budget.\n"
+         call), and under two hard budgets, two enforced rate limits (requests and tokens) and \
+         a kill of another team standing; then {PROCESSES} processes x {THREADS} threads \
+         sharing one budget. The call waits for one script, its admission (kill check, limits \
+         and budgets together); the others are its settlements, one per budget and one per \
+         limit, sent at close without waiting (a leased call's admission and settlement stay \
+         in the process).\n"
     );
     let mut t = Table::new(&[
         "store",
@@ -215,13 +264,22 @@ pub(crate) fn shared_budgets_section(out: &mut String, g: &dyn Fn(&str) -> f64) 
         "0".into(),
         "-".into(),
     ]);
-    for (key, name) in [("redis", "Redis"), ("leased", "Redis, leases")] {
+    for (key, name) in [
+        ("redis", "Redis"),
+        ("limited", "Redis, 2 budgets + 2 limits + kill check"),
+        ("leased", "Redis, leases"),
+    ] {
+        let processes = g(&format!("shared.{key}.processes_calls_per_s"));
         t.row(vec![
             name.into(),
             f(g(&format!("shared.{key}.p50_us")), 1),
             f(g(&format!("shared.{key}.p99_us")), 1),
             f(g(&format!("shared.{key}.ops_per_call")), 3),
-            f(g(&format!("shared.{key}.processes_calls_per_s")), 0),
+            if processes.is_nan() {
+                "-".into()
+            } else {
+                f(processes, 0)
+            },
         ]);
     }
     let _ = writeln!(out, "{}", t.render());

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::governance::call_info::CallInfo;
 use crate::governance::compiled::CompiledBudget;
 use crate::governance::compiled_limit::CompiledLimit;
 use crate::governance::kill::Kill;
@@ -49,6 +50,20 @@ pub(crate) trait Backend: Send + Sync {
         takes: &[(LimitCell<'_>, u64)],
     ) -> Result<Vec<LimitHold>, (usize, LimitDenied)>;
 
+    /// Admits a gated `call`: reserves each `(budget, amount)` of `budgets` and holds each
+    /// `(limit, amount)` of `limits`, all or none, after checking the kills the store keeps
+    /// for every replica. By default, [`admit_in_turn`]: the limits together, then each
+    /// budget.
+    fn admit(
+        &self,
+        call: &CallInfo<'_>,
+        budgets: &[(BudgetCell<'_>, Cost)],
+        limits: &[(LimitCell<'_>, u64)],
+    ) -> Result<Admitted, Refused> {
+        let _ = call;
+        admit_in_turn(self, budgets, limits)
+    }
+
     /// Settles `hold` (a gated call's) to the call's actual `amount`; without a hold, counts
     /// `amount` at `at.now` without a check. The count in the window after, as far as known.
     fn count(&self, at: LimitCell<'_>, hold: Option<&LimitHold>, amount: u64) -> u64;
@@ -76,6 +91,80 @@ pub(crate) trait Backend: Send + Sync {
     fn revive(&self, _scope: &str) -> Result<(), String> {
         Ok(())
     }
+}
+
+/// Admits a call as [`Backend::admit`] says, one step at a time: takes `limits` together
+/// ([`Backend::take_all`]), then reserves each of `budgets`, giving everything back when one
+/// refuses. The kills are the engine's to check.
+pub(crate) fn admit_in_turn<B: Backend + ?Sized>(
+    store: &B,
+    budgets: &[(BudgetCell<'_>, Cost)],
+    limits: &[(LimitCell<'_>, u64)],
+) -> Result<Admitted, Refused> {
+    let mut admitted = Admitted {
+        holds: Vec::new(),
+        limits: match limits {
+            [] => Vec::new(),
+            _ => store
+                .take_all(limits)
+                .map_err(|(i, denied)| Refused::Limit(i, denied))?,
+        },
+    };
+    admitted.reserve_each(store, budgets.iter().enumerate())?;
+    Ok(admitted)
+}
+
+/// What an admitted call holds: a reservation per budget, a hold per limit.
+#[derive(Debug, Default)]
+pub(crate) struct Admitted {
+    pub(crate) holds: Vec<Hold>,
+    pub(crate) limits: Vec<LimitHold>,
+}
+
+impl Admitted {
+    /// Reserves each `(index, (budget, amount))` of `budgets` in `store`, one at a time; when
+    /// one refuses, gives back everything held and says which (its index) and why.
+    pub(crate) fn reserve_each<'a, B: Backend + ?Sized>(
+        &mut self,
+        store: &B,
+        budgets: impl Iterator<Item = (usize, &'a (BudgetCell<'a>, Cost))>,
+    ) -> Result<(), Refused> {
+        for (i, (at, amount)) in budgets {
+            match store.reserve(*at, *amount) {
+                Ok(hold) => self.holds.push(hold),
+                Err(denied) => {
+                    self.give_back(store);
+                    return Err(Refused::Budget(i, denied));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives every hold back to `store` without booking anything.
+    pub(crate) fn give_back<B: Backend + ?Sized>(&self, store: &B) {
+        for hold in &self.holds {
+            store.release(hold);
+        }
+        for hold in &self.limits {
+            store.give_back(hold);
+        }
+    }
+}
+
+/// Why a gated call was not admitted: which budget or limit refused (its index in what was
+/// asked) and why, or the kill the store keeps over it.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    Budget(usize, Denied),
+    Limit(usize, LimitDenied),
+    /// Killed, as the store says: the scope as written, the reason and since when.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Killed {
+        scope: String,
+        reason: String,
+        since: SystemTime,
+    },
 }
 
 /// Where a store operation applies: one budget, one value of it, at one moment.

@@ -15,9 +15,11 @@ mod sliding_log;
 
 use std::sync::Arc;
 
+pub(crate) use backend::{
+    Admitted, Backend, BudgetCell, Denied, LimitCell, LimitDenied, LimitHold, Refused,
+};
 #[cfg(test)]
-pub(crate) use backend::Booked;
-pub(crate) use backend::{Backend, BudgetCell, Denied, Hold, LimitCell, LimitDenied, LimitHold};
+pub(crate) use backend::{Booked, Hold};
 pub use config::BudgetStore;
 use config::Kind;
 pub(crate) use lock::lock;

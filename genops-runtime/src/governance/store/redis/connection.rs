@@ -184,6 +184,17 @@ fn trust(tls: bool, _: Option<&Path>) -> Result<Trusted, String> {
     Ok(None)
 }
 
+impl Conn {
+    /// Whether this is a Redis Cluster's, whose scripts cannot span hash slots.
+    pub(crate) fn is_cluster(&self) -> bool {
+        match self {
+            Conn::Server(_) => false,
+            #[cfg(feature = "redis-cluster")]
+            Conn::Cluster(_) => true,
+        }
+    }
+}
+
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {

@@ -4,9 +4,11 @@
 //! The kills are one hash, `genops:{kills}` (scope → "since-ms reason"), which every replica
 //! re-reads every [`KILLS_EVERY`].
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use redis::Script;
+
+use super::scripts::NOW;
 
 use crate::governance::budget::Scope;
 use crate::governance::compiled_limit::CompiledLimit;
@@ -20,50 +22,92 @@ pub(super) const KILLS_EVERY: Duration = Duration::from_millis(300);
 /// How long a limit's keys outlive their last change beyond the window (ms).
 const KEEP_MS: u64 = 1_000;
 
-/// Forgets the log's entries a window (`ARGV[1]` ms) or more old; leaves `now` (store ms) and
-/// `total` set. The common head of both scripts.
-const ROLL: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local edge = now - tonumber(ARGV[1])
-local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', edge)
-for _, id in ipairs(old) do
-  local a = redis.call('HGET', KEYS[2], id)
-  if a then
-    redis.call('HINCRBY', KEYS[2], 'total', '-' .. a)
-    redis.call('HDEL', KEYS[2], id)
+/// `roll(K, window)` forgets the log's entries a window (`window` ms) or more old, and returns
+/// the window's start (store ms) and the `total` left in it. Needs [`NOW`].
+pub(super) const ROLL: &str = r"
+local function roll(K, window)
+  local edge = now - tonumber(window)
+  local old = redis.call('ZRANGEBYSCORE', K[1], '-inf', edge)
+  for _, id in ipairs(old) do
+    local a = redis.call('HGET', K[2], id)
+    if a then
+      redis.call('HINCRBY', K[2], 'total', '-' .. a)
+      redis.call('HDEL', K[2], id)
+    end
   end
+  if #old > 0 then redis.call('ZREMRANGEBYSCORE', K[1], '-inf', edge) end
+  return edge, tonumber(redis.call('HGET', K[2], 'total') or '0')
 end
-if #old > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', edge) end
-local total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
 ";
 
-/// Logs `ARGV[3]` under id `ARGV[2]` if the window has room below the limit `ARGV[4]`; keys
-/// expire `ARGV[5]` ms after. Returns {admitted (0/1), ms until it would fit, the total after}.
-/// A retried take (same id) is not applied twice.
+/// A limit's take in two steps, for one script or several in one (after [`ROLL`]):
+/// `take_check(K, A)` says whether `A[3]` under id `A[2]` fits below the limit `A[4]` in the
+/// window of `A[1]` ms (2), was taken already (1: a retry) or does not fit (0, with the ms
+/// until it would), with the total in the window; `take_apply(K, A, total)` logs it, the keys
+/// `K` expiring `A[5]` ms after, and returns the total after.
+pub(super) const TAKE_STEPS: &str = r"
+local function take_check(K, A)
+  local edge, total = roll(K, A[1])
+  if redis.call('HEXISTS', K[2], A[2]) == 1 then return 1, 0, total end
+  local amount = tonumber(A[3])
+  if total + amount > tonumber(A[4]) then
+    local over = total + amount - tonumber(A[4])
+    local entries = redis.call('ZRANGE', K[1], 0, -1, 'WITHSCORES')
+    for i = 1, #entries, 2 do
+      over = over - tonumber(redis.call('HGET', K[2], entries[i]) or '0')
+      if over <= 0 then return 0, tonumber(entries[i + 1]) - edge, total end
+    end
+    return 0, tonumber(A[1]), total
+  end
+  return 2, 0, total
+end
+local function take_apply(K, A, total)
+  redis.call('ZADD', K[1], now, A[2])
+  redis.call('HSET', K[2], A[2], A[3])
+  redis.call('HINCRBY', K[2], 'total', A[3])
+  redis.call('PEXPIRE', K[1], A[5])
+  redis.call('PEXPIRE', K[2], A[5])
+  return total + tonumber(A[3])
+end
+";
+
+/// Logs `ARGV[3]` under id `ARGV[2]` if the window of `ARGV[1]` ms has room below the limit
+/// `ARGV[4]`; keys expire `ARGV[5]` ms after. Returns {admitted (0/1), ms until it would fit,
+/// the total after}. A retried take (same id) is not applied twice. Follows [`TAKE_STEPS`].
 const TAKE: &str = r"
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {1, 0, total} end
-local amount = tonumber(ARGV[3])
-if total + amount > tonumber(ARGV[4]) then
-  local over = total + amount - tonumber(ARGV[4])
-  local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-  for i = 1, #entries, 2 do
-    over = over - tonumber(redis.call('HGET', KEYS[2], entries[i]) or '0')
-    if over <= 0 then return {0, tonumber(entries[i + 1]) - edge, total} end
-  end
-  return {0, tonumber(ARGV[1]), total}
-end
-redis.call('ZADD', KEYS[1], now, ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('HINCRBY', KEYS[2], 'total', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return {1, 0, total + amount}
+local fits, wait, total = take_check(KEYS, ARGV)
+if fits == 2 then return {1, 0, take_apply(KEYS, ARGV, total)} end
+return {fits, wait, total}
 ";
 
-/// Settles id `ARGV[2]` to `ARGV[3]` if `ARGV[4]` is 1 (0: removes it), else logs `ARGV[3]`
+/// `killed(key, conditions)`: the first kill in the hash `key` (scope → "since-ms reason")
+/// whose every condition is in the set `conditions` (`key=value` → true), as (scope, value),
+/// or nil. `all` kills every call.
+pub(super) const KILLED: &str = r"
+local function killed(key, conditions)
+  local kills = redis.call('HGETALL', key)
+  for i = 1, #kills, 2 do
+    local scope = string.match(kills[i], '^%s*(.-)%s*$')
+    local hit = true
+    if scope ~= 'all' then
+      for c in string.gmatch(scope, '[^&]+') do
+        local k, v = string.match(c, '^%s*([^=]-)%s*=%s*([^=]-)%s*$')
+        if not k or k == '' or v == '' or not conditions[k .. '=' .. v] then
+          hit = false
+          break
+        end
+      end
+    end
+    if hit then return kills[i], kills[i + 1] end
+  end
+  return nil
+end
+";
+
+/// Forgets the entries of the window of `ARGV[1]` ms, then settles id `ARGV[2]` to `ARGV[3]` if `ARGV[4]` is 1 (0: removes it), else logs `ARGV[3]`
 /// under that id unchecked, once; keys expire `ARGV[5]` ms after. Returns the total.
 const COUNT: &str = r"
+roll(KEYS, ARGV[1])
 local id = ARGV[2]
 local held = redis.call('HGET', KEYS[2], id)
 if ARGV[4] == '1' then
@@ -96,8 +140,8 @@ pub(super) struct LimitScripts {
 impl LimitScripts {
     pub(super) fn new() -> Self {
         LimitScripts {
-            take: Script::new(&format!("{ROLL}{TAKE}")),
-            count: Script::new(&format!("{ROLL}{COUNT}")),
+            take: Script::new(&format!("{NOW}{ROLL}{TAKE_STEPS}{TAKE}")),
+            count: Script::new(&format!("{NOW}{ROLL}{COUNT}")),
         }
     }
 }
@@ -132,14 +176,20 @@ pub(crate) fn kills_from(entries: Vec<(String, String)>) -> Vec<Kill> {
     entries
         .into_iter()
         .filter_map(|(scope, value)| {
-            let (since, reason) = value.split_once(' ').unwrap_or((&value, ""));
+            let (reason, since) = reason_since(&value)?;
             Some(Kill {
                 scope: Scope::parse(&scope).ok()?,
-                reason: reason.to_owned(),
-                since: from_unix_ms(since.parse().ok()?),
+                reason,
+                since,
             })
         })
         .collect()
+}
+
+/// The reason and time of a kill kept as `value` ("since-ms reason"), if it can be read.
+pub(super) fn reason_since(value: &str) -> Option<(String, SystemTime)> {
+    let (since, reason) = value.split_once(' ').unwrap_or((value, ""));
+    Some((reason.to_owned(), from_unix_ms(since.parse().ok()?)))
 }
 
 /// The value `kill` is kept as in `genops:{kills}`.

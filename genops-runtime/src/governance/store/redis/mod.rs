@@ -7,11 +7,13 @@
 //! the same reservation id until the store takes it, and flushed when the layer is dropped.
 //!
 //! The store's parts, each a file: what it keeps in Redis and the scripts that change it
-//! (`scripts`; `limits` for rate limits and kills), the connection (`connection`) and the thread that runs it (`thread`), the
+//! (`scripts`; `limits` for rate limits and kills; `admission`, the one script of a gated
+//! call's admission), the connection (`connection`) and the thread that runs it (`thread`), the
 //! store's clock (`clock`), leases (`leases`), outages (`outage`), settlements and their queue
 //! (`settlement`), what the callers and the thread share (`shared`), the thread's chores
 //! (`background`), and the store the engine talks to (`store`).
 
+mod admission;
 mod background;
 mod clock;
 mod connection;

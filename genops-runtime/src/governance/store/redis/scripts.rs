@@ -18,48 +18,66 @@ pub(super) const SETTLED_MEMORY_MS: u64 = 3_600_000;
 /// The sorted set of live replicas: id → when last heard from (ms).
 pub(super) const REPLICAS_KEY: &str = "genops:{replicas}";
 
+/// The store's clock in ms (`now`): the head of every script.
+pub(super) const NOW: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+";
+
+/// A budget window's reservation in two steps, for one script or several in one:
+/// `reserve_check(K, A)` charges expired holds and says whether reservation `A[1]` of `A[2]`
+/// nano-dollars fits below the limit `A[3]` (2), was applied already (1: a retry, or a call
+/// already settled) or does not fit (0), with the window's spent and reserved;
+/// `reserve_apply(K, A)` reserves it, the hold living `A[4]` ms and the keys `K` expiring at
+/// unix time `A[5]`, and returns the reserved after. Needs [`NOW`].
+pub(super) const RESERVE_STEPS: &str = r"
+local function reserve_check(K, A)
+  local dead = redis.call('ZRANGEBYSCORE', K[2], '-inf', now)
+  for _, hid in ipairs(dead) do
+    local amount = redis.call('HGET', K[1], 'h:' .. hid)
+    if amount then
+      redis.call('HINCRBY', K[1], 'spent', amount)
+      redis.call('HINCRBY', K[1], 'reserved', '-' .. amount)
+      redis.call('HDEL', K[1], 'h:' .. hid)
+      redis.call('HSET', K[1], 'x:' .. hid, amount)
+    end
+    redis.call('ZREM', K[2], hid)
+  end
+  local spent = redis.call('HGET', K[1], 'spent') or '0'
+  local reserved = redis.call('HGET', K[1], 'reserved') or '0'
+  if redis.call('HEXISTS', K[1], 'h:' .. A[1]) == 1 or redis.call('ZSCORE', K[3], A[1]) then
+    return 1, spent, reserved
+  end
+  if tonumber(spent) + tonumber(reserved) + tonumber(A[2]) > tonumber(A[3]) then
+    return 0, spent, reserved
+  end
+  return 2, spent, reserved
+end
+local function reserve_apply(K, A)
+  local reserved = tostring(redis.call('HINCRBY', K[1], 'reserved', A[2]))
+  redis.call('HSET', K[1], 'h:' .. A[1], A[2])
+  redis.call('ZADD', K[2], now + tonumber(A[4]), A[1])
+  for i = 1, 3 do redis.call('EXPIREAT', K[i], A[5]) end
+  return reserved
+end
+";
+
 /// Charges expired holds, then reserves `ARGV[2]` nano-dollars under id `ARGV[1]` if the
 /// window has room below the limit `ARGV[3]`; the hold lives `ARGV[4]` ms; keys expire at unix
 /// time `ARGV[5]`. Returns {admitted (0/1), spent, reserved}. A retried reservation (same id) is
-/// not applied twice, nor one whose call was already settled.
+/// not applied twice, nor one whose call was already settled. Follows [`RESERVE_STEPS`].
 const RESERVE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-for _, hid in ipairs(dead) do
-  local amount = redis.call('HGET', KEYS[1], 'h:' .. hid)
-  if amount then
-    redis.call('HINCRBY', KEYS[1], 'spent', amount)
-    redis.call('HINCRBY', KEYS[1], 'reserved', '-' .. amount)
-    redis.call('HDEL', KEYS[1], 'h:' .. hid)
-    redis.call('HSET', KEYS[1], 'x:' .. hid, amount)
-  end
-  redis.call('ZREM', KEYS[2], hid)
-end
-local id = ARGV[1]
-local spent = redis.call('HGET', KEYS[1], 'spent') or '0'
-local reserved = redis.call('HGET', KEYS[1], 'reserved') or '0'
-if redis.call('HEXISTS', KEYS[1], 'h:' .. id) == 1 or redis.call('ZSCORE', KEYS[3], id) then
-  return {1, spent, reserved}
-end
-if tonumber(spent) + tonumber(reserved) + tonumber(ARGV[2]) > tonumber(ARGV[3]) then
-  return {0, spent, reserved}
-end
-reserved = tostring(redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[2]))
-redis.call('HSET', KEYS[1], 'h:' .. id, ARGV[2])
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), id)
-for i = 1, 3 do redis.call('EXPIREAT', KEYS[i], ARGV[5]) end
-return {1, spent, reserved}
+local fits, spent, reserved = reserve_check(KEYS, ARGV)
+if fits == 2 then return {1, spent, reserve_apply(KEYS, ARGV)} end
+return {fits, spent, reserved}
 ";
 
-/// Settles reservation `ARGV[1]`: gives back its hold (or takes back the charge of its
+/// Settles reservation `ARGV[1]` (after [`NOW`]): gives back its hold (or takes back the charge of its
 /// expiry) and books `ARGV[2]` nano-dollars, once per id; keys expire at unix time `ARGV[3]`;
 /// settled ids are remembered `ARGV[4]` ms; `ARGV[5..]` are the alert lines in nano-dollars,
 /// each reported once per window across replicas. Releasing is settling with nothing to book.
 /// Returns {spent, reserved, applied (0/1), lines crossed...}.
 const SETTLE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = ARGV[1]
 if redis.call('ZSCORE', KEYS[3], id) then
   return {redis.call('HGET', KEYS[1], 'spent') or '0', redis.call('HGET', KEYS[1], 'reserved') or '0', 0}
@@ -89,11 +107,9 @@ end
 return out
 ";
 
-/// Pushes the deadline of holds still in flight: `ARGV` pairs of (id, ms from now); only holds
+/// Pushes the deadline of holds still in flight (after [`NOW`]): `ARGV` pairs of (id, ms from now); only holds
 /// that still exist.
 const RENEW: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 1, #ARGV, 2 do
   if redis.call('HEXISTS', KEYS[1], 'h:' .. ARGV[i]) == 1 then
     redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[i + 1]), ARGV[i])
@@ -112,9 +128,9 @@ pub(super) struct Scripts {
 impl Scripts {
     pub(super) fn new() -> Self {
         Scripts {
-            reserve: Script::new(RESERVE),
-            settle: Script::new(SETTLE),
-            renew: Script::new(RENEW),
+            reserve: Script::new(&format!("{NOW}{RESERVE_STEPS}{RESERVE}")),
+            settle: Script::new(&format!("{NOW}{SETTLE}")),
+            renew: Script::new(&format!("{NOW}{RENEW}")),
         }
     }
 }

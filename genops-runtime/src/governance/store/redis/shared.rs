@@ -38,6 +38,8 @@ pub(super) struct Shared {
     pub(super) conn: Conn,
     pub(super) scripts: Scripts,
     pub(super) limit_scripts: LimitScripts,
+    /// A gated call's admission in one script ([`admission`](super::admission)).
+    pub(super) admit: redis::Script,
     /// This replica's id among those sharing the store.
     pub(super) replica: u64,
     pub(super) clock: StoreClock,

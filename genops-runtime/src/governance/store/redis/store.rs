@@ -9,22 +9,25 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::admission::{self, BudgetPart, LimitPart, Said};
 use super::background::background;
 use super::clock::{now_ms, StoreClock};
 use super::connection::Target;
 use super::leases::{Admit, Leases};
-use super::limits::{kill_value, kills_from, LimitKeys, LimitScripts, KILLS_KEY};
+use super::limits::{kill_value, kills_from, reason_since, LimitKeys, LimitScripts, KILLS_KEY};
 use super::outage::{fallback, remember, Known, KnownCells, Outage};
 use super::scripts::{lines, Keys, Scripts, LUA_EXACT_BELOW};
 use super::settlement::{Pending, Queue};
 use super::shared::{InFlight, Shared};
 use super::thread::StoreThread;
 use crate::governance::budget::{FailMode, Window};
+use crate::governance::call_info::CallInfo;
 use crate::governance::compiled::{Budgets, CompiledBudget};
 use crate::governance::compiled_limit::CompiledLimit;
-use crate::governance::kill::Kill;
+use crate::governance::kill::{self, Kill};
 use crate::governance::store::backend::{
-    Backend, Booked, BudgetCell, Denied, Hold, LimitCell, LimitDenied, LimitHold,
+    admit_in_turn, Admitted, Backend, Booked, BudgetCell, Denied, Hold, LimitCell, LimitDenied,
+    LimitHold, Refused,
 };
 use crate::governance::store::config::BudgetStore;
 use crate::governance::store::lock::lock;
@@ -95,6 +98,7 @@ impl RedisStore {
             conn,
             scripts: Scripts::new(),
             limit_scripts: LimitScripts::new(),
+            admit: admission::script(),
             replica: keys.hash_one(std::process::id()) ^ now_ms(),
             clock: StoreClock::default(),
             replicas: AtomicU64::new(1),
@@ -383,6 +387,79 @@ impl RedisStore {
             .map_err(|e| format!("{}: {e}", self.shared.outage.url()))
     }
 
+    /// Runs the admission script for a call meeting `conditions`, waiting at most the
+    /// admission timeout: what it said, or what went wrong.
+    fn ask_all(
+        &self,
+        conditions: &[String],
+        budgets: &[BudgetPart],
+        limits: &[LimitPart],
+    ) -> Result<Said, String> {
+        let (keys, args) = admission::invocation(
+            conditions,
+            budgets,
+            limits,
+            self.shared.hold_ttl.as_millis(),
+        );
+        let shared = Arc::clone(&self.shared);
+        let reply: Vec<String> = self.shared.round_trip(async move {
+            let mut conn = shared.conn.clone();
+            let mut call = shared.admit.prepare_invoke();
+            for key in &keys {
+                call.key(key);
+            }
+            for arg in &args {
+                call.arg(arg);
+            }
+            call.invoke_async(&mut conn).await
+        })?;
+        admission::said(reply, budgets.len())
+    }
+
+    /// The store did not answer an admission script: each limit, then each budget, does as
+    /// its fail mode says, as when each had its own script; whatever the script took, if it ran
+    /// after all, is undone.
+    fn admit_unanswered(
+        &self,
+        budgets: &[(usize, &BudgetCell<'_>, Hold, Keys)],
+        limits: &[(LimitCell<'_>, u64)],
+        parts: Vec<LimitPart>,
+        problem: &str,
+    ) -> Result<Admitted, Refused> {
+        let mut admitted = Admitted::default();
+        let mut refused = None;
+        for (i, ((at, amount), part)) in limits.iter().zip(parts).enumerate() {
+            match self.took(*at, *amount, part.id, part.keys, Err(problem.to_owned())) {
+                Ok(hold) => admitted.limits.push(hold),
+                Err(denied) => {
+                    refused.get_or_insert(Refused::Limit(i, denied));
+                }
+            }
+        }
+        let mut parts = budgets.iter();
+        if refused.is_none() {
+            for (i, at, hold, keys) in parts.by_ref() {
+                match self.unavailable(at.budget, keys.clone(), *hold, problem) {
+                    Ok(hold) => admitted.holds.push(hold),
+                    Err(denied) => {
+                        refused = Some(Refused::Budget(*i, denied));
+                        break;
+                    }
+                }
+            }
+        }
+        let Some(refused) = refused else {
+            return Ok(admitted);
+        };
+        admitted.give_back(self);
+        for (_, _, hold, keys) in parts {
+            self.shared
+                .track(hold.id, keys.clone(), (hold.budget, hold.cell), false);
+            self.release_unheld(hold);
+        }
+        Err(refused)
+    }
+
     /// Settles `hold` in the store with nothing to book, without touching local holds.
     fn release_unheld(&self, hold: &Hold) {
         let Some(flight) = lock(&self.shared.in_flight).remove(&hold.id) else {
@@ -574,6 +651,113 @@ impl Backend for RedisStore {
 
     fn errors(&self) -> u64 {
         self.shared.outage.errors()
+    }
+
+    /// On a single server, one script: the kill check against the store's kills (exact, not
+    /// the list re-read every few hundred ms), every budget's reservation and every limit's
+    /// take, all or none. A budget served from a lease is admitted from it afterwards, with no
+    /// trip of its own (a call with nothing else to ask sends no script: its kill check is the
+    /// list re-read every few hundred ms). On a Redis Cluster, whose scripts cannot span hash
+    /// slots, the limits together and then each budget ([`admit_in_turn`]).
+    fn admit(
+        &self,
+        call: &CallInfo<'_>,
+        budgets: &[(BudgetCell<'_>, Cost)],
+        limits: &[(LimitCell<'_>, u64)],
+    ) -> Result<Admitted, Refused> {
+        let leased =
+            |at: &BudgetCell<'_>| self.shared.lease.is_some() && at.budget.budget.per.is_none();
+        // A call whose budgets are all served from leases, under no limit, makes no trip.
+        if self.shared.conn.is_cluster()
+            || (limits.is_empty() && budgets.iter().all(|(at, _)| leased(at)))
+        {
+            return admit_in_turn(self, budgets, limits);
+        }
+        let scripted: Vec<(usize, &BudgetCell<'_>, Hold, Keys)> = budgets
+            .iter()
+            .enumerate()
+            .filter(|(_, (at, _))| !leased(at))
+            .map(|(i, (at, amount))| {
+                let hold = Hold {
+                    budget: at.index,
+                    cell: at.cell,
+                    amount: *amount,
+                    id: self.id(),
+                };
+                (i, at, hold, self.keys(at.budget, at.value, at.now))
+            })
+            .collect();
+        let budget_parts: Vec<BudgetPart> = scripted
+            .iter()
+            .map(|(_, at, hold, keys)| BudgetPart {
+                keys: keys.clone(),
+                id: hold.id,
+                amount: hold.amount.nanos_u64(),
+                limit: at.budget.limit.nanos_u64(),
+            })
+            .collect();
+        let limit_parts: Vec<LimitPart> = limits
+            .iter()
+            .map(|(at, amount)| LimitPart {
+                keys: LimitKeys::new(at.limit, at.value),
+                id: self.id(),
+                amount: *amount,
+                max: at.limit.limit.max,
+            })
+            .collect();
+        let said = self.ask_all(&kill::conditions(call), &budget_parts, &limit_parts);
+        let mut admitted = match said {
+            Err(problem) => self.admit_unanswered(&scripted, limits, limit_parts, &problem)?,
+            Ok(Said::Killed(scope, value)) => {
+                let (reason, since) =
+                    reason_since(&value).unwrap_or((value, std::time::UNIX_EPOCH));
+                return Err(Refused::Killed {
+                    scope,
+                    reason,
+                    since,
+                });
+            }
+            Ok(Said::Limit(i, wait_ms, total)) => {
+                let (at, amount) = limits[i];
+                let part = &limit_parts[i];
+                let reply = Ok((0, wait_ms, total));
+                return match self.took(at, amount, part.id, part.keys.clone(), reply) {
+                    Err(denied) => Err(Refused::Limit(i, denied)),
+                    Ok(_) => unreachable!("a refusal holds nothing"),
+                };
+            }
+            Ok(Said::Budget(j, spent, reserved)) => {
+                let (i, at, ..) = &scripted[j];
+                let cell = (at.index, at.cell);
+                remember(&mut lock(&self.shared.known), cell, spent, reserved);
+                return Err(Refused::Budget(
+                    *i,
+                    Denied::Full {
+                        spent: Cost::from_nanos(spent),
+                        reserved: Cost::from_nanos(reserved),
+                    },
+                ));
+            }
+            Ok(Said::Admitted(windows, totals)) => {
+                let mut admitted = Admitted::default();
+                for ((_, at, hold, keys), (spent, reserved)) in scripted.iter().zip(windows) {
+                    let cell = (at.index, at.cell);
+                    remember(&mut lock(&self.shared.known), cell, spent, reserved);
+                    self.shared.track(hold.id, keys.clone(), cell, false);
+                    admitted.holds.push(*hold);
+                }
+                for (((at, amount), part), total) in limits.iter().zip(limit_parts).zip(totals) {
+                    let reply = Ok((1, 0, total));
+                    if let Ok(hold) = self.took(*at, *amount, part.id, part.keys, reply) {
+                        admitted.limits.push(hold);
+                    }
+                }
+                admitted
+            }
+        };
+        let leased_budgets = budgets.iter().enumerate().filter(|(_, (at, _))| leased(at));
+        admitted.reserve_each(self, leased_budgets)?;
+        Ok(admitted)
     }
 
     /// Every script is sent before any reply is awaited, so a call's limits take one round
