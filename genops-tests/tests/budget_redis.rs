@@ -265,9 +265,11 @@ fn fail_local_keeps_to_its_share(persist: bool) {
             .is_some_and(|s| s.parse::<u64>().unwrap() == expected)
     });
     let fields = hash(&url, &key);
+    // Nothing stays held. (A server that forgot its memory has a `reserved` field only if some
+    // reservation reached it after the restart, which depends on timing.)
     assert_eq!(
-        fields.get("reserved").map(String::as_str),
-        Some("0"),
+        fields.get("reserved").map_or("0", String::as_str),
+        "0",
         "{fields:?}"
     );
     // With the store back and the budget spent, both replicas deny (with persistence); without
