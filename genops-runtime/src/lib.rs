@@ -70,8 +70,9 @@
 //!   [`Recordable`], and `bedrock::into_stream` turns a ConverseStream into a stream of them.
 //!   Bedrock names no model in its responses: the requested `model` prices the call.
 //! - `rig`: rig-core's `CompletionRequest` is a [`Request`] (its worst case can be held), and
-//!   its `CompletionResponse`, stream items (`StreamedAssistantContent`) and terminal record
-//!   (`StreamFinal`) implement [`Recordable`].
+//!   its `CompletionResponse`, stream items (`StreamedAssistantContent`), terminal record
+//!   (`StreamFinal`) and rig-agent's agent stream items (`MultiTurnStreamItem`) implement
+//!   [`Recordable`].
 //! - `tokenizer`: exact o200k/cl100k input counts of OpenAI requests for worst-case holds
 //!   ([`worst_case`], `enforce(reserve = request)`), with bpe-openai's embedded vocabularies.
 //!

@@ -568,7 +568,8 @@ mod bedrock_events {
 #[cfg(feature = "rig")]
 mod rig_finals {
     use super::*;
-    use rig_core::completion::Usage as RigUsage;
+    use rig_agent::agent::{CompletionCall, MultiTurnStreamItem};
+    use rig_core::completion::{AssistantContent, Usage as RigUsage};
     use rig_core::streaming::{StreamFinal, StreamedAssistantContent};
 
     #[genops::track(team = "t", provider = "anthropic", model = "claude-sonnet-4-5")]
@@ -576,23 +577,67 @@ mod rig_finals {
         items.iter().for_each(genops::record);
     }
 
+    #[genops::track(team = "t", provider = "anthropic", model = "claude-sonnet-4-5")]
+    fn agent_streamed(items: &[MultiTurnStreamItem]) {
+        items.iter().for_each(genops::record);
+    }
+
+    /// rig's usage with Anthropic's counts, as JSON to mutate.
+    fn anthropic_usage() -> Value {
+        json!({
+            "input_tokens": 200, "output_tokens": 300, "total_tokens": 1000,
+            "cached_input_tokens": 300, "cache_creation_input_tokens": 200,
+            "tool_use_prompt_tokens": 0, "reasoning_tokens": 100
+        })
+    }
+
     proptest! {
         #![proptest_config(config())]
 
         #[test]
         fn final_items(picks in picks()) {
-            let usage = json!({
-                "input_tokens": 200, "output_tokens": 300, "total_tokens": 1000,
-                "cached_input_tokens": 300, "cache_creation_input_tokens": 200,
-                "tool_use_prompt_tokens": 0, "reasoning_tokens": 100
-            });
-            let (usage, all_true) = mutate(&[usage], &picks);
+            let (usage, all_true) = mutate(&[anthropic_usage()], &picks);
             let Ok(usage) = serde_json::from_value::<RigUsage>(usage[0].clone()) else {
                 return Ok(());
             };
             let last = StreamedAssistantContent::Final(StreamFinal::new("anthropic", usage));
             let booked = call(|| streamed(&[last]));
             check_call(("anthropic", "claude-sonnet-4-5"), 1, all_true, booked)?;
+        }
+
+        /// An agent's stream: two model calls, each with its `CompletionCall` and its `Final`
+        /// item, then the final response with an aggregate (mutated too): booked as the two
+        /// calls' items alone book.
+        #[test]
+        fn agent_items(picks in picks()) {
+            let usages = [anthropic_usage(), anthropic_usage(), anthropic_usage()];
+            let (usages, all_true) = mutate(&usages, &picks);
+            let Ok(usages) = usages
+                .into_iter()
+                .map(serde_json::from_value::<RigUsage>)
+                .collect::<Result<Vec<_>, _>>()
+            else {
+                return Ok(());
+            };
+            let turn = |index: usize| {
+                let last = StreamFinal::new("anthropic", usages[index]);
+                [
+                    MultiTurnStreamItem::CompletionCall(CompletionCall::new(index, usages[index])),
+                    MultiTurnStreamItem::StreamAssistantItem(StreamedAssistantContent::Final(last)),
+                ]
+            };
+            let mut items = turn(0).to_vec();
+            items.extend(turn(1));
+            items.push(MultiTurnStreamItem::final_response(
+                vec![AssistantContent::text("Hi")],
+                usages[2],
+            ));
+            // The model calls' items alone book the same: the rest adds nothing.
+            let calls: Vec<_> = items.iter().step_by(2).take(2).cloned().collect();
+            let ((_, calls_alone, _), _) = call(|| agent_streamed(&calls));
+            let booked = call(|| agent_streamed(&items));
+            prop_assert_eq!(booked.0 .1, calls_alone);
+            check_call(("anthropic", "claude-sonnet-4-5"), 2, all_true, booked)?;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `rig` integration: tracked functions hold the worst case of rig's `CompletionRequest`
-//! and return its `CompletionResponse`, or a stream of its `StreamedAssistantContent`; genops
-//! records them with no user code. Responses are built by hand for each provider's counts, and
+//! and return its `CompletionResponse`, a stream of its `StreamedAssistantContent`, or an
+//! agent's stream of `MultiTurnStreamItem`; genops records them with no user code. Responses are built by hand for each provider's counts, and
 //! come from rig's real OpenAI client against a mock OpenAI server on 127.0.0.1
 //! (`examples/support/mock_provider.rs`). Each test checks the span's fields as a subscriber
 //! sees them and the exact booked cost in pico-dollars.
@@ -13,6 +13,9 @@ use futures::{Stream, StreamExt};
 use genops::semconv::*;
 use genops::{Budget, GenOpsLayer, Scope, Usd};
 use mock_provider::MockProvider;
+use rig_agent::agent::{CompletionCall, MultiTurnStreamItem, StreamingError};
+use rig_agent::client::AgentClientExt;
+use rig_agent::streaming::StreamingPrompt;
 use rig_core::client::CompletionClient;
 use rig_core::completion::{
     AssistantContent, CompletionError, CompletionModel, CompletionRequest, CompletionResponse,
@@ -21,7 +24,7 @@ use rig_core::completion::{
 use rig_core::providers::openai;
 use rig_core::streaming::{StreamFinal, StreamedAssistantContent};
 use support::providers::{assert_cached_chat_booked, assert_chat_stream_booked, MINI_IN, MINI_OUT};
-use support::{capture, capture_with, nanos, run, AppError};
+use support::{capture, capture_with, nanos, run, AppError, Capture};
 
 /// rig's usage with these counts (its total the sum of input and output).
 fn usage(input: u64, output: u64, cached: u64, written: u64, reasoning: u64) -> Usage {
@@ -190,23 +193,29 @@ fn a_stream_is_booked_from_its_final_item() {
     assert_chat_stream_booked(&cap.span("chat gpt-4o-mini"), &ledger);
 }
 
+/// Asserts that the one gpt-4o-mini call booked no tokens and no cost, flagged its usage as
+/// missing and warned once, saying `why`.
+fn assert_usage_missing(cap: &Capture, ledger: &genops::Ledger, why: &str) {
+    let span = cap.span("chat gpt-4o-mini");
+    assert!(span.field(GENOPS_USAGE_MISSING).bool());
+    assert!(!span.has(GEN_AI_USAGE_INPUT_TOKENS));
+    let warnings = cap.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains(why), "{}", warnings[0]);
+    assert_eq!(ledger.snapshot().total.cost.picos(), 0);
+}
+
 #[test]
 fn a_stream_without_a_final_item_is_flagged_and_says_why() {
     for last in [None, Some(StreamFinal::new("openai", Usage::new()))] {
         let (_, cap, ledger) = capture(true, || {
             run(async { streamed(items(last.clone())).count().await })
         });
-        let span = cap.span("chat gpt-4o-mini");
-        assert!(span.field(GENOPS_USAGE_MISSING).bool());
-        assert!(!span.has(GEN_AI_USAGE_INPUT_TOKENS));
-        let warnings = cap.warnings();
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(
-            warnings[0].contains("rig reports a stream's usage in its final item"),
-            "{}",
-            warnings[0]
+        assert_usage_missing(
+            &cap,
+            &ledger,
+            "rig reports a stream's usage in its final item",
         );
-        assert_eq!(ledger.snapshot().total.cost.picos(), 0);
     }
 }
 
@@ -350,5 +359,146 @@ fn rigs_client_stream_is_booked_from_its_final_item() {
     });
     assert_eq!(finals, 1);
     // rig asks for the usage chunk itself; the mock's stream books as OpenAI's own does.
+    assert_chat_stream_booked(&cap.span("chat gpt-4o-mini"), &ledger);
+}
+
+type AgentItem = Result<MultiTurnStreamItem, StreamingError>;
+
+#[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", stream)]
+fn agent_streamed(items: Vec<AgentItem>) -> impl Stream<Item = AgentItem> {
+    futures::stream::iter(items)
+}
+
+/// One model turn of an agent stream as rig's agent yields it: a text delta, the call's
+/// `CompletionCall` with its usage, then the provider's `Final` item with the same usage.
+fn turn(index: usize, usage: Usage, reason: FinishReason) -> Vec<AgentItem> {
+    let mut call = CompletionCall::new(index, usage).with_finish_reason(Some(reason.clone()));
+    call.response_id = Some(format!("chatcmpl-{index}"));
+    let last = StreamFinal::new("openai", usage)
+        .with_model("gpt-4o-mini-2024-07-18")
+        .with_response_id(format!("chatcmpl-{index}"))
+        .with_finish_reason(reason);
+    vec![
+        Ok(MultiTurnStreamItem::StreamAssistantItem(
+            StreamedAssistantContent::text("Hi"),
+        )),
+        Ok(MultiTurnStreamItem::CompletionCall(call)),
+        Ok(MultiTurnStreamItem::StreamAssistantItem(
+            StreamedAssistantContent::Final(last),
+        )),
+    ]
+}
+
+/// Two turns (1,000 in and 200 out, then 500 in and 100 out), then, if `finished`, the final
+/// response with their sum, as rig's agent aggregates it.
+fn two_turns(first: Usage, second: Usage, finished: bool) -> Vec<AgentItem> {
+    let mut items = turn(0, first, FinishReason::ToolCalls);
+    items.extend(turn(1, second, FinishReason::Stop));
+    if finished {
+        items.push(Ok(MultiTurnStreamItem::final_response(
+            vec![AssistantContent::text("HiHi")],
+            first + second,
+        )));
+    }
+    items
+}
+
+#[test]
+fn an_agent_stream_books_the_sum_of_its_model_calls_once() {
+    let items = two_turns(usage(1_000, 200, 0, 0, 0), usage(500, 100, 0, 0, 0), true);
+    let (count, cap, ledger) = capture(true, || run(async { agent_streamed(items).count().await }));
+    assert_eq!(count, 7);
+    let span = cap.span("chat gpt-4o-mini");
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_500);
+    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 300);
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_MODEL).str(),
+        "gpt-4o-mini-2024-07-18"
+    );
+    assert_eq!(span.field(GEN_AI_RESPONSE_ID).str(), "chatcmpl-1");
+    assert_eq!(
+        span.field(GEN_AI_RESPONSE_FINISH_REASONS).str(),
+        r#"["tool_calls","stop"]"#
+    );
+    // 1,500 in at $0.15/M and 300 out at $0.60/M: not the calls, the finals and the total.
+    let picos = 1_500 * 150_000 + 300 * 600_000;
+    assert_eq!((MINI_IN, MINI_OUT), (150_000, 600_000));
+    assert_eq!(picos, 405_000_000);
+    let total = ledger.snapshot().total;
+    assert_eq!((total.calls, total.cost.picos()), (1, picos));
+}
+
+#[test]
+fn an_agent_stream_cut_short_books_the_calls_that_completed() {
+    // The second turn's text arrived, its call did not, nor the final response.
+    let mut items = two_turns(usage(1_000, 200, 0, 0, 0), usage(500, 100, 0, 0, 0), false);
+    items.truncate(4);
+    let (_, cap, ledger) = capture(true, || run(async { agent_streamed(items).count().await }));
+    let span = cap.span("chat gpt-4o-mini");
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 1_000);
+    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 200);
+    // 1,000 in at $0.15/M and 200 out at $0.60/M.
+    assert_eq!(ledger.snapshot().total.cost.picos(), 270_000_000);
+}
+
+#[test]
+fn an_agent_stream_without_usage_is_flagged_and_says_why() {
+    let items = two_turns(Usage::new(), Usage::new(), true);
+    let (_, cap, ledger) = capture(true, || run(async { agent_streamed(items).count().await }));
+    assert_usage_missing(&cap, &ledger, "`MultiTurnStreamItem::CompletionCall` item");
+    assert_eq!(ledger.snapshot().total.calls, 1);
+}
+
+#[genops::track(team = "chat", provider = "anthropic", model = "claude-sonnet-4-5")]
+fn anthropic_agent_call(call: CompletionCall) -> MultiTurnStreamItem {
+    MultiTurnStreamItem::CompletionCall(call)
+}
+
+#[test]
+fn an_anthropic_agent_call_counts_its_cache_reads_and_writes_as_input() {
+    // The call names no provider; the tracked call does, and Anthropic's input_tokens leave
+    // out the 200 cache reads and 300 writes.
+    let call = CompletionCall::new(0, usage(10, 50, 200, 300, 0));
+    let (_, cap, ledger) = capture(true, || anthropic_agent_call(call));
+    let span = cap.span("chat claude-sonnet-4-5");
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 510);
+    // As the same usage in an Anthropic response books: 10 × $3/M + 200 × $0.30/M +
+    // 300 × $3.75/M + 50 × $15/M.
+    assert_eq!(ledger.snapshot().total.cost.picos(), 1_965_000_000);
+}
+
+#[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", stream)]
+async fn agent_prompted(model: &str, mock: &MockProvider) -> impl Stream<Item = AgentItem> {
+    let agent = openai::Client::builder()
+        .api_key("sk-test-not-a-real-key")
+        .base_url(mock.openai_base())
+        .build()
+        .expect("a rig client")
+        .completions_api()
+        .agent(model)
+        .build();
+    agent.stream_prompt(Message::user("Hello!")).await
+}
+
+#[test]
+fn rigs_agent_stream_is_booked_as_its_one_model_call() {
+    let mock = MockProvider::start();
+    let (kinds, cap, ledger) = capture(true, || {
+        run(async {
+            let items: Vec<_> = agent_prompted("gpt-4o-mini", &mock).await.collect().await;
+            let calls = items
+                .iter()
+                .filter(|item| matches!(item, Ok(MultiTurnStreamItem::CompletionCall(_))))
+                .count();
+            let finals = items
+                .iter()
+                .filter(|item| matches!(item, Ok(MultiTurnStreamItem::FinalResponse(_))))
+                .count();
+            (calls, finals)
+        })
+    });
+    // One model call, its usage both in its own item and in the final response: booked once,
+    // as the mock's chat stream books on every other path.
+    assert_eq!(kinds, (1, 1));
     assert_chat_stream_booked(&cap.span("chat gpt-4o-mini"), &ledger);
 }

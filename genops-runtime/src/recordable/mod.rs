@@ -8,8 +8,9 @@
 //! - `genai` (feature `genai`): genai's `ChatResponse` and `ChatStreamEvent`;
 //! - `aws_bedrock` (feature `aws-bedrock`): the AWS SDK's Bedrock Converse output, ConverseStream
 //!   output (its request id) and ConverseStream events;
-//! - `rig` (feature `rig`): rig's `CompletionResponse`, and its stream items
-//!   (`StreamedAssistantContent`) and terminal record (`StreamFinal`);
+//! - `rig` (feature `rig`): rig's `CompletionResponse`, its stream items
+//!   (`StreamedAssistantContent`) and terminal record (`StreamFinal`), and its agents' stream
+//!   items (`MultiTurnStreamItem`);
 //! - `request_model`: the other way, a request's model set to the one a step-down admitted.
 
 #[cfg(feature = "async-openai")]

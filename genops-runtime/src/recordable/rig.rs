@@ -1,4 +1,4 @@
-//! rig's completion responses and stream items (feature `rig`).
+//! rig's completion responses, stream items and agent stream items (feature `rig`).
 //!
 //! rig normalises every provider's usage into one `Usage`, but not its meaning: Anthropic's
 //! `input_tokens` leave out the cache reads and writes, and Gemini's `output_tokens` the
@@ -6,6 +6,7 @@
 //! response's `provider` says whose count it is. A usage of all zeros is rig's sign that the
 //! provider sent none: it is not recorded.
 
+use rig_agent::agent::{CompletionCall, MultiTurnStreamItem};
 use rig_core::completion::{CompletionResponse, FinishReason, Usage as RigUsage};
 use rig_core::streaming::{StreamFinal, StreamedAssistantContent};
 
@@ -17,6 +18,13 @@ const RIG_FINAL: &str = "rig reports a stream's usage in its final item \
      (`StreamedAssistantContent::Final`), which a stream cut short does not yield, and as zeros \
      when the provider sent none";
 
+/// What an agent stream that ended without usage needs.
+const RIG_AGENT: &str = "rig's agent stream reports each model call's usage in a \
+     `MultiTurnStreamItem::CompletionCall` item, as zeros when the provider sent none";
+
+/// rig's name of the provider whose input count leaves out the cache reads and writes.
+const ANTHROPIC: &str = "anthropic";
+
 /// The usage of a response from `provider` (rig's name of it), or `None` when it has none.
 fn usage(usage: &RigUsage, provider: &str) -> Option<UsageReport> {
     if *usage == RigUsage::new() {
@@ -25,7 +33,7 @@ fn usage(usage: &RigUsage, provider: &str) -> Option<UsageReport> {
     let mut input = usage.input_tokens;
     let mut output = usage.output_tokens;
     match provider {
-        "anthropic" => {
+        ANTHROPIC => {
             input = input
                 .saturating_add(usage.cached_input_tokens)
                 .saturating_add(usage.cache_creation_input_tokens)
@@ -54,6 +62,16 @@ fn normalized(reason: &FinishReason) -> Option<&'static str> {
     }
 }
 
+/// The name of a stream's finish reason: the GenAI conventions' for a normalised one, else the
+/// provider's own.
+fn streamed_reason(reason: &Option<FinishReason>) -> Option<&str> {
+    match reason {
+        Some(FinishReason::Other(raw)) => Some(raw.as_str()),
+        Some(known) => normalized(known),
+        None => None,
+    }
+}
+
 /// A whole response: its usage, the model that answered and the response's id. Its finish
 /// reason is recorded unless it is a provider's own, of which rig lends no reference.
 impl Recordable for CompletionResponse {
@@ -73,12 +91,7 @@ impl Recordable for StreamFinal {
         report.if_usage_missing = Some(RIG_FINAL);
         report.response_model = self.model.as_deref();
         report.response_id = self.response_id.as_deref();
-        let name = match &self.finish_reason {
-            Some(FinishReason::Other(raw)) => Some(raw.as_str()),
-            Some(known) => normalized(known),
-            None => None,
-        };
-        if let Some(name) = name {
+        if let Some(name) = streamed_reason(&self.finish_reason) {
             report.finish_reason(name);
         }
         report.usage = usage(&self.usage, &self.provider);
@@ -92,5 +105,46 @@ impl Recordable for StreamedAssistantContent {
             StreamedAssistantContent::Final(last) => last.report(report),
             _ => report.if_usage_missing = Some(RIG_FINAL),
         }
+    }
+}
+
+/// One item of a rig agent's stream (`stream_prompt`, `AgentRunner::stream`): the run is booked
+/// once, from its model calls.
+///
+/// rig's agent (rig-agent 0.42) yields one `CompletionCall` item per model call it makes, a
+/// retried or recovered turn's included, with that call's usage, and sums exactly those
+/// usages into the `FinalResponse`'s. A turn that streamed text also forwards the provider's
+/// `Final` item, with the same usage as the call's item just before it; a turn of tool calls
+/// only does not. So each `CompletionCall` adds its usage as it arrives; a forwarded `Final`
+/// item records the model that answered and books nothing; the `FinalResponse` books nothing,
+/// its usage being the sum already booked. A stream cut short books the calls that completed.
+///
+/// A `CompletionCall` does not name its provider: on a call tracked with provider `anthropic`
+/// the cache reads and writes are added to the input, as for rig's other items, but on a
+/// Gemini call the thinking tokens, which rig counts apart from the output, are recorded as
+/// reasoning and not added to the output: they go unpriced.
+impl Recordable for MultiTurnStreamItem {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        report.if_usage_missing = Some(RIG_AGENT);
+        match self {
+            MultiTurnStreamItem::CompletionCall(call) => call.report(report),
+            MultiTurnStreamItem::StreamAssistantItem(StreamedAssistantContent::Final(last)) => {
+                report.response_model = last.model.as_deref();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One model call of an agent run: its usage (whose provider it does not name), its response
+/// id and its finish reason.
+impl Recordable for CompletionCall {
+    fn report<'a>(&'a self, report: &mut Report<'a>) {
+        report.response_id = self.response_id.as_deref();
+        if let Some(name) = streamed_reason(&self.finish_reason) {
+            report.finish_reason(name);
+        }
+        report.usage = usage(&self.usage, "");
+        report.input_excludes_cache_on = Some(ANTHROPIC);
     }
 }
