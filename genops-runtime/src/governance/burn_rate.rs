@@ -170,7 +170,8 @@ type Shard = FxHashMap<u64, Arc<Tracked>>;
 /// calls for different values rarely share a lock. At most [`TRACKED_VALUES`] in all: a new
 /// value that finds its shard full first evicts the shard's less busy half, keeping the values
 /// whose forecast alert fired in their current window, then those that spent most in the
-/// interval.
+/// interval. An alerted value is never evicted in its window (it would alert again when back): a
+/// new value whose shard holds only such values is not metered until the window turns.
 pub(crate) struct ValueMeters {
     interval: Duration,
     width: u64,
@@ -198,18 +199,22 @@ impl ValueMeters {
     }
 
     /// Runs `f` on the meter of `value` (whose cell is `cell`), metering it from now on if it
-    /// was not. `f` runs with no lock held.
+    /// was not; `None` when it cannot be metered, its shard full of values whose forecast alert
+    /// fired in this window (evicting one would let it alert again). `f` runs with no lock held.
     pub(crate) fn with<R>(
         &self,
         cell: u64,
         value: &str,
         now: SystemTime,
         f: impl FnOnce(&Meter) -> R,
-    ) -> R {
+    ) -> Option<R> {
         let tracked = {
             let mut shard = self.shard(cell);
             if shard.len() >= SHARD_VALUES && !shard.contains_key(&cell) {
                 self.evict(&mut shard, now);
+                if shard.len() >= SHARD_VALUES {
+                    return None;
+                }
             }
             let tracked = shard.entry(cell).or_insert_with(|| {
                 Arc::new(Tracked {
@@ -219,10 +224,11 @@ impl ValueMeters {
             });
             Arc::clone(tracked)
         };
-        f(&tracked.meter)
+        Some(f(&tracked.meter))
     }
 
-    /// Keeps the busier half of `shard`.
+    /// Keeps the busier half of `shard`, and every value whose forecast alert fired in the
+    /// current window: forgetting one would let it alert again in the window.
     fn evict(&self, shard: &mut Shard, now: SystemTime) {
         let fired = window_bounds(self.window, now).0 + 1;
         let mut busiest: Vec<(bool, u128, u64)> = shard
@@ -233,8 +239,10 @@ impl ValueMeters {
             })
             .collect();
         busiest.sort_unstable_by(|a, b| b.cmp(a));
-        for (.., cell) in &busiest[SHARD_VALUES / 2..] {
-            shard.remove(cell);
+        for (alerted, _, cell) in &busiest[SHARD_VALUES / 2..] {
+            if !alerted {
+                shard.remove(cell);
+            }
         }
     }
 
@@ -356,6 +364,37 @@ mod tests {
             retained < 1_200 * TRACKED_VALUES as isize,
             "{retained} bytes"
         );
+    }
+
+    #[test]
+    fn eviction_never_lets_a_value_alert_twice_in_one_window() {
+        // A day's window; each value runs out within the day at its own rate.
+        let now = UNIX_EPOCH + Duration::from_secs(20_000 * SECS_PER_DAY + 3_600);
+        let meter = Meter::new(Duration::from_secs(3_600)).unwrap();
+        let meters = ValueMeters::like(&meter, Window::Daily);
+        let spend = |cell: u64, now: SystemTime| {
+            meters
+                .with(cell, &format!("v{cell}"), now, |m| {
+                    m.record(now, usd(1.0));
+                    let forecast = m.forecast("b", None, usd(2.0), now);
+                    m.alert_due(Window::Daily, forecast.exhausted_in.unwrap(), now)
+                })
+                .unwrap_or(false)
+        };
+        // One shard's worth of values (the same top bits), every one alerted.
+        for cell in 0..SHARD_VALUES as u64 {
+            assert!(spend(cell, now));
+        }
+        // A new value in that shard, then the first values again, in the same window.
+        let later = now + Duration::from_secs(60);
+        spend(SHARD_VALUES as u64, later);
+        for cell in 0..SHARD_VALUES as u64 {
+            assert!(
+                !spend(cell, later),
+                "value {cell} alerted twice in one window"
+            );
+        }
+        assert!(meters.values().len() <= TRACKED_VALUES);
     }
 
     #[test]

@@ -151,9 +151,10 @@ impl CompiledBudget {
         };
         let forecast = match (&self.values, value) {
             (None, _) => due(&self.meter)?,
-            // A value that spent nothing is not metered.
+            // A value that spent nothing is not metered, nor one whose shard is full of values
+            // alerted in this window.
             (Some(values), Some(value)) if cost > Cost::ZERO => {
-                values.with(cell, value, now, due)?
+                values.with(cell, value, now, due)??
             }
             (Some(_), _) => return None,
         };
