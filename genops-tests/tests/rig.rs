@@ -467,6 +467,23 @@ fn an_anthropic_agent_call_counts_its_cache_reads_and_writes_as_input() {
     assert_eq!(ledger.snapshot().total.cost.picos(), 1_965_000_000);
 }
 
+#[genops::track(team = "chat", provider = "gcp.gemini", model = "gemini-2.5-pro")]
+fn gemini_agent_call(call: CompletionCall) -> MultiTurnStreamItem {
+    MultiTurnStreamItem::CompletionCall(call)
+}
+
+#[test]
+fn a_gemini_agent_call_counts_its_thinking_as_output() {
+    // The call names no provider; the tracked call does, and Gemini's output_tokens leave out
+    // the 40 thinking tokens, which Google bills as output.
+    let call = CompletionCall::new(0, usage(1_000, 30, 0, 0, 40));
+    let (_, cap, ledger) = capture(true, || gemini_agent_call(call));
+    let span = cap.span("chat gemini-2.5-pro");
+    assert_eq!(span.field(GEN_AI_USAGE_OUTPUT_TOKENS).i64(), 70);
+    // As the same usage in a Gemini response books: 1,000 × $1.25/M + 70 × $10/M.
+    assert_eq!(ledger.snapshot().total.cost.picos(), 1_950_000_000);
+}
+
 #[genops::track(team = "chat", provider = "openai", model = "gpt-4o-mini", stream)]
 async fn agent_prompted(model: &str, mock: &MockProvider) -> impl Stream<Item = AgentItem> {
     let agent = openai::Client::builder()

@@ -384,6 +384,10 @@ impl TrackedState {
             .map(|usage| match report.input_excludes_cache_on {
                 Some(excludes) if provider == Some(excludes) => usage.with_cache_in_input(),
                 _ => usage,
+            })
+            .map(|usage| match report.output_excludes_reasoning_on {
+                Some(excludes) if provider == Some(excludes) => usage.with_reasoning_in_output(),
+                _ => usage,
             });
         if let Some(usage) = usage {
             self.recorded_by(if auto { Source::Auto } else { Source::Explicit });

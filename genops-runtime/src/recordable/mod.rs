@@ -157,6 +157,10 @@ pub struct Report<'a> {
     /// The first value the provider sent where a token count belongs that is not one: its
     /// usage cannot be true.
     pub(crate) not_a_count: Option<NotACount<'a>>,
+    /// Like `input_excludes_cache_on`, for the output: the provider whose output count leaves
+    /// out the reasoning tokens (rig's agent calls, which do not name their provider, on
+    /// Gemini). On a call to that provider they are added to [`Usage::output`].
+    pub(crate) output_excludes_reasoning_on: Option<&'static str>,
 }
 
 /// A value where a token count belongs that is not one: negative, a fraction, too large for
@@ -251,6 +255,19 @@ impl<'a> Report<'a> {
 }
 
 impl UsageReport {
+    /// The same report with the reasoning tokens added to the output, for a provider that
+    /// leaves them out of its count.
+    pub(crate) fn with_reasoning_in_output(self) -> Self {
+        let add = |mut usage: Usage| {
+            usage.output = usage.output.saturating_add(usage.reasoning);
+            usage
+        };
+        match self {
+            Self::Part(usage) => Self::Part(add(usage)),
+            Self::Cumulative(usage) => Self::Cumulative(add(usage)),
+        }
+    }
+
     /// The same report with the cache reads and writes added to the input, for a provider that
     /// leaves them out of its count.
     pub(crate) fn with_cache_in_input(self) -> Self {

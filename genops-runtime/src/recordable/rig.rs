@@ -25,6 +25,10 @@ const RIG_AGENT: &str = "rig's agent stream reports each model call's usage in a
 /// rig's name of the provider whose input count leaves out the cache reads and writes.
 const ANTHROPIC: &str = "anthropic";
 
+/// rig's name of the provider whose output count leaves out the thinking tokens (and whose
+/// input count, the tool-use prompt).
+const GEMINI: &str = "gcp.gemini";
+
 /// The usage of a response from `provider` (rig's name of it), or `None` when it has none.
 fn usage(usage: &RigUsage, provider: &str) -> Option<UsageReport> {
     if *usage == RigUsage::new() {
@@ -38,7 +42,7 @@ fn usage(usage: &RigUsage, provider: &str) -> Option<UsageReport> {
                 .saturating_add(usage.cached_input_tokens)
                 .saturating_add(usage.cache_creation_input_tokens)
         }
-        "gcp.gemini" => {
+        GEMINI => {
             input = input.saturating_add(usage.tool_use_prompt_tokens);
             output = output.saturating_add(usage.reasoning_tokens);
         }
@@ -120,9 +124,9 @@ impl Recordable for StreamedAssistantContent {
 /// its usage being the sum already booked. A stream cut short books the calls that completed.
 ///
 /// A `CompletionCall` does not name its provider: on a call tracked with provider `anthropic`
-/// the cache reads and writes are added to the input, as for rig's other items, but on a
-/// Gemini call the thinking tokens, which rig counts apart from the output, are recorded as
-/// reasoning and not added to the output: they go unpriced.
+/// the cache reads and writes are added to the input, and on one tracked with `gcp.gemini`
+/// the thinking tokens to the output, as for rig's other items. The tool-use prompt, which
+/// only Gemini reports, is added to the input whatever the provider.
 impl Recordable for MultiTurnStreamItem {
     fn report<'a>(&'a self, report: &mut Report<'a>) {
         report.if_usage_missing = Some(RIG_AGENT);
@@ -144,7 +148,16 @@ impl Recordable for CompletionCall {
         if let Some(name) = streamed_reason(&self.finish_reason) {
             report.finish_reason(name);
         }
-        report.usage = usage(&self.usage, "");
+        report.usage = usage(&self.usage, "").map(|mut report| {
+            // Only Gemini reports a tool-use prompt, outside its input count.
+            if let UsageReport::Part(counted) = &mut report {
+                counted.input = counted
+                    .input
+                    .saturating_add(self.usage.tool_use_prompt_tokens);
+            }
+            report
+        });
         report.input_excludes_cache_on = Some(ANTHROPIC);
+        report.output_excludes_reasoning_on = Some(GEMINI);
     }
 }
