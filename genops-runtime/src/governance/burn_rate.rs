@@ -228,19 +228,23 @@ impl ValueMeters {
     }
 
     /// Keeps the busier half of `shard`, and every value whose forecast alert fired in the
-    /// current window: forgetting one would let it alert again in the window.
+    /// current window or whose meter a call holds: forgetting one would let it alert again in
+    /// the window.
     fn evict(&self, shard: &mut Shard, now: SystemTime) {
         let fired = window_bounds(self.window, now).0 + 1;
         let mut busiest: Vec<(bool, u128, u64)> = shard
             .iter()
             .map(|(cell, t)| {
-                let alerted = t.meter.fired.load(Ordering::Acquire) == fired;
-                (alerted, t.meter.spent(now), *cell)
+                // A meter a call holds (outside the lock) may be about to alert: forgetting it
+                // would let the value alert again on a fresh meter.
+                let kept =
+                    t.meter.fired.load(Ordering::Acquire) == fired || Arc::strong_count(t) > 1;
+                (kept, t.meter.spent(now), *cell)
             })
             .collect();
         busiest.sort_unstable_by(|a, b| b.cmp(a));
-        for (alerted, _, cell) in &busiest[SHARD_VALUES / 2..] {
-            if !alerted {
+        for (kept, _, cell) in &busiest[SHARD_VALUES / 2..] {
+            if !kept {
                 shard.remove(cell);
             }
         }
@@ -395,6 +399,33 @@ mod tests {
             );
         }
         assert!(meters.values().len() <= TRACKED_VALUES);
+    }
+
+    #[test]
+    fn a_value_evicted_while_its_call_runs_does_not_alert_twice() {
+        let now = UNIX_EPOCH + Duration::from_secs(20_000 * SECS_PER_DAY + 3_600);
+        let meter = Meter::new(Duration::from_secs(3_600)).unwrap();
+        let meters = ValueMeters::like(&meter, Window::Daily);
+        let alert = |m: &Meter| {
+            m.record(now, usd(1.0));
+            let forecast = m.forecast("b", None, usd(2.0), now);
+            m.alert_due(Window::Daily, forecast.exhausted_in.unwrap(), now)
+        };
+        // A full shard of busy values, none alerted; value 0 spends least.
+        for cell in 1..SHARD_VALUES as u64 {
+            meters.with(cell, "v", now, |m| m.record(now, usd(10.0)));
+        }
+        // Value 0's call holds its meter (no lock) while another call's new value evicts the
+        // shard's less busy half; value 0's alert fires on the meter it holds.
+        let first = meters.with(0, "v0", now, |m| {
+            meters.with(SHARD_VALUES as u64, "new", now, |m| {
+                m.record(now, usd(10.0))
+            });
+            alert(m)
+        });
+        assert_eq!(first, Some(true));
+        // Its next call, in the same window, must not alert again.
+        assert_eq!(meters.with(0, "v0", now, alert), Some(false));
     }
 
     #[test]
