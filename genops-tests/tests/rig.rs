@@ -93,6 +93,30 @@ fn an_anthropic_response_counts_its_cache_reads_and_writes_as_input() {
     assert_eq!(ledger.snapshot().total.cost.picos(), picos);
 }
 
+#[genops::track(team = "chat", provider = custom("moonshot"), model = "kimi-k2-0905-preview")]
+fn moonshot(response: CompletionResponse) -> CompletionResponse {
+    response
+}
+
+#[test]
+fn an_anthropic_dialect_response_of_another_provider_counts_its_cache_as_input() {
+    // rig's Moonshot client in Anthropic's dialect: named "moonshot", its input_tokens leave
+    // out the 200 cache reads and 300 writes, and rig's total counts them apart.
+    let mut counted = usage(10, 50, 200, 300, 0);
+    counted.total_tokens = 10 + 200 + 300 + 50;
+    let answer = response("moonshot", "kimi-k2-0905-preview", counted);
+    let (_, cap, _) = capture(true, || moonshot(answer));
+    let span = cap.span("chat kimi-k2-0905-preview");
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 510);
+    // Its OpenAI dialect counts the cache reads inside the input (and the total).
+    let mut counted = usage(210, 50, 200, 0, 0);
+    counted.total_tokens = 260;
+    let answer = response("moonshot", "kimi-k2-0905-preview", counted);
+    let (_, cap, _) = capture(true, || moonshot(answer));
+    let span = cap.span("chat kimi-k2-0905-preview");
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 210);
+}
+
 #[genops::track(team = "chat", provider = "gcp.gemini", model = "gemini-2.5-pro")]
 fn gemini(response: CompletionResponse) -> CompletionResponse {
     response
@@ -460,6 +484,13 @@ fn an_anthropic_agent_call_counts_its_cache_reads_and_writes_as_input() {
     // out the 200 cache reads and 300 writes.
     let call = CompletionCall::new(0, usage(10, 50, 200, 300, 0));
     let (_, cap, ledger) = capture(true, || anthropic_agent_call(call));
+    let span = cap.span("chat claude-sonnet-4-5");
+    assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 510);
+    // Added once, when rig's total (as its Anthropic client sums it) shows the cache apart.
+    let mut counted = usage(10, 50, 200, 300, 0);
+    counted.total_tokens = 10 + 200 + 300 + 50;
+    let call = CompletionCall::new(0, counted);
+    let (_, cap, _) = capture(true, || anthropic_agent_call(call));
     let span = cap.span("chat claude-sonnet-4-5");
     assert_eq!(span.field(GEN_AI_USAGE_INPUT_TOKENS).i64(), 510);
     // As the same usage in an Anthropic response books: 10 × $3/M + 200 × $0.30/M +

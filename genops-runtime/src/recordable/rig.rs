@@ -29,6 +29,21 @@ const ANTHROPIC: &str = "anthropic";
 /// input count, the tool-use prompt).
 const GEMINI: &str = "gcp.gemini";
 
+/// Whether rig's `usage` from `provider` counts the cache reads and writes apart from the
+/// input. Anthropic's does; so does rig's Anthropic Messages dialect of other providers
+/// (MiniMax, Moonshot, Z.ai, Xiaomi MiMo), which carries their OpenAI dialect's name: its total,
+/// which rig sums, says so, the cache counted beside the input.
+fn cache_apart(usage: &RigUsage, provider: &str) -> bool {
+    let cache = usage
+        .cached_input_tokens
+        .saturating_add(usage.cache_creation_input_tokens);
+    let beside = usage
+        .input_tokens
+        .checked_add(cache)
+        .and_then(|sum| sum.checked_add(usage.output_tokens));
+    provider == ANTHROPIC || (provider != GEMINI && cache > 0 && Some(usage.total_tokens) == beside)
+}
+
 /// The usage of a response from `provider` (rig's name of it), or `None` when it has none.
 fn usage(usage: &RigUsage, provider: &str) -> Option<UsageReport> {
     if *usage == RigUsage::new() {
@@ -36,17 +51,14 @@ fn usage(usage: &RigUsage, provider: &str) -> Option<UsageReport> {
     }
     let mut input = usage.input_tokens;
     let mut output = usage.output_tokens;
-    match provider {
-        ANTHROPIC => {
-            input = input
-                .saturating_add(usage.cached_input_tokens)
-                .saturating_add(usage.cache_creation_input_tokens)
-        }
-        GEMINI => {
-            input = input.saturating_add(usage.tool_use_prompt_tokens);
-            output = output.saturating_add(usage.reasoning_tokens);
-        }
-        _ => {}
+    if cache_apart(usage, provider) {
+        input = input
+            .saturating_add(usage.cached_input_tokens)
+            .saturating_add(usage.cache_creation_input_tokens);
+    }
+    if provider == GEMINI {
+        input = input.saturating_add(usage.tool_use_prompt_tokens);
+        output = output.saturating_add(usage.reasoning_tokens);
     }
     let counted = Usage::new(input, output)
         .cache_read(usage.cached_input_tokens)
@@ -157,7 +169,11 @@ impl Recordable for CompletionCall {
             }
             report
         });
-        report.input_excludes_cache_on = Some(ANTHROPIC);
+        // Unless its total shows the cache apart (then added above), the tracked provider
+        // says whose count it is.
+        if !cache_apart(&self.usage, "") {
+            report.input_excludes_cache_on = Some(ANTHROPIC);
+        }
         report.output_excludes_reasoning_on = Some(GEMINI);
     }
 }
