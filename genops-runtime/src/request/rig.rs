@@ -66,6 +66,9 @@ impl Read for CompletionRequest {
         let mut cap = self.max_tokens;
         let mut choices = 1;
         if let Some(params) = params {
+            // rig merges them into the body it sends: a provider's own tools (web search, code
+            // execution) and settings are input too. Counted whole, caps included.
+            counter.json(params);
             for key in CAPS {
                 cap = cap.max(json::count(params, key)?);
             }
@@ -229,6 +232,18 @@ mod tests {
             asked.bound(openai()),
             Err(HoldError::BadField { field, .. }) if field == "max_tokens"
         ));
+    }
+
+    #[test]
+    fn additional_params_are_input() {
+        let mut plain = request(vec![Message::user("Hi")]);
+        let without = plain.bound(openai()).unwrap().input;
+        // A provider's own tool, merged into the body.
+        let tools =
+            json!({"tools": [{"type": "web_search_preview", "search_context_size": "high"}]});
+        let written = serde_json::to_string(&tools).unwrap().len() as u64;
+        plain.additional_params = Some(tools);
+        assert_eq!(plain.bound(openai()).unwrap().input, without + written);
     }
 
     #[test]
