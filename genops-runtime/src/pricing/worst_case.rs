@@ -46,9 +46,10 @@ pub struct WorstCase {
 /// `enforce(reserve = request)` holds on each hard budget before the call runs.
 ///
 /// The output cap is the request's own (`max_tokens`, `max_completion_tokens`,
-/// `max_output_tokens`, `maxOutputTokens`, times the choices it asks for), else the model's
-/// `max_output_tokens` from the price table; an embedding model outputs nothing. Where neither
-/// is known, it is an error that says how to fix it.
+/// `max_output_tokens`, `maxOutputTokens`) at most the model's `max_output_tokens` from the price
+/// table, else that maximum, times the choices the request asks for (each may reach it); an
+/// embedding model outputs nothing. Where neither cap is known, it is an error that says how to
+/// fix it.
 ///
 /// ```
 /// use serde_json::json;
@@ -119,7 +120,8 @@ impl PriceTable {
 }
 
 /// The input and output caps of a request to the model `name`: the input bound within the
-/// context window, the output cap within the model's maximum output.
+/// context window; the output cap of one choice within the model's maximum output, times the
+/// choices (each choice may reach it).
 fn caps(name: &str, entry: &PriceEntry, bound: &RequestBound) -> Result<(u64, u64), HoldError> {
     let input = match bound.unbounded {
         Some(part) => entry
@@ -144,7 +146,7 @@ fn caps(name: &str, entry: &PriceEntry, bound: &RequestBound) -> Result<(u64, u6
             })
         }
     };
-    Ok((input, output))
+    Ok((input, output.saturating_mul(bound.choices.max(1))))
 }
 
 #[cfg(test)]
@@ -195,6 +197,22 @@ mod tests {
             figures(held("openai", "gpt-4o", &body).unwrap()),
             (input, 100, input as u128 * 2_500_000 + 100 * 10_000_000)
         );
+    }
+
+    #[test]
+    fn every_choice_may_reach_the_models_maximum_output() {
+        // gpt-4o's maximum output is 16,384 tokens: two choices with a cap above it, or with
+        // none, may each reach it.
+        for cap in [json!(100_000), Value::Null] {
+            let body = json!({
+                "model": "gpt-4o",
+                "messages": [{"role": "user", "content": "Hi"}],
+                "max_tokens": cap,
+                "n": 2,
+            });
+            let held = held("openai", "gpt-4o", &body).unwrap();
+            assert_eq!(held.output_tokens, 2 * 16_384, "cap {cap}");
+        }
     }
 
     #[test]

@@ -64,8 +64,11 @@ pub struct RequestBound {
     pub input: u64,
     /// What of the input only the context window bounds (audio, a file, an earlier response).
     pub unbounded: Option<&'static str>,
-    /// The request's own output cap, for every choice it asks for.
+    /// The request's own output cap, of one choice.
     pub output: Option<u64>,
+    /// The choices (completions) it asks for, each of which may produce up to the output cap
+    /// (`n`, `candidateCount`); 0 counts as 1.
+    pub choices: u64,
     /// The service tier the request asks for.
     pub service_tier: ServiceTier,
     /// The prompt-cache writes it may cause.

@@ -79,8 +79,8 @@ fn chat(body: &Map<String, Value>, counter: &mut Counter<'_>) -> Result<(), Hold
         Some(cap) => Some(cap),
         None => count(body, "max_tokens")?,
     };
-    let choices = count(body, "n")?.unwrap_or(1).max(1);
-    counter.bound.output = cap.map(|cap| cap.saturating_mul(choices));
+    counter.bound.output = cap;
+    counter.bound.choices = count(body, "n")?.unwrap_or(1);
     counter.bound.service_tier = service_tier(body)?;
     Ok(())
 }
@@ -219,14 +219,12 @@ fn gemini(body: &Map<String, Value>, counter: &mut Counter<'_>) -> Result<(), Ho
         },
         _ => None,
     };
-    let choices = match config {
+    counter.bound.choices = match config {
         Some(Value::Object(config)) => count(config, "candidateCount")?
             .or(count(config, "candidate_count")?)
-            .unwrap_or(1)
-            .max(1),
+            .unwrap_or(1),
         _ => 1,
     };
-    counter.bound.output = counter.bound.output.map(|cap| cap.saturating_mul(choices));
     Ok(())
 }
 

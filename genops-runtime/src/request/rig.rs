@@ -64,7 +64,6 @@ impl Read for CompletionRequest {
             _ => None,
         };
         let mut cap = self.max_tokens;
-        let mut choices = 1;
         if let Some(params) = params {
             // rig merges them into the body it sends: a provider's own tools (web search, code
             // execution) and settings are input too. Counted whole, caps included.
@@ -72,10 +71,10 @@ impl Read for CompletionRequest {
             for key in CAPS {
                 cap = cap.max(json::count(params, key)?);
             }
-            choices = json::count(params, "n")?.unwrap_or(1).max(1);
+            counter.bound.choices = json::count(params, "n")?.unwrap_or(1);
             counter.bound.service_tier = json::service_tier(params)?;
         }
-        counter.bound.output = cap.map(|cap| cap.saturating_mul(choices));
+        counter.bound.output = cap;
         // rig's Claude models write the prompt cache by their own settings (prompt caching,
         // automatic caching, a one-hour TTL), which the request does not show.
         if reading.family == Family::Anthropic {
@@ -225,7 +224,7 @@ mod tests {
         asked.additional_params = Some(json!({"max_completion_tokens": 300, "n": 2,
                                               "service_tier": "flex"}));
         let bound = asked.bound(openai()).unwrap();
-        assert_eq!(bound.output, Some(600));
+        assert_eq!((bound.output, bound.choices), (Some(300), 2));
         assert_eq!(bound.service_tier, crate::usage::ServiceTier::Flex);
         asked.additional_params = Some(json!({"max_tokens": -1}));
         assert!(matches!(
