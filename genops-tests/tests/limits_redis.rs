@@ -746,3 +746,70 @@ fn the_admission_script_obeys_the_kills_the_replicas_can_read_and_no_other() {
     );
     assert_eq!(results[1], Ok(()));
 }
+
+/// An admission script that answers after the admission timeout (the server busy with another
+/// client's script) leaves nothing behind: the limit (failing local) takes from this replica's
+/// share, the budget (failing closed) denies, and what the script took when it ran late is
+/// given back.
+#[test]
+fn an_admission_script_answering_too_late_leaves_nothing_taken() {
+    use genops::{Budget, Usd};
+    let server = OwnRedis::start("late-admission", false);
+    let (budget, limit) = (unique("late"), unique("late"));
+    let layer = GenOpsLayer::builder()
+        .budget_store(
+            BudgetStore::redis(server.url()).admission_timeout(Duration::from_millis(100)),
+        )
+        .budget(
+            Budget::daily(budget.clone(), Scope::all(), Usd(100.0))
+                .hard()
+                .on_store_failure(FailMode::Closed),
+        )
+        .rate_limit(
+            RateLimit::requests(1_000)
+                .per_minute()
+                .named(limit.clone())
+                .enforced()
+                .on_store_failure(FailMode::Local),
+        )
+        .build();
+    let amounts = format!("genops:{{limit:{limit}}}:a");
+    let (warm, _, _) = support::capture_with(layer.clone(), true, in_outage);
+    assert_eq!(warm, Ok(()));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        server.hash(&amounts).get("total").map(String::as_str),
+        Some("1")
+    );
+    let busy = {
+        let url = server.url();
+        std::thread::spawn(move || {
+            support::redis::cli(
+                &url,
+                &["EVAL", "local s = redis.call('TIME')[1] + 2 while tonumber(redis.call('TIME')[1]) < s do end return 0", "0"],
+            )
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let (late, _, _) = support::capture_with(layer, true, in_outage);
+    assert!(
+        matches!(
+            late,
+            Err(support::AppError::Denied(
+                GovernanceError::StoreUnavailable { .. }
+            ))
+        ),
+        "{late:?}"
+    );
+    busy.join().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let window = server.hash(&server.window_key(&budget));
+    assert_eq!(
+        window.get("reserved").map_or("0", String::as_str),
+        "0",
+        "{window:?}"
+    );
+    assert!(!window.keys().any(|k| k.starts_with("h:")), "{window:?}");
+    let log = server.hash(&amounts);
+    assert_eq!(log.get("total").map(String::as_str), Some("1"), "{log:?}");
+}
