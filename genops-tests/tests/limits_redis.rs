@@ -813,3 +813,33 @@ fn an_admission_script_answering_too_late_leaves_nothing_taken() {
     let log = server.hash(&amounts);
     assert_eq!(log.get("total").map(String::as_str), Some("1"), "{log:?}");
 }
+
+/// A server in cluster mode (or a sharding proxy) behind one `redis://` address runs each
+/// budget's and limit's script, whose keys share a slot, but refuses the admission script,
+/// whose keys span slots: that refusal is not an outage, admissions go one slot at a time.
+#[test]
+fn a_server_refusing_scripts_across_slots_admits_one_slot_at_a_time() {
+    use genops::{Budget, Usd};
+    let server = OwnRedis::start_cluster_mode("cross-slot");
+    let limit = unique("cross-slot");
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(server.url()))
+        .budget(
+            Budget::daily(unique("cross-slot"), Scope::all(), Usd(100.0))
+                .hard()
+                .on_store_failure(FailMode::Closed),
+        )
+        .rate_limit(
+            RateLimit::requests(1_000)
+                .per_minute()
+                .named(limit.clone())
+                .enforced()
+                .on_store_failure(FailMode::Closed),
+        )
+        .build();
+    let (results, _, _) = support::capture_with(layer, true, || [in_outage(), in_outage()]);
+    assert_eq!(results, [Ok(()), Ok(())]);
+    std::thread::sleep(Duration::from_millis(300));
+    let log = server.hash(&format!("genops:{{limit:{limit}}}:a"));
+    assert_eq!(log.get("total").map(String::as_str), Some("2"), "{log:?}");
+}
