@@ -644,20 +644,35 @@ fn a_gated_call_under_two_budgets_two_limits_and_the_kills_is_admitted_in_one_ro
 
 /// A call under an enforced limit and a hard budget that refuses it takes neither: the limit
 /// still has room for a call of another team, made `after` the refusal, and no more.
-fn a_refused_budget_leaves_the_limit_untouched(url: String, after: Duration) {
+///
+/// With `one_script`, the refused call's script must not have written the limit's log at all:
+/// a take given back afterwards leaves its hash behind (`total` 0), so the net room alone
+/// cannot tell one script from a take and a give-back.
+fn a_refused_budget_leaves_the_limit_untouched(url: String, after: Duration, one_script: bool) {
     use genops::{Budget, Usd};
+    let limit = unique("one-call");
     let layer = GenOpsLayer::builder()
-        .budget_store(BudgetStore::redis(url))
+        .budget_store(BudgetStore::redis(url.clone()))
         .budget(Budget::daily(unique("too-small"), Scope::team("outage"), Usd(0.001)).hard())
         .rate_limit(
             RateLimit::requests(1)
                 .per(Duration::from_secs(60))
-                .named(unique("one-call"))
+                .named(limit.clone())
                 .enforced(),
         )
         .build();
     let (results, _, _) = support::capture_with(layer, true, || {
         let refused = in_outage();
+        if one_script {
+            // Nothing the count script could have run for: no key of the limit's was written.
+            std::thread::sleep(Duration::from_millis(200));
+            let keys = [
+                format!("genops:{{limit:{limit}}}:l"),
+                format!("genops:{{limit:{limit}}}:a"),
+            ];
+            let exists = support::redis::cli(&url, &["EXISTS", &keys[0], &keys[1]]);
+            assert_eq!(exists, ["0"], "the refused call wrote its limit's log");
+        }
         std::thread::sleep(after);
         [refused, elsewhere(), elsewhere()]
     });
@@ -685,7 +700,7 @@ fn a_refused_budget_leaves_the_limit_untouched(url: String, after: Duration) {
 #[test]
 fn on_one_server_a_call_refused_by_its_budget_takes_nothing_of_its_limits() {
     // Nothing was taken: the next call fits at once.
-    a_refused_budget_leaves_the_limit_untouched(redis().url(), Duration::ZERO);
+    a_refused_budget_leaves_the_limit_untouched(redis().url(), Duration::ZERO, true);
 }
 
 /// On a Redis Cluster the limits are taken first, then each budget: what was taken is given
@@ -694,5 +709,137 @@ fn on_one_server_a_call_refused_by_its_budget_takes_nothing_of_its_limits() {
 #[test]
 fn in_a_redis_cluster_a_call_refused_by_its_budget_gives_its_limits_back() {
     let cluster = support::redis::RedisCluster::start("refused-cluster", false);
-    a_refused_budget_leaves_the_limit_untouched(cluster.url(), Duration::from_millis(300));
+    a_refused_budget_leaves_the_limit_untouched(cluster.url(), Duration::from_millis(300), false);
+}
+
+/// A kill the store keeps that the replicas cannot read (an empty scope, an empty condition)
+/// is skipped by every replica's list ([`Scope::parse`]), so the admission script skips it
+/// too: it must not stop every call, nor stand for its readable conditions alone. A readable
+/// kill of team=outage stops that team's calls whatever their other attributes, and no other.
+#[test]
+fn the_admission_script_obeys_the_kills_the_replicas_can_read_and_no_other() {
+    use genops::{Budget, Usd};
+    let server = OwnRedis::start("kill-scopes", false);
+    for malformed in ["", " ", "team=outage&", "team=outage&&provider=openai"] {
+        server.cli(&["HSET", "genops:{kills}", malformed, "0 malformed"]);
+    }
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(server.url()))
+        .budget(Budget::daily(unique("kills"), Scope::all(), Usd(100.0)).hard())
+        .rate_limit(
+            RateLimit::requests(1_000)
+                .per_minute()
+                .named(unique("kills"))
+                .enforced(),
+        )
+        .build();
+    let (results, _, _) = support::capture_with(layer.clone(), true, || [in_outage(), elsewhere()]);
+    assert_eq!(results, [Ok(()), Ok(())], "malformed kills obeyed");
+    server.cli(&["HSET", "genops:{kills}", "team = outage", "0 readable"]);
+    let (results, _, _) = support::capture_with(layer, true, || [in_outage(), elsewhere()]);
+    assert!(
+        matches!(
+            &results[0],
+            Err(support::AppError::Denied(GovernanceError::Killed { .. }))
+        ),
+        "{results:?}"
+    );
+    assert_eq!(results[1], Ok(()));
+}
+
+/// An admission script that answers after the admission timeout (the server busy with another
+/// client's script) leaves nothing behind: the limit (failing local) takes from this replica's
+/// share, the budget (failing closed) denies, and what the script took when it ran late is
+/// given back.
+#[test]
+fn an_admission_script_answering_too_late_leaves_nothing_taken() {
+    use genops::{Budget, Usd};
+    let server = OwnRedis::start("late-admission", false);
+    let (budget, limit) = (unique("late"), unique("late"));
+    let layer = GenOpsLayer::builder()
+        .budget_store(
+            BudgetStore::redis(server.url()).admission_timeout(Duration::from_millis(100)),
+        )
+        .budget(
+            Budget::daily(budget.clone(), Scope::all(), Usd(100.0))
+                .hard()
+                .on_store_failure(FailMode::Closed),
+        )
+        .rate_limit(
+            RateLimit::requests(1_000)
+                .per_minute()
+                .named(limit.clone())
+                .enforced()
+                .on_store_failure(FailMode::Local),
+        )
+        .build();
+    let amounts = format!("genops:{{limit:{limit}}}:a");
+    let (warm, _, _) = support::capture_with(layer.clone(), true, in_outage);
+    assert_eq!(warm, Ok(()));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        server.hash(&amounts).get("total").map(String::as_str),
+        Some("1")
+    );
+    let busy = {
+        let url = server.url();
+        std::thread::spawn(move || {
+            support::redis::cli(
+                &url,
+                &["EVAL", "local s = redis.call('TIME')[1] + 2 while tonumber(redis.call('TIME')[1]) < s do end return 0", "0"],
+            )
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let (late, _, _) = support::capture_with(layer, true, in_outage);
+    assert!(
+        matches!(
+            late,
+            Err(support::AppError::Denied(
+                GovernanceError::StoreUnavailable { .. }
+            ))
+        ),
+        "{late:?}"
+    );
+    busy.join().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let window = server.hash(&server.window_key(&budget));
+    assert_eq!(
+        window.get("reserved").map_or("0", String::as_str),
+        "0",
+        "{window:?}"
+    );
+    assert!(!window.keys().any(|k| k.starts_with("h:")), "{window:?}");
+    let log = server.hash(&amounts);
+    assert_eq!(log.get("total").map(String::as_str), Some("1"), "{log:?}");
+}
+
+/// A server in cluster mode (or a sharding proxy) behind one `redis://` address runs each
+/// budget's and limit's script, whose keys share a slot, but refuses the admission script,
+/// whose keys span slots: that refusal is not an outage, admissions go one slot at a time.
+#[test]
+fn a_server_refusing_scripts_across_slots_admits_one_slot_at_a_time() {
+    use genops::{Budget, Usd};
+    let server = OwnRedis::start_cluster_mode("cross-slot");
+    let limit = unique("cross-slot");
+    let layer = GenOpsLayer::builder()
+        .budget_store(BudgetStore::redis(server.url()))
+        .budget(
+            Budget::daily(unique("cross-slot"), Scope::all(), Usd(100.0))
+                .hard()
+                .on_store_failure(FailMode::Closed),
+        )
+        .rate_limit(
+            RateLimit::requests(1_000)
+                .per_minute()
+                .named(limit.clone())
+                .enforced()
+                .on_store_failure(FailMode::Closed),
+        )
+        .build();
+    let (results, _, _) = support::capture_with(layer, true, || [in_outage(), in_outage()]);
+    assert_eq!(results, [Ok(()), Ok(())]);
+    std::thread::sleep(Duration::from_millis(300));
+    let log = server.hash(&format!("genops:{{limit:{limit}}}:a"));
+    assert_eq!(log.get("total").map(String::as_str), Some("2"), "{log:?}");
 }

@@ -116,6 +116,28 @@ impl OwnRedis {
         Self::new(name, false, true, false, None)
     }
 
+    /// Starts one in cluster mode that serves every hash slot alone: reached at its plain
+    /// `redis://` address, it refuses a script whose keys span slots (`CROSSSLOT`), as a
+    /// sharding proxy does.
+    #[allow(dead_code)]
+    pub fn start_cluster_mode(name: &str) -> Self {
+        let server = Self::new(name, false, false, true, None);
+        server.cli(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+        let start = Instant::now();
+        while !server
+            .cli(&["CLUSTER", "INFO"])
+            .iter()
+            .any(|l| l.trim() == "cluster_state:ok")
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no cluster state"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
     /// With `tls`, the certificates are those of the directory `certificates` (another
     /// server's), or new ones.
     fn new(

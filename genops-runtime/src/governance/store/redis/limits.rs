@@ -82,15 +82,18 @@ return {fits, wait, total}
 
 /// `killed(key, conditions)`: the first kill in the hash `key` (scope → "since-ms reason")
 /// whose every condition is in the set `conditions` (`key=value` → true), as (scope, value),
-/// or nil. `all` kills every call.
+/// or nil. `all` kills every call. A scope the replicas cannot read ([`Scope::parse`]: empty,
+/// or with an empty condition between `&`s) kills nothing here either, as in their lists.
+///
+/// [`Scope::parse`]: crate::governance::budget::Scope::parse
 pub(super) const KILLED: &str = r"
 local function killed(key, conditions)
   local kills = redis.call('HGETALL', key)
   for i = 1, #kills, 2 do
     local scope = string.match(kills[i], '^%s*(.-)%s*$')
-    local hit = true
-    if scope ~= 'all' then
-      for c in string.gmatch(scope, '[^&]+') do
+    local hit = scope ~= ''
+    if hit and scope ~= 'all' then
+      for c in string.gmatch(scope .. '&', '([^&]*)&') do
         local k, v = string.match(c, '^%s*([^=]-)%s*=%s*([^=]-)%s*$')
         if not k or k == '' or v == '' or not conditions[k .. '=' .. v] then
           hit = false

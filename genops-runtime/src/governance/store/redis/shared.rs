@@ -3,7 +3,7 @@
 //! round trips that use them.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,10 @@ pub(super) struct Shared {
     pub(super) limit_scripts: LimitScripts,
     /// A gated call's admission in one script ([`admission`](super::admission)).
     pub(super) admit: redis::Script,
+    /// Whether the server refused that script for spanning hash slots (`CROSSSLOT`: a server
+    /// in cluster mode, or a sharding proxy, behind one address): admissions then go as on a
+    /// Redis Cluster, each script within one slot.
+    pub(super) cross_slot: AtomicBool,
     /// This replica's id among those sharing the store.
     pub(super) replica: u64,
     pub(super) clock: StoreClock,

@@ -3,7 +3,7 @@
 //! when the store cannot be reached.
 
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -99,6 +99,7 @@ impl RedisStore {
             scripts: Scripts::new(),
             limit_scripts: LimitScripts::new(),
             admit: admission::script(),
+            cross_slot: AtomicBool::new(false),
             replica: keys.hash_one(std::process::id()) ^ now_ms(),
             clock: StoreClock::default(),
             replicas: AtomicU64::new(1),
@@ -669,6 +670,7 @@ impl Backend for RedisStore {
             |at: &BudgetCell<'_>| self.shared.lease.is_some() && at.budget.budget.per.is_none();
         // A call whose budgets are all served from leases, under no limit, makes no trip.
         if self.shared.conn.is_cluster()
+            || self.shared.cross_slot.load(Ordering::Relaxed)
             || (limits.is_empty() && budgets.iter().all(|(at, _)| leased(at)))
         {
             return admit_in_turn(self, budgets, limits);
@@ -706,6 +708,13 @@ impl Backend for RedisStore {
             })
             .collect();
         let said = self.ask_all(&kill::conditions(call), &budget_parts, &limit_parts);
+        // The client names a CROSSSLOT reply `CrossSlot`.
+        let cross_slot = |p: &str| p.contains("CrossSlot") || p.contains("CROSSSLOT");
+        if matches!(&said, Err(problem) if cross_slot(problem)) {
+            // Refused before it ran, took nothing: from now on, one slot per script.
+            self.shared.cross_slot.store(true, Ordering::Relaxed);
+            return admit_in_turn(self, budgets, limits);
+        }
         let mut admitted = match said {
             Err(problem) => self.admit_unanswered(&scripted, limits, limit_parts, &problem)?,
             Ok(Said::Killed(scope, value)) => {
