@@ -86,18 +86,18 @@ struct Closing {
 fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
     let governance = engine.governance.as_deref();
     // A run's envelope may deny a call where no budget or policy is configured.
-    let verdict = match (&done.blocked, governance) {
+    let verdict = match (done.blocked(), governance) {
         (Some(denied), _) => Some(blocked_verdict(denied)),
         (None, Some(governance)) => Some(governance.settle(
             &done.key,
             done.own_cost,
             done.usage.as_ref(),
-            done.admission.as_ref(),
+            done.admission(),
         )),
         (None, None) => None,
     };
     result_fields::record(span, id, done, verdict.as_ref());
-    if let Some(run) = done.envelope.as_ref().and_then(|e| e.close(done.own_cost)) {
+    if let Some(run) = done.envelope().and_then(|e| e.close(done.own_cost)) {
         span.record(semconv::GENOPS_RUN_BUDGET, run.limit.as_usd());
         span.record(semconv::GENOPS_RUN_SPENT, run.spent.as_usd());
         span.record(semconv::GENOPS_RUN_REMAINING, run.remaining.as_usd());
@@ -117,7 +117,7 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
         let site = span.metadata().map_or(0, |m| m as *const _ as usize);
         if engine.first_missing_usage(site) {
             // The stream's items say why, when they know (OpenAI chat chunks).
-            let hint = done.usage_hint.unwrap_or(
+            let hint = done.usage_hint().unwrap_or(
                 "Record usage from the stream's final chunk; OpenAI chat streams carry it only \
                  with `stream_options.include_usage`",
             );
@@ -131,12 +131,12 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             );
         }
     }
-    if let Some(claim) = &done.implausible {
+    if let Some(claim) = done.implausible() {
         tracing::warn!(
             target: "genops",
             provider = done.key.provider.as_ref().map_or("", Sym::as_str),
             model = done.key.model.as_ref().map_or("", Sym::as_str),
-            claim = &**claim,
+            claim,
             booked_usd = done.own_cost.as_usd(),
             "a response claimed usage that cannot be true: it is booked as the most one response \
              of the model can use (its context window and maximum output, or the caps of the \
@@ -160,8 +160,7 @@ fn report(span: &Span, id: &Id, engine: &Engine, done: &Finished) {
             cost_usd: done.own_cost.as_usd(),
         });
     }
-    if let Some(ignored) = &done.step_down_ignored {
-        let (stepped, answered) = &**ignored;
+    if let Some((stepped, answered)) = done.step_down_ignored() {
         tracing::warn!(
             target: "genops",
             policy = stepped.policy.as_str(),

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::extras::Extras;
+use super::responses::Responses;
 use crate::attribution::Dimension;
 use crate::governance::{Admission, EnvelopeCall, GovernanceError, SteppedDown};
 use crate::intern::Sym;
@@ -67,26 +69,17 @@ pub(crate) struct Finished {
     pub(crate) warn_unsupported: Option<Box<(String, String, &'static str)>>,
     pub(crate) rejected: bool,
     pub(crate) response_model: Option<Sym>,
-    pub(crate) response_id: Option<Box<str>>,
-    /// A JSON array of strings.
-    pub(crate) finish_reasons: Option<String>,
-    pub(crate) usage_hint: Option<&'static str>,
-    /// The first count a response claimed that cannot be true, and why
-    /// (`genops.usage.implausible`): the response was booked at its bound.
-    pub(crate) implausible: Option<Box<str>>,
     pub(crate) outcome: Outcome,
     #[cfg(feature = "otlp")]
     pub(crate) duration: Duration,
-    /// Reservations of an admitted gated call, to settle.
-    pub(crate) admission: Option<Admission>,
-    /// Why a gated call was denied.
-    pub(crate) blocked: Option<Box<GovernanceError>>,
-    /// A call stepped down but answered by another model (booked on it): warn.
-    pub(crate) step_down_ignored: Option<Box<(SteppedDown, Sym)>>,
-    /// The run envelopes the call is beneath, to settle.
-    pub(crate) envelope: Option<EnvelopeCall>,
     /// What a streamed call's stream reported.
     pub(crate) stream: Option<StreamFinished>,
+    /// What the call's responses reported, if it recorded any: moved whole, not unpacked, since
+    /// most calls have none.
+    pub(crate) responses: Option<Box<Responses>>,
+    /// What only some calls have (a gate, a run, a step-down, a claim that cannot be true):
+    /// moved whole likewise.
+    pub(crate) extras: Option<Box<Extras>>,
 }
 
 /// A streamed call's result fields.
@@ -128,6 +121,50 @@ impl StreamFinished {
 }
 
 impl Finished {
+    /// The id of the last response.
+    pub(crate) fn response_id(&self) -> Option<&str> {
+        self.responses.as_ref()?.response_id.as_deref()
+    }
+
+    /// The finish reasons, a JSON array of strings.
+    pub(crate) fn finish_reasons(&self) -> Option<&str> {
+        self.responses.as_ref()?.finish_reasons()
+    }
+
+    /// What to tell the user if the call's stream ended without usage.
+    pub(crate) fn usage_hint(&self) -> Option<&'static str> {
+        self.responses.as_ref()?.usage_hint
+    }
+
+    /// The first count a response claimed that cannot be true, and why
+    /// (`genops.usage.implausible`): the response was booked at its bound.
+    pub(crate) fn implausible(&self) -> Option<&str> {
+        self.extras.as_ref()?.implausible.as_deref()
+    }
+
+    /// Reservations of an admitted gated call, to settle.
+    pub(crate) fn admission(&self) -> Option<&Admission> {
+        self.extras.as_ref()?.admission.as_ref()
+    }
+
+    /// Why a gated call was denied.
+    pub(crate) fn blocked(&self) -> Option<&GovernanceError> {
+        self.extras.as_ref()?.blocked.as_deref()
+    }
+
+    /// The run envelopes the call is beneath, to settle.
+    pub(crate) fn envelope(&self) -> Option<&EnvelopeCall> {
+        self.extras.as_ref()?.envelope.as_ref()
+    }
+
+    /// A call stepped down but answered by another model (booked on it): the step-down and the
+    /// model that answered, to warn of.
+    pub(crate) fn step_down_ignored(&self) -> Option<(&SteppedDown, &Sym)> {
+        let stepped = self.extras.as_ref()?.stepped.as_ref()?;
+        let answered = self.response_model.as_ref()?;
+        (!answered.as_str().starts_with(stepped.to.as_str())).then_some((stepped, answered))
+    }
+
     /// The value of `dim` if the span did not carry it itself: recorded at finish.
     pub(crate) fn inherited(&self, dim: Dimension) -> Option<&Sym> {
         if self.own & dim.bit() == 0 {

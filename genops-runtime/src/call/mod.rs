@@ -4,7 +4,8 @@
 //! - `literal_site`: call sites whose values are all literals, read once per call site;
 //! - `engine`: what every call of a layer shares (prices, ledger, governance);
 //! - `layer_handle`: how code outside the layer's callbacks finds a call's state;
-//! - `state`: the per-call state kept in the span's extensions;
+//! - `state`: the per-call state kept in the span's extensions, with `responses` (what its
+//!   provider responses reported) and `extras` (what only some calls have) boxed in it;
 //! - `record`: `record_usage` and friends, applied to the nearest tracked call, and `auto`:
 //!   recording the values a tracked function returns, and tracking the stream it returns;
 //! - `finished`: what a finished call is; `finish` and `result_fields`: closing the books,
@@ -23,6 +24,7 @@ mod auto;
 mod declared;
 mod engine;
 mod envelope;
+mod extras;
 mod finish;
 mod finished;
 mod future;
@@ -31,6 +33,7 @@ mod held_usage;
 mod layer_handle;
 mod literal_site;
 mod record;
+mod responses;
 mod result_fields;
 mod scope;
 mod sleep;

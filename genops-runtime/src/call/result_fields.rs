@@ -29,7 +29,8 @@ fn tokens(n: u64) -> i64 {
 /// in [`TRACKED_FIELDS`]' order, and any declared with `fields(...)` after them. Empty until set;
 /// a subscriber's visitor skips the empty ones.
 struct Values<'a, 's> {
-    values: &'s mut [Option<&'a dyn Value>],
+    /// The tracked fields' values: of a fixed length, so that setting one checks no bounds.
+    values: &'s mut [Option<&'a dyn Value>; TRACKED_FIELDS.len()],
 }
 
 impl<'a> Values<'a, '_> {
@@ -72,17 +73,21 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         ]
     });
     let own = done.own_cost.as_usd();
-    let total = done.total_cost.as_usd();
+    // A call with no tracked call finished inside it costs in total what it cost itself.
+    let total = match done.total_cost == done.own_cost {
+        true => own,
+        false => done.total_cost.as_usd(),
+    };
     let response_model = done.response_model.as_ref().map(|m| m.as_str());
-    let response_id = done.response_id.as_deref();
-    let finish_reasons = done.finish_reasons.as_deref();
+    let response_id = done.response_id();
+    let finish_reasons = done.finish_reasons();
     let service_tier = done.service_tier.map(ServiceTier::as_str);
     let error_type = done.outcome.error_type();
     let stream = done.stream.as_ref();
     let first_chunk = stream.and_then(|s| s.first_chunk).map(|d| d.as_secs_f64());
     let chunks = stream.map(|s| tokens(s.chunks));
     let stream_end = stream.map(|s| s.end.as_str());
-    let implausible = done.implausible.as_deref();
+    let implausible = done.implausible();
     let attribution: [Option<&str>; Dimension::COUNT] =
         Dimension::ALL.map(|dim| done.inherited(dim).map(Sym::as_str));
     let result = verdict.map_or(PolicyResult::Allowed, |v| v.result).as_str();
@@ -105,7 +110,10 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
             &mut on_heap[..]
         }
     };
-    let mut v = Values { values };
+    let Some((tracked, _)) = values.split_first_chunk_mut() else {
+        return;
+    };
+    let mut v = Values { values: tracked };
     if let Some(usage) = &usage {
         v.set(index::INPUT_TOKENS, &usage[0]);
         v.set(index::OUTPUT_TOKENS, &usage[1]);
@@ -134,17 +142,21 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
         v.set(index::STATUS_CODE, &"error");
     }
     v.set_some(index::RESPONSE_MODEL, &response_model);
-    v.set_some(index::RESPONSE_ID, &response_id);
-    v.set_some(index::FINISH_REASONS, &finish_reasons);
+    if done.responses.is_some() {
+        v.set_some(index::RESPONSE_ID, &response_id);
+        v.set_some(index::FINISH_REASONS, &finish_reasons);
+    }
     for (i, value) in attribution.iter().enumerate() {
         v.set_some(index::ATTRIBUTION + i, value);
     }
     v.set(index::POLICY_RESULT, &result);
-    v.set_some(index::POLICY_NAME, &policy);
-    v.set_some(index::POLICY_REASON, &reason);
-    v.set_some(index::BUDGET_NAME, &budget_name);
-    v.set_some(index::BUDGET_REMAINING, &remaining);
-    v.set_some(index::BUDGET_UTILIZATION, &utilization);
+    if verdict.is_some() {
+        v.set_some(index::POLICY_NAME, &policy);
+        v.set_some(index::POLICY_REASON, &reason);
+        v.set_some(index::BUDGET_NAME, &budget_name);
+        v.set_some(index::BUDGET_REMAINING, &remaining);
+        v.set_some(index::BUDGET_UTILIZATION, &utilization);
+    }
     if let Some(stream) = stream {
         v.set(index::REQUEST_STREAM, &true);
         v.set_some(index::TIME_TO_FIRST_CHUNK, &first_chunk);
@@ -154,7 +166,7 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     }
     v.set_some(index::USAGE_IMPLAUSIBLE, &implausible);
     let _recording = RecordingResults::start(id);
-    span.record_all(&fields.value_set_all(v.values));
+    span.record_all(&fields.value_set_all(values));
 }
 
 /// Whether this thread is recording the result fields of the finished span `id`: the layer's

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use super::declared::Declared;
 use super::engine::Engine;
+use super::extras::Extras;
 use super::finished::{Finished, StreamFinished, StreamReport};
+use super::responses::Responses;
 use crate::attribution::{Attribution, Dimension};
 use crate::governance::{
     Admission, Envelope, EnvelopeCall, Governance, GovernanceError, SteppedDown,
@@ -28,48 +30,6 @@ enum Source {
     Auto,
     /// User code: `record_usage`, `record_cumulative_usage` or `record`.
     Explicit,
-}
-
-/// What the provider responses of one call reported ([`TrackedState::apply`]).
-#[derive(Default)]
-struct Responses {
-    /// Usage of parts and of finished responses.
-    settled: Usage,
-    /// The cumulative usage of the response being reported now.
-    running: Usage,
-    response_id: Option<Box<str>>,
-    /// `["reason","reason"` (closed at finish), empty when no reason was reported.
-    finish_reasons: String,
-    finish_reason_count: usize,
-    /// What to tell the user if a stream of these items ends without usage.
-    usage_hint: Option<&'static str>,
-}
-
-impl Responses {
-    fn add_finish_reason(&mut self, reason: &str) {
-        if self.finish_reason_count >= crate::recordable::MAX_FINISH_REASONS {
-            return;
-        }
-        self.finish_reason_count += 1;
-        self.finish_reasons.push(if self.finish_reasons.is_empty() {
-            '['
-        } else {
-            ','
-        });
-        // A JSON string: the reasons are provider identifiers, escaped all the same.
-        self.finish_reasons.push('"');
-        for c in reason.chars() {
-            match c {
-                '"' | '\\' => {
-                    self.finish_reasons.push('\\');
-                    self.finish_reasons.push(c);
-                }
-                c if c.is_control() => {}
-                c => self.finish_reasons.push(c),
-            }
-        }
-        self.finish_reasons.push('"');
-    }
 }
 
 /// The state of one tracked call, kept in its span's extensions from creation to close.
@@ -100,29 +60,6 @@ pub(crate) struct TrackedState {
     /// What only some calls have: boxed, since a plain call has none of it and the state of
     /// every call is allocated.
     extras: Option<Box<Extras>>,
-}
-
-/// What only some tracked calls have: a manual cost, a gate, a run envelope.
-#[derive(Default)]
-struct Extras {
-    manual_cost: Cost,
-    /// Reservations of an admitted gated call.
-    admission: Option<Admission>,
-    /// The (input, output) token caps of the worst case an admitted call holds.
-    held: Option<(u64, u64)>,
-    /// Why a gated call was denied.
-    blocked: Option<Box<GovernanceError>>,
-    /// The first count a response claimed that cannot be true (`genops.usage.implausible`).
-    implausible: Option<Box<str>>,
-    /// The innermost run envelope the call is beneath (its own, when it opened one): inherited
-    /// from the tracked parent, so a run's calls share it without a lookup.
-    envelope: Option<Arc<Envelope>>,
-    /// The call opened `envelope` (`budget = ...`): it is a run.
-    opened_envelope: bool,
-    /// What an admitted gated call holds in the envelopes it is beneath.
-    envelope_hold: Cost,
-    /// The cheaper model a step-down policy admitted the call on.
-    stepped: Option<SteppedDown>,
 }
 
 impl TrackedState {
@@ -168,12 +105,7 @@ impl TrackedState {
             local,
             start: Instant::now(),
             finished: false,
-            extras: envelope.map(|envelope| {
-                Box::new(Extras {
-                    envelope: Some(envelope),
-                    ..Extras::default()
-                })
-            }),
+            extras: envelope.map(|envelope| Box::new(Extras::beneath(envelope))),
         }
     }
 
@@ -207,26 +139,29 @@ impl TrackedState {
 
     /// The innermost run envelope the call is beneath, for the calls beneath it to inherit.
     pub(crate) fn envelope(&self) -> Option<Arc<Envelope>> {
-        self.extras.as_ref()?.envelope.clone()
+        let call = self.extras.as_ref()?.envelope.as_ref()?;
+        Some(Arc::clone(&call.envelope))
     }
 
     /// Makes the call a run of `limit`, named `run` (with its trace id): the calls beneath it
     /// are admitted against the new envelope, and against the ones it is beneath.
     pub(crate) fn open_envelope(&mut self, run: &str, trace_id: Option<String>, limit: Cost) {
         let extras = self.extras();
-        let parent = extras.envelope.take();
-        extras.envelope = Some(Envelope::new(run, trace_id, limit, parent));
-        extras.opened_envelope = true;
+        let parent = extras.envelope.take().map(|call| call.envelope);
+        extras.envelope = Some(EnvelopeCall {
+            envelope: Envelope::new(run, trace_id, limit, parent),
+            hold: Cost::ZERO,
+            opened: true,
+        });
     }
 
     /// The envelope the call itself is admitted against: the innermost one it is beneath, not
     /// its own.
     pub(crate) fn admitting_envelope(&self) -> Option<Arc<Envelope>> {
-        let extras = self.extras.as_ref()?;
-        let envelope = extras.envelope.as_ref()?;
-        match extras.opened_envelope {
-            true => envelope.enclosing().cloned(),
-            false => Some(Arc::clone(envelope)),
+        let call = self.extras.as_ref()?.envelope.as_ref()?;
+        match call.opened {
+            true => call.envelope.enclosing().cloned(),
+            false => Some(Arc::clone(&call.envelope)),
         }
     }
 
@@ -249,7 +184,9 @@ impl TrackedState {
 
     /// Notes that an admitted call holds `amount` in the envelopes it is beneath.
     pub(crate) fn held_in_envelopes(&mut self, amount: Cost) {
-        self.extras().envelope_hold = amount;
+        if let Some(call) = &mut self.extras().envelope {
+            call.hold = amount;
+        }
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -358,12 +295,9 @@ impl TrackedState {
         }
         // Until now the usage was kept directly: it is what the responses start from.
         let usage_so_far = self.usage;
-        let responses = self.responses.get_or_insert_with(|| {
-            Box::new(Responses {
-                settled: usage_so_far,
-                ..Responses::default()
-            })
-        });
+        let responses = self
+            .responses
+            .get_or_insert_with(|| Box::new(Responses::starting_at(usage_so_far)));
         let new_response = match report.response_id {
             Some(id) if responses.response_id.as_deref() != Some(id) => {
                 responses.response_id = Some(id.into());
@@ -505,6 +439,10 @@ impl TrackedState {
         }
         self.finished = true;
         let mut responses = self.responses.take();
+        if let Some(responses) = &mut responses {
+            responses.close();
+        }
+        let extras = self.extras.take();
         let duration = self.start.elapsed();
         let stream =
             stream.map(|report| StreamFinished::new(report, self.start, self.usage_recorded));
@@ -515,14 +453,11 @@ impl TrackedState {
             ),
             _ => (Cost::ZERO, 0),
         };
-        let extras = self
-            .extras
-            .take()
-            .map_or_else(Extras::default, |extras| *extras);
+        let manual_cost = extras.as_ref().map_or(Cost::ZERO, |e| e.manual_cost);
         // The usage's cost and how it was priced, by token class.
         // Priced in place: the classes are large, and copying them costs.
         let mut classes = CallClasses {
-            recorded: extras.manual_cost,
+            recorded: manual_cost,
             compute: (compute_cost, compute_nanos),
             ..CallClasses::default()
         };
@@ -534,8 +469,7 @@ impl TrackedState {
             }
             (None, false) => Priced::default(),
         };
-        let own_cost = pricing.cost + extras.manual_cost + compute_cost;
-        let implausible = extras.implausible;
+        let own_cost = pricing.cost + manual_cost + compute_cost;
         let unknown_model = !self.priced();
         let warn_unknown = if unknown_model {
             let provider = self.key.provider.as_ref().map_or("", Sym::as_str);
@@ -557,17 +491,18 @@ impl TrackedState {
             .then_some(self.usage.service_tier);
         classes.pricing_tier = pricing.tier;
         classes.service_tier = service_tier.unwrap_or_default();
+        let denied = extras.as_ref().is_some_and(|e| e.blocked.is_some());
         engine.ledger.book(Entry {
             key: &self.key,
             usage: self.usage,
             cost: own_cost,
-            error: outcome.error_type().is_some() && extras.blocked.is_none(),
-            denied: extras.blocked.is_some(),
+            error: outcome.error_type().is_some() && !denied,
+            denied,
             unknown_model,
             duration,
             first_chunk: stream.and_then(|s| s.first_chunk),
             usage_missing: stream.is_some_and(|s| s.usage_missing),
-            implausible: implausible.is_some(),
+            implausible: extras.as_ref().is_some_and(|e| e.implausible.is_some()),
             classes: &classes,
         });
         *done = Some(Finished {
@@ -585,34 +520,12 @@ impl TrackedState {
             warn_unsupported,
             rejected: self.rejected,
             response_model: self.response_model.clone(),
-            response_id: responses.as_mut().and_then(|r| r.response_id.take()),
-            finish_reasons: responses
-                .as_mut()
-                .filter(|r| !r.finish_reasons.is_empty())
-                .map(|r| {
-                    let mut reasons = std::mem::take(&mut r.finish_reasons);
-                    reasons.push(']');
-                    reasons
-                }),
-            usage_hint: responses.as_ref().and_then(|r| r.usage_hint),
-            implausible,
             outcome,
             #[cfg(feature = "otlp")]
             duration,
-            admission: extras.admission,
-            blocked: extras.blocked,
-            // A call stepped down but answered by another model is booked on that one.
-            step_down_ignored: extras.stepped.and_then(|stepped| {
-                let answered = self.response_model.clone()?;
-                (!answered.as_str().starts_with(stepped.to.as_str()))
-                    .then(|| Box::new((stepped, answered)))
-            }),
-            envelope: extras.envelope.map(|envelope| EnvelopeCall {
-                envelope,
-                hold: extras.envelope_hold,
-                opened: extras.opened_envelope,
-            }),
             stream,
+            responses,
+            extras,
         });
     }
 }

@@ -275,7 +275,7 @@ where
             // that finishes it exists (a sync call's handle, an async call's running future), so
             // a gated call is always finished before its span closes.
             debug_assert!(
-                done.is_none_or(|done| done.admission.is_none() && done.blocked.is_none()),
+                done.is_none_or(|done| done.admission().is_none() && done.blocked().is_none()),
                 "a gated call closed unfinished: its admission would never be settled"
             );
         }
