@@ -54,6 +54,17 @@ impl Sym {
     pub(crate) fn same(&self, other: &Sym) -> bool {
         ArcStr::ptr_eq(&self.0, &other.0)
     }
+
+    /// Whether both are absent, or the same copy of one text: one pointer comparison, where
+    /// `==` may compare the texts.
+    #[inline]
+    pub(crate) fn same_copy(a: Option<&Sym>, b: Option<&Sym>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => ArcStr::ptr_eq(&a.0, &b.0),
+            (None, None) => true,
+            _ => false,
+        }
+    }
 }
 
 impl Hash for Sym {

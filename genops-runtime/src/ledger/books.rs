@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::durations::Durations;
-use crate::attribution::Attribution;
+use crate::attribution::{Attribution, Dimension};
 use crate::intern::Sym;
 use crate::money::Cost;
 use crate::token_class::ByClass;
@@ -82,6 +82,20 @@ pub(crate) struct LedgerKey {
     pub(crate) provider: Option<Sym>,
     pub(crate) operation: Option<Sym>,
     pub(crate) model: Option<Sym>,
+}
+
+impl LedgerKey {
+    /// Whether both keys hold the same copies of their texts: equal, found without comparing
+    /// any text. (Keys that are equal may hold different copies: compare them with `==`.)
+    pub(crate) fn same_copies(&self, other: &LedgerKey) -> bool {
+        let same = |a: &Option<Sym>, b: &Option<Sym>| Sym::same_copy(a.as_ref(), b.as_ref());
+        // Every field, without stopping early: the comparisons are cheaper than the branches.
+        Dimension::ALL.iter().fold(true, |all, &dim| {
+            all & Sym::same_copy(self.attribution.get(dim), other.attribution.get(dim))
+        }) & same(&self.provider, &other.provider)
+            & same(&self.operation, &other.operation)
+            & same(&self.model, &other.model)
+    }
 }
 
 /// Everything booked under one key.

@@ -187,7 +187,7 @@ impl ShardBooks {
         let hit = self
             .entries
             .get(self.last)
-            .is_some_and(|last| last.key == *key);
+            .is_some_and(|last| last.key.same_copies(key) || last.key == *key);
         if !hit {
             let hash = FxBuildHasher.hash_one(key);
             self.last = match self.find(hash, key) {
