@@ -109,4 +109,26 @@ pub(crate) struct ByClass {
     pub(crate) price: [u64; TokenClass::PRICED],
     /// Cost of each class.
     pub(crate) cost: [Cost; TokenClass::PRICED],
+    /// The classes with units or a cost, as bits (`1 << class`): a call uses a few classes,
+    /// and the others, all zero, need no visit.
+    pub(crate) used: u16,
+}
+
+impl ByClass {
+    /// Notes which classes have units or a cost, from the figures themselves.
+    pub(crate) fn note_used(&mut self) {
+        self.used = (0..TokenClass::PRICED)
+            .filter(|&k| self.quantity[k] > 0 || self.cost[k] > Cost::ZERO)
+            .fold(0, |used, k| used | 1 << k);
+    }
+
+    /// The classes with units or a cost, by index.
+    pub(crate) fn used(&self) -> impl Iterator<Item = usize> {
+        let mut rest = self.used;
+        std::iter::from_fn(move || {
+            let k = rest.trailing_zeros() as usize;
+            rest &= rest.wrapping_sub(1);
+            (k < TokenClass::PRICED).then_some(k)
+        })
+    }
 }

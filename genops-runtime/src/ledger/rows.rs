@@ -85,11 +85,9 @@ impl ClassBooks {
         });
         let lines = &mut self.0[i].lines;
         let by_class = &call.by_class;
-        for (k, line) in lines.iter_mut().take(TokenClass::PRICED).enumerate() {
-            // A call uses a few classes: the others add nothing.
-            if by_class.quantity[k] == 0 && by_class.cost[k] == Cost::ZERO {
-                continue;
-            }
+        // A call uses a few classes: the others add nothing.
+        for k in by_class.used() {
+            let line = &mut lines[k];
             line.quantity = line.quantity.saturating_add(by_class.quantity[k]);
             line.cost += by_class.cost[k];
             if by_class.quantity[k] > 0 {

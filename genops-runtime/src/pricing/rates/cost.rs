@@ -202,6 +202,9 @@ impl Rates {
                 by_class.quantity[i] = units;
                 by_class.price[i] = price.saturating_mul(2);
                 by_class.cost[i] = Cost::from_picos(u128::from(units) * u128::from(price));
+                if units > 0 {
+                    by_class.used |= 1 << i;
+                }
             }
             let priced = Priced {
                 cost: by_class.cost[TokenClass::Input as usize]
@@ -235,6 +238,7 @@ impl Rates {
             }
             total = total.div_ceil(2);
         }
+        by_class.note_used();
         self.priced(Cost::from_picos(total), &split, usage)
     }
 
@@ -256,6 +260,7 @@ impl Rates {
             *quantity = units;
         }
         by_class.quantity[TokenClass::WebSearch as usize] = usage.web_search_requests;
+        by_class.note_used();
     }
 
     /// The units and prices of `usage` by class: the band its prompt size selects, at its
