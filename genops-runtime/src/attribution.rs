@@ -129,6 +129,14 @@ impl Attribution {
         }
     }
 
+    /// Whether [`inherit`](Self::inherit)ing from `fallback` would fill any dimension.
+    pub(crate) fn would_inherit(&self, fallback: &Attribution) -> bool {
+        self.0
+            .iter()
+            .zip(&fallback.0)
+            .any(|(mine, theirs)| mine.is_none() && theirs.is_some())
+    }
+
     /// Defaults from the `GENOPS_*` environment variables (an empty one counts as unset).
     pub(crate) fn from_env() -> Result<Attribution, EnvError> {
         let mut attribution = Attribution::default();

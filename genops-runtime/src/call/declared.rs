@@ -16,6 +16,7 @@ use tracing_subscriber::layer::{Context, Filter};
 
 use crate::attribution::{Attribution, Dimension};
 use crate::intern::{intern, Sym};
+use crate::ledger::LedgerKey;
 use crate::semconv::{self, index, TRACKED_FIELDS};
 
 /// What the span said about itself when it was created.
@@ -25,6 +26,18 @@ pub(crate) struct Declared {
     pub(crate) provider: Option<Sym>,
     pub(crate) model: Option<Sym>,
     pub(crate) attribution: Attribution,
+}
+
+impl Declared {
+    /// The ledger key of what the span declared.
+    pub(crate) fn into_key(self) -> LedgerKey {
+        LedgerKey {
+            attribution: self.attribution,
+            provider: self.provider,
+            operation: self.operation,
+            model: self.model,
+        }
+    }
 }
 
 /// Whether `metadata` is a tracked call site's (see the module docs).

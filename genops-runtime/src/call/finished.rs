@@ -1,11 +1,11 @@
 //! What a finished call is: how its stream ended and what it records and reports once its books
 //! are closed. Plain data, shared by the call's state, its close and its stream.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use super::extras::Extras;
 use super::responses::Responses;
-use crate::attribution::Dimension;
 use crate::governance::{Admission, EnvelopeCall, GovernanceError, SteppedDown};
 use crate::intern::Sym;
 use crate::ledger::LedgerKey;
@@ -46,8 +46,9 @@ pub(crate) struct StreamReport {
 
 /// What a finished call records on its span and reports, after the books are closed.
 pub(crate) struct Finished {
-    /// The call's ledger key, with the model it was priced as.
-    pub(crate) key: LedgerKey,
+    /// The call's ledger key, with the model it was priced as (its call site's, shared, when
+    /// the call kept the site's literal values).
+    pub(crate) key: Cow<'static, LedgerKey>,
     /// Dimensions the span carried itself.
     pub(crate) own: u8,
     pub(crate) usage: Option<Usage>,
@@ -163,14 +164,5 @@ impl Finished {
         let stepped = self.extras.as_ref()?.stepped.as_ref()?;
         let answered = self.response_model.as_ref()?;
         (!answered.as_str().starts_with(stepped.to.as_str())).then_some((stepped, answered))
-    }
-
-    /// The value of `dim` if the span did not carry it itself: recorded at finish.
-    pub(crate) fn inherited(&self, dim: Dimension) -> Option<&Sym> {
-        if self.own & dim.bit() == 0 {
-            self.key.attribution.get(dim)
-        } else {
-            None
-        }
     }
 }

@@ -13,6 +13,7 @@
 //! call site's span. An expression that creates a tracked span of its own takes or replaces the
 //! pending site: the outer span then finds none pending and visits its fields.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -22,6 +23,7 @@ use tracing_core::Metadata;
 use super::declared::Declared;
 use crate::attribution::{Attribution, Dimension};
 use crate::intern::{intern, permanent};
+use crate::ledger::LedgerKey;
 
 /// A call site of `#[genops::track]` or `genops::span!` whose operation, provider, model and
 /// attribution are all literals. Not public API: the generated code declares one per such site.
@@ -35,7 +37,9 @@ pub struct LiteralSite {
     dynamic: u8,
     /// The address of the site's callsite metadata, once learned (0 before).
     metadata: AtomicUsize,
-    declared: OnceLock<Declared>,
+    /// The key of the site's literals, interned once: the calls of a site without expressions
+    /// share it, and copy nothing.
+    key: OnceLock<LedgerKey>,
 }
 
 thread_local! {
@@ -61,7 +65,7 @@ impl LiteralSite {
             attribution,
             dynamic,
             metadata: AtomicUsize::new(0),
-            declared: OnceLock::new(),
+            key: OnceLock::new(),
         }
     }
 
@@ -94,23 +98,24 @@ impl LiteralSite {
         value
     }
 
-    /// The site's values: its literals, interned once, and the values noted for its
-    /// expressions.
-    fn values(&self) -> Option<Declared> {
-        let mut declared = self.declared();
+    /// The key of the site's values: its literals, interned once and shared, with the values
+    /// noted for its expressions.
+    fn values(&'static self) -> Option<Cow<'static, LedgerKey>> {
+        let literals = self.literals();
         if self.dynamic == 0 {
-            return Some(declared);
+            return Some(Cow::Borrowed(literals));
         }
         NOTED
             .try_with(|noted| {
                 let noted = noted.try_borrow().ok()?;
+                let mut key = literals.clone();
                 for dim in self.dynamic_dims() {
                     let value = &noted[dim as usize];
                     if !value.is_empty() {
-                        declared.attribution.set(dim, intern(value));
+                        key.attribution.set(dim, intern(value));
                     }
                 }
-                Some(declared)
+                Some(Cow::Owned(key))
             })
             .ok()
             .flatten()
@@ -123,31 +128,30 @@ impl LiteralSite {
             .filter(|dim| self.dynamic & dim.bit() != 0)
     }
 
-    /// The site's literal values, interned once.
-    fn declared(&self) -> Declared {
-        self.declared
-            .get_or_init(|| {
-                let mut attribution = Attribution::default();
-                for (dim, value) in Dimension::ALL.into_iter().zip(self.attribution) {
-                    if let Some(value) = value.filter(|v| !v.is_empty()) {
-                        attribution.set(dim, permanent(value));
-                    }
+    /// The key of the site's literal values, interned once.
+    fn literals(&'static self) -> &'static LedgerKey {
+        self.key.get_or_init(|| {
+            let mut attribution = Attribution::default();
+            for (dim, value) in Dimension::ALL.into_iter().zip(self.attribution) {
+                if let Some(value) = value.filter(|v| !v.is_empty()) {
+                    attribution.set(dim, permanent(value));
                 }
-                Declared {
-                    operation: Some(permanent(self.operation)),
-                    provider: self.provider.map(permanent),
-                    model: self.model.map(permanent),
-                    attribution,
-                }
-            })
-            .clone()
+            }
+            LedgerKey {
+                attribution,
+                provider: self.provider.map(permanent),
+                operation: Some(permanent(self.operation)),
+                model: self.model.map(permanent),
+            }
+        })
     }
 }
 
 /// What the layer learns about a new tracked span from the thread's pending site.
 pub(crate) enum Pending {
-    /// The span is the pending site's: these are its values.
-    Known(Declared),
+    /// The span is the pending site's: the key of its values (the site's own, shared, when
+    /// they are all literals).
+    Known(Cow<'static, LedgerKey>),
     /// The site has not learned its metadata yet: visit the fields, then [`learn`] if they
     /// match.
     Unlearned(&'static LiteralSite),
@@ -174,17 +178,18 @@ pub(crate) fn take(metadata: &'static Metadata<'static>) -> Pending {
 }
 
 /// Teaches `site` its metadata if the span's visited values are the site's own, and returns the
-/// site's values for the span: the same text as visited, in the site's permanent copies.
+/// key of the site's values for the span: the same text as visited, in the site's permanent
+/// copies.
 pub(crate) fn learn(
     site: &'static LiteralSite,
     metadata: &'static Metadata<'static>,
     visited: &Declared,
-) -> Option<Declared> {
-    let mut literals = visited.clone();
+) -> Option<Cow<'static, LedgerKey>> {
+    let mut literals = visited.clone().into_key();
     for dim in site.dynamic_dims() {
         literals.attribution.clear(dim);
     }
-    if literals != site.declared() {
+    if literals != *site.literals() {
         return None;
     }
     site.metadata.store(address(metadata), Ordering::Relaxed);

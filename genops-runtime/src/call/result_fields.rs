@@ -88,8 +88,14 @@ pub(crate) fn record(span: &Span, id: &Id, done: &Finished, verdict: Option<&Ver
     let chunks = stream.map(|s| tokens(s.chunks));
     let stream_end = stream.map(|s| s.end.as_str());
     let implausible = done.implausible();
-    let attribution: [Option<&str>; Dimension::COUNT] =
-        Dimension::ALL.map(|dim| done.inherited(dim).map(Sym::as_str));
+    // The values of the dimensions the span did not carry itself, recorded now.
+    let mut attribution: [Option<&str>; Dimension::COUNT] = [None; Dimension::COUNT];
+    let key = &*done.key;
+    for (value, dim) in attribution.iter_mut().zip(Dimension::ALL) {
+        if done.own & dim.bit() == 0 {
+            *value = key.attribution.get(dim).map(Sym::as_str);
+        }
+    }
     let result = verdict.map_or(PolicyResult::Allowed, |v| v.result).as_str();
     let policy = verdict.and_then(|v| v.policy.as_deref());
     let reason = verdict.and_then(|v| v.reason.as_deref());

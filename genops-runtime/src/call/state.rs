@@ -1,9 +1,9 @@
 //! Per-span state of a tracked call, kept in the span's extensions.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::declared::Declared;
 use super::engine::Engine;
 use super::extras::Extras;
 use super::finished::{Finished, StreamFinished, StreamReport};
@@ -34,7 +34,9 @@ enum Source {
 
 /// The state of one tracked call, kept in its span's extensions from creation to close.
 pub(crate) struct TrackedState {
-    key: LedgerKey,
+    /// Borrowed from the call site while the call keeps the site's literal values (most calls
+    /// do): then the state copies no key, and drops none.
+    key: Cow<'static, LedgerKey>,
     /// Dimensions the span carries itself; the others were inherited and are recorded at finish.
     own: u8,
     request_model: Option<Sym>,
@@ -63,35 +65,28 @@ pub(crate) struct TrackedState {
 }
 
 impl TrackedState {
-    /// The state of a call declared as `declared`, beneath the tracked call whose attribution
-    /// is `parent` and whose innermost run envelope is `envelope`. A call beneath a run keeps
-    /// the envelope in its extras: calls outside runs allocate nothing for them.
+    /// The state of a call keyed `key` (what its span declared), beneath the tracked call whose
+    /// attribution is `parent` and whose innermost run envelope is `envelope`. A call beneath a
+    /// run keeps the envelope in its extras: calls outside runs allocate nothing for them.
     pub(crate) fn new(
         engine: &Engine,
-        declared: Declared,
+        mut key: Cow<'static, LedgerKey>,
         parent: Option<&Attribution>,
         envelope: Option<Arc<Envelope>>,
     ) -> Self {
-        let own = declared.attribution.mask();
-        let mut attribution = declared.attribution;
-        if let Some(parent) = parent {
-            attribution.inherit(parent);
+        let own = key.attribution.mask();
+        for fallback in [parent, engine.defaults.as_ref()].into_iter().flatten() {
+            if key.attribution.would_inherit(fallback) {
+                key.to_mut().attribution.inherit(fallback);
+            }
         }
-        if let Some(defaults) = &engine.defaults {
-            attribution.inherit(defaults);
-        }
-        let local = declared
+        let local = key
             .provider
             .as_ref()
             .is_some_and(|p| crate::semconv::is_local_provider(p.as_str()));
         TrackedState {
-            request_model: declared.model.clone(),
-            key: LedgerKey {
-                attribution,
-                provider: declared.provider,
-                operation: declared.operation,
-                model: declared.model,
-            },
+            request_model: key.model.clone(),
+            key,
             own,
             response_model: None,
             usage: Usage::default(),
@@ -112,7 +107,7 @@ impl TrackedState {
     /// The governance engine and the call's key, for admission.
     pub(crate) fn governance(&self, engine: &Engine) -> Option<(Arc<Governance>, LedgerKey)> {
         let engine = engine.governance.clone()?;
-        Some((engine, self.key.clone()))
+        Some((engine, LedgerKey::clone(&self.key)))
     }
 
     /// Stores the result of admission, and the token caps of the worst case it holds.
@@ -169,7 +164,7 @@ impl TrackedState {
     /// the provider reports another.
     pub(crate) fn stepped_down(&mut self, engine: &Engine, stepped: SteppedDown) {
         if self.response_model.is_none() {
-            self.key.model = Some(stepped.to.clone());
+            self.key.to_mut().model = Some(stepped.to.clone());
         }
         self.extras().stepped = Some(stepped);
         self.reprice(engine);
@@ -205,24 +200,25 @@ impl TrackedState {
     /// A value the span recorded for a dimension after it was created.
     pub(crate) fn set_attribution(&mut self, dim: Dimension, value: Sym) {
         self.own |= dim.bit();
-        self.key.attribution.set(dim, value);
+        self.key.to_mut().attribution.set(dim, value);
     }
 
     pub(crate) fn set_request_model(&mut self, engine: &Engine, model: Sym) {
         if self.response_model.is_none() {
-            self.key.model = Some(model.clone());
+            self.key.to_mut().model = Some(model.clone());
         }
         self.request_model = Some(model);
         self.reprice(engine);
     }
 
     pub(crate) fn set_response_model(&mut self, engine: &Engine, model: Sym) {
-        self.key.model = Some(model.clone());
+        self.key.to_mut().model = Some(model.clone());
         self.response_model = Some(model);
         self.reprice(engine);
     }
 
     pub(crate) fn add_usage(&mut self, engine: &Engine, usage: Usage) {
+        let first = !self.usage_recorded;
         self.recorded_by(Source::Explicit);
         let id = self.entry(engine);
         let usage = self.believe(engine, id, usage, None);
@@ -231,6 +227,8 @@ impl TrackedState {
                 responses.settled.accumulate(usage);
                 self.sum_usage();
             }
+            // Nothing recorded before: adding to no usage is the usage itself.
+            None if first => self.usage = usage,
             None => self.usage.accumulate(usage),
         }
         self.price_at(id);
@@ -288,7 +286,7 @@ impl TrackedState {
         if let Some(model) = report.response_model {
             if self.response_model.as_ref().map(Sym::as_str) != Some(model) {
                 let model = intern(model);
-                self.key.model = Some(model.clone());
+                self.key.to_mut().model = Some(model.clone());
                 self.response_model = Some(model);
                 changed = true;
             }

@@ -1,6 +1,7 @@
 //! The GenOps layer itself: recognises tracked spans, keeps each call's state in its span's
 //! extensions, and hands the rest of a call's life to [`crate::call`].
 
+use std::borrow::Cow;
 use std::any::TypeId;
 use std::fmt;
 use std::sync::Arc;
@@ -183,16 +184,15 @@ where
         if !is_tracked(attrs.metadata()) {
             return;
         }
-        let declared = match take_site(attrs.metadata()) {
-            Pending::Known(declared) => declared,
+        let key = match take_site(attrs.metadata()) {
+            Pending::Known(key) => key,
             pending => {
                 let mut declared = Declared::default();
                 attrs.record(&mut DeclaredVisitor(&mut declared));
                 match pending {
-                    Pending::Unlearned(site) => {
-                        learn_site(site, attrs.metadata(), &declared).unwrap_or(declared)
-                    }
-                    _ => declared,
+                    Pending::Unlearned(site) => learn_site(site, attrs.metadata(), &declared)
+                        .unwrap_or_else(|| Cow::Owned(declared.into_key())),
+                    _ => Cow::Owned(declared.into_key()),
                 }
             }
         };
@@ -207,7 +207,7 @@ where
         let (parent_attribution, envelope) = parent.unzip();
         let state = TrackedState::new(
             &self.handle.engine,
-            declared,
+            key,
             parent_attribution.as_ref(),
             envelope.flatten(),
         );
