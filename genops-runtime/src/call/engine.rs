@@ -1,8 +1,9 @@
 //! The engine every tracked call of one layer shares: prices, books, defaults, governance and
 //! the OTLP metric instruments.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
@@ -34,17 +35,29 @@ struct PriceCache(RefCell<Prices>);
 
 #[derive(Default)]
 struct Prices {
-    /// The last lookup of permanent text, by the addresses of its provider and model: a call
-    /// site's literals, which every call of the site prices again as its usage comes in.
-    last: Option<((usize, usize), Option<EntryId>)>,
     by_text: FxHashMap<PriceKey, Option<EntryId>>,
 }
 
-/// The interned (provider, model) of a price lookup.
+/// A price entry a thread resolved: the engine's serial number, the permanent addresses of the
+/// (provider, model) texts, and the entry.
+type Resolved = (u64, (usize, usize), Option<EntryId>);
+
+thread_local! {
+    /// The price entry this thread resolved last: consecutive calls of one call site ask for it
+    /// again, and find it without reaching their engine's cache.
+    static LAST_PRICE: Cell<Option<Resolved>> = const { Cell::new(None) };
+}
+
+/// The serial number of the last engine made: each engine has its own, so that a thread's last
+/// resolved price is never taken for another engine's.
+static ENGINES: AtomicU64 = AtomicU64::new(0);
+
 type PriceKey = (Option<Sym>, Sym);
 
 /// What every tracked call of one layer shares.
 pub(crate) struct Engine {
+    /// This engine's serial number (see [`ENGINES`]).
+    serial: u64,
     prices: PriceTable,
     price_cache: ThreadLocal<PriceCache>,
     pub(crate) ledger: Ledger,
@@ -74,6 +87,7 @@ impl Engine {
         governance: Option<Arc<Governance>>,
     ) -> Self {
         Engine {
+            serial: ENGINES.fetch_add(1, Ordering::Relaxed) + 1,
             prices,
             price_cache: ThreadLocal::new(),
             ledger,
@@ -116,10 +130,6 @@ impl Engine {
             let provider = provider.map_or("", Sym::as_str);
             self.prices.find(provider, model.as_str())
         };
-        let cache = self.price_cache.get_or_default();
-        let Ok(mut cache) = cache.0.try_borrow_mut() else {
-            return resolve();
-        };
         let addresses = model.permanent_address().and_then(|model| {
             let provider = match provider {
                 Some(provider) => provider.permanent_address()?,
@@ -127,11 +137,17 @@ impl Engine {
             };
             Some((provider, model))
         });
-        if let (Some(addresses), Some((last, id))) = (addresses, cache.last) {
-            if addresses == last {
+        if let (Some(addresses), Ok(Some((serial, last, id)))) =
+            (addresses, LAST_PRICE.try_with(Cell::get))
+        {
+            if serial == self.serial && addresses == last {
                 return id;
             }
         }
+        let cache = self.price_cache.get_or_default();
+        let Ok(mut cache) = cache.0.try_borrow_mut() else {
+            return resolve();
+        };
         let key = (provider.cloned(), model.clone());
         let id = match cache.by_text.get(&key) {
             Some(id) => *id,
@@ -145,7 +161,7 @@ impl Engine {
             }
         };
         if let Some(addresses) = addresses {
-            cache.last = Some((addresses, id));
+            let _ = LAST_PRICE.try_with(|last| last.set(Some((self.serial, addresses, id))));
         }
         id
     }
