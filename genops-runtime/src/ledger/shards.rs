@@ -78,7 +78,6 @@ impl Ledger {
         let shard = self.shards.get_or_default();
         let mut shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
         let row = shard.row(entry.key, &self.caps);
-        row.books.totals.add(&booked);
         row.since_drain.add(&booked);
         row.classes.book(entry.classes);
         row.books.durations.observe(entry.duration);
@@ -90,13 +89,14 @@ impl Ledger {
         }
     }
 
-    /// Visits every key's books, shard by shard (a key may be visited once per thread).
+    /// Visits every key's totals and books, shard by shard (a key may be visited once per
+    /// thread).
     #[cfg(feature = "prometheus")]
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&LedgerKey, &Books)) {
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&LedgerKey, &Totals, &Books)) {
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
             for Keyed { key, row, .. } in &shard.entries {
-                f(key, &row.books);
+                f(key, &row.totals(), &row.books);
             }
         }
     }
@@ -109,7 +109,7 @@ impl Ledger {
         for shard in self.shards.iter() {
             let shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
             for Keyed { key, row, .. } in &shard.entries {
-                snapshot.add(key, &row.books.totals);
+                snapshot.add(key, &row.totals());
             }
             folded.merge(&shard.folded);
         }
@@ -154,10 +154,21 @@ struct Shard(Mutex<ShardBooks>);
 /// [`Ledger::drain`].
 #[derive(Default)]
 struct Row {
+    /// Everything booked under the key, but for the totals of the calls since the last drain:
+    /// those are in `since_drain` only, so that booking a call adds to one set of totals.
     books: Books,
     since_drain: Totals,
     /// What came since the last drain, by token class.
     classes: ClassBooks,
+}
+
+impl Row {
+    /// The totals of everything booked under the key: before the last drain, and since.
+    fn totals(&self) -> Totals {
+        let mut totals = self.books.totals;
+        totals.add(&self.since_drain);
+        totals
+    }
 }
 
 /// A key's row, with the key and its hash.
@@ -249,7 +260,7 @@ impl ShardBooks {
                 out.add(&key, &row.since_drain);
                 out.rows.push(row.classes.row(&key, &row.since_drain));
             }
-            row.since_drain = Totals::default();
+            row.books.totals.add(&std::mem::take(&mut row.since_drain));
             row.classes = ClassBooks::default();
             for dim in PER_TENANT {
                 if key.attribution.get(dim).is_some() {

@@ -92,12 +92,11 @@ impl<'a> Scrape<'a> {
             budgets: None,
             resident_memory: None,
         };
-        source.ledger.for_each(|key: &LedgerKey, books| {
+        source.ledger.for_each(|key: &LedgerKey, t, books| {
             let team = caps.value("team", key.attribution.get(Dimension::Team));
             let provider = caps.value("provider", key.provider.as_ref());
             let model = caps.value("model", key.model.as_ref());
             let operation = caps.value("operation_type", key.operation.as_ref());
-            let t = &books.totals;
             let series = (provider.clone(), operation, team.clone());
             if let Some(first_chunk) = &books.first_chunk {
                 scrape
@@ -172,7 +171,7 @@ fn capped_labels(source: &MetricsSource) -> Labels {
             .or_default()
             .insert(shown(value).to_owned());
     };
-    source.ledger.for_each(|key, _| {
+    source.ledger.for_each(|key, _, _| {
         note("team", key.attribution.get(Dimension::Team));
         note("provider", key.provider.as_ref());
         note("model", key.model.as_ref());
