@@ -32,6 +32,32 @@ enum Source {
     Explicit,
 }
 
+/// Yes-or-no facts about a call, as bits: one byte where five `bool`s took five, which keeps
+/// the state within 240 bytes.
+#[derive(Clone, Copy, Default)]
+struct Flags(u8);
+
+impl Flags {
+    /// Usage was recorded.
+    const USAGE_RECORDED: u8 = 1;
+    /// A tracked call finished inside this one: it recorded its own response.
+    const HAD_CHILD: u8 = 1 << 1;
+    /// A manual cost was rejected (NaN, infinite or negative).
+    const REJECTED: u8 = 1 << 2;
+    /// A local provider's call: priced by time, not by token.
+    const LOCAL: u8 = 1 << 3;
+    /// The call's books are closed.
+    const FINISHED: u8 = 1 << 4;
+
+    fn has(self, flag: u8) -> bool {
+        self.0 & flag != 0
+    }
+
+    fn set(&mut self, flag: u8) {
+        self.0 |= flag;
+    }
+}
+
 /// The state of one tracked call, kept in its span's extensions from creation to close.
 pub(crate) struct TrackedState {
     /// Borrowed from the call site while the call keeps the site's literal values (most calls
@@ -43,10 +69,7 @@ pub(crate) struct TrackedState {
     response_model: Option<Sym>,
     /// The call's usage so far (with responses: their `settled` plus `running`).
     usage: Usage,
-    usage_recorded: bool,
     source: Source,
-    /// A tracked call finished inside this one: it recorded its own response.
-    had_child: bool,
     /// What recorded provider responses reported, once one was (boxed: most calls record usage
     /// by hand, and the state of every call is allocated).
     responses: Option<Box<Responses>>,
@@ -55,10 +78,9 @@ pub(crate) struct TrackedState {
     /// The total cost of the tracked calls finished inside this one (kept inline: nested calls,
     /// a chain's steps, are common, and a box per parent would cost each one an allocation).
     children_cost: Cost,
-    rejected: bool,
-    local: bool,
     start: Instant,
-    finished: bool,
+    /// Yes-or-no facts about the call ([`Flags`]).
+    flags: Flags,
     /// What only some calls have: boxed, since a plain call has none of it and the state of
     /// every call is allocated.
     extras: Option<Box<Extras>>,
@@ -90,16 +112,16 @@ impl TrackedState {
             own,
             response_model: None,
             usage: Usage::default(),
-            usage_recorded: false,
             source: Source::Nobody,
-            had_child: false,
             responses: None,
             price: None,
             children_cost: Cost::ZERO,
-            rejected: false,
-            local,
             start: Instant::now(),
-            finished: false,
+            flags: if local {
+                Flags(Flags::LOCAL)
+            } else {
+                Flags::default()
+            },
             extras: envelope.map(|envelope| Box::new(Extras::beneath(envelope))),
         }
     }
@@ -184,8 +206,17 @@ impl TrackedState {
         }
     }
 
+    fn usage_recorded(&self) -> bool {
+        self.flags.has(Flags::USAGE_RECORDED)
+    }
+
+    /// A local provider's call, priced by time.
+    fn local(&self) -> bool {
+        self.flags.has(Flags::LOCAL)
+    }
+
     pub(crate) fn is_finished(&self) -> bool {
-        self.finished
+        self.flags.has(Flags::FINISHED)
     }
 
     pub(crate) fn attribution(&self) -> &Attribution {
@@ -218,7 +249,7 @@ impl TrackedState {
     }
 
     pub(crate) fn add_usage(&mut self, engine: &Engine, usage: Usage) {
-        let first = !self.usage_recorded;
+        let first = !self.usage_recorded();
         self.recorded_by(Source::Explicit);
         let id = self.entry(engine);
         let usage = self.believe(engine, id, usage, None);
@@ -264,7 +295,7 @@ impl TrackedState {
             }
         }
         self.source = source;
-        self.usage_recorded = true;
+        self.flags.set(Flags::USAGE_RECORDED);
     }
 
     /// The usage so far, from the responses' (without responses, `usage` is kept directly).
@@ -279,7 +310,7 @@ impl TrackedState {
     /// its stream yielded). Automatic recording steps aside for user code: it records no usage
     /// once user code has, and nothing once a tracked call finished inside this one.
     pub(crate) fn apply(&mut self, engine: &Engine, report: &Report<'_>, auto: bool) {
-        if auto && self.had_child {
+        if auto && self.flags.has(Flags::HAD_CHILD) {
             return;
         }
         let mut changed = false;
@@ -378,11 +409,11 @@ impl TrackedState {
     }
 
     pub(crate) fn reject_cost(&mut self) {
-        self.rejected = true;
+        self.flags.set(Flags::REJECTED);
     }
 
     pub(crate) fn add_child_cost(&mut self, cost: Cost) {
-        self.had_child = true;
+        self.flags.set(Flags::HAD_CHILD);
         self.children_cost += cost;
     }
 
@@ -394,13 +425,13 @@ impl TrackedState {
     /// Whether the usage has prices: none recorded, a local model's (priced by time), or a
     /// model with a price entry.
     fn priced(&self) -> bool {
-        !self.usage_recorded || self.local || self.price.is_some()
+        !self.usage_recorded() || self.local() || self.price.is_some()
     }
 
     /// The price entry of the priced model (`key.model`: the response model wins), if it has
     /// one; a local provider's calls have none.
     fn entry(&self, engine: &Engine) -> Option<EntryId> {
-        if self.local {
+        if self.local() {
             return None;
         }
         let model = self.key.model.as_ref()?;
@@ -410,7 +441,7 @@ impl TrackedState {
     /// Finds the prices of the usage so far, of the priced model. The usage is priced once, when
     /// the call finishes.
     fn reprice(&mut self, engine: &Engine) {
-        let id = if self.usage_recorded {
+        let id = if self.usage_recorded() {
             self.entry(engine)
         } else {
             None
@@ -420,7 +451,7 @@ impl TrackedState {
 
     /// Keeps entry `id`, the priced model's, as the prices of the usage so far.
     fn price_at(&mut self, id: Option<EntryId>) {
-        self.price = id.filter(|_| self.usage_recorded);
+        self.price = id.filter(|_| self.usage_recorded());
     }
 
     /// Closes the call's books once: books it in the ledger and puts what to record in `done`
@@ -432,10 +463,10 @@ impl TrackedState {
         stream: Option<StreamReport>,
         done: &mut Option<Finished>,
     ) {
-        if self.finished {
+        if self.flags.has(Flags::FINISHED) {
             return;
         }
-        self.finished = true;
+        self.flags.set(Flags::FINISHED);
         let mut responses = self.responses.take();
         if let Some(responses) = &mut responses {
             responses.close();
@@ -443,8 +474,8 @@ impl TrackedState {
         let extras = self.extras.take();
         let duration = self.start.elapsed();
         let stream =
-            stream.map(|report| StreamFinished::new(report, self.start, self.usage_recorded));
-        let (compute_cost, compute_nanos) = match (self.local, engine.local_rate) {
+            stream.map(|report| StreamFinished::new(report, self.start, self.usage_recorded()));
+        let (compute_cost, compute_nanos) = match (self.local(), engine.local_rate) {
             (true, Some(picos_per_hour)) => (
                 Cost::for_duration(picos_per_hour, duration),
                 u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX),
@@ -459,7 +490,7 @@ impl TrackedState {
             compute: (compute_cost, compute_nanos),
             ..CallClasses::default()
         };
-        let pricing = match (self.price, self.usage_recorded && !self.local) {
+        let pricing = match (self.price, self.usage_recorded() && !self.local()) {
             (Some(id), _) => engine.by_class(id, &self.usage, &mut classes.by_class),
             (None, true) => {
                 Rates::unpriced(&self.usage, &mut classes.by_class);
@@ -483,8 +514,8 @@ impl TrackedState {
                 .first_unsupported(provider, model)
                 .map(|(provider, model)| Box::new((provider, model, reason)))
         });
-        let service_tier = (self.usage_recorded
-            && !self.local
+        let service_tier = (self.usage_recorded()
+            && !self.local()
             && self.usage.service_tier != ServiceTier::Standard)
             .then_some(self.usage.service_tier);
         classes.pricing_tier = pricing.tier;
@@ -506,7 +537,7 @@ impl TrackedState {
         *done = Some(Finished {
             key: self.key.clone(),
             own: self.own,
-            usage: self.usage_recorded.then_some(self.usage),
+            usage: self.usage_recorded().then_some(self.usage),
             own_cost,
             total_cost: own_cost + self.children_cost,
             unknown_model,
@@ -516,7 +547,7 @@ impl TrackedState {
             service_tier_fallback: pricing.service_tier_fallback,
             unsupported: pricing.unsupported,
             warn_unsupported,
-            rejected: self.rejected,
+            rejected: self.flags.has(Flags::REJECTED),
             response_model: self.response_model.clone(),
             outcome,
             #[cfg(feature = "otlp")]
@@ -536,6 +567,6 @@ mod tests {
     fn a_call_state_stays_small() {
         // Every tracked call allocates one: what only some calls need is boxed.
         let size = std::mem::size_of::<TrackedState>();
-        assert!(size <= 256, "TrackedState is {size} bytes");
+        assert!(size <= 240, "TrackedState is {size} bytes");
     }
 }

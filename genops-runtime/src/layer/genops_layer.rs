@@ -1,8 +1,8 @@
 //! The GenOps layer itself: recognises tracked spans, keeps each call's state in its span's
 //! extensions, and hands the rest of a call's life to [`crate::call`].
 
-use std::borrow::Cow;
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
