@@ -14,31 +14,10 @@ use tracing_core::{subscriber::Interest, Metadata};
 use tracing_subscriber::filter::DynFilterFn;
 use tracing_subscriber::layer::{Context, Filter};
 
-use crate::attribution::{Attribution, Dimension};
-use crate::intern::{intern, Sym};
+use crate::attribution::Dimension;
+use crate::intern::intern;
 use crate::ledger::LedgerKey;
 use crate::semconv::{self, index, TRACKED_FIELDS};
-
-/// What the span said about itself when it was created.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Declared {
-    pub(crate) operation: Option<Sym>,
-    pub(crate) provider: Option<Sym>,
-    pub(crate) model: Option<Sym>,
-    pub(crate) attribution: Attribution,
-}
-
-impl Declared {
-    /// The ledger key of what the span declared.
-    pub(crate) fn into_key(self) -> LedgerKey {
-        LedgerKey {
-            attribution: self.attribution,
-            provider: self.provider,
-            operation: self.operation,
-            model: self.model,
-        }
-    }
-}
 
 /// Whether `metadata` is a tracked call site's (see the module docs).
 #[inline]
@@ -66,8 +45,9 @@ pub(crate) fn tracked_filter<S>(tracked: bool) -> impl Filter<S> {
     .with_callsite_filter(interest)
 }
 
-/// Reads the fields that drive pricing and attribution, by their fixed position.
-pub(crate) struct DeclaredVisitor<'a>(pub(crate) &'a mut Declared);
+/// Reads the fields that drive pricing and attribution, by their fixed position, into the ledger
+/// key of what the span declared.
+pub(crate) struct DeclaredVisitor<'a>(pub(crate) &'a mut LedgerKey);
 
 /// Whether position `i` holds an attribution field.
 fn is_attribution(i: usize) -> bool {

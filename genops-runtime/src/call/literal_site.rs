@@ -20,7 +20,6 @@ use std::sync::OnceLock;
 
 use tracing_core::Metadata;
 
-use super::declared::Declared;
 use crate::attribution::{Attribution, Dimension};
 use crate::intern::{intern, permanent};
 use crate::ledger::LedgerKey;
@@ -183,9 +182,9 @@ pub(crate) fn take(metadata: &'static Metadata<'static>) -> Pending {
 pub(crate) fn learn(
     site: &'static LiteralSite,
     metadata: &'static Metadata<'static>,
-    visited: &Declared,
+    visited: &LedgerKey,
 ) -> Option<Cow<'static, LedgerKey>> {
-    let mut literals = visited.clone().into_key();
+    let mut literals = visited.clone();
     for dim in site.dynamic_dims() {
         literals.attribution.clear(dim);
     }

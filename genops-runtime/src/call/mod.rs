@@ -60,7 +60,7 @@ pub use step_down::{admitted_model, use_admitted_model};
 pub use stream::{ItemOutcome, TrackedStream};
 pub use tracked_span::TrackedSpan;
 
-pub(crate) use declared::{is_tracked, tracked_filter, Declared, DeclaredVisitor, ReadsDeclared};
+pub(crate) use declared::{is_tracked, tracked_filter, DeclaredVisitor, ReadsDeclared};
 pub(crate) use engine::Engine;
 pub(crate) use finish::closing_finished;
 pub(crate) use held_usage::{entered as entered_span, moved as moved_span};

@@ -14,13 +14,12 @@ use tracing_subscriber::registry::{LookupSpan, SpanRef};
 use crate::attribution::Dimension;
 use crate::call::{
     closing_finished, entered_span, is_tracked, learn_site, moved_span, recording_results,
-    take_site, Declared, DeclaredVisitor, Engine, LayerHandle, Pending, ReadsDeclared,
-    TrackedState,
+    take_site, DeclaredVisitor, Engine, LayerHandle, Pending, ReadsDeclared, TrackedState,
 };
 #[cfg(feature = "otlp")]
 use crate::export::GenAiMetrics;
 use crate::governance::{BudgetStatus, Kill, Scope};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerKey};
 use crate::outcome::Outcome;
 
 /// The GenOps layer: recognises tracked spans, prices their usage, rolls costs up to tracked
@@ -187,12 +186,12 @@ where
         let key = match take_site(attrs.metadata()) {
             Pending::Known(key) => key,
             pending => {
-                let mut declared = Declared::default();
+                let mut declared = LedgerKey::default();
                 attrs.record(&mut DeclaredVisitor(&mut declared));
                 match pending {
                     Pending::Unlearned(site) => learn_site(site, attrs.metadata(), &declared)
-                        .unwrap_or_else(|| Cow::Owned(declared.into_key())),
-                    _ => Cow::Owned(declared.into_key()),
+                        .unwrap_or(Cow::Owned(declared)),
+                    _ => Cow::Owned(declared),
                 }
             }
         };
@@ -247,7 +246,7 @@ where
         if state.is_finished() {
             return;
         }
-        let mut declared = Declared::default();
+        let mut declared = LedgerKey::default();
         values.record(&mut DeclaredVisitor(&mut declared));
         for dim in Dimension::ALL {
             if let Some(value) = declared.attribution.get(dim) {
